@@ -1,0 +1,271 @@
+// NUT's shared tokenizer ("parseconf"), spec §1: one byte-level state machine used by upsd's
+// network input, the driver socket (both ends), every config file and dummy-ups data files.
+// Sans I/O: bytes go in through feed(), complete lines come out through a sink.
+//
+// Memory is bounded whatever the input: at most MAX_ARGS words of MAX_ARG_LEN characters are
+// kept for the line being read; everything beyond is dropped, as NUT does (§1.3).
+
+/** Words kept per line; further words are silently discarded (§1.3). */
+export const MAX_ARGS = 32;
+/** Characters kept per word; further characters are silently discarded (§1.3). */
+export const MAX_ARG_LEN = 512;
+
+const LF = 0x0a;
+const HASH = 0x23;
+const BACKSLASH = 0x5c;
+const QUOTE = 0x22;
+const EQUALS = 0x3d;
+
+// States of §1.2. Plain numbers: `const enum` does not survive isolatedModules.
+const WORDSTART = 0;
+const COLLECT = 1;
+const COLLECT_LITERAL = 2;
+const QUOTED = 3;
+const QUOTED_LITERAL = 4;
+const SKIP_TO_EOL = 5;
+/** A line was just delivered, or a parse error reported: the next byte starts afresh (§1.4). */
+const DONE = 6;
+
+export const UNBALANCED_HASH_MESSAGE = 'Unbalanced word due to unescaped # in quotes';
+
+/** C's isspace() in the C locale; used between words, before the byte filter (§1.1). */
+function isSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+export interface TokenizerSink {
+  /** A complete logical line; `args` may be empty (blank or comment-only line). */
+  line(args: string[], lineNumber: number): void;
+  /**
+   * A parse error; the words of that line are not delivered. Returning `false` asks the
+   * tokenizer to drop the rest of the chunk being fed (upsd's network behaviour, §1.4).
+   */
+  error(message: string, lineNumber: number): boolean | void;
+  /** Something NUT accepts silently but a user should hear about (config files). */
+  warning?(message: string, lineNumber: number): void;
+}
+
+export interface TokenizerLimits {
+  maxArgs: number;
+  maxArgLen: number;
+}
+
+export class Tokenizer {
+  private state = DONE;
+  private readonly word: Uint8Array;
+  private wordLen = 0;
+  private args: string[] = [];
+  private readonly maxArgs: number;
+  private readonly maxArgLen: number;
+  /** Physical line (1-based) of the byte being read, and of the start of the logical line. */
+  private physLine = 1;
+  private startLine = 1;
+  private lineBytes = 0;
+  private quoteOpenedLine = 0;
+  private warnedRunaway = false;
+
+  constructor(limits: Partial<TokenizerLimits> = {}) {
+    this.maxArgs = limits.maxArgs ?? MAX_ARGS;
+    this.maxArgLen = limits.maxArgLen ?? MAX_ARG_LEN;
+    this.word = new Uint8Array(this.maxArgLen);
+  }
+
+  /** Bytes consumed since the current logical line began (for flood limits in I/O classes). */
+  get bytesInLine(): number {
+    return this.state === DONE ? 0 : this.lineBytes;
+  }
+
+  /** True when no partial line is pending. */
+  get idle(): boolean {
+    return this.state === DONE;
+  }
+
+  /** Physical line number of the next byte (1-based). */
+  get lineNumber(): number {
+    return this.physLine;
+  }
+
+  /** Forget any partial line. */
+  reset(): void {
+    this.state = DONE;
+    this.args = [];
+    this.wordLen = 0;
+  }
+
+  /**
+   * Feeds bytes. Returns the number of bytes consumed: all of them, unless the sink's error()
+   * returned false, in which case the rest of the chunk after the offending byte is dropped.
+   */
+  feed(chunk: Uint8Array, sink: TokenizerSink): number {
+    const n = chunk.length;
+    for (let i = 0; i < n; i++) {
+      const c = chunk[i] as number;
+      if (this.state === DONE) this.begin();
+      this.lineBytes++;
+      this.step(c, sink);
+      if (c === LF) this.physLine++;
+      if (this.state === DONE && this.pendingError !== null) {
+        const msg = this.pendingError;
+        this.pendingError = null;
+        if (sink.error(msg, this.startLine) === false) return i + 1;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * End of input (file mode). A last line without LF is delivered. hardnut difference: NUT loses
+   * the last word of a file whose final line has exactly one word and no LF (§1.4 ⚠); we keep it.
+   */
+  end(sink: TokenizerSink): void {
+    if (this.state === DONE) return;
+    if (this.state === QUOTED || this.state === QUOTED_LITERAL) {
+      sink.warning?.(`quote opened on line ${this.quoteOpenedLine} is never closed`, this.quoteOpenedLine);
+    }
+    if (this.state !== WORDSTART && this.state !== SKIP_TO_EOL) this.endWord();
+    const args = this.args;
+    const line = this.startLine;
+    this.reset();
+    if (args.length > 0) sink.line(args, line);
+  }
+
+  private pendingError: string | null = null;
+
+  private begin(): void {
+    this.state = WORDSTART;
+    this.args = [];
+    this.wordLen = 0;
+    this.startLine = this.physLine;
+    this.lineBytes = 0;
+    this.warnedRunaway = false;
+  }
+
+  /** Stores a character into the current word: the §1.1 filter, then the §1.3 length cap. */
+  private addChar(c: number): void {
+    if (c < 0x20 || c > 0x7f) return;
+    if (this.wordLen >= this.maxArgLen) return;
+    this.word[this.wordLen++] = c;
+  }
+
+  private endWord(): void {
+    if (this.args.length < this.maxArgs) {
+      this.args.push(String.fromCharCode(...this.word.subarray(0, this.wordLen)));
+    }
+    this.wordLen = 0;
+  }
+
+  private endLine(sink: TokenizerSink): void {
+    const args = this.args;
+    this.state = DONE;
+    sink.line(args, this.startLine);
+  }
+
+  private step(c: number, sink: TokenizerSink): void {
+    switch (this.state) {
+      case WORDSTART:
+        if (c === LF) return this.endLine(sink);
+        if (c === HASH) { this.state = SKIP_TO_EOL; return; }
+        if (isSpace(c)) return;
+        if (c === BACKSLASH) { this.state = COLLECT_LITERAL; return; }
+        if (c === QUOTE) { this.state = QUOTED; this.quoteOpenedLine = this.physLine; return; }
+        if (c === EQUALS) { this.addChar(c); this.endWord(); return; }
+        this.addChar(c);
+        this.state = COLLECT;
+        return;
+      case COLLECT:
+        if (c === HASH) { this.endWord(); this.state = SKIP_TO_EOL; return; }
+        if (c === LF) { this.endWord(); return this.endLine(sink); }
+        if (isSpace(c)) { this.endWord(); this.state = WORDSTART; return; }
+        if (c === BACKSLASH) { this.state = COLLECT_LITERAL; return; }
+        if (c === EQUALS) { this.endWord(); this.addChar(c); this.endWord(); this.state = WORDSTART; return; }
+        this.addChar(c);
+        return;
+      case COLLECT_LITERAL:
+        if (c !== LF) this.addChar(c);
+        this.state = COLLECT;
+        return;
+      case QUOTED:
+        if (c === QUOTE) { this.endWord(); this.state = WORDSTART; return; }
+        if (c === HASH) {
+          this.endWord();
+          this.state = DONE;
+          this.pendingError = UNBALANCED_HASH_MESSAGE;
+          return;
+        }
+        if (c === BACKSLASH) { this.state = QUOTED_LITERAL; return; }
+        if (c === LF && !this.warnedRunaway) {
+          // NUT keeps reading the next lines into the quoted word (the filter drops the LF).
+          this.warnedRunaway = true;
+          sink.warning?.(`quote opened on line ${this.quoteOpenedLine} runs past the end of the line`, this.quoteOpenedLine);
+        }
+        this.addChar(c);
+        return;
+      case QUOTED_LITERAL:
+        if (c !== LF) this.addChar(c);
+        this.state = QUOTED;
+        return;
+      case SKIP_TO_EOL:
+        if (c === LF) this.endLine(sink);
+        return;
+      default:
+        return;
+    }
+  }
+}
+
+export interface ParsedLine {
+  args: string[];
+  line: number;
+}
+
+export interface ParseDiagnostic {
+  message: string;
+  line: number;
+}
+
+export interface ParsedText {
+  lines: ParsedLine[];
+  errors: ParseDiagnostic[];
+  warnings: ParseDiagnostic[];
+}
+
+const encoder = new TextEncoder();
+
+function toBytes(input: Uint8Array | string): Uint8Array {
+  return typeof input === 'string' ? encoder.encode(input) : input;
+}
+
+/** File mode: tokenizes a whole file. Lines with no words are left out. */
+export function parseText(input: Uint8Array | string, limits?: Partial<TokenizerLimits>): ParsedText {
+  const out: ParsedText = { lines: [], errors: [], warnings: [] };
+  const sink: TokenizerSink = {
+    line(args, line) { if (args.length > 0) out.lines.push({ args, line }); },
+    error(message, line) { out.errors.push({ message, line }); },
+    warning(message, line) { out.warnings.push({ message, line }); },
+  };
+  const t = new Tokenizer(limits);
+  t.feed(toBytes(input), sink);
+  t.end(sink);
+  return out;
+}
+
+/**
+ * Tokenizes one line (a trailing LF is optional) and returns its words; throws on a parse error.
+ * For tests and for short strings the program itself produced.
+ */
+export function splitLine(input: string): string[] {
+  const parsed = parseText(input.endsWith('\n') ? input : `${input}\n`);
+  const first = parsed.errors[0];
+  if (first) throw new SyntaxError(first.message);
+  return parsed.lines[0]?.args ?? [];
+}
+
+/** pconf_encode (§1.5): backslash before each `#`, `\` and `"`; nothing else changes. */
+export function encodeValue(value: string): string {
+  return value.replace(/[#\\"]/g, '\\$&');
+}
+
+/** An encoded value in double quotes, as upsd and drivers emit values. */
+export function quoteValue(value: string): string {
+  return `"${encodeValue(value)}"`;
+}
