@@ -6,7 +6,9 @@ import { execFileSync } from 'node:child_process';
 export interface SkipContext { skip(note?: string): void }
 
 export const inCI = process.env['CI'] === 'true' || process.env['CI'] === '1';
-export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+export function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
 
 export function hasExecutable(path: string): boolean {
   try { accessSync(path, constants.X_OK); return true; } catch { return false; }

@@ -1,0 +1,358 @@
+// Reading NUT config files from disk: the one place where the config readers meet the file
+// system. Permission checks (§4.7: NUT warns about overly open files), loading for the daemons
+// (first error is fatal), and `hardnut config check`'s whole-directory validation with
+// cross-file checks (MONITOR users against upsd.users, UPS names against ups.conf, nut.conf MODE).
+
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readFileSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, join } from 'node:path';
+import { ConfigError } from '../core/errors.js';
+import { confPath } from '../core/paths.js';
+import { DiagnosticList, firstError, formatDiagnostic } from '../core/config/diagnostics.js';
+import type { ConfigResult, Diagnostic } from '../core/config/diagnostics.js';
+import { parseNutConf } from '../core/config/nut-conf.js';
+import type { NutConf } from '../core/config/nut-conf.js';
+import { parseUpsConf } from '../core/config/ups-conf.js';
+import type { UpsConf } from '../core/config/ups-conf.js';
+import { NUT_PORT, parseUpsdConf } from '../core/config/upsd-conf.js';
+import type { UpsdConf } from '../core/config/upsd-conf.js';
+import { effectiveActions, parseUpsdUsers } from '../core/config/upsd-users.js';
+import type { UpsdUsers } from '../core/config/upsd-users.js';
+import { parseUpsmonConf } from '../core/config/upsmon-conf.js';
+import type { UpsmonConf } from '../core/config/upsmon-conf.js';
+import { parseUpsschedConf } from '../core/config/upssched-conf.js';
+import type { UpsschedConf } from '../core/config/upssched-conf.js';
+
+export type ConfigParser<T> = (input: Uint8Array | string, file: string) => ConfigResult<T>;
+
+/** The files `config check` looks for, in the order it reports them. */
+export const CONFIG_FILES = ['nut.conf', 'ups.conf', 'upsd.conf', 'upsd.users', 'upsmon.conf', 'upssched.conf'] as const;
+export type ConfigFileName = (typeof CONFIG_FILES)[number];
+
+/** Files that hold passwords: nobody but root and the NUT group should read them. */
+export const SECRET_FILES: ReadonlySet<string> = new Set(['upsd.users', 'upsmon.conf']);
+
+/** Far beyond any real config; a guard against pointing the reader at something else. */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+export interface ConfigFileContent {
+  path: string;
+  bytes: Uint8Array;
+  /** Whole-file (line 0) warnings about ownership and permissions. */
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Reads a config file. Symbolic links are followed (packagers use them) and the file they lead to
+ * is what gets checked. Throws ConfigError when the file cannot be used at all.
+ */
+export function readConfigFile(path: string): ConfigFileContent {
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    throw openError(path, err);
+  }
+  if (!st.isFile()) {
+    throw new ConfigError(path, 0, `is not a regular file (${describeType(st)})`, 'ERR_CONFIG_NOT_FILE');
+  }
+  let fd: number;
+  try {
+    // O_NONBLOCK: should the path be swapped for a FIFO after the stat, open() must not hang.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    throw openError(path, err);
+  }
+  try {
+    const fst = fstatSync(fd);
+    if (!fst.isFile()) throw new ConfigError(path, 0, `is not a regular file (${describeType(fst)})`, 'ERR_CONFIG_NOT_FILE');
+    if (fst.size > MAX_CONFIG_BYTES) throw new ConfigError(path, 0, `is too large for a config file (${String(fst.size)} bytes)`, 'ERR_CONFIG_TOO_LARGE');
+    const bytes = new Uint8Array(fst.size);
+    let off = 0;
+    while (off < bytes.length) {
+      const n = readSync(fd, bytes, off, bytes.length - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return { path, bytes: bytes.subarray(0, off), diagnostics: permissionDiagnostics(path, fst) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function openError(path: string, err: unknown): ConfigError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') {
+    let dangling = false;
+    try { dangling = lstatSync(path).isSymbolicLink(); } catch { /* absent */ }
+    return dangling
+      ? new ConfigError(path, 0, 'is a symbolic link to a file that does not exist', 'ERR_CONFIG_MISSING')
+      : new ConfigError(path, 0, 'cannot open: no such file', 'ERR_CONFIG_MISSING');
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new ConfigError(path, 0, 'cannot open: permission denied (run as root or as a member of the NUT group)', 'ERR_CONFIG_ACCESS');
+  }
+  if (code === 'ELOOP') return new ConfigError(path, 0, 'cannot open: too many levels of symbolic links', 'ERR_CONFIG_ACCESS');
+  return new ConfigError(path, 0, `cannot open: ${(err as Error).message}`, 'ERR_CONFIG_ACCESS');
+}
+
+function describeType(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'not a file';
+}
+
+function permissionDiagnostics(path: string, st: Stats): Diagnostic[] {
+  const d = new DiagnosticList(path);
+  const mode = st.mode & 0o7777;
+  const octal = mode.toString(8).padStart(4, '0');
+  if (mode & 0o002) {
+    d.warning(0, `is world-writable (mode ${octal}): any local user can change it`, `chmod o-w ${path}`);
+  } else if (mode & 0o020) {
+    d.warning(0, `is group-writable (mode ${octal}): the group can change what the NUT daemons do`, `chmod g-w ${path}`);
+  }
+  if (SECRET_FILES.has(basename(path)) && (mode & 0o004)) {
+    d.warning(0, `is readable by every user (mode ${octal}) and contains passwords`,
+      `chmod 640 ${path} and give it to root and the NUT group (chown root:nut)`);
+  }
+  return d.sorted();
+}
+
+export interface LoadedConfig<T> {
+  value: T;
+  /** Warnings, plus the errors when loaded with `strict: false`. */
+  warnings: Diagnostic[];
+}
+
+export interface LoadOptions {
+  /** Default true: the first error is thrown. False: errors are returned with the warnings. */
+  strict?: boolean;
+}
+
+/**
+ * For daemons: reads and parses `<dir>/<name>`. Throws ConfigError for an unreadable file and
+ * (unless `strict: false`) for the first error; returns the value and the warnings to log.
+ */
+export function loadConfig<T>(dir: string, name: string, parser: ConfigParser<T>, options: LoadOptions = {}): LoadedConfig<T> {
+  const path = join(dir, name);
+  const file = readConfigFile(path);
+  const parsed = parser(file.bytes, path);
+  const diagnostics = [...file.diagnostics, ...parsed.diagnostics];
+  if (options.strict ?? true) {
+    const err = firstError({ diagnostics });
+    if (err) throw err;
+  }
+  return { value: parsed.value, warnings: diagnostics };
+}
+
+/**
+ * ups.conf for the drivers and upsdrvctl. Not strict: like NUT, a driver only needs its own
+ * section to be sound (the driver checks it), and one half-written [ups] must not stop the
+ * drivers of the others. Every diagnostic, errors included, goes to `onWarning` (formatted).
+ * Throws ConfigError only when the file cannot be read.
+ */
+/**
+ * ups.conf for drivers and upsdrvctl: strict — the first error (file:line) stops them before
+ * anything starts, as issue 2 requires; warnings go to `onWarning` (stderr by default).
+ */
+export function loadUpsConf(dir: string = confPath(process.env), onWarning: (message: string) => void = (m) => process.stderr.write(`${m}\n`)): UpsConf {
+  const r = loadConfig(dir, 'ups.conf', parseUpsConf);
+  for (const w of r.warnings) onWarning(formatDiagnostic(w));
+  return r.value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// hardnut config check
+
+export interface CheckOptions {
+  /** Where OS accounts are listed (for the "that is an OS user" hint). */
+  passwdFile?: string;
+  /** Extra names that mean "this machine" in a MONITOR host. */
+  localHostNames?: readonly string[];
+}
+
+export interface CheckResult {
+  diagnostics: Diagnostic[];
+  /** Paths of the files that were present and checked, in CONFIG_FILES order. */
+  filesChecked: string[];
+}
+
+interface Parsed {
+  nut?: NutConf;
+  ups?: UpsConf;
+  upsd?: UpsdConf;
+  users?: UpsdUsers;
+  upsmon?: UpsmonConf;
+  upssched?: UpsschedConf;
+}
+
+/**
+ * Validates every NUT config file present in `dir`, then checks the files against each other.
+ * Throws ConfigError only when `dir` itself is unusable.
+ */
+export async function checkConfigDir(dir: string, options: CheckOptions = {}): Promise<CheckResult> {
+  let st: Stats;
+  try {
+    st = statSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(dir, 0, code === 'ENOENT' ? 'no such directory' : `cannot open: ${(err as Error).message}`, 'ERR_CONFIG_DIR');
+  }
+  if (!st.isDirectory()) throw new ConfigError(dir, 0, 'is not a directory', 'ERR_CONFIG_DIR');
+
+  const diagnostics: Diagnostic[] = [];
+  const filesChecked: string[] = [];
+  const parsed: Parsed = {};
+  const paths = new Map<ConfigFileName, string>();
+
+  if (st.mode & 0o002 && !(st.mode & 0o1000)) {
+    const d = new DiagnosticList(dir);
+    d.warning(0, 'the config directory is world-writable: any local user can replace the files in it', `chmod o-w ${dir}`);
+    diagnostics.push(...d.sorted());
+  }
+
+  for (const name of CONFIG_FILES) {
+    const path = join(dir, name);
+    if (!exists(path)) continue;
+    filesChecked.push(path);
+    paths.set(name, path);
+    let file: ConfigFileContent;
+    try {
+      file = readConfigFile(path);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      const d = new DiagnosticList(path);
+      d.error(0, err.message.startsWith(`${path}: `) ? err.message.slice(path.length + 2) : err.message,
+        'every NUT daemon needs to read this file');
+      diagnostics.push(...d.sorted());
+      continue;
+    }
+    diagnostics.push(...file.diagnostics);
+    switch (name) {
+      case 'nut.conf': diagnostics.push(...take(parseNutConf(file.bytes, path), (v) => { parsed.nut = v; })); break;
+      case 'ups.conf': diagnostics.push(...take(parseUpsConf(file.bytes, path), (v) => { parsed.ups = v; })); break;
+      case 'upsd.conf': diagnostics.push(...take(parseUpsdConf(file.bytes, path), (v) => { parsed.upsd = v; })); break;
+      case 'upsd.users': diagnostics.push(...take(parseUpsdUsers(file.bytes, path), (v) => { parsed.users = v; })); break;
+      case 'upsmon.conf': diagnostics.push(...take(parseUpsmonConf(file.bytes, path), (v) => { parsed.upsmon = v; })); break;
+      case 'upssched.conf': diagnostics.push(...take(parseUpsschedConf(file.bytes, path), (v) => { parsed.upssched = v; })); break;
+    }
+  }
+
+  diagnostics.push(...crossCheck(dir, parsed, paths, options));
+  return { diagnostics, filesChecked };
+}
+
+function take<T>(r: ConfigResult<T>, set: (v: T) => void): Diagnostic[] {
+  set(r.value);
+  return r.diagnostics;
+}
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Login names of operating-system accounts; empty if the file cannot be read. */
+function osAccounts(passwdFile: string): Set<string> {
+  try {
+    const text = readFileSync(passwdFile, 'utf8');
+    return new Set(text.split('\n').map((l) => l.split(':')[0] ?? '').filter((n) => n !== '' && !n.startsWith('#')));
+  } catch {
+    return new Set();
+  }
+}
+
+function isLocalHost(host: string, extra: readonly string[]): boolean {
+  const h = host.toLowerCase();
+  if (h === 'localhost' || h === 'localhost.localdomain' || h === 'ip6-localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)) return true;
+  let own = '';
+  try { own = hostname().toLowerCase(); } catch { /* none */ }
+  if (own !== '' && (h === own || h === own.split('.')[0])) return true;
+  return extra.some((x) => x.toLowerCase() === h);
+}
+
+function crossCheck(dir: string, p: Parsed, paths: Map<ConfigFileName, string>, options: CheckOptions): Diagnostic[] {
+  const out: Diagnostic[] = [];
+
+  // nut.conf MODE against the files that mode needs.
+  const nutPath = paths.get('nut.conf');
+  if (p.nut && nutPath) {
+    const d = new DiagnosticList(nutPath);
+    const mode = p.nut.mode;
+    const needs: ConfigFileName[] = mode === 'standalone' || mode === 'netserver'
+      ? ['ups.conf', 'upsd.conf', 'upsd.users', 'upsmon.conf']
+      : mode === 'netclient' ? ['upsmon.conf'] : [];
+    for (const f of needs) {
+      if (!paths.has(f)) {
+        d.warning(p.nut.modeLine, `MODE=${mode} needs ${f}, which is not in ${dir}`, `create ${join(dir, f)} (see the samples in hardnut's conf/)`);
+      }
+    }
+    if ((mode === 'standalone' || mode === 'netserver') && p.ups && p.ups.sections.length === 0
+      && !(p.upsd?.allowNoDevice ?? false) && !(p.nut.allowNoDevice ?? false)) {
+      d.error(p.nut.modeLine, `MODE=${mode} starts upsd, but ups.conf defines no UPS: upsd refuses to start`,
+        'add a [ups] section to ups.conf, or set ALLOW_NO_DEVICE true in upsd.conf');
+    }
+    out.push(...d.sorted());
+  }
+
+  const monPath = paths.get('upsmon.conf');
+  if (p.upsmon && monPath) {
+    const d = new DiagnosticList(monPath);
+    const listenPorts = new Set((p.upsd?.listen.length ?? 0) > 0 ? (p.upsd as UpsdConf).listen.map((l) => l.port) : [NUT_PORT]);
+    const accounts = osAccounts(options.passwdFile ?? '/etc/passwd');
+    for (const m of p.upsmon.monitors) {
+      if (!isLocalHost(m.host, options.localHostNames ?? []) || !listenPorts.has(m.port)) continue;
+      // This MONITOR talks to the upsd configured in this directory.
+      if (p.ups && !p.ups.sections.some((s) => s.name.toLowerCase() === m.upsName.toLowerCase())) {
+        d.error(m.line, `MONITOR ${m.system}: there is no UPS [${m.upsName}] in ups.conf`,
+          `use one of the ups.conf section names${p.ups.sections.length > 0 ? ` (${p.ups.sections.map((s) => s.name).slice(0, 5).join(', ')})` : ''}, or add a [${m.upsName}] section`);
+      }
+      if (!p.users) continue;
+      const user = p.users.users.find((u) => u.name === m.user);
+      if (!user) {
+        const other = p.users.users.find((u) => u.name.toLowerCase() === m.user.toLowerCase());
+        let hint: string;
+        if (other) {
+          hint = `usernames are case-sensitive: upsd.users has [${other.name}]`;
+        } else if (accounts.has(m.user)) {
+          hint = `'${m.user}' is an operating-system account, not an upsd.users user: upsmon logs in to upsd with a [user] section of upsd.users — add e.g. [upsmon] with a password and "upsmon ${m.role}" there, and put that name and password in this MONITOR line`;
+        } else {
+          hint = `add a [${m.user}] section with the same password and "upsmon ${m.role}" to upsd.users`;
+        }
+        d.error(m.line, `MONITOR ${m.system}: user '${m.user}' is not defined in upsd.users, so upsd will refuse the login`, hint);
+        continue;
+      }
+      if (user.password === undefined) {
+        d.error(m.line, `MONITOR ${m.system}: user [${m.user}] has no password in upsd.users`, 'add the same password to that section of upsd.users');
+        continue;
+      }
+      if (user.password !== m.password) {
+        d.error(m.line, `MONITOR ${m.system}: the password does not match the one of [${m.user}] in upsd.users`,
+          'make them identical (passwords are case-sensitive)');
+        continue;
+      }
+      const acts = effectiveActions(user);
+      if (m.role === 'primary' && !(acts.has('LOGIN') && (acts.has('MASTER') || acts.has('PRIMARY')))) {
+        d.error(m.line, `MONITOR ${m.system} is primary, but user [${m.user}] may not act as primary in upsd.users`,
+          `add "upsmon primary" to the [${m.user}] section of upsd.users`);
+      } else if (m.role === 'secondary' && !acts.has('LOGIN')) {
+        d.error(m.line, `MONITOR ${m.system} is secondary, but user [${m.user}] may not log in to a UPS in upsd.users`,
+          `add "upsmon secondary" to the [${m.user}] section of upsd.users`);
+      }
+    }
+    const usesUpssched = p.upsmon.notifyCmds.some((c) => basename(c[0] ?? '') === 'upssched');
+    if (usesUpssched && !paths.has('upssched.conf')) {
+      d.warning(0, `NOTIFYCMD runs upssched, but there is no upssched.conf in ${dir}`, `create ${join(dir, 'upssched.conf')}`);
+    }
+    out.push(...d.sorted());
+  }
+  return out;
+}

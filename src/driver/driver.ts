@@ -1,0 +1,50 @@
+// What a driver implements; the runtime (runtime.ts) does everything NUT's drivers/main.c does
+// around it: flags, ups.conf, socket, privileges, pid file, poll loop.
+
+import type { DriverState } from './dstate.js';
+import type { Logger } from '../cli/log.js';
+
+/** A `-x name=value` / ups.conf variable a driver accepts (NUT's addvar). */
+export interface DriverVar {
+  name: string;
+  /** value: `name = value`; flag: a bare word; sensitive: a value never published as driver.parameter.* */
+  kind: 'value' | 'flag' | 'sensitive';
+  description: string;
+}
+
+export interface DriverContext {
+  readonly upsName: string;
+  /** ups.conf `port` (or -x port=…), as written. */
+  readonly port: string;
+  /** NUT_CONFPATH, against which relative data files resolve. */
+  readonly confPath: string;
+  readonly state: DriverState;
+  readonly log: Logger;
+  /** Driver variables from ups.conf and -x, by lower-cased name; flags map to null. */
+  readonly vars: ReadonlyMap<string, string | null>;
+}
+
+export interface DriverInstance {
+  /** Opens the device; runs before privileges are dropped (NUT's upsdrv_initups). */
+  initUps(): Promise<void> | void;
+  /** Publishes the first data (upsdrv_initinfo). */
+  initInfo(): Promise<void> | void;
+  /** One poll (upsdrv_updateinfo). */
+  updateInfo(): Promise<void> | void;
+  /** Result per STAT_* of state-server.ts. */
+  instcmd?(cmd: string, param: string | undefined): Promise<number> | number;
+  setvar?(name: string, value: string): Promise<number> | number;
+  /** Kill UPS power (-k). Throwing means the UPS could not be told. */
+  shutdown?(): Promise<void> | void;
+  cleanup?(): Promise<void> | void;
+}
+
+export interface DriverDefinition {
+  /** Program name, as in ups.conf `driver =`: names the socket and the subcommand. */
+  name: string;
+  /** Published as driver.version.internal. */
+  version: string;
+  description: string;
+  vars: DriverVar[];
+  create(ctx: DriverContext): DriverInstance;
+}

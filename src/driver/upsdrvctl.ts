@@ -1,0 +1,187 @@
+// upsdrvctl: start, stop or shut down the drivers of ups.conf — all of them or one — as NUT's
+// upsdrvctl does: start waits for each driver to background itself (up to maxstartdelay) and
+// retries maxretry times retrydelay seconds apart; stop signals the pid file's process;
+// shutdown runs `<driver> -a <ups> -k` in sdorder.
+
+import { spawn } from 'node:child_process';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getopt } from '../cli/getopt.js';
+import { loadUpsConf } from '../cli/config-files.js';
+import { altPidPath, type Env } from '../core/paths.js';
+import { UsageError } from '../core/errors.js';
+import { DRIVERS } from './drivers/index.js';
+import { VERSION } from './runtime.js';
+import type { UpsConf, UpsSection } from '../core/config/ups-conf.js';
+
+/** How long `stop` waits for a driver to exit after SIGTERM before reporting it. */
+export const STOP_WAIT_MS = 5_000;
+
+interface Ctl {
+  conf: UpsConf;
+  env: Env;
+  testMode: boolean;
+  passDebug: number;
+  root?: string;
+  user?: string;
+  errors: number;
+  out: (line: string) => void;
+}
+
+const USAGE = `Starts and stops UPS drivers via ups.conf.
+
+usage: hardnut upsdrvctl [OPTIONS] (start | stop | shutdown) [<ups>]
+
+  -h            display this help
+  -r <path>     drivers will chroot to <path>
+  -t            testing mode - prints actions without doing them
+  -u <user>     drivers started will switch from root to <user>
+  -D            raise debugging level
+  -d            pass debugging level from upsdrvctl to driver
+  start         start all UPS drivers in ups.conf
+  start <ups>   only start driver for UPS <ups>
+  stop          stop all UPS drivers in ups.conf
+  stop <ups>    only stop driver for UPS <ups>
+  shutdown      shutdown all UPS drivers in ups.conf
+  shutdown <ups> only shutdown UPS <ups>
+`;
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  process.stdout.write(`Network UPS Tools - UPS driver controller (hardnut ${VERSION})\n`);
+  let parsed;
+  try { parsed = getopt(argv, '+htu:r:DdV'); } catch (err) { process.stderr.write(`${(err as Error).message}\n${USAGE}`); return 2; }
+  let debug = 0;
+  let passthrough = false;
+  const ctl: Omit<Ctl, 'conf'> = { env, testMode: false, passDebug: 0, errors: 0, out: (l) => process.stderr.write(`${l}\n`) };
+  for (const o of parsed.options) {
+    if (o.flag === 'h') { process.stdout.write(USAGE); return 0; }
+    if (o.flag === 'V') return 0;
+    if (o.flag === 't') ctl.testMode = true;
+    if (o.flag === 'r') ctl.root = o.value;
+    if (o.flag === 'u') ctl.user = o.value;
+    if (o.flag === 'D') debug++;
+    if (o.flag === 'd') passthrough = true;
+  }
+  if (passthrough) ctl.passDebug = debug;
+  const [command, upsName, ...extra] = parsed.operands;
+  if (command === undefined || extra.length > 0) { process.stderr.write(USAGE); return 2; }
+  const action = command === 'start' ? startDriver : command === 'stop' ? stopDriver : command === 'shutdown' ? shutdownDriver : undefined;
+  if (!action) { process.stderr.write(`Error: unrecognized command [${command}]\n`); return 1; }
+
+  let conf: UpsConf;
+  try { conf = loadUpsConf(); } catch (err) { process.stderr.write(`Error: ${(err as Error).message}\n`); return 1; }
+  if (ctl.testMode) process.stdout.write('*** Testing mode: not calling exec/kill\n');
+  const c: Ctl = { ...ctl, conf };
+  if (conf.sections.length === 0) { process.stderr.write('Error: no UPS definitions found in ups.conf\n'); return 1; }
+
+  let targets: UpsSection[];
+  if (upsName !== undefined) {
+    const one = conf.sections.find((s) => s.name === upsName);
+    if (!one) { process.stderr.write(`UPS ${upsName} not found in ups.conf\n`); return 1; }
+    targets = [one];
+  } else if (action === shutdownDriver) {
+    // sdorder 0 first; NUT walks 0..max and never shuts down a negative sdorder
+    targets = [...conf.sections].filter((s) => (s.sdorder ?? 0) >= 0).sort((a, b) => (a.sdorder ?? 0) - (b.sdorder ?? 0));
+  } else {
+    targets = conf.sections;
+  }
+
+  if (action === startDriver && !conf.global.nowait) {
+    for (const t of targets) await action(c, t);
+  } else {
+    // nowait: start every driver without waiting for the previous one (NUT's parallel start)
+    await Promise.all(targets.map((t) => action(c, t)));
+  }
+  return c.errors > 0 ? 1 : 0;
+}
+
+/** The command that runs a driver: hardnut's own, or a native NUT driver from driverpath. */
+export function driverCommand(conf: UpsConf, driver: string): string[] | undefined {
+  if (DRIVERS.has(driver)) return [process.execPath, ...process.execArgv, process.argv[1] as string, driver];
+  const dir = conf.global.driverpath;
+  if (dir === undefined) return undefined;
+  const path = join(dir, driver);
+  try { accessSync(path, constants.X_OK); return [path]; } catch { return undefined; }
+}
+
+function driverArgs(c: Ctl, ups: UpsSection, extra: string[]): string[] | undefined {
+  const driver = ups.driver ?? '';
+  const cmd = driverCommand(c.conf, driver);
+  if (!cmd) {
+    c.out(`Can't start ${driver}: not a hardnut driver, and not found in driverpath${c.conf.global.driverpath ? ` (${c.conf.global.driverpath})` : ''}`);
+    c.errors++;
+    return undefined;
+  }
+  const args = [...cmd];
+  if (c.passDebug > 0) args.push(`-${'D'.repeat(c.passDebug)}`);
+  args.push('-a', ups.name, ...extra);
+  if (c.root !== undefined) args.push('-r', c.root);
+  if (c.user !== undefined) args.push('-u', c.user);
+  return args;
+}
+
+/** Runs a driver and waits for it to exit (it backgrounds itself once serving), up to `limitMs`. */
+function runAndWait(args: string[], env: Env, limitMs: number): Promise<'ok' | 'timeout' | number | string> {
+  return new Promise((resolve) => {
+    const child = spawn(args[0] as string, args.slice(1), { stdio: ['ignore', 'inherit', 'inherit'], env: { ...env } });
+    const timer = limitMs >= 0 ? setTimeout(() => { child.unref(); resolve('timeout'); }, limitMs) : undefined;
+    child.on('error', (err) => { if (timer) clearTimeout(timer); resolve(err.message); });
+    child.on('exit', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve(code === 0 ? 'ok' : code ?? `signal ${signal ?? '?'}`);
+    });
+  });
+}
+
+async function startDriver(c: Ctl, ups: UpsSection): Promise<void> {
+  const args = driverArgs(c, ups, []);
+  if (!args) return;
+  if (c.testMode) { c.out(`exec: ${args.join(' ')}`); return; }
+  const limit = (ups.maxstartdelay ?? c.conf.global.maxstartdelay) * 1000;
+  for (let attempt = Math.max(1, c.conf.global.maxretry); attempt > 0; attempt--) {
+    const r = await runAndWait(args, c.env, limit);
+    if (r === 'ok') return;
+    if (r === 'timeout') c.out('Startup timer elapsed, continuing...');
+    else if (typeof r === 'number') c.out(`Driver failed to start (exit status=${r})`);
+    else c.out(`Driver exited abnormally (${r})`);
+    if (attempt > 1) await new Promise((res) => setTimeout(res, c.conf.global.retrydelay * 1000));
+    else c.errors++;
+  }
+}
+
+async function stopDriver(c: Ctl, ups: UpsSection): Promise<void> {
+  const pidFile = join(altPidPath(c.env, c.conf.global.statepath), `${ups.driver ?? ''}-${ups.name}.pid`);
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(pidFile, 'latin1'), 10);
+  } catch (err) {
+    c.out(`Can't open ${pidFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    c.errors++;
+    return;
+  }
+  if (c.testMode) { c.out(`Sending signal to ${pidFile}`); return; }
+  if (!(pid > 1)) { c.out(`${pidFile}: no valid pid`); c.errors++; return; }
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch (err) {
+    c.out(`Stopping ${pidFile} failed: ${(err as NodeJS.ErrnoException).code ?? ''}`);
+    c.errors++;
+    return;
+  }
+  // NUT returns at once; waiting makes `stop; start` sequences reliable.
+  for (let waited = 0; waited < STOP_WAIT_MS; waited += 100) {
+    try { process.kill(pid, 0); } catch { return; }
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  c.out(`Driver for ${ups.name} (pid ${pid}) did not exit within ${STOP_WAIT_MS / 1000} s`);
+  c.errors++;
+}
+
+async function shutdownDriver(c: Ctl, ups: UpsSection): Promise<void> {
+  const args = driverArgs(c, ups, ['-k']);
+  if (!args) return;
+  if (c.testMode) { c.out(`exec: ${args.join(' ')}`); return; }
+  const r = await runAndWait(args, c.env, (ups.maxstartdelay ?? c.conf.global.maxstartdelay) * 1000);
+  if (r !== 'ok') { c.out(`Shutdown of ${ups.name} failed (${String(r)})`); c.errors++; }
+}
+

@@ -1,0 +1,202 @@
+// Reads tokenized driver-socket lines (spec §3) into typed messages. Input is the word list the
+// tokenizer produced for one line. Verbs are case-insensitive (§1.6, NUT uses strcasecmp).
+//
+// Results: a message; Malformed for a known verb with the wrong word count (upsd then does not
+// refresh last_heard, §3.2); null for an unknown verb or an empty line, which NUT ignores silently.
+// Extra words after the ones a verb needs are ignored, as NUT does.
+
+import type { ClientMessage, DriverMessage, Malformed } from './messages.js';
+
+/** strcasecmp folds A–Z only; toUpperCase would turn "pıng" (dotless i) into "PING". */
+function asciiUpper(s: string): string {
+  return /[a-z]/.test(s) ? s.replace(/[a-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) & ~0x20)) : s;
+}
+
+function eqIgnoreCase(a: string, upper: string): boolean {
+  return a.length === upper.length && asciiUpper(a) === upper;
+}
+
+const LONG_MAX = (1n << 63n) - 1n;
+const LONG_MIN = -(1n << 63n);
+
+/** C isspace() in the C locale. */
+function isCSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+/** Scans like strtol(s, &end, 10) on LP64: returns the clamped value and whether any digit was read. */
+function scanLong(s: string): { value: bigint; digits: boolean; end: number } {
+  let i = 0;
+  while (i < s.length && isCSpace(s.charCodeAt(i))) i++;
+  let neg = false;
+  const sign = s.charCodeAt(i);
+  if (sign === 0x2b || sign === 0x2d) {
+    neg = sign === 0x2d;
+    i++;
+  }
+  const start = i;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    i++;
+  }
+  if (i === start) return { value: 0n, digits: false, end: 0 };
+  let v = BigInt(s.slice(start, i));
+  if (neg) v = -v;
+  if (v > LONG_MAX) v = LONG_MAX;
+  else if (v < LONG_MIN) v = LONG_MIN;
+  return { value: v, digits: true, end: i };
+}
+
+/**
+ * C `strtol(s, NULL, 10)` on a 64-bit Linux: leading whitespace, optional sign, decimal digits up
+ * to the first other character; no digits → 0; overflow saturates at LONG_MIN/LONG_MAX. Values
+ * beyond ±2^53 lose precision as JS numbers. Used for SETAUX (NUT's state_setaux).
+ */
+export function strtol(s: string): number {
+  return Number(scanLong(s).value);
+}
+
+/**
+ * C `atoi(s)` as glibc computes it, `(int) strtol(s, NULL, 10)`: the saturated long is cut to
+ * its low 32 bits. Used where NUT uses atoi: ADDRANGE/DELRANGE bounds and TRACKING results
+ * (server/sstate.c, upsd.c tracking_set), and upsd's SET range check (§2.3).
+ */
+export function atoi(s: string): number {
+  return Number(BigInt.asIntN(32, scanLong(s).value));
+}
+
+/**
+ * NUT's str_to_int(s, &i, 10) (common/str.c): surrounding whitespace trimmed, then the whole rest
+ * must be a base-10 int, else it fails (undefined here).
+ */
+function strToInt(s: string): number | undefined {
+  let a = 0;
+  let b = s.length;
+  while (a < b && isCSpace(s.charCodeAt(a))) a++;
+  while (b > a && isCSpace(s.charCodeAt(b - 1))) b--;
+  const t = s.slice(a, b);
+  const r = scanLong(t);
+  if (!r.digits || r.end !== t.length) return undefined;
+  if (r.value < -0x80000000n || r.value > 0x7fffffffn) return undefined;
+  return Number(r.value);
+}
+
+function malformed(verb: string, reason: string): Malformed {
+  return { type: 'MALFORMED', verb, reason };
+}
+
+function tooFew(verb: string, need: number, got: number): Malformed {
+  return malformed(verb, `${verb} needs at least ${need} words, got ${got}`);
+}
+
+/**
+ * A driver's line, as upsd's sstate.c parse_args reads it (§3.2). Minimum word counts:
+ * 2 for ADDCMD/DELCMD/DELINFO/PID; 3 for SETFLAGS/SETINFO/ADDENUM/DELENUM/SETAUX/TRACKING;
+ * 4 for ADDRANGE/DELRANGE. Numbers: ranges and TRACKING with atoi(), SETAUX with strtol(), so
+ * "12abc" reads 12 and "abc" reads 0, as in NUT. `OK Goodbye` (any case) is the LOGOUT reply.
+ * hardnut addition: PID (upsd ignores it; upsdrvctl reads it).
+ */
+export function parseDriverMessage(args: readonly string[]): DriverMessage | Malformed | null {
+  const n = args.length;
+  if (n === 0) return null;
+  const verb = asciiUpper(args[0] as string);
+  const a1 = args[1] as string;
+  const a2 = args[2] as string;
+  switch (verb) {
+    case 'PONG':
+    case 'DUMPDONE':
+    case 'DATASTALE':
+    case 'DATAOK':
+      return { type: verb };
+    case 'ADDCMD':
+    case 'DELCMD':
+    case 'DELINFO':
+      if (n < 2) return tooFew(verb, 2, n);
+      return { type: verb, name: a1 };
+    case 'PID':
+      if (n < 2) return tooFew(verb, 2, n);
+      return { type: 'PID', pid: a1 };
+    case 'SETFLAGS':
+      if (n < 3) return tooFew(verb, 3, n);
+      return { type: 'SETFLAGS', name: a1, flags: args.slice(2) };
+    case 'SETINFO':
+    case 'ADDENUM':
+    case 'DELENUM':
+      if (n < 3) return tooFew(verb, 3, n);
+      return { type: verb, name: a1, value: a2 };
+    case 'SETAUX':
+      if (n < 3) return tooFew(verb, 3, n);
+      return { type: 'SETAUX', name: a1, aux: strtol(a2) };
+    case 'TRACKING':
+      if (n < 3) return tooFew(verb, 3, n);
+      return { type: 'TRACKING', id: a1, status: atoi(a2) };
+    case 'ADDRANGE':
+    case 'DELRANGE':
+      if (n < 4) return tooFew(verb, 4, n);
+      return { type: verb, name: a1, min: atoi(a2), max: atoi(args[3] as string) };
+    case 'OK':
+      return n >= 2 && eqIgnoreCase(a1, 'GOODBYE') ? { type: 'GOODBYE' } : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * A client's line, as the driver's dstate.c sock_arg reads it (§3.3).
+ * - DUMPALL, DUMPSTATUS, PING, GETPID, NOBROADCAST, LOGOUT: extra words ignored.
+ * - DUMPVALUE needs a name (NUT ignores a bare DUMPVALUE silently; here it is Malformed).
+ * - BROADCAST [n]: enabled unless n reads as a whole int (str_to_int) that is < 1.
+ * - INSTCMD: exactly 2, 3, 4 (TRACKING as 3rd word) or 5 (TRACKING as 4th) words; anything else is
+ *   "Malformed INSTCMD". With 3 words the 3rd is the parameter, even if it is "TRACKING".
+ * - SET: ≥3 words; a 4th word alone is ignored; with exactly 5 the 4th must be TRACKING; with 6
+ *   or more the extras are ignored and there is no tracking (NUT checks only numarg == 5).
+ * INSTCMD with < 2 words and SET with < 3 are Malformed (NUT ignores them as unknown commands).
+ */
+export function parseClientMessage(args: readonly string[]): ClientMessage | Malformed | null {
+  const n = args.length;
+  if (n === 0) return null;
+  const verb = asciiUpper(args[0] as string);
+  switch (verb) {
+    case 'DUMPALL':
+    case 'DUMPSTATUS':
+    case 'PING':
+    case 'GETPID':
+    case 'NOBROADCAST':
+    case 'LOGOUT':
+      return { type: verb };
+    case 'DUMPVALUE':
+      if (n < 2) return tooFew(verb, 2, n);
+      return { type: 'DUMPVALUE', name: args[1] as string };
+    case 'BROADCAST': {
+      const i = n > 1 ? strToInt(args[1] as string) : undefined;
+      return { type: 'BROADCAST', enable: !(i !== undefined && i < 1) };
+    }
+    case 'INSTCMD': {
+      const cmd = args[1] as string;
+      if (n === 2) return { type: 'INSTCMD', cmd };
+      if (n === 3) return { type: 'INSTCMD', cmd, param: args[2] as string };
+      if (n === 4 && eqIgnoreCase(args[2] as string, 'TRACKING')) {
+        return { type: 'INSTCMD', cmd, tracking: args[3] as string };
+      }
+      if (n === 5 && eqIgnoreCase(args[3] as string, 'TRACKING')) {
+        return { type: 'INSTCMD', cmd, param: args[2] as string, tracking: args[4] as string };
+      }
+      return malformed(verb, 'Malformed INSTCMD');
+    }
+    case 'SET': {
+      if (n < 3) return tooFew(verb, 3, n);
+      const name = args[1] as string;
+      const value = args[2] as string;
+      if (n === 5) {
+        if (!eqIgnoreCase(args[3] as string, 'TRACKING')) {
+          return malformed(verb, `SET with unsupported parameters (${args[3] as string}/${args[4] as string})`);
+        }
+        return { type: 'SET', name, value, tracking: args[4] as string };
+      }
+      return { type: 'SET', name, value };
+    }
+    default:
+      return null;
+  }
+}

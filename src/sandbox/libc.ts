@@ -1,0 +1,64 @@
+// The few libc calls Node does not offer, bound with koffi (DESIGN.md: ffi-napi does not build on
+// Node 20). Loaded lazily: tools that never chroot or log to syslog never load the native module.
+import { createRequire } from 'node:module';
+import { HardnutError } from '../core/errors.js';
+
+interface KoffiLib { func(signature: string): (...args: unknown[]) => unknown }
+interface Koffi { load(path: string): KoffiLib; errno(): number }
+
+export class LibcError extends HardnutError {
+  readonly errno: number;
+  constructor(call: string, errno: number) {
+    super('ERR_LIBC', `${call} failed (errno ${errno})`);
+    this.errno = errno;
+  }
+}
+
+let bound: {
+  koffi: Koffi;
+  chroot: (path: string) => number;
+  openlog: (ident: Buffer, option: number, facility: number) => void;
+  syslog: (priority: number, fmt: string, ...rest: unknown[]) => void;
+} | undefined;
+
+function libc(): NonNullable<typeof bound> {
+  if (bound) return bound;
+  // createRequire: koffi is CommonJS with a native addon, kept outside the bundle.
+  const koffi = createRequire(import.meta.url)('koffi') as Koffi;
+  const lib = koffi.load('libc.so.6');
+  bound = {
+    koffi,
+    chroot: lib.func('int chroot(const char *path)') as (path: string) => number,
+    openlog: lib.func('void openlog(void *ident, int option, int facility)') as (i: Buffer, o: number, f: number) => void,
+    syslog: lib.func('void syslog(int priority, const char *fmt, ...)') as (p: number, f: string, ...r: unknown[]) => void,
+  };
+  return bound;
+}
+
+/** Loads the bindings now (before a chroot, after which no module can be loaded). */
+export function preloadLibc(): void {
+  libc();
+}
+
+export function chroot(path: string): void {
+  const l = libc();
+  if (l.chroot(path) !== 0) throw new LibcError(`chroot(${path})`, l.koffi.errno());
+}
+
+export const LOG_PID = 0x01;
+export const LOG_NDELAY = 0x08;
+export const LOG_DAEMON = 3 << 3;
+
+// openlog keeps the ident pointer: the buffer must live as long as the process.
+let identBuffer: Buffer | undefined;
+
+export function openSyslog(ident: string): void {
+  const l = libc();
+  identBuffer = Buffer.from(`${ident}\0`, 'latin1');
+  l.openlog(identBuffer, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+export function syslog(priority: number, message: string): void {
+  // "%s" with the message as an argument: a message is never a format string.
+  libc().syslog(priority, '%s', 'const char *', message);
+}

@@ -1,0 +1,218 @@
+import { describe, it, expect, vi, beforeEach, afterEach } from 'vitest';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/config-check.js';
+
+const CONF_SAMPLES = new URL('../../conf/', import.meta.url).pathname;
+const SIX = ['nut.conf', 'ups.conf', 'upsd.conf', 'upsd.users', 'upsmon.conf', 'upssched.conf'];
+
+let tmp: string;
+let out: string;
+let err: string;
+
+beforeEach(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'hardnut-config-check-'));
+  out = '';
+  err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out += String(chunk); return true; });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { err += String(chunk); return true; });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** Writes files with mode 0640 (what a careful admin has), unless a mode is given. */
+function write(dir: string, files: Record<string, string>, mode = 0o640): string {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) {
+    writeFileSync(join(dir, name), text);
+    chmodSync(join(dir, name), mode);
+  }
+  return dir;
+}
+
+const GOOD = {
+  'nut.conf': 'MODE=standalone\n',
+  'ups.conf': '[myups]\n\tdriver = dummy-ups\n\tport = ups1.dev\n\tdesc = "Test UPS"\n',
+  'upsd.conf': 'LISTEN 127.0.0.1 3493\n',
+  'upsd.users': '[monuser]\n\tpassword = "Pw-Alpha-7731"\n\tupsmon primary\n',
+  'upsmon.conf': 'MONITOR myups@localhost 1 monuser "Pw-Alpha-7731" primary\nSHUTDOWNCMD "/sbin/shutdown -h +0"\nPOWERDOWNFLAG /etc/killpower\n',
+  'upssched.conf': 'CMDSCRIPT /usr/local/bin/cmd\nPIPEFN /run/nut/upssched.pipe\nLOCKFN /run/nut/upssched.lock\nAT ONBATT * START-TIMER onbatt 30\n',
+};
+
+describe('hardnut config check', () => {
+  it('a good directory: exit 0, summary on stdout, nothing on stderr', async () => {
+    const dir = write(join(tmp, 'good'), GOOD);
+    expect(await main(['check', dir], {})).toBe(0);
+    expect(out).toBe(`checked 6 files in ${dir}: 0 errors, 0 warnings\n`);
+    expect(err).toBe('');
+  });
+
+  it("hardnut's own conf/ samples check clean", async () => {
+    const dir = join(tmp, 'samples');
+    mkdirSync(dir);
+    for (const f of SIX) {
+      copyFileSync(join(CONF_SAMPLES, f), join(dir, f));
+      chmodSync(join(dir, f), 0o640);
+    }
+    expect(await main(['check', dir], {})).toBe(0);
+    expect(err).toBe('');
+    expect(out).toBe(`checked 6 files in ${dir}: 0 errors, 0 warnings\n`);
+  });
+
+  it('DIR defaults to NUT_CONFPATH', async () => {
+    const dir = write(join(tmp, 'env'), { 'ups.conf': GOOD['ups.conf'] });
+    expect(await main(['check'], { NUT_CONFPATH: dir })).toBe(0);
+    expect(out).toBe(`checked 1 file in ${dir}: 0 errors, 0 warnings\n`);
+  });
+
+  it('an error exits 1 and is printed as file:line: error: … with its hint', async () => {
+    const dir = write(join(tmp, 'bad'), { 'ups.conf': '[myups]\n\tdriver = dummy-ups\n\tpollinterval = 0\n' });
+    expect(await main(['check', dir], {})).toBe(1);
+    expect(err).toContain(`${join(dir, 'ups.conf')}:3: error: pollinterval must be`);
+    expect(err).toContain(`${join(dir, 'ups.conf')}:1: error: UPS [myups] has no port`);
+    expect(err).toMatch(/\n {2}hint: /);
+    expect(out).toBe(`checked 1 file in ${dir}: 2 errors, 0 warnings\n`);
+  });
+
+  it('warnings alone exit 0 and are counted', async () => {
+    const dir = write(join(tmp, 'warn'), { 'upsd.conf': 'ACL all 0.0.0.0/0\nMAXAGE 15\n' });
+    expect(await main(['check', dir], {})).toBe(0);
+    expect(err).toContain(`${join(dir, 'upsd.conf')}:1: warning: ACL`);
+    expect(out).toBe(`checked 1 file in ${dir}: 0 errors, 1 warning\n`);
+  });
+
+  it('the old 5-word MONITOR line: error naming the line, hint with the 6-word form and upsd.users', async () => {
+    const dir = write(join(tmp, 'legacy'), {
+      ...GOOD,
+      'upsmon.conf': '# converted from NUT 2.4\nMONITOR myups@localhost 1 Legacy-Secret-55 master\nSHUTDOWNCMD x\nPOWERDOWNFLAG /etc/killpower\nMINSUPPLIES 0\n',
+    });
+    expect(await main(['check', dir], {})).toBe(1);
+    expect(err).toContain(`${join(dir, 'upsmon.conf')}:2: error: old-style MONITOR line without a username`);
+    expect(err).toContain('hint: write MONITOR <ups>@<host>[:<port>] <power value> <username> <password> primary|secondary');
+    expect(err).toContain('upsd.users');
+    expect(err + out).not.toContain('Legacy-Secret-55');
+  });
+
+  it('a MONITOR user that is an OS account and not in upsd.users: says it is an operating-system account', async () => {
+    const dir = write(join(tmp, 'osuser'), {
+      ...GOOD,
+      'upsmon.conf': 'MONITOR myups@localhost 1 root "Root-Pw-4412" primary\nSHUTDOWNCMD x\nPOWERDOWNFLAG /etc/killpower\n',
+    });
+    expect(await main(['check', dir], {})).toBe(1);
+    expect(err).toContain(`${join(dir, 'upsmon.conf')}:1: error: MONITOR myups@localhost: user 'root' is not defined in upsd.users`);
+    expect(err).toMatch(/'root' is an operating-system account, not an upsd\.users user/);
+    expect(err + out).not.toContain('Root-Pw-4412');
+  });
+
+  it('a MONITOR user that is neither: hint to add the section', async () => {
+    const dir = write(join(tmp, 'nouser'), {
+      ...GOOD,
+      'upsmon.conf': 'MONITOR myups@127.0.0.1 1 ghost pw primary\nSHUTDOWNCMD x\nPOWERDOWNFLAG /etc/killpower\n',
+    });
+    expect(await main(['check', dir], {})).toBe(1);
+    expect(err).toContain('hint: add a [ghost] section with the same password and "upsmon primary" to upsd.users');
+  });
+
+  it('cross-checks: case of the username, password mismatch, primary rights, unknown UPS', async () => {
+    const dir = write(join(tmp, 'cross'), {
+      ...GOOD,
+      'upsd.users': '[monuser]\npassword = "Users-Pw-1"\nupsmon secondary\n[other]\npassword = "Users-Pw-2"\nupsmon primary\n',
+      'upsmon.conf': [
+        'MONITOR myups@localhost 1 MonUser "Users-Pw-1" secondary',
+        'MONITOR myups@[::1] 1 other "Mon-Pw-Wrong" primary',
+        'MONITOR myups@localhost:3493 1 monuser "Users-Pw-1" primary',
+        'MONITOR nosuch@localhost 0 other "Users-Pw-2" secondary',
+        'MONITOR elsewhere@nas.example 0 nobody "x" secondary',
+        'SHUTDOWNCMD x', 'POWERDOWNFLAG /etc/killpower',
+      ].join('\n') + '\n',
+    });
+    expect(await main(['check', dir], {})).toBe(1);
+    const f = join(dir, 'upsmon.conf');
+    expect(err).toContain(`${f}:1: error: MONITOR myups@localhost: user 'MonUser' is not defined in upsd.users`);
+    expect(err).toContain('usernames are case-sensitive: upsd.users has [monuser]');
+    expect(err).toContain(`${f}:2: error: MONITOR myups@[::1]: the password does not match`);
+    expect(err).toContain(`${f}:3: error: MONITOR myups@localhost:3493 is primary, but user [monuser] may not act as primary`);
+    expect(err).toContain('add "upsmon primary" to the [monuser] section');
+    expect(err).toContain(`${f}:4: error: MONITOR nosuch@localhost: there is no UPS [nosuch] in ups.conf`);
+    expect(err).not.toContain(`${f}:5:`);
+    expect(err + out).not.toMatch(/Users-Pw|Mon-Pw-Wrong/);
+  });
+
+  it('passwords never appear in the output, whatever goes wrong', async () => {
+    const dir = write(join(tmp, 'secrets'), {
+      'upsd.users': '[u]\npassword = "Never-Show-1" extra\npassword = Never-Show-2\nNever-Show-3\n[u]\npassword = Never-Show-4\n',
+      'upsmon.conf': 'MONITOR a@localhost 1 u Never-Show-5 boss\nMONITOR b@localhost 1 u\n  Never-Show-6 primary\nCERTIDENT c Never-Show-7 x\nMONITOR a@localhost 1 Never-Show-8 master\n',
+      'upsd.conf': 'CERTIDENT name Never-Show-9 more\n',
+    }, 0o644);
+    expect(await main(['check', dir], {})).toBe(1);
+    expect(err.length).toBeGreaterThan(200);
+    expect(err + out).not.toContain('Never-Show');
+  });
+
+  it('world-readable upsd.users and upsmon.conf: "contains passwords" warnings; world-writable: warning', async () => {
+    const dir = write(join(tmp, 'perms'), { 'upsd.users': GOOD['upsd.users'], 'upsmon.conf': GOOD['upsmon.conf'] }, 0o644);
+    write(dir, { 'upsd.conf': 'MAXAGE 15\n' }, 0o666);
+    expect(await main(['check', dir], {})).toBe(0);
+    expect(err).toContain(`${join(dir, 'upsd.users')}: warning: is readable by every user (mode 0644) and contains passwords`);
+    expect(err).toContain(`${join(dir, 'upsmon.conf')}: warning: is readable by every user (mode 0644) and contains passwords`);
+    expect(err).toContain(`hint: chmod 640 ${join(dir, 'upsd.users')}`);
+    expect(err).toContain(`${join(dir, 'upsd.conf')}: warning: is world-writable (mode 0666)`);
+    expect(out).toBe(`checked 3 files in ${dir}: 0 errors, 3 warnings\n`);
+  });
+
+  it('group-writable is a warning', async () => {
+    const dir = write(join(tmp, 'gw'), { 'ups.conf': GOOD['ups.conf'] }, 0o660);
+    expect(await main(['check', dir], {})).toBe(0);
+    expect(err).toContain('is group-writable (mode 0660)');
+  });
+
+  it('nut.conf MODE against the files present', async () => {
+    const dir = write(join(tmp, 'mode'), { 'nut.conf': 'MODE=standalone\n', 'ups.conf': '# nothing yet\n' });
+    expect(await main(['check', dir], {})).toBe(1);
+    expect(err).toContain(`${join(dir, 'nut.conf')}:1: warning: MODE=standalone needs upsd.conf`);
+    expect(err).toContain(`${join(dir, 'nut.conf')}:1: error: MODE=standalone starts upsd, but ups.conf defines no UPS`);
+  });
+
+  it('spaces around = in nut.conf are an error', async () => {
+    const dir = write(join(tmp, 'nutconf'), { 'nut.conf': 'MODE = netclient\n' });
+    expect(await main(['check', dir], {})).toBe(1);
+    expect(err).toContain(`${join(dir, 'nut.conf')}:1: error: spaces around '='`);
+  });
+
+  it('a config "file" that is a directory is an error', async () => {
+    const dir = write(join(tmp, 'notfile'), { 'upsd.conf': 'MAXAGE 15\n' });
+    mkdirSync(join(dir, 'ups.conf'));
+    expect(await main(['check', dir], {})).toBe(1);
+    expect(err).toContain(`${join(dir, 'ups.conf')}: error: is not a regular file (a directory)`);
+    expect(out).toBe(`checked 2 files in ${dir}: 1 error, 0 warnings\n`);
+  });
+
+  it('missing DIR: exit 1 with a clear message', async () => {
+    const dir = join(tmp, 'does-not-exist');
+    expect(await main(['check', dir], {})).toBe(1);
+    expect(err).toBe(`hardnut config check: ${dir}: no such directory\n`);
+    expect(out).toBe('');
+  });
+
+  it('a DIR without any NUT file: exit 1', async () => {
+    const dir = join(tmp, 'empty');
+    mkdirSync(dir);
+    expect(await main(['check', dir], {})).toBe(1);
+    expect(err).toContain(`no NUT config files in ${dir}`);
+  });
+
+  it('usage errors exit 2; --help exits 0', async () => {
+    expect(await main([], {})).toBe(2);
+    expect(err).toContain('usage: hardnut config check [DIR]');
+    expect(await main(['frobnicate'], {})).toBe(2);
+    expect(err).toContain("unknown command 'frobnicate'");
+    expect(await main(['check', 'a', 'b'], {})).toBe(2);
+    expect(await main(['check', '-x'], {})).toBe(2);
+    expect(await main(['--help'], {})).toBe(0);
+    expect(out).toContain('usage: hardnut config check [DIR]');
+  });
+});
