@@ -394,6 +394,9 @@ function fixSocketGroup(path: string, group: string, log: Logger): void {
 
 /** Tells the waiting parent we are up, then logs to syslog: the terminal is the parent's. */
 function becomeDaemon(log: Logger): void {
+  // stdout/stderr were the starting terminal's; once it is gone a stray write must not kill us
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
   try {
     const ready = createWriteStream('', { fd: 3 });
     ready.end('R');

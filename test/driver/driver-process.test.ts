@@ -6,7 +6,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { isRoot, requirePeer } from '../support/peers.js';
 import {
-  makeTestDir, rssKiB, runHardnut, startHardnutDriver, talk, waitFor, waitForSocket,
+  HARDNUT, makeTestDir, rssKiB, runHardnut, startHardnutDriver, startProcess, talk, userArgs, waitFor, waitForSocket,
   type Proc, type TestDir,
 } from '../support/stack.js';
 
@@ -201,3 +201,52 @@ describe('privileges', () => {
     expect(status).toMatch(/^CapEff:\s+0+$/m);
   });
 });
+
+describe('driver flags and modes', () => {
+  it('-x sets a driver variable; -k runs the shutdown path (dummy-ups has none: exit 1, as NUT)', async () => {
+    const d = setup();
+    const { sock } = await started(d, ['-x', 'mode=dummy-loop']);
+    expect(await talk(sock, 'DUMPVALUE driver.parameter.mode\n', /DUMPDONE/)).toMatch(/SETINFO driver.parameter.mode "dummy-loop"/);
+    const k = await runHardnut(['dummy-ups', '-a', 'u1', '-k'], d.env);
+    expect(k.code).toBe(1);
+    expect(k.stderr).toMatch(/shutdown not supported/);
+  });
+
+  it('-D stays in the foreground and prints debug output', async () => {
+    const d = setup();
+    const proc = track(startProcessHardnut(d, ['dummy-ups', '-a', 'u1', '-D', '-D']));
+    await waitForSocket(join(d.state, 'dummy-ups-u1'));
+    await talk(join(d.state, 'dummy-ups-u1'), 'SET ups.mfr "X" TRACKING t1\n', /TRACKING .*\n/);
+    await waitFor('debug line', () => proc.output().includes('setvar: ups.mfr'));
+    expect(proc.child.exitCode).toBeNull();
+    expect(Number(readFileSync(join(d.state, 'dummy-ups-u1.pid'), 'utf8'))).toBe(proc.child.pid);
+  });
+
+  it('a .seq loops back to its first line; a .dev is read again when it changes', async () => {
+    const d = makeTestDir({
+      'ups.conf': '[s]\n\tdriver = dummy-ups\n\tport = s.seq\n[o]\n\tdriver = dummy-ups\n\tport = o.dev\n',
+      's.seq': 'ups.status: OL\nTIMER 1\nups.status: OB\nTIMER 1\n',
+      'o.dev': 'battery.charge: 90\n',
+    });
+    cleanups.push(() => d.cleanup());
+    track(startHardnutDriver(d, 'dummy-ups', 's', ['-i', '1']));
+    track(startHardnutDriver(d, 'dummy-ups', 'o', ['-i', '1']));
+    const seqSock = join(d.state, 'dummy-ups-s');
+    const devSock = join(d.state, 'dummy-ups-o');
+    await waitForSocket(seqSock);
+    await waitForSocket(devSock);
+    const status = async (): Promise<string> => /SETINFO ups.status "([^"]*)"/.exec(await talk(seqSock, 'DUMPSTATUS\n', /DUMPDONE/))?.[1] ?? '';
+    const seen: string[] = [];
+    await waitFor('OL → OB → OL', async () => {
+      const s = await status();
+      if (seen.at(-1) !== s) seen.push(s);
+      return seen.join(',').includes('OL,OB,OL');
+    }, 10_000, 100);
+    writeFileSync(join(d.etc, 'o.dev'), 'battery.charge: 42\n');
+    await waitFor('re-read .dev', async () => (await talk(devSock, 'DUMPVALUE battery.charge\n', /DUMPDONE/)).includes('"42"'), 6000, 200);
+  }, 30_000);
+});
+
+function startProcessHardnut(d: TestDir, args: string[]): Proc {
+  return startProcess(process.execPath, [HARDNUT, ...args, ...userArgs()], d.env);
+}
