@@ -46,5 +46,7 @@ export interface DriverDefinition {
   version: string;
   description: string;
   vars: DriverVar[];
+  /** Its seccomp allowlist, policy/seccomp/<role>.json (src/sandbox/seccomp.ts). */
+  seccompRole: string;
   create(ctx: DriverContext): DriverInstance;
 }

@@ -198,6 +198,7 @@ export const dummyUps: DriverDefinition = {
   name: 'dummy-ups',
   version: '0.15',
   description: 'Device simulation and repeater driver',
+  seccompRole: 'driver-file',
   vars: [{ name: 'mode', kind: 'value', description: 'Specify mode instead of guessing it from port value (dummy = dummy-loop, dummy-once, repeater)' }],
   create: (ctx) => new DummyUps(ctx),
 };

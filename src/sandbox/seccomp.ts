@@ -1,0 +1,157 @@
+// Seccomp through libseccomp.so.2 (koffi). An allowlist per role (policy/seccomp/<role>.json,
+// bundled into the executable), default action kill-process, applied to every thread at once
+// (TSYNC: libuv and V8 threads exist before our code runs and would escape a per-thread filter).
+//
+// Two rules are not plain allows. clone3 answers ENOSYS: its flags sit in a struct the filter
+// cannot read, and glibc then falls back to clone. clone is allowed only with CLONE_THREAD, so a
+// sandboxed process can start threads but never fork a process.
+
+import { createRequire } from 'node:module';
+import { HardnutError } from '../core/errors.js';
+import nodeBase from '../../policy/seccomp/node-base.json' with { type: 'json' };
+import driverFile from '../../policy/seccomp/driver-file.json' with { type: 'json' };
+
+export interface SeccompPolicy {
+  role: string;
+  description: string;
+  /** Other policies whose allows this one includes. */
+  extends?: string[];
+  /** syscall name → why this role needs it */
+  allow: Record<string, string>;
+  /** syscalls allowed only when one argument equals a value (e.g. socket only for AF_UNIX) */
+  allowIf?: Record<string, { arg: number; equals: number; reason: string }>;
+}
+
+export interface AllowRule { reason: string; arg?: number; equals?: number }
+
+export const POLICIES: ReadonlyMap<string, SeccompPolicy> = new Map<string, SeccompPolicy>([
+  [nodeBase.role, nodeBase],
+  [driverFile.role, driverFile],
+]);
+
+export class SeccompError extends HardnutError {
+  constructor(message: string) {
+    super('ERR_SECCOMP', message);
+  }
+}
+
+const SCMP_ACT_KILL_PROCESS = 0x80000000;
+const SCMP_ACT_ALLOW = 0x7fff0000;
+const SCMP_ACT_LOG = 0x7ffc0000;
+const scmpActErrno = (errno: number): number => 0x00050000 | (errno & 0xffff);
+const SCMP_FLTATR_CTL_TSYNC = 4;
+const SCMP_FLTATR_CTL_NNP = 3;
+const SCMP_CMP_EQ = 4;
+const SCMP_CMP_MASKED_EQ = 7;
+const SCMP_ARCH_X86_64 = 0xc000003e;
+const SCMP_ARCH_AARCH64 = 0xc00000b7;
+const CLONE_THREAD = 0x00010000;
+const ENOSYS = 38;
+const PR_SET_NO_NEW_PRIVS = 38;
+
+/** Architectures whose syscall tables the policies were profiled on. */
+export const SUPPORTED_ARCHES: ReadonlyMap<number, string> = new Map([[SCMP_ARCH_X86_64, 'x86_64'], [SCMP_ARCH_AARCH64, 'aarch64']]);
+
+/** The complete rules of a role: its own entries plus those of the policies it extends. */
+export function resolvePolicy(role: string): Map<string, AllowRule> {
+  const policy = POLICIES.get(role);
+  if (!policy) throw new SeccompError(`no seccomp policy for role '${role}'`);
+  const out = new Map<string, AllowRule>();
+  for (const base of policy.extends ?? []) for (const [k, v] of resolvePolicy(base)) out.set(k, v);
+  for (const [k, reason] of Object.entries(policy.allow)) out.set(k, { reason });
+  for (const [k, c] of Object.entries(policy.allowIf ?? {})) out.set(k, { reason: c.reason, arg: c.arg, equals: c.equals });
+  return out;
+}
+
+interface Lib {
+  koffi: { errno(): number };
+  init(action: number): unknown;
+  release(ctx: unknown): void;
+  attrSet(ctx: unknown, attr: number, value: number): number;
+  resolve(name: string): number;
+  ruleAdd(ctx: unknown, action: number, nr: number, count: number, cmps: unknown): number;
+  load(ctx: unknown): number;
+  arch(): number;
+  prctl(option: number, a: number, b: number, c: number, d: number): number;
+}
+
+let lib: Lib | undefined;
+
+function bind(): Lib {
+  if (lib) return lib;
+  const koffi = createRequire(import.meta.url)('koffi') as {
+    load(p: string): { func(s: string): (...a: unknown[]) => unknown };
+    struct(name: string, def: Record<string, string>): unknown;
+    errno(): number;
+  };
+  const s = koffi.load('libseccomp.so.2');
+  const c = koffi.load('libc.so.6');
+  koffi.struct('scmp_arg_cmp', { arg: 'uint32', op: 'int', datum_a: 'uint64', datum_b: 'uint64' });
+  lib = {
+    koffi,
+    init: s.func('void *seccomp_init(uint32_t def_action)') as Lib['init'],
+    release: s.func('void seccomp_release(void *ctx)') as Lib['release'],
+    attrSet: s.func('int seccomp_attr_set(void *ctx, int attr, uint32_t value)') as Lib['attrSet'],
+    resolve: s.func('int seccomp_syscall_resolve_name(const char *name)') as Lib['resolve'],
+    ruleAdd: s.func('int seccomp_rule_add_array(void *ctx, uint32_t action, int syscall, unsigned int arg_cnt, const scmp_arg_cmp *arg_array)') as Lib['ruleAdd'],
+    load: s.func('int seccomp_load(void *ctx)') as Lib['load'],
+    arch: s.func('uint32_t seccomp_arch_native(void)') as Lib['arch'],
+    prctl: c.func('int prctl(int option, unsigned long a, unsigned long b, unsigned long c, unsigned long d)') as Lib['prctl'],
+  };
+  return lib;
+}
+
+/** Loads libseccomp now: after a chroot it can no longer be found. */
+export function preloadSeccomp(): void {
+  bind();
+}
+
+export interface ApplyOptions {
+  /** 'log': violations are logged by the kernel instead of killing (profiling, never in production). */
+  mode?: 'enforce' | 'log';
+  /** Extra syscalls allowed for this process only (e.g. a test harness's own needs). */
+  extra?: string[];
+}
+
+/**
+ * Sets PR_SET_NO_NEW_PRIVS and loads the role's filter into every thread. Throws SeccompError
+ * when the architecture is not one the policies were profiled on, or libseccomp refuses.
+ */
+export function applySeccomp(role: string, opts: ApplyOptions = {}): void {
+  const allow = resolvePolicy(role);
+  const l = bind();
+  // Node opens its stdout/stderr handles lazily, asking the kernel what they are (a pipe, a
+  // socket under systemd) on first use: do it now, so no role needs those calls afterwards.
+  void process.stdout.writable;
+  void process.stderr.writable;
+  const arch = l.arch();
+  if (!SUPPORTED_ARCHES.has(arch)) throw new SeccompError(`seccomp policies are not profiled for architecture 0x${arch.toString(16)}`);
+  if (l.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) !== 0) throw new SeccompError(`prctl(PR_SET_NO_NEW_PRIVS) failed (errno ${l.koffi.errno()})`);
+  const ctx = l.init(opts.mode === 'log' ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS);
+  if (!ctx) throw new SeccompError('seccomp_init failed');
+  try {
+    check(l.attrSet(ctx, SCMP_FLTATR_CTL_TSYNC, 1), 'TSYNC');
+    check(l.attrSet(ctx, SCMP_FLTATR_CTL_NNP, 1), 'NO_NEW_PRIVS');
+    for (const name of opts.extra ?? []) if (!allow.has(name)) allow.set(name, { reason: 'extra' });
+    for (const [name, rule] of allow) {
+      const nr = l.resolve(name);
+      if (nr < 0) continue; // not on this architecture (e.g. epoll_wait on aarch64)
+      if (name === 'clone') {
+        check(l.ruleAdd(ctx, SCMP_ACT_ALLOW, nr, 1, [{ arg: 0, op: SCMP_CMP_MASKED_EQ, datum_a: CLONE_THREAD, datum_b: CLONE_THREAD }]), 'clone');
+      } else if (rule.arg !== undefined && rule.equals !== undefined) {
+        check(l.ruleAdd(ctx, SCMP_ACT_ALLOW, nr, 1, [{ arg: rule.arg, op: SCMP_CMP_EQ, datum_a: rule.equals, datum_b: 0 }]), name);
+      } else {
+        check(l.ruleAdd(ctx, SCMP_ACT_ALLOW, nr, 0, null), name);
+      }
+    }
+    const clone3 = l.resolve('clone3');
+    if (clone3 >= 0) check(l.ruleAdd(ctx, scmpActErrno(ENOSYS), clone3, 0, null), 'clone3');
+    check(l.load(ctx), 'load');
+  } finally {
+    l.release(ctx);
+  }
+}
+
+function check(rc: number, what: string): void {
+  if (rc !== 0) throw new SeccompError(`seccomp ${what} failed (${rc})`);
+}

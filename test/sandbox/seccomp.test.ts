@@ -1,0 +1,104 @@
+// Death tests (issue 5): inside the real sandbox of a role — dropped to nut, its seccomp filter
+// loaded — each forbidden call fails or kills the process, as the policy states.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isRoot, requirePeer } from '../support/peers.js';
+import { POLICIES, resolvePolicy } from '../../src/sandbox/seccomp.js';
+
+let child = '';
+let scratch = '';
+beforeAll(async () => {
+  // inside the repo, so the child resolves koffi from node_modules like the real executable
+  const cache = new URL('../../node_modules/.cache/', import.meta.url).pathname;
+  mkdirSync(cache, { recursive: true });
+  child = join(mkdtempSync(join(cache, 'hn-seccomp-')), 'child.mjs');
+  scratch = mkdtempSync(join(tmpdir(), 'hn-scratch-'));
+  chmodSync(scratch, 0o777);
+  await build({
+    entryPoints: [new URL('./fixtures/seccomp-child.ts', import.meta.url).pathname],
+    outfile: child, bundle: true, platform: 'node', format: 'esm', target: 'node20',
+    external: ['koffi'], logLevel: 'warning',
+  });
+});
+
+function attempt(role: string, what: string): { signal: NodeJS.Signals | null; out: string } {
+  const r = spawnSync(process.execPath, [child, role, what, scratch], { encoding: 'utf8', timeout: 20_000, cwd: '/' });
+  return { signal: r.signal, out: `${r.stdout}${r.stderr}`.trim() };
+}
+
+describe('seccomp policies', () => {
+  it('every syscall a policy allows has its reason written down', () => {
+    for (const policy of POLICIES.values()) {
+      for (const [name, rule] of resolvePolicy(policy.role)) {
+        expect(rule.reason.length, `${policy.role}: ${name}`).toBeGreaterThan(10);
+      }
+    }
+  });
+
+  it('no policy allows what no role may do', () => {
+    const never = ['execve', 'execveat', 'fork', 'vfork', 'ptrace', 'mount', 'umount2', 'setuid', 'setgid', 'setresuid', 'setreuid', 'chmod', 'fchmod', 'fchmodat', 'kill', 'init_module', 'bpf', 'keyctl', 'reboot', 'chroot', 'pivot_root', 'unshare', 'setns'];
+    for (const policy of POLICIES.values()) {
+      const allowed = resolvePolicy(policy.role);
+      for (const n of never) expect(allowed.has(n), `${policy.role} allows ${n}`).toBe(false);
+    }
+  });
+});
+
+describe('death tests, role driver-file (dummy-ups)', () => {
+  it('the sandbox itself leaves the process working (control)', (ctx) => {
+    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    expect(attempt('driver-file', 'none')).toEqual({ signal: null, out: 'ALIVE' });
+  });
+
+  for (const what of ['execve', 'shell', 'inet', 'ptrace', 'mount', 'setuid', 'chmod', 'kill']) {
+    it(`${what} kills the process (SIGSYS)`, (ctx) => {
+      requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+      const r = attempt('driver-file', what);
+      expect(r.out).not.toMatch(/ALLOWED/);
+      expect(r.signal).toBe('SIGSYS');
+    });
+  }
+
+  it('open of /etc/shadow fails with EACCES (no longer root; the role may open its data file)', (ctx) => {
+    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    expect(attempt('driver-file', 'shadow')).toEqual({ signal: null, out: 'ERROR EACCES' });
+  });
+});
+
+describe('a driver under its filter', () => {
+  it('runs with Seccomp 2, NoNewPrivs 1 and no capabilities when started as root', async (ctx) => {
+    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    const { makeTestDir, startHardnutDriver, talk, waitForSocket } = await import('../support/stack.js');
+    const d = makeTestDir({ 'ups.conf': '[s]\n\tdriver = dummy-ups\n\tport = s.seq\n', 's.seq': 'ups.status: OL\nTIMER 1\nups.status: OB\nTIMER 1\n' });
+    const proc = startHardnutDriver(d, 'dummy-ups', 's', ['-i', '1']);
+    try {
+      await waitForSocket(join(d.state, 'dummy-ups-s'));
+      const { waitFor } = await import('../support/stack.js');
+      // the filter is the last start-up step, just after the socket appears
+      const status = await waitFor('seccomp in force', () => {
+        const st = readFileSync(`/proc/${proc.child.pid}/status`, 'latin1');
+        return /^Seccomp:\s+2$/m.test(st) ? st : undefined;
+      });
+      expect(status).toMatch(/^Seccomp:\s+2$/m);
+      expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
+      expect(status).toMatch(/^CapEff:\s+0+$/m);
+      // real work for a while: loops of the .seq, clients, SET, garbage, an over-long line
+      const end = Date.now() + 8000;
+      while (Date.now() < end) {
+        await talk(join(d.state, 'dummy-ups-s'), 'DUMPALL\nSET x.y "1" TRACKING a\nGETPID\nPING\n', /PONG/);
+        await talk(join(d.state, 'dummy-ups-s'), `x "a#b"\n${'A'.repeat(40_000)}`, /$/).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(proc.child.exitCode).toBeNull();
+      expect(proc.child.signalCode).toBeNull();
+      expect(await proc.stop()).toBe(0);
+    } finally {
+      await proc.stop();
+      d.cleanup();
+    }
+  }, 30_000);
+});
