@@ -13,7 +13,8 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: 'linked',
-  banner: { js: '#!/usr/bin/env node' },
+  // CommonJS dependencies (tweetnacl…) call require(): give the ESM bundle a real one.
+  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __hardnutRequire } from 'node:module';\nconst require = __hardnutRequire(import.meta.url);" },
   define: { HARDNUT_VERSION: JSON.stringify(pkg.version) },
   external: ['koffi', 'serialport', 'node-hid', '@serialport/*'],
   logLevel: 'warning',

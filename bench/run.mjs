@@ -1,0 +1,190 @@
+#!/usr/bin/env node
+// npm run bench: hardnut's upsd beside Debian's upsd on the same box, in one run, alternating.
+//
+// Both servers serve the SAME driver socket (hardnut's dummy-ups, static ups1.dev), so they
+// answer from identical state. Cases: GET VAR at 1, 10 and 50 connections; LIST VAR at 50 with an
+// ordinary client (bench/loadgen.mjs) and with a quick-ACK client (bench/loadgen.py --quickack);
+// server RSS idle and with 1,000 / 10,000 idle connections. Each case runs ROUNDS times per
+// server, the order flipping every round; medians are compared as hardnut/NUT ratios and
+// written to BENCHMARKS.md (the command line is recorded there too).
+//
+// Knobs: DUR (seconds per run, default 5), ROUNDS (default 3), CONNS_RSS (default "1000,10000").
+// Needs Debian's NUT (apt-get install nut-server) and a build (npm run build).
+import { spawn, execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+
+const here = new URL('.', import.meta.url).pathname;
+const root = join(here, '..');
+const DUR = Number(process.env.DUR ?? 5);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const RSS_CONNS = (process.env.CONNS_RSS ?? '1000,10000').split(',').map(Number);
+const HARDNUT = join(root, 'dist/hardnut.js');
+const REF_UPSD = '/lib/nut/upsd';
+for (const f of [HARDNUT, REF_UPSD]) if (!existsSync(f)) { console.error(`missing ${f} (npm run build; apt-get install nut-server)`); process.exit(2); }
+
+const isRoot = process.getuid?.() === 0;
+const dir = mkdtempSync('/tmp/hn-bench-');
+const state = join(dir, 'state');
+mkdirSync(state);
+const procs = [];
+const cleanup = () => { for (const p of procs) try { p.kill('SIGTERM'); } catch { /* gone */ } };
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+
+function freePort() {
+  return new Promise((res) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function etcDir(name, port) {
+  const etc = join(dir, name);
+  mkdirSync(etc);
+  writeFileSync(join(etc, 'ups.conf'), '[ups1]\n\tdriver = dummy-ups\n\tport = ups1.dev\n\tdesc = "bench UPS"\n');
+  writeFileSync(join(etc, 'ups1.dev'), readFileSync(join(root, 'test/fixtures/ups1.dev')));
+  writeFileSync(join(etc, 'upsd.conf'), `LISTEN 127.0.0.1 ${port}\nMAXCONN ${Math.max(...RSS_CONNS) + 200}\n`);
+  writeFileSync(join(etc, 'upsd.users'), '[admin]\n\tpassword = adminpass\n\tactions = SET\n');
+  if (isRoot) {
+    const gid = Number(readFileSync('/etc/group', 'latin1').split('\n').find((l) => l.startsWith('nut:')).split(':')[2]);
+    chmodSync(dir, 0o755);
+    for (const f of ['', 'ups.conf', 'ups1.dev', 'upsd.conf', 'upsd.users']) { chownSync(join(etc, f), 0, gid); chmodSync(join(etc, f), f ? 0o640 : 0o750); }
+    chownSync(state, 0, gid); chmodSync(state, 0o770);
+  }
+  return etc;
+}
+const env = (etc) => ({ ...process.env, NUT_CONFPATH: etc, NUT_STATEPATH: state, NUT_ALTPIDPATH: join(dir, etc.endsWith('ref') ? 'pid-ref' : 'pid-hn') });
+const user = isRoot ? ['-u', 'nut'] : [];
+
+async function waitPort(port) {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise((res) => { const s = net.connect(port, '127.0.0.1'); s.on('connect', () => { s.destroy(); res(true); }); s.on('error', () => res(false)); });
+    if (ok) return;
+    await sleep(50);
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+/** Waits until the server answers GET VAR for ups1 with real data (not WAIT / an error). */
+async function waitData(port) {
+  for (let i = 0; i < 200; i++) {
+    const line = await new Promise((res) => {
+      const s = net.connect(port, '127.0.0.1');
+      let b = '';
+      s.on('connect', () => s.write('GET VAR ups1 ups.status\n'));
+      s.on('data', (d) => { b += d; if (b.includes('\n')) { s.destroy(); res(b.trim()); } });
+      s.on('error', () => res(''));
+    });
+    if (line === 'VAR ups1 ups.status "OL"') return;
+    await sleep(100);
+  }
+  throw new Error(`server on ${port} never served ups1`);
+}
+
+const portRef = await freePort();
+const portHn = await freePort();
+const etcRef = etcDir('etc-ref', portRef);
+const etcHn = etcDir('etc-hn', portHn);
+mkdirSync(join(dir, 'pid-ref'));
+mkdirSync(join(dir, 'pid-hn'));
+if (isRoot) for (const p of ['pid-ref', 'pid-hn']) { chmodSync(join(dir, p), 0o777); }
+
+const start = (cmd, args, e) => { const p = spawn(cmd, args, { env: e, stdio: ['ignore', 'ignore', 'inherit'] }); procs.push(p); return p; };
+start(process.execPath, [HARDNUT, 'dummy-ups', '-a', 'ups1', '-F', ...user], env(etcRef));
+for (let i = 0; i < 100 && !existsSync(join(state, 'dummy-ups-ups1')); i++) await sleep(50);
+const ref = start(REF_UPSD, ['-F', ...user], env(etcRef));
+const hn = start(process.execPath, [HARDNUT, 'upsd', '-F', ...user], env(etcHn));
+await waitPort(portRef); await waitPort(portHn);
+await waitData(portRef); await waitData(portHn);
+const servers = [{ name: 'nut', port: portRef, pid: ref.pid }, { name: 'hardnut', port: portHn, pid: hn.pid }];
+
+function rssKb(pid) { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))[1]); }
+
+function loadgen(server, c) {
+  const out = join(dir, `r-${server.name}-${c.id}-${Date.now()}.json`);
+  const args = ['--port', String(server.port), '--conns', String(c.conns), '--duration', String(DUR), '--pid', String(server.pid), '--cmd', c.cmd, '--json', out];
+  if (c.quickack) execFileSync('python3', [join(here, 'loadgen.py'), ...args, '--quickack'], { stdio: 'ignore' });
+  else execFileSync(process.execPath, [join(here, 'loadgen.mjs'), ...args], { stdio: 'ignore' });
+  return JSON.parse(readFileSync(out, 'utf8'));
+}
+
+const cases = [
+  { id: 'get-1', title: 'GET VAR, 1 connection', cmd: 'GET VAR ups1 ups.status', conns: 1 },
+  { id: 'get-10', title: 'GET VAR, 10 connections', cmd: 'GET VAR ups1 ups.status', conns: 10 },
+  { id: 'get-50', title: 'GET VAR, 50 connections', cmd: 'GET VAR ups1 ups.status', conns: 50 },
+  { id: 'list-50', title: 'LIST VAR, 50 connections, ordinary client', cmd: 'LIST VAR ups1', conns: 50 },
+  { id: 'list-50-qa', title: 'LIST VAR, 50 connections, quick-ACK client', cmd: 'LIST VAR ups1', conns: 50, quickack: true },
+];
+const results = new Map(cases.map((c) => [c.id, { nut: [], hardnut: [] }]));
+for (let r = 0; r < ROUNDS; r++) {
+  for (const c of cases) {
+    const order = r % 2 === 0 ? servers : [...servers].reverse();
+    for (const s of order) {
+      const res = loadgen(s, c);
+      results.get(c.id)[s.name].push(res);
+      console.error(`round ${r + 1} ${c.id} ${s.name}: ${res.rps} req/s p99 ${res.latency_ms.p99} ms errs ${res.err_replies}`);
+    }
+  }
+}
+
+/** Opens n idle connections (each sends VER and reads the reply), returns the server's RSS. */
+async function rssWith(server, n) {
+  const socks = [];
+  let answered = 0;
+  for (let i = 0; i < n; i++) {
+    const s = net.connect(server.port, '127.0.0.1');
+    s.on('error', () => undefined);
+    s.on('connect', () => s.write('VER\n'));
+    s.once('data', () => { answered++; });
+    socks.push(s);
+    if (i % 500 === 499) await sleep(20);
+  }
+  for (let i = 0; i < 400 && answered < n; i++) await sleep(50);
+  await sleep(500);
+  const kb = rssKb(server.pid);
+  for (const s of socks) s.destroy();
+  await sleep(1500);
+  return { kb, answered };
+}
+const rss = [];
+for (const s of servers) {
+  const row = { server: s.name, idle: rssKb(s.pid) };
+  for (const n of RSS_CONNS) row[n] = await rssWith(s, n);
+  rss.push(row);
+}
+
+const med = (xs) => { const a = [...xs].sort((x, y) => x - y); return a[Math.floor(a.length / 2)]; };
+const lines = [];
+lines.push(`Measured ${new Date().toISOString().slice(0, 10)} on ${execFileSync('nproc').toString().trim()} cores, Node ${process.version}, Debian NUT upsd ${execFileSync('dpkg-query', ['-W', '-f=${Version}', 'nut-server']).toString()}.`);
+lines.push(`Command: \`DUR=${DUR} ROUNDS=${ROUNDS} npm run bench\` (bench/run.mjs). Medians of ${ROUNDS} alternating runs of ${DUR} s each; both servers serve the same hardnut dummy-ups socket.`);
+lines.push('');
+lines.push('| case | NUT upsd req/s | hardnut req/s | ratio | NUT p99 ms | hardnut p99 ms |');
+lines.push('|---|---:|---:|---:|---:|---:|');
+const summary = {};
+for (const c of cases) {
+  const r = results.get(c.id);
+  const [a, b] = [med(r.nut.map((x) => x.rps)), med(r.hardnut.map((x) => x.rps))];
+  const [pa, pb] = [med(r.nut.map((x) => x.latency_ms.p99)), med(r.hardnut.map((x) => x.latency_ms.p99))];
+  summary[c.id] = { nut: a, hardnut: b, ratio: b / a, p99: { nut: pa, hardnut: pb }, errors: r.hardnut.reduce((s, x) => s + x.err_replies, 0) };
+  lines.push(`| ${c.title} | ${a.toFixed(0)} | ${b.toFixed(0)} | **${(b / a).toFixed(2)}×** | ${pa.toFixed(2)} | ${pb.toFixed(2)} |`);
+}
+lines.push('');
+lines.push(`| server RSS (KiB) | idle | ${RSS_CONNS.map((n) => `${n} connections`).join(' | ')} |`);
+lines.push(`|---|---:|${RSS_CONNS.map(() => '---:').join('|')}|`);
+for (const row of rss) lines.push(`| ${row.server === 'nut' ? 'NUT upsd' : 'hardnut upsd'} | ${row.idle} | ${RSS_CONNS.map((n) => `${row[n].kb}${row[n].answered < n ? ` (${row[n].answered} answered)` : ''}`).join(' | ')} |`);
+lines.push(`| ratio hardnut/NUT | ${(rss[1].idle / rss[0].idle).toFixed(1)}× | ${RSS_CONNS.map((n) => `${(rss[1][n].kb / rss[0][n].kb).toFixed(1)}×`).join(' | ')} |`);
+const table = lines.join('\n');
+console.log(table);
+writeFileSync(join(dir, 'summary.json'), JSON.stringify({ summary, rss }, null, 1));
+
+const bm = join(root, 'BENCHMARKS.md');
+const begin = '<!-- bench:upsd:begin -->';
+const end = '<!-- bench:upsd:end -->';
+let doc = existsSync(bm) ? readFileSync(bm, 'utf8') : '# Benchmarks\n\n';
+const block = `${begin}\n${table}\n${end}`;
+doc = doc.includes(begin) ? doc.replace(new RegExp(`${begin}[\\s\\S]*${end}`), block) : `${doc}\n## upsd: hardnut vs NUT\n\n${block}\n`;
+writeFileSync(bm, doc);
+cleanup();
+await sleep(300);
+rmSync(dir, { recursive: true, force: true });
+process.exit(0);

@@ -1,0 +1,99 @@
+// Shared by the upsshutdown tests: build a test variant of the helper (its config path compiled in,
+// pointing into a temp dir), write its config, run it with an intent on stdin.
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const HELPERS_DIR = fileURLToPath(new URL('../../helpers/', import.meta.url));
+
+/** Exit codes of upsshutdown (helpers/README.md). */
+export const EXIT = { ok: 0, usage: 64, dataErr: 65, osErr: 71, noPerm: 77, config: 78 } as const;
+
+/** A directory for setuid binaries: the first candidate whose mount has no `nosuid`. */
+export function suidCapableBase(candidates = ['/tmp', '/var/tmp', '/root']): string {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').map((line) => {
+    const f = line.split(' ');
+    return { point: f[4] ?? '', options: f[5] ?? '' };
+  });
+  for (const dir of candidates) {
+    let best = { point: '', options: '' };
+    for (const m of mounts) {
+      const prefix = m.point === '/' ? '/' : `${m.point}/`;
+      if ((dir === m.point || dir.startsWith(prefix)) && m.point.length >= best.point.length) best = m;
+    }
+    if (!best.options.split(',').includes('nosuid')) return dir;
+  }
+  throw new Error(`no directory among ${candidates.join(', ')} allows setuid binaries (all nosuid)`);
+}
+
+export interface HelperBuild {
+  /** Root-owned 0755 temp dir holding everything below. */
+  root: string;
+  bin: string;
+  keygen: string;
+  /** The config path compiled into `bin`. */
+  conf: string;
+  /** Root-owned 0700 dir for nonce files. */
+  state: string;
+  /** What the test build's systemctl method executes instead of /bin/systemctl. */
+  fakeSystemctl: string;
+  cleanup(): void;
+}
+
+/** Runs `make -C helpers` with extra variables; returns make's output, throws on failure. */
+export function make(args: string[]): string {
+  return execFileSync('make', ['-s', '-C', HELPERS_DIR, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Builds a test variant of upsshutdown into a fresh temp dir. */
+export function buildHelper(prefix = 'hn-ush-'): HelperBuild {
+  const root = mkdtempSync(join(suidCapableBase(), prefix));
+  chmodSync(root, 0o755);
+  const state = join(root, 'state');
+  mkdirSync(state, { mode: 0o700 });
+  const conf = join(root, 'upsshutdown.conf');
+  const fakeSystemctl = join(root, 'fake-systemctl');
+  make([`O=${join(root, 'build')}`, `UPSSHUTDOWN_CONF=${conf}`, `SYSTEMCTL_PATH=${fakeSystemctl}`]);
+  return {
+    root, conf, state, fakeSystemctl,
+    bin: join(root, 'build', 'upsshutdown'),
+    keygen: join(root, 'build', 'upsshutdown-keygen'),
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+/** Writes a root-owned 0644 file (what upsshutdown accepts). */
+export function writeRootFile(path: string, text: string, mode = 0o644): void {
+  writeFileSync(path, text);
+  chownSync(path, 0, 0);
+  chmodSync(path, mode);
+}
+
+export interface RunResult { status: number | null; stdout: string; stderr: string }
+
+export function runHelper(bin: string, args: string[], input: string, env: NodeJS.ProcessEnv = {}): RunResult {
+  const r: SpawnSyncReturns<string> = spawnSync(bin, args, { input, env, encoding: 'utf8', timeout: 20_000 });
+  // EPIPE: the helper refused (argv, config) before reading stdin; its status still tells.
+  if (r.error && (r.error as NodeJS.ErrnoException).code !== 'EPIPE') throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface Ids { uid: number; gid: number; groups: number[] }
+export interface RunAsResult extends RunResult { error: string | null }
+
+/**
+ * Runs bin as another user from a Node child that drops root itself (setgroups, setgid, setuid)
+ * and then spawns it. Not setpriv: util-linux 2.38's setpriv still holds root's capabilities
+ * during its own execve, so a mode-0750 file would run for a non-member anyway.
+ */
+export function runAs(ids: Ids, bin: string, args: string[], input: string): RunAsResult {
+  const code = [
+    'const [ids, bin, args, input] = JSON.parse(process.argv[1]);',
+    'process.setgroups(ids.groups); process.setgid(ids.gid); process.setuid(ids.uid);',
+    "const r = require('node:child_process').spawnSync(bin, args, { input, env: {}, encoding: 'utf8' });",
+    'process.stdout.write(JSON.stringify({ status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "", error: r.error ? r.error.code : null }));',
+  ].join('\n');
+  const out = execFileSync(process.execPath, ['-e', code, JSON.stringify([ids, bin, args, input])], { encoding: 'utf8', timeout: 20_000 });
+  return JSON.parse(out) as RunAsResult;
+}
