@@ -1,0 +1,90 @@
+// upsmon's dispatcher (DESIGN.md): the small process outside the jail that receives the network
+// monitor's one-way framed pipe and acts on it. It never parses network data: a frame is a type
+// byte from a fixed table and a UPS name that must be a MONITOR this process read from
+// upsmon.conf itself. Anything else — a malformed byte, an unknown name, a frame out of order —
+// is fatal for the child: the dispatcher reports it, the supervisor kills and restarts the
+// child, and nothing of the bad input reaches a command.
+
+import { FrameDecoder, FrameSequenceValidator, isConfiguredName, type Frame } from '../protocol/notify-frame/index.js';
+import { formatNotifyMessage, notifyDeliveries, notifyTemplate, type NotifyDeliveries } from './notify-messages.js';
+import type { NotifyType, UpsmonConf } from '../core/config/upsmon-conf.js';
+
+export interface Notification {
+  type: NotifyType;
+  /** The MONITOR system name (ups@host[:port]), or '' for host events (SHUTDOWN, NOPARENT…). */
+  ups: string;
+  message: string;
+  deliver: NotifyDeliveries;
+}
+
+export interface DispatcherActions {
+  notify(n: Notification): void;
+  /** Runs the shutdown (POWERDOWNFLAG, then the configured method). Called at most once. */
+  shutdown(): void;
+}
+
+/** What ALARM/OTHER messages show where NUT shows the alarm text or the unknown tokens. */
+export const NO_NETWORK_TEXT = 'n/a';
+
+export type DispatchResult = { ok: true } | { ok: false; reason: string };
+
+export class Dispatcher {
+  private decoder = new FrameDecoder();
+  private validator: FrameSequenceValidator;
+  private readonly monitors: string[];
+  private shutdownStarted = false;
+
+  constructor(private readonly conf: UpsmonConf, private readonly actions: DispatcherActions) {
+    this.monitors = conf.monitors.map((m) => m.system);
+    this.validator = new FrameSequenceValidator(this.monitors);
+  }
+
+  /** A user asked for FSD (`upsmon -c fsd`) and the dispatcher forwarded it: a shutdown may follow. */
+  noteUserFsd(): void {
+    this.validator.noteUserFsd();
+  }
+
+  /** A new child starts from scratch: so does what we expect of it. */
+  childRestarted(): void {
+    this.decoder = new FrameDecoder();
+    this.validator = new FrameSequenceValidator(this.monitors);
+    if (this.shutdownStarted) this.validator.noteUserFsd();
+  }
+
+  /** Bytes read from the child's pipe. Frames before a fault are acted on; the fault is returned. */
+  receive(chunk: Uint8Array): DispatchResult {
+    const { frames, error } = this.decoder.push(chunk);
+    for (const frame of frames) {
+      const r = this.act(frame);
+      if (!r.ok) return r;
+    }
+    return error ? { ok: false, reason: `malformed frame: ${error.message}` } : { ok: true };
+  }
+
+  /** The child closed its end: a frame cut in half is a fault too. */
+  end(): DispatchResult {
+    const error = this.decoder.end();
+    return error ? { ok: false, reason: `malformed frame: ${error.message}` } : { ok: true };
+  }
+
+  private act(frame: Frame): DispatchResult {
+    if (frame.name !== '' && !isConfiguredName(frame.name, this.monitors)) {
+      return { ok: false, reason: `frame ${frame.type} names a UPS that is not a MONITOR in upsmon.conf` };
+    }
+    const problem = this.validator.check(frame);
+    if (problem) return { ok: false, reason: `frame ${frame.type} out of order: ${problem.reason}` };
+    if (frame.type === 'EXEC_SHUTDOWN') {
+      if (!this.shutdownStarted) {
+        this.shutdownStarted = true;
+        this.actions.shutdown();
+      }
+      return { ok: true };
+    }
+    const type = frame.type;
+    // The second %s of ALARM/OTHER is text from upsd; the dispatcher never sees network data, so
+    // it says "n/a", NUT's own word for a missing alarm text (hardnut difference, by design).
+    const message = formatNotifyMessage(notifyTemplate(this.conf, type), type, frame.name === '' ? null : frame.name, NO_NETWORK_TEXT);
+    this.actions.notify({ type, ups: frame.name, message, deliver: notifyDeliveries(this.conf.notifyFlags[type]) });
+    return { ok: true };
+  }
+}
