@@ -22,12 +22,13 @@ export function getopt(argv: readonly string[], spec: string): ParsedArgs {
     for (let j = 1; j < arg.length; j++) {
       const flag = arg[j] as string;
       const needs = takesValue.get(flag);
-      if (needs === undefined) throw new UsageError(`unknown option -${flag}`);
+      // glibc's wording: NUT's tools print it, prefixed with the program name
+      if (needs === undefined) throw new UsageError(`invalid option -- '${flag}'`);
       if (!needs) { options.push({ flag }); continue; }
       let value = arg.slice(j + 1);
       if (value === '') {
         const next = argv[++i];
-        if (next === undefined) throw new UsageError(`option -${flag} needs a value`);
+        if (next === undefined) throw new UsageError(`option requires an argument -- '${flag}'`);
         value = next;
       }
       options.push({ flag, value });

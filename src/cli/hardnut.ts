@@ -4,6 +4,10 @@ import { runDriver, VERSION } from '../driver/runtime.js';
 import { main as upsdrvctl } from '../driver/upsdrvctl.js';
 import { main as configTool } from './config-check.js';
 import { main as demo } from './demo.js';
+import { main as upsc } from '../clients/upsc.js';
+import { main as upscmd } from '../clients/upscmd.js';
+import { main as upsrw } from '../clients/upsrw.js';
+import { main as upslog } from '../clients/upslog.js';
 
 interface Tool { summary: string; run?: (argv: string[], env: NodeJS.ProcessEnv) => Promise<number> }
 
@@ -12,10 +16,10 @@ const TOOLS = new Map<string, Tool>([
   ['config', { summary: 'config check [DIR]: validate NUT config files', run: configTool }],
   ['demo', { summary: 'run the demo: a simulated UPS replaying an outage, watched live', run: demo }],
   ['upsd', { summary: 'the NUT network server (not built yet)' }],
-  ['upsc', { summary: 'read UPS variables (not built yet)' }],
-  ['upscmd', { summary: 'send instant commands (not built yet)' }],
-  ['upsrw', { summary: 'set UPS variables (not built yet)' }],
-  ['upslog', { summary: 'log UPS variables (not built yet)' }],
+  ['upsc', { summary: 'read UPS variables', run: upsc }],
+  ['upscmd', { summary: 'send instant commands', run: upscmd }],
+  ['upsrw', { summary: 'list and set writable UPS variables', run: upsrw }],
+  ['upslog', { summary: 'log UPS variables at an interval', run: upslog }],
   ['upsmon', { summary: 'monitor UPSes and shut down (not built yet)' }],
   ['upssched', { summary: 'timers for upsmon events (not built yet)' }],
 ]);

@@ -25,6 +25,8 @@ export interface DriverContext {
 }
 
 export interface DriverInstance {
+  /** Overrides the definition's seccomp role when a mode needs other syscalls (repeater: network). */
+  readonly seccompRole?: string;
   /** Opens the device; runs before privileges are dropped (NUT's upsdrv_initups). */
   initUps(): Promise<void> | void;
   /** Publishes the first data (upsdrv_initinfo). */

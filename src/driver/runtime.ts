@@ -340,7 +340,7 @@ async function serve(def: DriverDefinition, s: DriverSettings, log: Logger, env:
 
   writeFileSync(pidFile, `${process.pid}\n`);
   if (env[DAEMON_ENV] === '1') becomeDaemon(log);
-  enterSeccomp(def.seccompRole, sandboxMode, log);
+  enterSeccomp(instance.seccompRole ?? def.seccompRole, sandboxMode, log);
 
   let timer: NodeJS.Timeout | undefined;
   let stopping = false;

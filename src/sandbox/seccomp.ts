@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { HardnutError } from '../core/errors.js';
 import nodeBase from '../../policy/seccomp/node-base.json' with { type: 'json' };
 import driverFile from '../../policy/seccomp/driver-file.json' with { type: 'json' };
+import driverNetwork from '../../policy/seccomp/driver-network.json' with { type: 'json' };
 
 export interface SeccompPolicy {
   role: string;
@@ -19,14 +20,15 @@ export interface SeccompPolicy {
   /** syscall name → why this role needs it */
   allow: Record<string, string>;
   /** syscalls allowed only when one argument equals a value (e.g. socket only for AF_UNIX) */
-  allowIf?: Record<string, { arg: number; equals: number; reason: string }>;
+  allowIf?: Record<string, { arg: number; equals: number | number[]; reason: string }>;
 }
 
-export interface AllowRule { reason: string; arg?: number; equals?: number }
+export interface AllowRule { reason: string; arg?: number; equals?: number[] }
 
 export const POLICIES: ReadonlyMap<string, SeccompPolicy> = new Map<string, SeccompPolicy>([
   [nodeBase.role, nodeBase],
   [driverFile.role, driverFile],
+  [driverNetwork.role, driverNetwork],
 ]);
 
 export class SeccompError extends HardnutError {
@@ -59,7 +61,7 @@ export function resolvePolicy(role: string): Map<string, AllowRule> {
   const out = new Map<string, AllowRule>();
   for (const base of policy.extends ?? []) for (const [k, v] of resolvePolicy(base)) out.set(k, v);
   for (const [k, reason] of Object.entries(policy.allow)) out.set(k, { reason });
-  for (const [k, c] of Object.entries(policy.allowIf ?? {})) out.set(k, { reason: c.reason, arg: c.arg, equals: c.equals });
+  for (const [k, c] of Object.entries(policy.allowIf ?? {})) out.set(k, { reason: c.reason, arg: c.arg, equals: Array.isArray(c.equals) ? c.equals : [c.equals] });
   return out;
 }
 
@@ -139,7 +141,8 @@ export function applySeccomp(role: string, opts: ApplyOptions = {}): void {
       if (name === 'clone') {
         check(l.ruleAdd(ctx, SCMP_ACT_ALLOW, nr, 1, [{ arg: 0, op: SCMP_CMP_MASKED_EQ, datum_a: CLONE_THREAD, datum_b: CLONE_THREAD }]), 'clone');
       } else if (rule.arg !== undefined && rule.equals !== undefined) {
-        check(l.ruleAdd(ctx, SCMP_ACT_ALLOW, nr, 1, [{ arg: rule.arg, op: SCMP_CMP_EQ, datum_a: rule.equals, datum_b: 0 }]), name);
+        // one rule per permitted value: libseccomp ORs rules of the same syscall
+        for (const v of rule.equals) check(l.ruleAdd(ctx, SCMP_ACT_ALLOW, nr, 1, [{ arg: rule.arg, op: SCMP_CMP_EQ, datum_a: v, datum_b: 0 }]), name);
       } else {
         check(l.ruleAdd(ctx, SCMP_ACT_ALLOW, nr, 0, null), name);
       }

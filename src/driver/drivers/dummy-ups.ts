@@ -1,6 +1,6 @@
 // dummy-ups (spec §7): replays a .dev or .seq file as a UPS. A .dev is read once (and again when
 // it changes); a .seq loops; `TIMER n` pauses the replay n seconds, `ALARM text` raises an alarm.
-// Repeater mode (port = ups@host) needs the client library and comes with the upsd issue.
+// Repeater mode (port = ups@host) is dummy-ups-repeater.ts, on hardnut's client library.
 
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
@@ -9,6 +9,7 @@ import { DriverError } from '../../core/errors.js';
 import { STAT_HANDLED, STAT_UNKNOWN } from '../state-server.js';
 import type { DriverContext, DriverDefinition, DriverInstance } from '../driver.js';
 import type { DriverState } from '../dstate.js';
+import { RepeaterUps, STRICT_START_FLAG, isRepeater } from './dummy-ups-repeater.js';
 
 type Flag = 'RW' | 'STRING' | 'NUMBER';
 interface KnownVar { flags: Flag[]; aux: number }
@@ -126,9 +127,6 @@ class DummyUps implements DriverInstance {
   private mtimeMs = -1;
 
   constructor(private readonly ctx: DriverContext) {
-    if (ctx.port.includes('@') || ctx.vars.get('mode') === 'repeater') {
-      throw new DriverError('dummy-ups repeater mode (port = ups@host) is not built yet: it needs the hardnut client library', 'ERR_NOT_BUILT');
-    }
     this.mode = resolveMode(ctx.port, ctx.vars.get('mode'));
     this.file = isAbsolute(ctx.port) || ctx.port.startsWith('./') || ctx.port.startsWith('../') ? ctx.port : join(ctx.confPath, ctx.port);
     this.replay = new DataFileReplay(ctx.state);
@@ -199,6 +197,9 @@ export const dummyUps: DriverDefinition = {
   version: '0.15',
   description: 'Device simulation and repeater driver',
   seccompRole: 'driver-file',
-  vars: [{ name: 'mode', kind: 'value', description: 'Specify mode instead of guessing it from port value (dummy = dummy-loop, dummy-once, repeater)' }],
-  create: (ctx) => new DummyUps(ctx),
+  vars: [
+    { name: 'mode', kind: 'value', description: 'Specify mode instead of guessing it from port value (dummy = dummy-loop, dummy-once, repeater)' },
+    { name: STRICT_START_FLAG, kind: 'flag', description: 'Do not terminate the driver encountering errors when starting the repeater mode' },
+  ],
+  create: (ctx) => (isRepeater(ctx) ? new RepeaterUps(ctx, (name, value) => setDummyVar(ctx.state, name, value)) : new DummyUps(ctx)),
 };
