@@ -4,6 +4,7 @@ import { runDriver, VERSION } from '../driver/runtime.js';
 import { main as upsdrvctl } from '../driver/upsdrvctl.js';
 import { main as configTool } from './config-check.js';
 import { main as demo } from './demo.js';
+import { main as upsd } from '../upsd/main.js';
 import { main as upsc } from '../clients/upsc.js';
 import { main as upscmd } from '../clients/upscmd.js';
 import { main as upsrw } from '../clients/upsrw.js';
@@ -15,7 +16,7 @@ const TOOLS = new Map<string, Tool>([
   ['upsdrvctl', { summary: 'start, stop or shut down drivers from ups.conf', run: upsdrvctl }],
   ['config', { summary: 'config check [DIR]: validate NUT config files', run: configTool }],
   ['demo', { summary: 'run the demo: a simulated UPS replaying an outage, watched live', run: demo }],
-  ['upsd', { summary: 'the NUT network server (not built yet)' }],
+  ['upsd', { summary: 'the NUT network server: serves driver data to clients', run: upsd }],
   ['upsc', { summary: 'read UPS variables', run: upsc }],
   ['upscmd', { summary: 'send instant commands', run: upscmd }],
   ['upsrw', { summary: 'list and set writable UPS variables', run: upsrw }],

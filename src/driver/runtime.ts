@@ -2,8 +2,8 @@
 // driver.* variables, the state socket, the privilege drop, the pid file, backgrounding and the
 // poll loop. Config errors stop the driver before anything is started (exit 1, file:line).
 
-import { spawn } from 'node:child_process';
-import { createWriteStream, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../cli/daemon.js';
 import { join } from 'node:path';
 import { getopt } from '../cli/getopt.js';
 import { Logger } from '../cli/log.js';
@@ -23,8 +23,6 @@ export const DEFAULT_POLLINTERVAL = 2;
 /** NUT's compiled-in RUN_AS_USER / RUN_AS_GROUP on Debian. */
 export const DEFAULT_USER = 'nut';
 export const DEFAULT_GROUP = 'nut';
-/** Set in the environment of the backgrounded copy of a driver; fd 3 is its readiness pipe. */
-export const DAEMON_ENV = 'HARDNUT_DAEMON_CHILD';
 
 declare const HARDNUT_VERSION: string;
 export const VERSION = typeof HARDNUT_VERSION === 'string' ? HARDNUT_VERSION : '0.0.0-dev';
@@ -234,45 +232,17 @@ export async function runDriver(def: DriverDefinition, argv: readonly string[], 
   }
   log.debugLevel = settings.debugLevel;
 
-  if (settings.background && !settings.killPower && env[DAEMON_ENV] !== '1') return forkIntoBackground(log);
+  const daemonChild = takeDaemonChildFlag(env);
+  if (settings.background && !settings.killPower && !daemonChild) return respawnInBackground(env);
   try {
-    return await serve(def, settings, log, env);
+    return await serve(def, settings, log, env, daemonChild);
   } catch (err) {
     log.error(`Error: ${(err as Error).message}`);
     return 1;
   }
 }
 
-/**
- * NUT forks once its socket is up and the parent exits 0. Node cannot fork: the same command is
- * re-spawned detached; it reports readiness on fd 3, and until then its stderr is relayed here.
- */
-async function forkIntoBackground(log: Logger): Promise<number> {
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-    env: { ...process.env, [DAEMON_ENV]: '1' },
-  });
-  child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
-  return await new Promise<number>((resolve) => {
-    const ready = child.stdio[3] as NodeJS.ReadableStream | null;
-    let done = false;
-    const finish = (code: number): void => {
-      if (done) return;
-      done = true;
-      child.stderr?.removeAllListeners('data');
-      child.stderr?.destroy();
-      (ready as { destroy?: () => void } | null)?.destroy?.();
-      child.unref();
-      resolve(code);
-    };
-    ready?.on('data', () => finish(0));
-    child.on('exit', (code) => { log.debug(1, 'background driver exited before it was ready'); finish(code ?? 1); });
-    child.on('error', (err) => { log.error(`cannot start the background driver: ${err.message}`); finish(1); });
-  });
-}
-
-async function serve(def: DriverDefinition, s: DriverSettings, log: Logger, env: NodeJS.ProcessEnv): Promise<number> {
+async function serve(def: DriverDefinition, s: DriverSettings, log: Logger, env: NodeJS.ProcessEnv, daemonChild: boolean): Promise<number> {
   const state = new DriverState();
   const vars: ReadonlyMap<string, string | null> = s.vars;
   // ups.conf values are published first: default.* may be overwritten by the driver, override.* not.
@@ -339,7 +309,7 @@ async function serve(def: DriverDefinition, s: DriverSettings, log: Logger, env:
   }
 
   writeFileSync(pidFile, `${process.pid}\n`);
-  if (env[DAEMON_ENV] === '1') becomeDaemon(log);
+  if (daemonChild) becomeDaemon(log);
   enterSeccomp(instance.seccompRole ?? def.seccompRole, sandboxMode, log);
 
   let timer: NodeJS.Timeout | undefined;
@@ -415,12 +385,6 @@ function fixSocketGroup(path: string, group: string, log: Logger): void {
 
 /** Tells the waiting parent we are up, then logs to syslog: the terminal is the parent's. */
 function becomeDaemon(log: Logger): void {
-  // stdout/stderr were the starting terminal's; once it is gone a stray write must not kill us
-  process.stdout.on('error', () => undefined);
-  process.stderr.on('error', () => undefined);
-  try {
-    const ready = createWriteStream('', { fd: 3 });
-    ready.end('R');
-  } catch { /* parent gone: nothing to tell */ }
+  notifyReady();
   try { log.useSyslog(); } catch { /* no syslog: keep stderr */ }
 }

@@ -1,0 +1,477 @@
+// upsd's command dispatcher (spec §2.2, §2.3): the words of one request line in, the reply text
+// out, with NUT's reply strings, error codes and check order. Sans I/O: the driver sockets, the
+// clock and the list of connections come in through CommandContext.
+//
+// Every multi-line reply is built as one string, so the server sends it with one write.
+
+import type { NetErrorCode } from '../protocol/net/errors.js';
+import { encodeClientMessage } from '../protocol/sock/encode.js';
+import { atoi } from '../protocol/sock/parse.js';
+import {
+  HELP_TEXT, NET_PROTOCOL_VERSION, NUT_COMPAT_VERSION, encodedDesc, errLine, listReply,
+  replyLine, serverInfo, storedValue, typeLine,
+} from '../protocol/net/server-replies.js';
+import type { AuthThrottle } from './auth-throttle.js';
+import type { Descriptions } from './descriptions.js';
+import type { Session } from './session.js';
+import type { TrackingTable } from './tracking.js';
+import type { UpsEntry, UpsRegistry } from './ups-registry.js';
+import type { CheckResult, UserDb } from './users.js';
+import { FREE_FAILURES } from './auth-throttle.js';
+
+export interface CommandLog {
+  info(message: string): void;
+  notice(message: string): void;
+  debug(level: number, message: string): void;
+}
+
+export interface CommandContext {
+  readonly registry: UpsRegistry;
+  readonly users: UserDb;
+  readonly tracking: TrackingTable;
+  readonly descriptions: Descriptions;
+  readonly throttle: AuthThrottle;
+  /** A usable certificate is loaded: STARTTLS can proceed. */
+  readonly tlsReady: boolean;
+  readonly hardnutVersion: string;
+  readonly log: CommandLog;
+  now(): number;
+  /** Every open connection, newest first (NUT's client list order, for LIST CLIENT). */
+  sessions(): Iterable<Session>;
+  /** Writes one line to the UPS's driver; false if it could not be written (§2.3). */
+  sendToDriver(ups: UpsEntry, line: string): boolean;
+  newTrackingId(): string;
+}
+
+export interface Reply {
+  text: string;
+  /** Hold this reply (and everything after it on the connection) back this long (failed logins). */
+  delayMs?: number;
+  /**
+   * After sending: 'logout' closes the connection once the rest of the current read is handled
+   * (NUT closes on its next loop, §2.1); 'starttls' begins the TLS handshake at once.
+   */
+  then?: 'logout' | 'starttls';
+}
+
+type Handler = (ctx: CommandContext, s: Session, args: readonly string[]) => Reply;
+
+interface Command { name: string; handler: Handler; needsUser: boolean }
+
+const text = (t: string): Reply => ({ text: t });
+const err = (code: NetErrorCode): Reply => ({ text: errLine(code) });
+const ok = (): Reply => text('OK\n');
+const line = (t: string): Reply => text(replyLine(`${t}\n`));
+
+/** strcasecmp for ASCII command words. */
+function is(word: string | undefined, upper: string): boolean {
+  return word !== undefined && word.length === upper.length && word.toUpperCase() === upper;
+}
+
+/** NUT's netcmds table, in its order (§2.2). */
+const COMMANDS: readonly Command[] = [
+  { name: 'VER', handler: netVer, needsUser: false },
+  { name: 'NETVER', handler: netVersion, needsUser: false },
+  { name: 'PROTVER', handler: netVersion, needsUser: false },
+  { name: 'HELP', handler: netHelp, needsUser: false },
+  { name: 'STARTTLS', handler: netStartTls, needsUser: false },
+  { name: 'GET', handler: netGet, needsUser: false },
+  { name: 'LIST', handler: netList, needsUser: false },
+  { name: 'USERNAME', handler: netUsername, needsUser: false },
+  { name: 'PASSWORD', handler: netPassword, needsUser: false },
+  { name: 'LOGIN', handler: netLogin, needsUser: true },
+  { name: 'LOGOUT', handler: netLogout, needsUser: false },
+  { name: 'PRIMARY', handler: (c, s, a) => netPrimary(c, s, a, 'OK PRIMARY-GRANTED\n'), needsUser: true },
+  { name: 'MASTER', handler: (c, s, a) => netPrimary(c, s, a, 'OK MASTER-GRANTED\n'), needsUser: true },
+  { name: 'FSD', handler: netFsd, needsUser: true },
+  { name: 'SET', handler: netSet, needsUser: true },
+  { name: 'INSTCMD', handler: netInstcmd, needsUser: true },
+];
+
+/**
+ * One request line (its words, as the tokenizer produced them) → the reply. The first word picks
+ * the command (case-insensitive); commands that need a user check USERNAME, then PASSWORD, before
+ * anything else (§2.2); the handler gets the remaining words.
+ */
+export function dispatch(ctx: CommandContext, session: Session, words: readonly string[]): Reply {
+  const first = words[0];
+  if (first === undefined) return err('UNKNOWN-COMMAND');
+  const upper = first.toUpperCase();
+  const cmd = COMMANDS.find((c) => c.name === upper && first.length === c.name.length);
+  if (!cmd) return err('UNKNOWN-COMMAND');
+  if (cmd.needsUser) {
+    if (session.username === undefined) return err('USERNAME-REQUIRED');
+    if (session.password === undefined) return err('PASSWORD-REQUIRED');
+  }
+  ctx.log.debug(3, `${session.address}: ${cmd.name}`);
+  return cmd.handler(ctx, session, words.slice(1));
+}
+
+/** ACCESS-DENIED for a failed check; a wrong password or unknown user also feeds the throttle. */
+function denied(ctx: CommandContext, s: Session, result: CheckResult, what: string): Reply {
+  if (result !== 'bad-credentials') {
+    ctx.log.debug(1, `${s.who}: ${what} not granted`);
+    return err('ACCESS-DENIED');
+  }
+  const now = ctx.now();
+  const delayMs = ctx.throttle.recordFailure(s.address, now);
+  const count = ctx.throttle.count(s.address, now);
+  if (count === FREE_FAILURES + 1) {
+    ctx.log.notice(`${String(count)} failed logins from ${s.address} within a minute: slowing down its failed attempts`);
+  } else {
+    ctx.log.debug(1, `${s.who}: bad username or password (${what})`);
+  }
+  return delayMs > 0 ? { text: errLine('ACCESS-DENIED'), delayMs } : err('ACCESS-DENIED');
+}
+
+// ---------------------------------------------------------------------------------------------
+// VER, NETVER/PROTVER, HELP, STARTTLS, USERNAME, PASSWORD, LOGOUT
+
+function netVer(ctx: CommandContext, _s: Session, a: readonly string[]): Reply {
+  if (a.length !== 0) return err('INVALID-ARGUMENT');
+  return line(serverInfo(ctx.hardnutVersion));
+}
+
+function netVersion(_ctx: CommandContext, _s: Session, a: readonly string[]): Reply {
+  if (a.length !== 0) return err('INVALID-ARGUMENT');
+  return text(`${NET_PROTOCOL_VERSION}\n`);
+}
+
+function netHelp(_ctx: CommandContext, _s: Session, a: readonly string[]): Reply {
+  if (a.length !== 0) return err('INVALID-ARGUMENT');
+  return text(`${HELP_TEXT}\n`);
+}
+
+/** Arguments are ignored (§2.3 STARTTLS). */
+function netStartTls(ctx: CommandContext, s: Session): Reply {
+  if (s.tls) return err('ALREADY-SSL-MODE');
+  if (!ctx.tlsReady) return err('FEATURE-NOT-CONFIGURED');
+  return { text: 'OK STARTTLS\n', then: 'starttls' };
+}
+
+function netUsername(ctx: CommandContext, s: Session, a: readonly string[]): Reply {
+  if (a.length !== 1) return err('INVALID-ARGUMENT');
+  if (s.username !== undefined) {
+    ctx.log.info(`Client ${s.who} tried to set a username twice`);
+    return err('ALREADY-SET-USERNAME');
+  }
+  s.username = a[0] as string;
+  return ok();
+}
+
+/** Always OK: the password is checked only when a command needs it (§2.2). */
+function netPassword(ctx: CommandContext, s: Session, a: readonly string[]): Reply {
+  if (a.length !== 1) return err('INVALID-ARGUMENT');
+  if (s.password !== undefined) {
+    ctx.log.info(`Client ${s.who} tried to set a password twice`);
+    return err('ALREADY-SET-PASSWORD');
+  }
+  s.password = a[0] as string;
+  return ok();
+}
+
+function netLogout(ctx: CommandContext, s: Session, a: readonly string[]): Reply {
+  if (a.length !== 0) return err('INVALID-ARGUMENT');
+  if (s.loginUps !== undefined) ctx.log.info(`User ${s.who} logged out from UPS [${s.loginUps}]${s.tls ? ' (SSL)' : ''}`);
+  return { text: 'OK Goodbye\n', then: 'logout' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// LOGIN, PRIMARY/MASTER, FSD
+
+function netLogin(ctx: CommandContext, s: Session, a: readonly string[]): Reply {
+  if (a.length !== 1) return err('INVALID-ARGUMENT');
+  if (s.loginUps !== undefined) {
+    ctx.log.info(`Client ${s.who} tried to login twice`);
+    return err('ALREADY-LOGGED-IN');
+  }
+  const ups = ctx.registry.get(a[0] as string);
+  if (!ups) return err('UNKNOWN-UPS');
+  const r = ctx.users.checkAction(s.username, s.password, 'LOGIN');
+  if (r !== 'ok') return denied(ctx, s, r, 'LOGIN');
+  ups.numLogins++;
+  s.loginUps = ups.name;
+  ctx.log.info(`User ${s.who} logged into UPS [${ups.name}]${s.tls ? ' (SSL)' : ''}`);
+  return ok();
+}
+
+/** PRIMARY and MASTER: a permission probe only (§2.3). */
+function netPrimary(ctx: CommandContext, s: Session, a: readonly string[], granted: string): Reply {
+  if (a.length !== 1) return err('INVALID-ARGUMENT');
+  const ups = ctx.registry.get(a[0] as string);
+  if (!ups) return err('UNKNOWN-UPS');
+  const r1 = ctx.users.checkAction(s.username, s.password, 'PRIMARY');
+  if (r1 === 'ok') return text(granted);
+  // NUT asks again for MASTER; one failed password is one failure, not two.
+  const r2 = r1 === 'bad-credentials' ? r1 : ctx.users.checkAction(s.username, s.password, 'MASTER');
+  if (r2 !== 'ok') return denied(ctx, s, r2, 'PRIMARY');
+  return text(granted);
+}
+
+/**
+ * FSD <ups>: sets the latch (§2.3). hardnut addition: `FSD <ups> CLEAR` clears it, for a user
+ * with the FSD right, once the UPS is back on line power (ups.status has OL and no OB); NUT keeps
+ * the latch until upsd restarts. NUT answers a second word with INVALID-ARGUMENT, so no NUT client
+ * ever clears it by accident.
+ */
+function netFsd(ctx: CommandContext, s: Session, a: readonly string[]): Reply {
+  if (a.length === 2 && is(a[1], 'CLEAR')) return fsdClear(ctx, s, a[0] as string);
+  if (a.length !== 1) return err('INVALID-ARGUMENT');
+  const ups = ctx.registry.get(a[0] as string);
+  if (!ups) return err('UNKNOWN-UPS');
+  const r = ctx.users.checkAction(s.username, s.password, 'FSD');
+  if (r !== 'ok') return denied(ctx, s, r, 'FSD');
+  ctx.log.info(`Client ${s.who} set FSD on UPS [${ups.name}]`);
+  ups.fsd = true;
+  return text('OK FSD-SET\n');
+}
+
+function fsdClear(ctx: CommandContext, s: Session, upsName: string): Reply {
+  const ups = ctx.registry.get(upsName);
+  if (!ups) return err('UNKNOWN-UPS');
+  const r = ctx.users.checkAction(s.username, s.password, 'FSD');
+  if (r !== 'ok') return denied(ctx, s, r, 'FSD CLEAR');
+  const avail = ups.availability();
+  if (avail !== 'ok') return err(avail);
+  const status = (ups.state.getInfo('ups.status') ?? '').split(' ');
+  if (!status.includes('OL') || status.includes('OB')) {
+    ctx.log.notice(`Client ${s.who} tried to clear FSD on UPS [${ups.name}] while it is not on line power`);
+    return err('INVALID-VALUE');
+  }
+  if (ups.fsd) ctx.log.notice(`Client ${s.who} cleared FSD on UPS [${ups.name}]`);
+  ups.fsd = false;
+  return text('OK FSD-CLEARED\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET
+
+function netGet(ctx: CommandContext, s: Session, a: readonly string[]): Reply {
+  if (a.length < 1) return err('INVALID-ARGUMENT');
+  const sub = a[0] as string;
+  if (is(sub, 'TRACKING')) {
+    if (a.length < 2) return text(s.tracking ? 'ON\n' : 'OFF\n');
+    if (!s.tracking) return err('FEATURE-NOT-CONFIGURED');
+    return text(`${ctx.tracking.get(a[1] as string)}\n`);
+  }
+  if (a.length < 2) return err('INVALID-ARGUMENT');
+  const upsName = a[1] as string;
+  if (is(sub, 'NUMLOGINS')) {
+    const ups = ctx.registry.get(upsName);
+    if (!ups) return err('UNKNOWN-UPS');
+    const avail = ups.availability();
+    if (avail !== 'ok') return err(avail);
+    return line(`NUMLOGINS ${upsName} ${String(ups.numLogins)}`);
+  }
+  if (is(sub, 'UPSDESC')) {
+    const ups = ctx.registry.get(upsName);
+    if (!ups) return err('UNKNOWN-UPS');
+    return line(`UPSDESC ${upsName} "${ups.desc !== undefined ? encodedDesc(ups.desc) : 'Unavailable'}"`);
+  }
+  if (a.length < 3) return err('INVALID-ARGUMENT');
+  const name = a[2] as string;
+  if (is(sub, 'VAR')) return getVar(ctx, upsName, name);
+  if (is(sub, 'TYPE')) {
+    const r = availableUps(ctx, upsName);
+    if ('text' in r) return r;
+    const v = r.state.get(name);
+    if (!v) return err('VAR-NOT-SUPPORTED');
+    return text(typeLine(upsName, name, { rw: v.flags.rw, hasEnum: v.enums.length > 0, hasRange: v.ranges.length > 0, string: v.flags.string, aux: v.aux }));
+  }
+  if (is(sub, 'DESC')) {
+    const r = availableUps(ctx, upsName);
+    if ('text' in r) return r;
+    return line(`DESC ${upsName} ${name} "${ctx.descriptions.varDesc(name) ?? 'Description unavailable'}"`);
+  }
+  if (is(sub, 'CMDDESC')) {
+    const r = availableUps(ctx, upsName);
+    if ('text' in r) return r;
+    return line(`CMDDESC ${upsName} ${name} "${ctx.descriptions.cmdDesc(name) ?? 'Description unavailable'}"`);
+  }
+  return err('INVALID-ARGUMENT');
+}
+
+/** UNKNOWN-UPS, then DRIVER-NOT-CONNECTED / DATA-STALE (NUT's get_ups_ptr + ups_available). */
+function availableUps(ctx: CommandContext, upsName: string): UpsEntry | Reply {
+  const ups = ctx.registry.get(upsName);
+  if (!ups) return err('UNKNOWN-UPS');
+  const avail = ups.availability();
+  if (avail !== 'ok') return err(avail);
+  return ups;
+}
+
+/** ups.status as clients see it: `FSD ` in front while the latch is set (§2.3 FSD). */
+function shownValue(ups: UpsEntry, varName: string, raw: string): string {
+  const v = storedValue(raw);
+  return ups.fsd && varName.toLowerCase() === 'ups.status' ? `FSD ${v}` : v;
+}
+
+function getVar(ctx: CommandContext, upsName: string, name: string): Reply {
+  // server.* ignores the UPS name, which need not exist (§2.3 GET VAR)
+  if (name.length >= 7 && name.slice(0, 7).toLowerCase() === 'server.') {
+    const lower = name.toLowerCase();
+    if (lower === 'server.info') return line(`VAR ${upsName} server.info "${serverInfo(ctx.hardnutVersion)}"`);
+    if (lower === 'server.version') return line(`VAR ${upsName} server.version "${NUT_COMPAT_VERSION}"`);
+    return err('VAR-NOT-SUPPORTED');
+  }
+  const r = availableUps(ctx, upsName);
+  if ('text' in r) return r;
+  const raw = r.state.getInfo(name);
+  if (raw === undefined) return err('VAR-NOT-SUPPORTED');
+  return line(`VAR ${upsName} ${name} "${shownValue(r, name, raw)}"`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// LIST
+
+function netList(ctx: CommandContext, _s: Session, a: readonly string[]): Reply {
+  if (a.length < 1) return err('INVALID-ARGUMENT');
+  const sub = a[0] as string;
+  if (is(sub, 'UPS')) {
+    return text(listReply('UPS', ctx.registry.list().map((u) =>
+      `UPS ${u.name} "${u.desc !== undefined ? encodedDesc(u.desc) : 'Description unavailable'}"`)));
+  }
+  if (a.length < 2) return err('INVALID-ARGUMENT');
+  const upsName = a[1] as string;
+  if (is(sub, 'VAR')) {
+    const r = availableUps(ctx, upsName);
+    if ('text' in r) return r;
+    return text(listReply(`VAR ${upsName}`, r.state.vars().map((v) => `VAR ${upsName} ${v.name} "${shownValue(r, v.name, v.value)}"`)));
+  }
+  if (is(sub, 'RW')) {
+    const r = availableUps(ctx, upsName);
+    if ('text' in r) return r;
+    return text(listReply(`RW ${upsName}`, r.state.vars().filter((v) => v.flags.rw)
+      .map((v) => `RW ${upsName} ${v.name} "${storedValue(v.value)}"`)));
+  }
+  if (is(sub, 'CMD')) {
+    const r = availableUps(ctx, upsName);
+    if ('text' in r) return r;
+    return text(listReply(`CMD ${upsName}`, r.state.cmds().map((c) => `CMD ${upsName} ${c}`)));
+  }
+  if (is(sub, 'CLIENT')) {
+    // no driver check, no authentication (§2.3 LIST CLIENT)
+    const ups = ctx.registry.get(upsName);
+    if (!ups) return err('UNKNOWN-UPS');
+    const items: string[] = [];
+    const key = ups.name.toLowerCase();
+    for (const c of ctx.sessions()) {
+      if (c.loginUps !== undefined && c.loginUps.toLowerCase() === key) items.push(`CLIENT ${c.loginUps} ${c.address}`);
+    }
+    return text(listReply(`CLIENT ${upsName}`, items));
+  }
+  if (a.length < 3) return err('INVALID-ARGUMENT');
+  const name = a[2] as string;
+  if (is(sub, 'ENUM')) {
+    const r = availableUps(ctx, upsName);
+    if ('text' in r) return r;
+    const v = r.state.get(name);
+    if (!v) return err('VAR-NOT-SUPPORTED');
+    return text(listReply(`ENUM ${upsName} ${name}`, v.enums.map((e) => `ENUM ${upsName} ${name} "${storedValue(e)}"`)));
+  }
+  if (is(sub, 'RANGE')) {
+    const r = availableUps(ctx, upsName);
+    if ('text' in r) return r;
+    const v = r.state.get(name);
+    if (!v) return err('VAR-NOT-SUPPORTED');
+    return text(listReply(`RANGE ${upsName} ${name}`, v.ranges.map((x) => `RANGE ${upsName} ${name} "${String(x.min)}" "${String(x.max)}"`)));
+  }
+  return err('INVALID-ARGUMENT');
+}
+
+// ---------------------------------------------------------------------------------------------
+// SET, INSTCMD
+
+function netSet(ctx: CommandContext, s: Session, a: readonly string[]): Reply {
+  if (a.length < 2) return err('INVALID-ARGUMENT');
+  const sub = a[0] as string;
+  if (is(sub, 'VAR')) {
+    if (a.length < 4) return err('INVALID-ARGUMENT');
+    return setVar(ctx, s, a[1] as string, a[2] as string, a[3] as string);
+  }
+  if (is(sub, 'TRACKING')) {
+    const v = a[1] as string;
+    if (is(v, 'ON')) {
+      ctx.tracking.enabled = true;
+      s.tracking = true;
+    } else if (is(v, 'OFF')) {
+      // only this connection's flag: NUT never clears the global one in practice (§2.3 ⚠)
+      s.tracking = false;
+    } else {
+      return err('INVALID-ARGUMENT');
+    }
+    return ok();
+  }
+  return err('INVALID-ARGUMENT');
+}
+
+function setVar(ctx: CommandContext, s: Session, upsName: string, varName: string, value: string): Reply {
+  const r = availableUps(ctx, upsName);
+  if ('text' in r) return r;
+  const ups = r;
+  const perm = ctx.users.checkAction(s.username, s.password, 'SET');
+  if (perm !== 'ok') return denied(ctx, s, perm, 'SET');
+  const v = ups.state.get(varName);
+  if (!v) return err('VAR-NOT-SUPPORTED');
+  if (!v.flags.rw) return err('READONLY');
+  if (v.flags.string) {
+    if (v.aux < 1) {
+      ctx.log.notice(`UPS [${ups.name}]: auxdata for ${varName} is invalid`);
+      return err('SET-FAILED');
+    }
+    if (value.length > v.aux) return err('TOO-LONG');
+  }
+  // NUT compares with the enum values as it stores them (escaped), case-sensitively
+  if (v.enums.length > 0 && !v.enums.some((e) => storedValue(e) === value)) return err('INVALID-VALUE');
+  if (v.ranges.length > 0) {
+    const n = atoi(value);
+    if (!v.ranges.some((x) => n >= x.min && n <= x.max)) return err('INVALID-VALUE');
+  }
+  const id = s.tracking ? ctx.newTrackingId() : undefined;
+  let wire: string;
+  try {
+    wire = encodeClientMessage({ type: 'SET', name: varName, value, ...(id !== undefined ? { tracking: id } : {}) });
+  } catch {
+    return err('SET-FAILED');
+  }
+  if (id !== undefined) ctx.tracking.add(id, ctx.now());
+  ctx.log.info(`Set variable: ${s.who} set ${varName} on ${ups.name} to ${value} (tracking ID: ${id ?? 'disabled'})`);
+  if (!ctx.sendToDriver(ups, wire)) {
+    ctx.log.info('Set command send failed');
+    return err('SET-FAILED');
+  }
+  return id !== undefined ? text(`OK TRACKING ${id}\n`) : ok();
+}
+
+function netInstcmd(ctx: CommandContext, s: Session, a: readonly string[]): Reply {
+  if (a.length < 2) return err('INVALID-ARGUMENT');
+  const upsName = a[0] as string;
+  const cmd = a[1] as string;
+  // the parameter counts only with exactly three words (§2.3 ⚠)
+  const param = a.length === 3 ? a[2] as string : undefined;
+  const r = availableUps(ctx, upsName);
+  if ('text' in r) return r;
+  const ups = r;
+  if (!ups.state.hasCmd(cmd)) return err('CMD-NOT-SUPPORTED');
+  const perm = ctx.users.checkInstcmd(s.username, s.password, cmd);
+  if (perm !== 'ok') return denied(ctx, s, perm, 'INSTCMD');
+  const id = s.tracking ? ctx.newTrackingId() : undefined;
+  let wire: string;
+  try {
+    wire = encodeClientMessage({
+      type: 'INSTCMD', cmd, ...(param !== undefined ? { param } : {}), ...(id !== undefined ? { tracking: id } : {}),
+    });
+  } catch {
+    return err('INSTCMD-FAILED');
+  }
+  if (id !== undefined) ctx.tracking.add(id, ctx.now());
+  ctx.log.info(`Instant command: ${s.who} did ${cmd}${param !== undefined ? ` with value ${param}` : ''} on ${ups.name} (tracking ID: ${id ?? 'disabled'})`);
+  if (!ctx.sendToDriver(ups, wire)) {
+    ctx.log.info('Instant command send failed');
+    return err('INSTCMD-FAILED');
+  }
+  return id !== undefined ? text(`OK TRACKING ${id}\n`) : ok();
+}
+
+/** For tests: the command words upsd knows, in NUT's table order. */
+export const COMMAND_NAMES: readonly string[] = COMMANDS.map((c) => c.name);

@@ -1,0 +1,186 @@
+// One client connection of upsd: socket bytes → RequestDecoder → dispatch → one write per batch
+// of replies. Also STARTTLS, held-back replies (failed-login throttling), LOGOUT and back-pressure.
+//
+// Bounded whatever the client does: input is read NUT_READ_SIZE bytes at a time into the
+// tokenizer (32 × 512 characters kept), a line longer than MAX_REQUEST_LINE_BYTES disconnects, and
+// a client that sends requests but does not read replies stops being read once
+// MAX_PENDING_OUTPUT_BYTES of replies are waiting for it. Nothing here blocks other clients.
+
+import type net from 'node:net';
+import type tls from 'node:tls';
+import type { Logger } from '../cli/log.js';
+import { RequestDecoder } from '../protocol/net/server-request-decoder.js';
+import { dispatch, type CommandContext, type Reply } from './commands.js';
+import type { Session } from './session.js';
+import { startTls, type TlsSettings } from './tls.js';
+
+/** Replies waiting for a client that does not read, before upsd stops reading its requests. */
+export const MAX_PENDING_OUTPUT_BYTES = 256 * 1024;
+/** After LOGOUT (or a refusal), how long a client may take to read the last reply before the socket is destroyed. */
+export const CLOSE_GRACE_MS = 5_000;
+
+export interface ConnectionHost {
+  readonly ctx: CommandContext;
+  readonly tls: TlsSettings | undefined;
+  readonly log: Logger;
+  now(): number;
+  /** The connection is gone (called once). */
+  closed(c: Connection): void;
+}
+
+export class Connection {
+  private socket: net.Socket;
+  private decoder: RequestDecoder | null = null;
+  private holdTimer: NodeJS.Timeout | null = null;
+  private handshaking = false;
+  private waitingForDrain = false;
+  /** LOGOUT seen: finish the current read, then close (NUT closes on its next loop, §2.1). */
+  private closingAfterRead = false;
+  private done = false;
+
+  constructor(socket: net.Socket, readonly session: Session, private readonly host: ConnectionHost) {
+    this.socket = socket;
+    this.attach(socket);
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.done) return;
+    if (this.decoder === null) this.decoder = new RequestDecoder();
+    this.decoder.push(chunk);
+    this.pump();
+  };
+
+  private readonly onClose = (): void => {
+    if (this.handshaking) return; // the TLS socket takes over; startTls reports the outcome
+    this.finish();
+  };
+
+  private attach(s: net.Socket): void {
+    s.on('data', this.onData);
+    s.on('error', (err: Error) => this.host.log.debug(2, `${this.session.address}: ${err.message}`));
+    s.on('close', this.onClose);
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    this.host.closed(this);
+  }
+
+  /** Closes at once (idle timeout, UPS removed, upsd stopping, flood). */
+  destroy(): void {
+    this.socket.destroy();
+    this.finish();
+  }
+
+  /** Handles every complete request that is buffered, unless paused. */
+  private pump(): void {
+    if (this.done || this.holdTimer !== null || this.handshaking || this.waitingForDrain || this.decoder === null) return;
+    const s = this.socket;
+    const decoder = this.decoder;
+    // all replies to what arrived together leave in one write
+    s.cork();
+    let corked = true;
+    const uncork = (): void => { if (corked) { corked = false; s.uncork(); } };
+    try {
+      for (;;) {
+        if (s.writableLength > MAX_PENDING_OUTPUT_BYTES) {
+          this.waitForDrain();
+          return;
+        }
+        const ev = decoder.next(this.closingAfterRead);
+        if (ev === null) break;
+        if (ev.type === 'overflow') {
+          this.host.log.notice(`Disconnecting ${this.session.address}: request line longer than the protocol allows`);
+          uncork();
+          this.destroy();
+          return;
+        }
+        if (ev.type === 'parse-error') {
+          this.host.log.notice(`Parse error on sock: ${ev.message}`);
+          continue;
+        }
+        this.session.lastHeard = this.host.now();
+        const reply = dispatch(this.host.ctx, this.session, ev.words);
+        if (reply.delayMs !== undefined && reply.delayMs > 0) {
+          uncork();
+          this.hold(reply);
+          return;
+        }
+        s.write(reply.text, 'latin1');
+        if (reply.then === 'logout') this.closingAfterRead = true;
+        if (reply.then === 'starttls') {
+          uncork();
+          this.beginTls();
+          return;
+        }
+      }
+    } finally {
+      uncork();
+    }
+    if (this.closingAfterRead) this.closeGracefully();
+  }
+
+  /** Failed-login throttling: the reply, and everything after it, waits. */
+  private hold(reply: Reply): void {
+    this.socket.pause();
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = null;
+      if (this.done) return;
+      this.socket.write(reply.text, 'latin1');
+      this.socket.resume();
+      this.pump();
+    }, reply.delayMs);
+  }
+
+  private waitForDrain(): void {
+    this.waitingForDrain = true;
+    this.socket.pause();
+    this.socket.once('drain', () => {
+      this.waitingForDrain = false;
+      if (this.done) return;
+      this.socket.resume();
+      this.pump();
+    });
+  }
+
+  private closeGracefully(): void {
+    this.done = true;
+    this.host.closed(this);
+    const s = this.socket;
+    s.removeListener('data', this.onData);
+    s.resume(); // discard whatever else arrives
+    s.end();
+    setTimeout(() => s.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  /**
+   * `OK STARTTLS` has been written: hand the socket to TLS. Plaintext that arrived after the
+   * STARTTLS line is dropped (hardnut: no plaintext request may be answered inside the TLS
+   * session, cf. CVE-2011-0411).
+   */
+  private beginTls(): void {
+    const settings = this.host.tls;
+    if (!settings) return;
+    this.handshaking = true;
+    const raw = this.socket;
+    raw.removeListener('data', this.onData);
+    this.decoder?.discard();
+    startTls(raw, settings, (err, secure?: tls.TLSSocket) => {
+      this.handshaking = false;
+      if (err || !secure) {
+        this.host.log.notice(`TLS handshake with ${this.session.address} failed: ${err?.message ?? 'no socket'}`);
+        this.finish();
+        return;
+      }
+      if (this.done) { secure.destroy(); return; }
+      this.socket = secure;
+      this.session.tls = true;
+      this.attach(secure);
+      this.host.log.debug(2, `TLS with ${this.session.address}: ${secure.getProtocol() ?? '?'}`);
+      this.pump();
+    });
+  }
+}

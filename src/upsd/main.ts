@@ -1,0 +1,378 @@
+// `hardnut upsd`: NUT's network server (spec §2), with NUT's flags and files.
+//
+// Startup order (DESIGN.md): read upsd.conf, ups.conf, upsd.users, cmdvartab and the TLS
+// certificate; resolve the run-as user; bind every listener; write the pid file; then chroot (-r),
+// setgroups([]), setgid, setuid, and check that root cannot be regained; then chdir to the state
+// path and start serving. A config error stops upsd with exit 1 and file:line.
+//
+// Reload after the privilege drop (SIGHUP, `upsd -c reload`): upsd.conf, ups.conf and upsd.users
+// are read again by the unprivileged process, as NUT does — so they must be readable by upsd's
+// user (Debian installs them root:nut 0640). If any of them cannot be read or has an error, the
+// reload is refused as a whole and the running configuration stays. LISTEN, the certificate and
+// cmdvartab are read at startup only.
+//
+// Chroot (-r DIR): as in NUT, every path upsd uses — NUT_CONFPATH, the state path, CERTFILE,
+// CERTPATH, DATAPATH and Unix-socket LISTEN paths — is a path inside DIR. hardnut reads the files
+// before the chroot through DIR, and after it (reload) at the same place, so both reads see the
+// same files. The pid file is written outside, where `upsd -c reload` looks for it.
+
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../cli/config-files.js';
+import { getopt } from '../cli/getopt.js';
+import { Logger } from '../cli/log.js';
+import { formatDiagnostic, type Diagnostic } from '../core/config/diagnostics.js';
+import { parseUpsConf, type UpsConf } from '../core/config/ups-conf.js';
+import { parseUpsdConf, type UpsdConf } from '../core/config/upsd-conf.js';
+import { parseUpsdUsers, type UpsdUsers } from '../core/config/upsd-users.js';
+import { ConfigError, HardnutError, UsageError } from '../core/errors.js';
+import { altPidPath, confPath, statePath } from '../core/paths.js';
+import { dropPrivileges, groupName, isRoot, lookupUser, type Account } from '../sandbox/drop-privileges.js';
+import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../cli/daemon.js';
+import { CMDVARTAB, Descriptions } from './descriptions.js';
+import { bindAll, ListenError, listenSpecs, unlinkUnixSocket } from './listeners.js';
+import { UpsdServer, type ServerSettings } from './server.js';
+import { loadTls, TlsConfigError, type TlsSettings } from './tls.js';
+import type { UpsDefinition } from './ups-registry.js';
+import { UserDb } from './users.js';
+import { HARDNUT_VERSION_STRING } from './version.js';
+import { NUT_COMPAT_VERSION } from '../protocol/net/server-replies.js';
+
+/** NUT's RUN_AS_USER on Debian. */
+export const DEFAULT_USER = 'nut';
+/** NUT's DATADIR on Debian: where cmdvartab lives unless DATAPATH says otherwise. */
+export const DEFAULT_DATAPATH = '/usr/share/nut';
+export const PID_FILE_NAME = 'upsd.pid';
+
+const OPTSTRING = 'h46p:qr:i:u:Vc:P:DFB';
+
+interface Options {
+  command?: 'reload' | 'stop';
+  pid?: number;
+  debug: number;
+  /** -F count (1 or 2: foreground; the pid file is written either way); 0 = -B. */
+  foreground?: number;
+  family?: 4 | 6;
+  user?: string;
+  chroot?: string;
+}
+
+function parseArgs(argv: readonly string[]): Options | 'help' | 'version' {
+  const { options, operands } = getopt(argv, OPTSTRING);
+  if (operands.length > 0) throw new UsageError(`unexpected argument '${operands[0] as string}' (upsd -h lists the options)`);
+  const o: Options = { debug: 0 };
+  for (const opt of options) {
+    const v = opt.value ?? '';
+    switch (opt.flag) {
+      case 'h': return 'help';
+      case 'V': return 'version';
+      case 'p':
+      case 'i':
+        throw new UsageError("listening addresses are no longer given with -i and -p: use 'LISTEN <address> [<port>]' in upsd.conf");
+      case 'c':
+        // NUT accepts any prefix of the command name
+        if (v !== '' && 'reload'.startsWith(v)) o.command = 'reload';
+        else if (v !== '' && 'stop'.startsWith(v)) o.command = 'stop';
+        else throw new UsageError(`unknown command for -c: '${v}' (reload or stop)`);
+        break;
+      case 'P': {
+        const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
+        if (!(n > 1)) throw new UsageError(`-P needs a process id, not '${v}'`);
+        o.pid = n;
+        break;
+      }
+      case 'D': o.debug++; break;
+      case 'F': o.foreground = o.foreground !== undefined && o.foreground > 0 ? 2 : 1; break;
+      case 'B': o.foreground = 0; break;
+      case '4': o.family = 4; break;
+      case '6': o.family = 6; break;
+      case 'u': o.user = v; break;
+      case 'r': o.chroot = v; break;
+      case 'q': break;
+      default: break;
+    }
+  }
+  return o;
+}
+
+function helpText(): string {
+  return [
+    `Network UPS Tools upsd ${NUT_COMPAT_VERSION} (hardnut ${HARDNUT_VERSION_STRING}): the network server for UPS data`,
+    '',
+    'usage: hardnut upsd [OPTIONS]',
+    '',
+    '  -c <command>  signal the running upsd: reload (re-read the configuration) or stop',
+    '  -P <pid>      signal this process instead of the one in the pid file (with -c)',
+    '  -D            more debug output (and stay in the foreground)',
+    '  -F            stay in the foreground (the pid file is written all the same)',
+    '  -B            go to the background even with -D',
+    '  -u <user>     run as <user> once started (when started as root; default nut)',
+    '  -r <dir>      chroot to <dir>; every configured path is then inside <dir>',
+    '  -4 / -6       IPv4 only / IPv6 only',
+    '  -q            accepted for compatibility',
+    '  -V            print the version and exit',
+    '  -h            this help',
+    '',
+    'Files: upsd.conf, ups.conf and upsd.users in NUT_CONFPATH; pid file upsd.pid in NUT_ALTPIDPATH.',
+    '',
+  ].join('\n');
+}
+
+function pidFilePath(env: NodeJS.ProcessEnv): string {
+  return join(altPidPath(env), PID_FILE_NAME);
+}
+
+function readPid(file: string): number | undefined {
+  let text: string;
+  try { text = readFileSync(file, 'latin1'); } catch { return undefined; }
+  const n = Number.parseInt(text.trim(), 10);
+  return n > 1 ? n : undefined;
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+/** `upsd -c reload|stop [-P pid]`. */
+function signalRunning(o: Options, env: NodeJS.ProcessEnv, log: Logger): number {
+  const file = pidFilePath(env);
+  const pid = o.pid ?? readPid(file);
+  if (pid === undefined) {
+    log.error(`Could not find or read the pid file ${file}: is upsd running? (or give its pid with -P)`);
+    return 1;
+  }
+  try {
+    process.kill(pid, o.command === 'reload' ? 'SIGHUP' : 'SIGTERM');
+    return 0;
+  } catch (err) {
+    log.error(`Cannot signal upsd (pid ${String(pid)}): ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+interface Loaded {
+  upsd: UpsdConf;
+  ups: UpsConf;
+  users: UpsdUsers;
+  warnings: Diagnostic[];
+}
+
+/** Reads the three files from `dir`; throws ConfigError (file:line) on the first error. */
+function loadAll(dir: string): Loaded {
+  const upsd = loadConfig(dir, 'upsd.conf', parseUpsdConf);
+  const ups = loadConfig(dir, 'ups.conf', parseUpsConf);
+  const users = loadConfig(dir, 'upsd.users', parseUpsdUsers);
+  return { upsd: upsd.value, ups: ups.value, users: users.value, warnings: [...upsd.warnings, ...ups.warnings, ...users.warnings] };
+}
+
+function upsDefinitions(ups: UpsConf): UpsDefinition[] {
+  const out: UpsDefinition[] = [];
+  for (const s of ups.sections) {
+    if (s.driver === undefined || s.port === undefined) continue; // the reader reports these as errors
+    out.push({ name: s.name, driver: s.driver, ...(s.desc !== undefined ? { desc: s.desc } : {}) });
+  }
+  return out;
+}
+
+function settingsOf(c: UpsdConf): ServerSettings {
+  return { maxAge: c.maxAge, trackingDelay: c.trackingDelay, maxConn: c.maxConn };
+}
+
+/** NUT's environment override for ALLOW_* (prefix match, §4.2). */
+function envBool(value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  const v = value.toUpperCase();
+  if (v.startsWith('TRUE') || v.startsWith('YES') || v.startsWith('ON') || v.startsWith('1')) return true;
+  if (v.startsWith('FALSE') || v.startsWith('NO') || v.startsWith('OFF') || v.startsWith('0')) return false;
+  return fallback;
+}
+
+function logWarnings(log: Logger, warnings: readonly Diagnostic[]): void {
+  for (const w of warnings) log.warn(formatDiagnostic(w));
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const log = new Logger('upsd');
+  let o: Options;
+  try {
+    const r = parseArgs(argv);
+    if (r === 'help') { process.stdout.write(helpText()); return 0; }
+    if (r === 'version') { process.stdout.write(`Network UPS Tools upsd ${NUT_COMPAT_VERSION} (hardnut ${HARDNUT_VERSION_STRING})\n`); return 0; }
+    o = r;
+  } catch (err) {
+    log.error(`upsd: ${(err as Error).message}`);
+    return err instanceof UsageError ? 2 : 1;
+  }
+  log.debugLevel = o.debug;
+  if (o.command) return signalRunning(o, env, log);
+
+  const isDaemonChild = takeDaemonChildFlag(env);
+  const foreground = o.foreground ?? (o.debug > 0 ? 1 : 0);
+  if (!isDaemonChild) process.stdout.write(`Network UPS Tools upsd ${NUT_COMPAT_VERSION} (hardnut ${HARDNUT_VERSION_STRING})\n`);
+
+  const pidFile = pidFilePath(env);
+  const oldPid = o.pid ?? readPid(pidFile);
+  if (oldPid !== undefined && oldPid !== process.pid && alive(oldPid)) {
+    log.error('Fatal error: A previous upsd instance is already running!');
+    log.error("Either stop the previous instance first, or use the 'reload' command.");
+    return 1;
+  }
+
+  const root = o.chroot;
+  if (root !== undefined && !isRoot()) {
+    log.error('Fatal error: -r needs upsd to be started as root');
+    return 1;
+  }
+  const outside = (p: string): string => (root !== undefined ? join(root, p) : p);
+  const confDir = confPath(env);
+
+  let loaded: Loaded;
+  let tls: TlsSettings | undefined;
+  let account: Account | undefined;
+  let descriptions: Descriptions;
+  let state: string;
+  try {
+    loaded = loadAll(outside(confDir));
+    logWarnings(log, loaded.warnings);
+    const conf = loaded.upsd;
+    if (conf.debugMin !== undefined && conf.debugMin > log.debugLevel) log.debugLevel = conf.debugMin;
+    state = statePath(env, loaded.ups.global.statepath ?? conf.statePath);
+    descriptions = loadDescriptions(outside(conf.dataPath ?? DEFAULT_DATAPATH), log);
+    const allowNoDevice = envBool(env['ALLOW_NO_DEVICE'], conf.allowNoDevice);
+    if (upsDefinitions(loaded.ups).length === 0) {
+      if (!allowNoDevice) throw new HardnutError('ERR_NO_UPS', 'Fatal error: at least one UPS must be defined in ups.conf');
+      log.warn('Normally at least one UPS must be defined in ups.conf, currently there are none (please configure the file and reload the service)');
+    }
+    if (conf.certFile !== undefined) {
+      tls = loadTls({
+        certFile: outside(conf.certFile),
+        ...(conf.certPath !== undefined ? { certPath: outside(conf.certPath) } : {}),
+        certRequest: conf.certRequest,
+        ...(conf.certIdent !== undefined ? { keyPassword: conf.certIdent.password } : {}),
+      });
+      log.info(`TLS: certificate ${tls.subject}, valid until ${tls.validTo.toISOString()}${tls.certRequest > 0 ? `, client certificates ${tls.certRequest === 2 ? 'required' : 'requested'}` : ''}`);
+    }
+    if (isRoot()) {
+      const name = o.user ?? DEFAULT_USER;
+      account = lookupUser(name);
+      if (!account) throw new HardnutError('ERR_NO_USER', `user ${name} not found (give another with -u)`);
+    }
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof TlsConfigError || err instanceof HardnutError) {
+      log.error(err.message);
+      return 1;
+    }
+    throw err;
+  }
+
+  if (foreground === 0 && !isDaemonChild) return respawnInBackground(env);
+
+  const conf = loaded.upsd;
+  let listeners;
+  try {
+    // a Unix-socket path is inside the chroot, like every other path: bind it there from outside
+    const specs = listenSpecs(conf.listen, o.family).map((sp) => (sp.kind === 'unix' ? { ...sp, path: outside(sp.path) } : sp));
+    listeners = await bindAll(specs, {
+      ...(o.family !== undefined ? { family: o.family } : {}),
+      allowNotAll: envBool(env['ALLOW_NOT_ALL_LISTENERS'], conf.allowNotAllListeners),
+      ...(account ? { unixOwner: { uid: account.uid, gid: account.gid } } : {}),
+      log,
+    });
+  } catch (err) {
+    log.error(err instanceof ListenError ? err.message : `cannot listen: ${(err as Error).message}`);
+    return 1;
+  }
+  // as seen after the chroot, for removal at exit
+  const unixPaths = listenSpecs(conf.listen, o.family).flatMap((sp) => (sp.kind === 'unix' ? [sp.path] : []));
+
+  // hardnut difference: the pid file is written in the foreground too (NUT only with -FF), so
+  // `upsd -c reload|stop` and the duplicate-instance check work for `upsd -F` as well.
+  let writePid = true;
+  try { writeFileSync(pidFile, `${String(process.pid)}\n`); } catch (err) {
+    writePid = false;
+    log.warn(`Could not write the pid file ${pidFile}: ${(err as Error).message}`);
+  }
+
+  if (account) {
+    try {
+      dropPrivileges({ user: account, ...(root !== undefined ? { chrootDir: root } : {}) });
+    } catch (err) {
+      log.error(`Fatal error: cannot drop privileges: ${(err as Error).message}`);
+      return 1;
+    }
+    log.info(`Running as ${account.name} (uid ${String(account.uid)}, gid ${String(account.gid)}${groupSuffix(account.gid)})${root !== undefined ? `, chroot ${root}` : ''}`);
+    if (account.uid === 0) log.warn('Warning: running as root (-u root); upsd should run as an unprivileged user');
+  }
+  try {
+    process.chdir(state);
+  } catch (err) {
+    log.error(`Fatal error: Can't chdir to ${state}: ${(err as Error).message}`);
+    return 1;
+  }
+
+  const server = new UpsdServer({
+    log,
+    hardnutVersion: HARDNUT_VERSION_STRING,
+    settings: settingsOf(conf),
+    users: new UserDb(loaded.users),
+    ups: upsDefinitions(loaded.ups),
+    descriptions,
+    ...(tls ? { tls } : {}),
+  });
+  server.attach(listeners);
+  server.start();
+  if (isDaemonChild) {
+    notifyReady();
+    try { log.useSyslog(); } catch { /* no syslog: keep stderr */ }
+  }
+
+  const reload = (): void => {
+    log.info('SIGHUP: reloading configuration');
+    let next: Loaded;
+    try {
+      // the same files as at startup, now read as upsd's user (inside the chroot, if any)
+      next = loadAll(confDir);
+    } catch (err) {
+      log.error(`Reload failed, the configuration in use is kept: ${(err as Error).message}`);
+      return;
+    }
+    logWarnings(log, next.warnings);
+    server.reload({ settings: settingsOf(next.upsd), users: new UserDb(next.users), ups: upsDefinitions(next.ups) });
+    log.info(`Reloaded: ${String(server.registry.size)} UPS, ${String(server.users.size)} users`);
+  };
+
+  return await new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (sig: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`Signal ${sig}: exiting`);
+      void server.close().finally(() => {
+        for (const p of unixPaths) unlinkUnixSocket(p);
+        if (writePid) { try { unlinkSync(pidFile); } catch { /* not ours to remove any more */ } }
+        resolve(0);
+      });
+    };
+    process.on('SIGHUP', reload);
+    for (const sig of ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const) process.on(sig, () => stop(sig));
+  });
+}
+
+function groupSuffix(gid: number): string {
+  try {
+    const g = groupName(gid);
+    return g !== undefined ? ` ${g}` : '';
+  } catch {
+    return '';
+  }
+}
+
+function loadDescriptions(dataPath: string, log: Logger): Descriptions {
+  const file = join(dataPath, CMDVARTAB);
+  try {
+    return Descriptions.parse(readFileSync(file));
+  } catch {
+    log.info(`${file} not found - disabling descriptions`);
+    return Descriptions.parse('');
+  }
+}
