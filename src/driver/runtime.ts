@@ -13,7 +13,7 @@ import { DriverError, UsageError } from '../core/errors.js';
 import { DriverState } from './dstate.js';
 import { StateServer, STAT_UNKNOWN } from './state-server.js';
 import { dropPrivileges, isRoot, lookupGroup, lookupUser } from '../sandbox/drop-privileges.js';
-import { applySeccomp } from '../sandbox/seccomp.js';
+import { enterSeccomp, seccompMode } from '../sandbox/seccomp.js';
 import type { DriverDefinition, DriverInstance } from './driver.js';
 import type { UpsConf } from '../core/config/ups-conf.js';
 import { chownSync } from 'node:fs';
@@ -310,7 +310,7 @@ async function serve(def: DriverDefinition, s: DriverSettings, log: Logger, env:
 
   writeFileSync(pidFile, `${process.pid}\n`);
   if (daemonChild) becomeDaemon(log);
-  enterSeccomp(instance.seccompRole ?? def.seccompRole, sandboxMode, log);
+  enterSeccomp(instance.seccompRole ?? def.seccompRole, sandboxMode, (m) => log.debug(1, m));
 
   let timer: NodeJS.Timeout | undefined;
   let stopping = false;
@@ -341,23 +341,6 @@ async function serve(def: DriverDefinition, s: DriverSettings, log: Logger, env:
     };
     for (const sig of ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const) process.on(sig, () => stop(sig));
   });
-}
-
-/**
- * The last start-up step: from here on only the role's syscalls are allowed (DESIGN.md).
- * HARDNUT_SECCOMP=enforce|log|off; the default is enforce when started as root (a real
- * install), off otherwise (a developer's laptop), with a warning saying so.
- */
-export function seccompMode(env: Env, startedAsRoot: boolean): 'enforce' | 'log' | 'off' {
-  const v = env['HARDNUT_SECCOMP'];
-  if (v === 'enforce' || v === 'log' || v === 'off') return v;
-  return startedAsRoot ? 'enforce' : 'off';
-}
-
-function enterSeccomp(role: string, mode: 'enforce' | 'log' | 'off', log: Logger): void {
-  if (mode === 'off') { log.debug(1, 'seccomp off (not started as root; HARDNUT_SECCOMP=enforce to force it)'); return; }
-  applySeccomp(role, { mode });
-  log.debug(1, `seccomp role ${role} (${mode})`);
 }
 
 /** NUT: a pid file that names a live driver means a duplicate instance — terminate it first. */

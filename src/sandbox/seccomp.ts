@@ -11,6 +11,7 @@ import { HardnutError } from '../core/errors.js';
 import nodeBase from '../../policy/seccomp/node-base.json' with { type: 'json' };
 import driverFile from '../../policy/seccomp/driver-file.json' with { type: 'json' };
 import driverNetwork from '../../policy/seccomp/driver-network.json' with { type: 'json' };
+import upsd from '../../policy/seccomp/upsd.json' with { type: 'json' };
 
 export interface SeccompPolicy {
   role: string;
@@ -29,6 +30,7 @@ export const POLICIES: ReadonlyMap<string, SeccompPolicy> = new Map<string, Secc
   [nodeBase.role, nodeBase],
   [driverFile.role, driverFile],
   [driverNetwork.role, driverNetwork],
+  [upsd.role, upsd],
 ]);
 
 export class SeccompError extends HardnutError {
@@ -157,4 +159,24 @@ export function applySeccomp(role: string, opts: ApplyOptions = {}): void {
 
 function check(rc: number, what: string): void {
   if (rc !== 0) throw new SeccompError(`seccomp ${what} failed (${rc})`);
+}
+
+export type SeccompMode = 'enforce' | 'log' | 'off';
+
+/**
+ * Whether a daemon loads its filter: HARDNUT_SECCOMP=enforce|log|off; by default enforce when
+ * started as root (a real install), off otherwise (a developer's laptop). Decide it before the
+ * privilege drop: afterwards the process is no longer root.
+ */
+export function seccompMode(env: Readonly<Record<string, string | undefined>>, startedAsRoot: boolean): SeccompMode {
+  const v = env['HARDNUT_SECCOMP'];
+  if (v === 'enforce' || v === 'log' || v === 'off') return v;
+  return startedAsRoot ? 'enforce' : 'off';
+}
+
+/** The last start-up step of a daemon: from here on only the role's syscalls are allowed. */
+export function enterSeccomp(role: string, mode: SeccompMode, note: (message: string) => void = () => undefined): void {
+  if (mode === 'off') { note('seccomp off (not started as root; HARDNUT_SECCOMP=enforce to force it)'); return; }
+  applySeccomp(role, { mode });
+  note(`seccomp role ${role} (${mode})`);
 }

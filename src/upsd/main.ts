@@ -29,6 +29,7 @@ import { ConfigError, HardnutError, UsageError } from '../core/errors.js';
 import { altPidPath, confPath, statePath } from '../core/paths.js';
 import { dropPrivileges, groupName, isRoot, lookupUser, type Account } from '../sandbox/drop-privileges.js';
 import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../cli/daemon.js';
+import { enterSeccomp, preloadSeccomp, seccompMode } from '../sandbox/seccomp.js';
 import { CMDVARTAB, Descriptions } from './descriptions.js';
 import { bindAll, ListenError, listenSpecs, unlinkUnixSocket } from './listeners.js';
 import { UpsdServer, type ServerSettings } from './server.js';
@@ -293,6 +294,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     log.warn(`Could not write the pid file ${pidFile}: ${(err as Error).message}`);
   }
 
+  // decided while still root; libseccomp is loaded now, as a chroot would hide it later
+  const sandbox = seccompMode(env, isRoot());
+  if (sandbox !== 'off') preloadSeccomp();
   if (account) {
     try {
       dropPrivileges({ user: account, ...(root !== undefined ? { chrootDir: root } : {}) });
@@ -324,6 +328,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   if (isDaemonChild) {
     notifyReady();
     try { log.useSyslog(); } catch { /* no syslog: keep stderr */ }
+  }
+  try {
+    enterSeccomp('upsd', sandbox, (m) => log.debug(1, m));
+  } catch (err) {
+    log.error(`Fatal error: cannot enter the seccomp sandbox: ${(err as Error).message}`);
+    return 1;
   }
 
   const reload = (): void => {
