@@ -35,6 +35,8 @@ interface Client {
   socket: net.Socket;
   decoder: SockDecoder<ClientMessage>;
   broadcast: boolean;
+  /** Set by LOGOUT: nothing after it is executed, even in the same read (§3.3). */
+  loggedOut: boolean;
 }
 
 export class StateServer {
@@ -97,7 +99,7 @@ export class StateServer {
     }
     if (this.refusedSinceLog > 1) this.log.warn(`driver socket: refused ${this.refusedSinceLog} connections while full`);
     this.refusedSinceLog = 0;
-    const client: Client = { socket, decoder: new SockDecoder(parseClientMessage), broadcast: true };
+    const client: Client = { socket, decoder: new SockDecoder(parseClientMessage), broadcast: true, loggedOut: false };
     this.clients.add(client);
     socket.on('data', (chunk: Buffer) => this.receive(client, chunk));
     socket.on('error', () => socket.destroy());
@@ -109,7 +111,7 @@ export class StateServer {
     for (const note of result.errors) this.log.notice(`Parse error on sock: ${note}`);
     for (const bad of result.malformed) this.log.notice(`${bad.reason} on driver socket`);
     for (const msg of result.messages) {
-      if (client.socket.destroyed) return;
+      if (client.socket.destroyed || client.loggedOut) return;
       try {
         this.handle(client, msg);
       } catch (err) {
@@ -157,6 +159,8 @@ export class StateServer {
         return;
       case 'LOGOUT':
         this.send(client, encodeDriverMessage({ type: 'GOODBYE' }));
+        client.loggedOut = true;
+        client.broadcast = false;
         client.socket.end();
         return;
       case 'INSTCMD':

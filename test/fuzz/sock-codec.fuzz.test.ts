@@ -1,16 +1,25 @@
-// Property tests of the driver-socket codec (spec §3), time-boxed: FUZZ_SECONDS (default 3) per
-// property. Each property prints its executions per second.
-import { describe, it, expect } from 'vitest';
+// Fuzz target "sock-codec": the driver-socket codec (spec §3) in both directions — encoders,
+// parsers, SockDecoder (bytes in any split), dumpAll/dumpValue of arbitrary state trees — seeded
+// with Debian NUT 2.8.0's own socket traffic (corpus/sock, scripts/fuzz-record-corpus.mjs).
+import { describe, expect } from 'vitest';
 import fc from 'fast-check';
-import { fuzz as fuzzTarget } from './harness.js';
-import { MAX_ARG_LEN } from '../../src/core/tokenizer.js';
+import { bytes, concat, ensure, fuzz as fuzzTarget, splitAt } from './harness.js';
+import { transcripts } from './corpus.js';
+import { mutated } from './mutate.js';
+import { applyToTree, snapshot } from './state-model.js';
+import { StateTree } from '../../src/core/state-tree.js';
 import {
-  SockDecoder, encodeClientMessage, encodeDriverMessage, parseClientMessage, parseDriverMessage, sanitizeValue,
+  MAX_SOCK_LINE_BYTES, SockDecoder, dumpAll, dumpValue, encodeClientMessage, encodeDriverMessage,
+  parseClientMessage, parseDriverMessage, sanitizeValue,
   type ClientMessage, type DriverMessage, type Malformed,
 } from '../../src/protocol/sock/index.js';
 
-
 const fuzz = <T>(name: string, arb: fc.Arbitrary<T>, predicate: (v: T) => void): void => fuzzTarget('sock-codec', name, arb, predicate);
+
+/** §1.3 as the spec states it. */
+const MAX_ARG_LEN = 512;
+/** 32 words × (512 chars all escaped + 2 quotes) + 31 spaces (decoder.ts), in bytes. */
+const LONGEST_VALID_LINE = 32 * (2 * 512 + 2) + 31;
 
 // ---- generators ----
 
@@ -70,18 +79,6 @@ function expectedClient(m: ClientMessage): ClientMessage {
 
 const enc = new TextEncoder();
 
-function splitAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  out.push(bytes.subarray(prev));
-  return out;
-}
-
 function decodeAll<M>(dec: SockDecoder<M>, chunks: Uint8Array[]): { messages: M[]; malformed: Malformed[]; errors: string[]; overflow: boolean } {
   const all = { messages: [] as M[], malformed: [] as Malformed[], errors: [] as string[], overflow: false };
   for (const c of chunks) {
@@ -102,15 +99,15 @@ const isInt32 = (x: unknown): boolean => isInt(x) && (x as number) >= -0x8000000
 
 function checkShape(r: unknown, shapes: Record<string, Record<string, (x: unknown) => boolean>>): void {
   if (r === null) return;
-  expect(typeof r).toBe('object');
+  ensure(typeof r === 'object', () => `result ${String(r)} is not an object`);
   const o = r as Record<string, unknown>;
   const shape = o.type === 'MALFORMED' ? { verb: isStr, reason: isStr } : shapes[o.type as string];
-  expect(shape, `unexpected type ${String(o.type)}`).toBeDefined();
+  ensure(shape !== undefined, () => `unexpected type ${String(o.type)}`);
   for (const [k, v] of Object.entries(o)) {
     if (k === 'type') continue;
     const check = shape![k];
-    expect(check, `unexpected field ${k} in ${String(o.type)}`).toBeDefined();
-    expect(check!(v), `${String(o.type)}.${k} = ${JSON.stringify(v)}`).toBe(true);
+    ensure(check !== undefined, () => `unexpected field ${k} in ${String(o.type)}`);
+    ensure(check!(v), () => `${String(o.type)}.${k} = ${JSON.stringify(v)}`);
   }
 }
 
@@ -145,6 +142,51 @@ const randomCase = (s: string, mask: number): string =>
 const argsArb = fc.tuple(fc.constantFrom(...verbs), fc.nat(), fc.boolean(), fc.array(word, { maxLength: 40 })).map(
   ([verb, mask, known, rest]) => [known ? randomCase(verb, mask) : (rest[0] ?? ''), ...rest],
 );
+
+// ---- arbitrary state trees, and what a peer rebuilds from their dump ----
+
+type TreeOp =
+  | { op: 'setInfo'; name: string; value: string }
+  | { op: 'recase'; i: number; value: string }
+  | { op: 'addEnum'; i: number; value: string }
+  | { op: 'addRange'; i: number; min: number; max: number }
+  | { op: 'setAux'; i: number; aux: number }
+  | { op: 'setFlags'; i: number; flags: string[] }
+  | { op: 'addCmd'; name: string }
+  | { op: 'delInfo'; i: number }
+  | { op: 'setImmutable'; i: number };
+
+const treeOp: fc.Arbitrary<TreeOp> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('setInfo' as const), name, value }) },
+  fc.record({ op: fc.constant('recase' as const), i: fc.nat(), value }),
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('addEnum' as const), i: fc.nat(), value }) },
+  fc.record({ op: fc.constant('addRange' as const), i: fc.nat(), min: int32, max: int32 }),
+  fc.record({ op: fc.constant('setAux' as const), i: fc.nat(), aux: fc.maxSafeInteger() }),
+  fc.record({ op: fc.constant('setFlags' as const), i: fc.nat(), flags: fc.array(fc.constantFrom('RW', 'STRING', 'NUMBER', 'rw', 'Other'), { maxLength: 4 }) }),
+  fc.record({ op: fc.constant('addCmd' as const), name }),
+  fc.record({ op: fc.constant('delInfo' as const), i: fc.nat() }),
+  fc.record({ op: fc.constant('setImmutable' as const), i: fc.nat() }),
+);
+
+function buildTree(ops: readonly TreeOp[]): StateTree {
+  const t = new StateTree();
+  const names: string[] = [];
+  const nth = (i: number): string => names[i % Math.max(1, names.length)] ?? 'none';
+  for (const o of ops) {
+    switch (o.op) {
+      case 'setInfo': t.setInfo(o.name, o.value); names.push(o.name); break;
+      case 'recase': { const n = nth(o.i); t.setInfo(n === n.toUpperCase() ? n.toLowerCase() : n.toUpperCase(), o.value); break; }
+      case 'addEnum': t.addEnum(nth(o.i), o.value); break;
+      case 'addRange': t.addRange(nth(o.i), Math.min(o.min, o.max), Math.max(o.min, o.max)); break;
+      case 'setAux': t.setAux(nth(o.i), o.aux); break;
+      case 'setFlags': t.setFlags(nth(o.i), o.flags); break;
+      case 'addCmd': t.addCmd(o.name); break;
+      case 'delInfo': t.delInfo(nth(o.i)); break;
+      case 'setImmutable': t.setImmutable(nth(o.i)); break;
+    }
+  }
+  return t;
+}
 
 describe('sock codec fuzz', () => {
   fuzz('DriverMessage: encode → bytes in random splits → decode round-trips', fc.tuple(fc.array(driverMessage, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 10 })), ([msgs, cuts]) => {
@@ -194,5 +236,60 @@ describe('sock codec fuzz', () => {
     expect(r.malformed).toEqual(ref.malformed);
     expect(r.errors.slice(0, ref.errors.length)).toEqual(ref.errors);
     if (cut < 0) expect(r.errors).toEqual(ref.errors);
+  });
+  // driverSide: upsd reading a driver's replies; otherwise a driver reading upsd's requests
+  const traffic = fc.oneof(
+    mutated(transcripts('sock', 'rep')).map((data) => ({ driverSide: true, data })),
+    mutated(transcripts('sock', 'req')).map((data) => ({ driverSide: false, data })),
+  );
+  fuzz('mutated Debian socket traffic: never throws, typed results, split-invariant, then resyncs', fc.tuple(
+    traffic, fc.array(fc.nat(), { maxLength: 12 }), driverMessage, clientMessage,
+  ), ([{ driverSide, data }, cuts, dm, cm]) => {
+    const parse = driverSide ? parseDriverMessage : parseClientMessage;
+    const shapes = driverSide ? driverShapes : clientShapes;
+    const whole = decodeAll(new SockDecoder<DriverMessage | ClientMessage>(parse), [data]);
+    expect(decodeAll(new SockDecoder<DriverMessage | ClientMessage>(parse), splitAt(data, cuts))).toEqual(whole);
+    for (const m of [...whole.messages, ...whole.malformed]) checkShape(m, shapes);
+    // `"#\n` ends whatever state the garbage left (§1.2/§1.4); the next line parses.
+    const next = driverSide ? encodeDriverMessage(dm) : encodeClientMessage(cm);
+    const after = decodeAll(new SockDecoder<DriverMessage | ClientMessage>(parse), [concat(data, bytes('"#\n'), bytes(next))]);
+    if (after.overflow) {
+      expect(whole.overflow || data.length + 3 > MAX_SOCK_LINE_BYTES).toBe(true);
+    } else {
+      expect(after.messages.at(-1)).toEqual(driverSide ? expectedDriver(dm) : expectedClient(cm));
+    }
+  });
+
+  fuzz('dumpAll/dumpValue of any state tree: bounded lines, NUT framing, decode rebuilds the tree', fc.tuple(
+    fc.array(treeOp, { maxLength: 40 }), fc.boolean(), fc.nat(), name, fc.array(fc.nat(), { maxLength: 8 }),
+  ), ([ops, stale, pick, absent, cuts]) => {
+    const tree = buildTree(ops);
+    const text = dumpAll(tree, stale);
+    for (const line of text.split('\n')) ensure(line.length <= LONGEST_VALID_LINE, () => `a dump line of ${line.length} bytes`);
+    const r = decodeAll(new SockDecoder(parseDriverMessage), splitAt(enc.encode(text), cuts));
+    expect(r.malformed).toEqual([]);
+    expect(r.errors).toEqual([]);
+    expect(r.overflow).toBe(false);
+    const types = r.messages.map((m) => m.type);
+    expect(types.at(-1)).toBe('DUMPDONE');
+    expect(types.filter((t) => t === 'DUMPDONE')).toHaveLength(1);
+    expect(types[0] === 'DATASTALE').toBe(stale);
+    expect(types.includes('DATASTALE')).toBe(stale);
+    expect(types.at(-2) === 'DATAOK').toBe(!stale);
+    expect(types.includes('DATAOK')).toBe(!stale);
+    const rebuilt = new StateTree();
+    for (const m of r.messages) applyToTree(rebuilt, m);
+    expect(snapshot(rebuilt)).toEqual(snapshot(tree));
+
+    // DUMPVALUE: the same framing around exactly one var (any case), or nothing for an absent one
+    const vars = tree.vars();
+    const target = vars.length > 0 ? (vars[pick % vars.length] as { name: string }).name : absent;
+    const asked = pick % 2 === 0 ? target.toUpperCase() : target;
+    const one = new StateTree();
+    const rv = decodeAll(new SockDecoder(parseDriverMessage), [enc.encode(dumpValue(tree, asked, stale))]);
+    for (const m of rv.messages) applyToTree(one, m);
+    const want = snapshot(tree).vars.filter((v) => v.name.toLowerCase() === asked.toLowerCase());
+    expect(snapshot(one).vars).toEqual(want);
+    expect(rv.messages.at(-1)?.type).toBe('DUMPDONE');
   });
 });

@@ -152,15 +152,15 @@ export function echoable(word: string, secrets: ReadonlySet<string>): boolean {
 }
 
 /**
- * How to name an unknown directive in a message: the word itself when it looks like a directive
- * (upper case, or a near miss of a real one) and is no secret; otherwise undefined, and the
- * message describes the line instead. A lone word in upsmon.conf is often half of a MONITOR line
- * that wrapped, i.e. a password.
+ * How to name an unknown directive in a message: the word itself only when it is a near miss of
+ * a real one (a typo worth pointing at) and no known secret; otherwise undefined, and the message
+ * describes the line instead. An unknown word is often the rest of a line that wrapped — a
+ * password, a community string — so "looks like a directive" is not enough (found by fuzzing:
+ * an all-caps password on a wrapped MONITOR line was echoed).
  */
 export function directiveLabel(word: string, directives: readonly string[], secrets: ReadonlySet<string>): string | undefined {
   if (!echoable(word, secrets)) return undefined;
-  if (/^[A-Z][A-Z0-9_]*$/.test(word) || closest(word, directives) !== undefined) return word;
-  return undefined;
+  return closest(word, directives) !== undefined ? word : undefined;
 }
 
 /** Levenshtein distance ≤ 2, for "did you mean …" hints on mistyped keywords. */

@@ -12,7 +12,7 @@
 // case-insensitively, as upsd does.
 
 import {
-  DiagnosticList, tokenizeConfig, parseInteger, parseCount,
+  closest, DiagnosticList, tokenizeConfig, parseInteger, parseCount,
 } from './diagnostics.js';
 import type { ConfigResult } from './diagnostics.js';
 
@@ -338,6 +338,7 @@ function applyGlobalEntry(g: UpsConfGlobals, e: ConfEntry, diags: DiagnosticList
       'start the UPS with a section header, e.g. [myups], on a line above it');
     return;
   }
-  diags.warning(line, `'${keyLabel(key)}' is not a global setting; NUT ignores it here`,
+  // echoed only as a near miss of a global setting: an unknown word may be a wrapped secret value
+  diags.warning(line, `${closest(key, GLOBAL_KEYS) !== undefined ? `'${keyLabel(key)}'` : 'this key'} is not a global setting; NUT ignores it here`,
     'move it below a [ups] section header if it is a driver option');
 }

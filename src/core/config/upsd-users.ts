@@ -132,7 +132,8 @@ export function parseUpsdUsers(input: Uint8Array | string, file: string): Config
       return;
     }
     const guess = closest(key, KEYS);
-    diags.warning(line, `unrecognized user setting${/^[A-Za-z_][A-Za-z0-9_]{0,31}$/.test(key) ? ` '${key}'` : ''}; NUT ignores it`,
+    // the key is echoed only when it is a near miss of a real one: else it may be a wrapped password
+    diags.warning(line, `unrecognized user setting${guess && /^[A-Za-z_][A-Za-z0-9_]{0,31}$/.test(key) ? ` '${key}'` : ''}; NUT ignores it`,
       guess ? `did you mean ${guess}?` : `settings are ${KEYS.slice(0, 4).join(', ')}`);
   };
 

@@ -1,0 +1,91 @@
+// Failures the fuzz targets (test/fuzz) found, each kept as a named case that runs in every
+// `npm test`. Name: what must hold, and which target found it. Inputs are the shrunk
+// counterexamples, cut down by hand to the shape a user would write.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { formatDiagnostic, type Diagnostic } from '../../src/core/config/diagnostics.js';
+import { parseUpsmonConf } from '../../src/core/config/upsmon-conf.js';
+import { parseUpsdConf } from '../../src/core/config/upsd-conf.js';
+import { parseUpsdUsers } from '../../src/core/config/upsd-users.js';
+import { parseUpsConf } from '../../src/core/config/ups-conf.js';
+import { DriverState } from '../../src/driver/dstate.js';
+import { STAT_HANDLED, StateServer } from '../../src/driver/state-server.js';
+import { Logger } from '../../src/cli/log.js';
+
+function leaks(diags: Diagnostic[], secret: string): string[] {
+  return diags.map(formatDiagnostic).filter((t) => t.includes(secret));
+}
+
+describe('config fuzz: a password on a wrapped line never appears in a diagnostic', () => {
+  // The readers echo a word that looks like a directive ("invalid directive WORD") or a key. When a
+  // long line is wrapped before its password, the password starts the next line and is echoed —
+  // into the terminal, and into logs when a daemon reports its config. (diagnostics.ts promises
+  // "never values of that kind"; upsmon-conf.ts's secrets set only covers unwrapped lines.)
+
+  it('upsmon.conf: MONITOR wrapped before the password (found by config: no password … after a line wrap)', () => {
+    const r = parseUpsmonConf('MINSUPPLIES 1\nMONITOR ups@localhost 1 monuser\n  "S3CRET_UPS_PASSWORD" primary\n', 'upsmon.conf');
+    expect(leaks(r.diagnostics, 'S3CRET_UPS_PASSWORD')).toEqual([]);
+  });
+
+  it('upsd.conf: CERTIDENT wrapped before the password (found by config: no password … after a line wrap)', () => {
+    const r = parseUpsdConf('CERTIDENT "upsd cert"\n  "NSSDB_PASSWORD_123"\n', 'upsd.conf');
+    expect(leaks(r.diagnostics, 'NSSDB_PASSWORD_123')).toEqual([]);
+  });
+
+  it('upsd.users: password = wrapped, the password holding "=" (base64) (found by config: no password … after a line wrap)', () => {
+    const r = parseUpsdUsers('[monuser]\n\tpassword =\n\t\t"c2VjcmV0UGFzc3dvcmQ=="\n\tupsmon primary\n', 'upsd.users');
+    expect(leaks(r.diagnostics, 'c2VjcmV0UGFzc3dvcmQ')).toEqual([]);
+  });
+
+  it('ups.conf: a wrapped password line before the first section (found by config: no password … after a line wrap)', () => {
+    const r = parseUpsConf('community =\n  "Pr1vateCommunity"\n[snmp]\n\tdriver = snmp-ups\n\tport = 192.0.2.1\n', 'ups.conf');
+    expect(leaks(r.diagnostics, 'Pr1vateCommunity')).toEqual([]);
+  });
+});
+
+describe('state-server fuzz: LOGOUT ends the conversation', () => {
+  class QuietLogger extends Logger {
+    constructor() { super('regression'); }
+    override error(): void { /* quiet */ }
+    override warn(): void { /* quiet */ }
+    override notice(): void { /* quiet */ }
+    override info(): void { /* quiet */ }
+    override debug(): void { /* quiet */ }
+  }
+  let dir = '';
+  beforeAll(() => { dir = mkdtempSync('/tmp/hn-rg-'); });
+  afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+
+  // Found as: `logout\nSET "ups.mfr" "" TRACKING "a b"\n` in one read made the driver run the SET
+  // (and log an error for its tracking id) after answering OK Goodbye. NUT master's sock_read
+  // returns right after LOGOUT (drivers/dstate.c); spec §3.3: "OK Goodbye, ~1 s pause, close".
+  it('requests after LOGOUT in the same read are not executed', async () => {
+    const path = join(dir, 'dummy-ups-logout');
+    const state = new DriverState();
+    state.setInfo('ups.mfr', 'Original');
+    state.dataOk();
+    const sets: string[] = [];
+    const server = new StateServer(path, state, {
+      instcmd: () => STAT_HANDLED,
+      setvar: (name, value) => { sets.push(`${name}=${value}`); state.setInfo(name, value); return STAT_HANDLED; },
+    }, new QuietLogger());
+    await server.listen();
+    try {
+      const reply = await new Promise<string>((resolve, reject) => {
+        const s = net.createConnection(path);
+        let got = '';
+        const t = setTimeout(() => { s.destroy(); reject(new Error(`no close; got ${JSON.stringify(got)}`)); }, 10_000);
+        s.on('connect', () => s.write('LOGOUT\nSET ups.mfr "Changed after logout"\nINSTCMD load.off\n'));
+        s.on('data', (d: Buffer) => { got += d.toString(); });
+        s.on('close', () => { clearTimeout(t); resolve(got); });
+      });
+      expect(reply).toBe('OK Goodbye\n');
+      expect(sets).toEqual([]);
+      expect(state.getInfo('ups.mfr')).toBe('Original');
+    } finally {
+      await server.close();
+    }
+  });
+});
