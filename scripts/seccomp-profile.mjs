@@ -2,6 +2,8 @@
 // Profiles a role's real workload under strace and compares it with its seccomp policy.
 //
 //   node scripts/seccomp-profile.mjs driver-file [--seconds 20]
+//   node scripts/seccomp-profile.mjs upsmon [--seconds 12]   (upsmon-net and dispatcher)
+//   node scripts/seccomp-profile.mjs driver-serial [--seconds 20]   (nutdrv_qx and apcsmart)
 //
 // The driver runs with HARDNUT_SECCOMP=log (nothing is killed), under `strace -f`. Every syscall
 // made after the seccomp() call that loaded the filter is what the role needs; the script lists
@@ -14,6 +16,16 @@ import { join } from 'node:path';
 
 const [role = 'driver-file', ...rest] = process.argv.slice(2);
 const seconds = rest[0] === '--seconds' ? Number(rest[1]) : 15;
+if (role === 'upsmon' || role === 'upsmon-net' || role === 'dispatcher') {
+  // upsmon's two roles share one workload: scripts/seccomp-profile-upsmon.mjs
+  await import('./seccomp-profile-upsmon.mjs');
+  await new Promise(() => undefined); // it exits by itself
+}
+if (role === 'driver-serial') {
+  // the serial drivers against their simulators: scripts/seccomp-profile-serial.mjs
+  await import('./seccomp-profile-serial.mjs');
+  await new Promise(() => undefined); // it exits by itself
+}
 if (role !== 'driver-file') { console.error(`no workload for role ${role} yet`); process.exit(2); }
 const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync('/tmp/hn-prof-');

@@ -9,6 +9,7 @@ import { main as upsc } from '../clients/upsc.js';
 import { main as upscmd } from '../clients/upscmd.js';
 import { main as upsrw } from '../clients/upsrw.js';
 import { main as upslog } from '../clients/upslog.js';
+import { main as upsmon } from '../upsmon/main.js';
 
 interface Tool { summary: string; run?: (argv: string[], env: NodeJS.ProcessEnv) => Promise<number> }
 
@@ -21,7 +22,7 @@ const TOOLS = new Map<string, Tool>([
   ['upscmd', { summary: 'send instant commands', run: upscmd }],
   ['upsrw', { summary: 'list and set writable UPS variables', run: upsrw }],
   ['upslog', { summary: 'log UPS variables at an interval', run: upslog }],
-  ['upsmon', { summary: 'monitor UPSes and shut down (not built yet)' }],
+  ['upsmon', { summary: 'monitor UPSes through upsd and shut down when the power runs out', run: upsmon }],
   ['upssched', { summary: 'timers for upsmon events (not built yet)' }],
 ]);
 for (const [name, def] of DRIVERS) {

@@ -11,6 +11,9 @@ import { HardnutError } from '../core/errors.js';
 import nodeBase from '../../policy/seccomp/node-base.json' with { type: 'json' };
 import driverFile from '../../policy/seccomp/driver-file.json' with { type: 'json' };
 import driverNetwork from '../../policy/seccomp/driver-network.json' with { type: 'json' };
+import driverSerial from '../../policy/seccomp/driver-serial.json' with { type: 'json' };
+import upsmonNet from '../../policy/seccomp/upsmon-net.json' with { type: 'json' };
+import dispatcher from '../../policy/seccomp/dispatcher.json' with { type: 'json' };
 import upsd from '../../policy/seccomp/upsd.json' with { type: 'json' };
 
 export interface SeccompPolicy {
@@ -22,6 +25,16 @@ export interface SeccompPolicy {
   allow: Record<string, string>;
   /** syscalls allowed only when one argument equals a value (e.g. socket only for AF_UNIX) */
   allowIf?: Record<string, { arg: number; equals: number | number[]; reason: string }>;
+  /**
+   * 'kill' (the default): an allowlist, anything else kills the process. 'allow': a denylist, for
+   * a process that runs programs it does not know — upsmon's dispatcher execs NOTIFYCMDs, and a
+   * filter is inherited across exec, so only calls no notification program needs can be refused.
+   */
+  defaultAction?: 'kill' | 'allow';
+  /** Denylist roles: syscall name → why it is refused (answered with EPERM). */
+  deny?: Record<string, string>;
+  /** Denylist roles: refused (EPERM) unless one argument equals a value (e.g. socket unless AF_UNIX). */
+  denyUnless?: Record<string, { arg: number; equals: number; reason: string }>;
 }
 
 export interface AllowRule { reason: string; arg?: number; equals?: number[] }
@@ -30,6 +43,9 @@ export const POLICIES: ReadonlyMap<string, SeccompPolicy> = new Map<string, Secc
   [nodeBase.role, nodeBase],
   [driverFile.role, driverFile],
   [driverNetwork.role, driverNetwork],
+  [driverSerial.role, driverSerial],
+  [upsmonNet.role, upsmonNet],
+  [dispatcher.role, dispatcher as SeccompPolicy],
   [upsd.role, upsd],
 ]);
 
@@ -45,12 +61,14 @@ const SCMP_ACT_LOG = 0x7ffc0000;
 const scmpActErrno = (errno: number): number => 0x00050000 | (errno & 0xffff);
 const SCMP_FLTATR_CTL_TSYNC = 4;
 const SCMP_FLTATR_CTL_NNP = 3;
+const SCMP_CMP_NE = 1;
 const SCMP_CMP_EQ = 4;
 const SCMP_CMP_MASKED_EQ = 7;
 const SCMP_ARCH_X86_64 = 0xc000003e;
 const SCMP_ARCH_AARCH64 = 0xc00000b7;
 const CLONE_THREAD = 0x00010000;
 const ENOSYS = 38;
+const EPERM = 1;
 const PR_SET_NO_NEW_PRIVS = 38;
 
 /** Architectures whose syscall tables the policies were profiled on. */
@@ -66,6 +84,24 @@ export function resolvePolicy(role: string): Map<string, AllowRule> {
   for (const [k, c] of Object.entries(policy.allowIf ?? {})) out.set(k, { reason: c.reason, arg: c.arg, equals: Array.isArray(c.equals) ? c.equals : [c.equals] });
   return out;
 }
+
+export interface DenyRule { reason: string; unlessArg?: number; unlessEquals?: number }
+
+/** A denylist role's refusals (empty for allowlist roles). */
+export function resolveDenials(role: string): Map<string, DenyRule> {
+  const policy = POLICIES.get(role);
+  if (!policy) throw new SeccompError(`no seccomp policy for role '${role}'`);
+  const out = new Map<string, DenyRule>();
+  for (const [k, reason] of Object.entries(policy.deny ?? {})) out.set(k, { reason });
+  for (const [k, c] of Object.entries(policy.denyUnless ?? {})) out.set(k, { reason: c.reason, unlessArg: c.arg, unlessEquals: c.equals });
+  return out;
+}
+
+/** True for a denylist role (default action allow). */
+export function isDenylist(role: string): boolean {
+  return POLICIES.get(role)?.defaultAction === 'allow';
+}
+
 
 interface Lib {
   koffi: { errno(): number };
@@ -115,6 +151,12 @@ export interface ApplyOptions {
   mode?: 'enforce' | 'log';
   /** Extra syscalls allowed for this process only (e.g. a test harness's own needs). */
   extra?: string[];
+  /**
+   * false: do not set PR_SET_NO_NEW_PRIVS. Only a root process may load a filter so (the kernel
+   * demands CAP_SYS_ADMIN); upsmon's dispatcher does it for the setuid shutdown helper, which
+   * no_new_privs would strip of its setuid bit. Default true.
+   */
+  noNewPrivs?: boolean;
 }
 
 /**
@@ -122,6 +164,7 @@ export interface ApplyOptions {
  * when the architecture is not one the policies were profiled on, or libseccomp refuses.
  */
 export function applySeccomp(role: string, opts: ApplyOptions = {}): void {
+  if (isDenylist(role)) { applyDenylist(role, opts); return; }
   const allow = resolvePolicy(role);
   const l = bind();
   // Node opens its stdout/stderr handles lazily, asking the kernel what they are (a pipe, a
@@ -151,6 +194,41 @@ export function applySeccomp(role: string, opts: ApplyOptions = {}): void {
     }
     const clone3 = l.resolve('clone3');
     if (clone3 >= 0) check(l.ruleAdd(ctx, scmpActErrno(ENOSYS), clone3, 0, null), 'clone3');
+    check(l.load(ctx), 'load');
+  } finally {
+    l.release(ctx);
+  }
+}
+
+/**
+ * A denylist role: everything is allowed but the listed calls, which fail with EPERM (a program
+ * the dispatcher runs inherits the filter: an error it can report beats a SIGSYS death). In log
+ * mode the listed calls are logged by the kernel and allowed.
+ */
+function applyDenylist(role: string, opts: ApplyOptions): void {
+  const deny = resolveDenials(role);
+  const l = bind();
+  void process.stdout.writable;
+  void process.stderr.writable;
+  const arch = l.arch();
+  if (!SUPPORTED_ARCHES.has(arch)) throw new SeccompError(`seccomp policies are not profiled for architecture 0x${arch.toString(16)}`);
+  const nnp = opts.noNewPrivs !== false;
+  if (nnp && l.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) !== 0) throw new SeccompError(`prctl(PR_SET_NO_NEW_PRIVS) failed (errno ${l.koffi.errno()})`);
+  const ctx = l.init(SCMP_ACT_ALLOW);
+  if (!ctx) throw new SeccompError('seccomp_init failed');
+  const action = opts.mode === 'log' ? SCMP_ACT_LOG : scmpActErrno(EPERM);
+  try {
+    check(l.attrSet(ctx, SCMP_FLTATR_CTL_TSYNC, 1), 'TSYNC');
+    check(l.attrSet(ctx, SCMP_FLTATR_CTL_NNP, nnp ? 1 : 0), 'NO_NEW_PRIVS');
+    for (const [name, rule] of deny) {
+      const nr = l.resolve(name);
+      if (nr < 0) continue; // not on this architecture
+      if (rule.unlessArg !== undefined && rule.unlessEquals !== undefined) {
+        check(l.ruleAdd(ctx, action, nr, 1, [{ arg: rule.unlessArg, op: SCMP_CMP_NE, datum_a: rule.unlessEquals, datum_b: 0 }]), name);
+      } else {
+        check(l.ruleAdd(ctx, action, nr, 0, null), name);
+      }
+    }
     check(l.load(ctx), 'load');
   } finally {
     l.release(ctx);

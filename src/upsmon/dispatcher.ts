@@ -34,7 +34,7 @@ export class Dispatcher {
   private readonly monitors: string[];
   private shutdownStarted = false;
 
-  constructor(private readonly conf: UpsmonConf, private readonly actions: DispatcherActions) {
+  constructor(private conf: UpsmonConf, private readonly actions: DispatcherActions) {
     this.monitors = conf.monitors.map((m) => m.system);
     this.validator = new FrameSequenceValidator(this.monitors);
   }
@@ -42,6 +42,17 @@ export class Dispatcher {
   /** A user asked for FSD (`upsmon -c fsd`) and the dispatcher forwarded it: a shutdown may follow. */
   noteUserFsd(): void {
     this.validator.noteUserFsd();
+  }
+
+  /**
+   * `upsmon -c reload`: messages and flags from the new configuration; its new MONITORs are
+   * accepted from now on. Removed ones stay accepted for this child's lifetime: the child applies
+   * a reload at its next poll cycle, and a notification of the cycle in flight must not count as
+   * a fault. What the validator learnt about the running child is kept (same array of names).
+   */
+  reload(conf: UpsmonConf): void {
+    this.conf = conf;
+    for (const m of conf.monitors) if (!this.monitors.includes(m.system)) this.monitors.push(m.system);
   }
 
   /** A new child starts from scratch: so does what we expect of it. */

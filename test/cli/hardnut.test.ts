@@ -28,11 +28,20 @@ describe('hardnut <tool>', () => {
 });
 
 describe('hardnut demo', () => {
-  it('replays the outage live: on line, then on battery, then battery low', async () => {
-    const r = await runHardnut(['demo', '--seconds', '13'], process.env, 40_000);
+  it('runs the chain: the outage through upsd, upsmon notifying live, then the harmless shutdown', async () => {
+    const r = await runHardnut(['demo'], process.env, 60_000);
     expect(r.code, r.stderr).toBe(0);
     const statuses = [...r.stdout.matchAll(/ups\.status\s+(.+?)\s{3}\(/g)].map((m) => m[1]);
     expect(statuses.slice(0, 3)).toEqual(['OL', 'OB DISCHRG', 'OB DISCHRG LB']);
     expect(r.stdout).toMatch(/on battery, discharging/);
-  }, 60_000);
+    // upsmon's notifications, as its NOTIFYCMD received them, in NUT's order
+    const notified = [...r.stdout.matchAll(/upsmon notifies (\w+)/g)].map((m) => m[1]);
+    expect(notified).toEqual(['ONBATT', 'LOWBATT', 'FSD', 'SHUTDOWN']);
+    expect(r.stdout).toMatch(/UPSNAME demo@127\.0\.0\.1:\d+\): UPS demo@127\.0\.0\.1:\d+ on battery/);
+    // the primary set FSD on upsd before shutting down
+    expect(statuses).toContain('FSD OB DISCHRG LB');
+    expect(r.stdout).toMatch(/upsmon runs SHUTDOWNCMD: would shut down now/);
+    expect(r.stdout.indexOf('SHUTDOWNCMD')).toBeGreaterThan(r.stdout.indexOf('notifies SHUTDOWN'));
+    expect(r.stdout).toMatch(/demo finished\n$/);
+  }, 70_000);
 });

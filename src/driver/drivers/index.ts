@@ -1,8 +1,10 @@
 // The drivers hardnut has, by the name ups.conf gives them (`driver = dummy-ups`).
 import type { DriverDefinition } from '../driver.js';
 import { dummyUps } from './dummy-ups.js';
+import { nutdrvQx } from './nutdrv-qx.js';
+import { apcsmart } from './apcsmart.js';
 
-export const DRIVERS: ReadonlyMap<string, DriverDefinition> = new Map([[dummyUps.name, dummyUps]]);
+export const DRIVERS: ReadonlyMap<string, DriverDefinition> = new Map([[dummyUps.name, dummyUps], [nutdrvQx.name, nutdrvQx], [apcsmart.name, apcsmart]]);
 
 /** NUT drivers hardnut will have (hardware drivers issue), so the CLI can say "not built yet". */
-export const PLANNED_DRIVERS: readonly string[] = ['nutdrv_qx', 'apcsmart', 'usbhid-ups', 'snmp-ups'];
+export const PLANNED_DRIVERS: readonly string[] = ['usbhid-ups', 'snmp-ups'];

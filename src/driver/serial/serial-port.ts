@@ -1,0 +1,172 @@
+// One serial port, over the `serialport` package (its native binding stays outside the bundle
+// and is loaded with createRequire, like koffi). This class only moves bytes: reads come back
+// as NUT's drivers would see them through their termios settings (tty.ts), writes go out as
+// given. A vanished device (unplugged USB adapter, dead pty) closes the link; the driver
+// reopens it by path.
+
+import { createRequire } from 'node:module';
+import { DriverError } from '../../core/errors.js';
+import { TtyDiscipline, type TtyMode } from './tty.js';
+
+/** Callback-style API of serialport 13's SerialPort, as much of it as hardnut uses. */
+interface NativePort {
+  readonly isOpen: boolean;
+  open(cb: (err: Error | null) => void): void;
+  close(cb: (err: Error | null) => void): void;
+  write(data: Buffer, cb: (err: Error | null | undefined) => void): boolean;
+  drain(cb: (err: Error | null) => void): void;
+  set(opts: { dtr: boolean; rts: boolean }, cb: (err: Error | null) => void): void;
+  on(event: 'data', fn: (chunk: Buffer) => void): unknown;
+  on(event: 'close', fn: (err?: Error | null) => void): unknown;
+  on(event: 'error', fn: (err: Error) => void): unknown;
+  removeAllListeners(): unknown;
+}
+
+interface SerialPortModule {
+  SerialPort: new (opts: { path: string; baudRate: number; autoOpen: boolean; lock: boolean; hupcl: boolean }) => NativePort;
+}
+
+let loaded: SerialPortModule | undefined;
+
+function serialport(): SerialPortModule {
+  // CommonJS with a native addon: kept outside the bundle (scripts/build.mjs), required at run time
+  loaded ??= createRequire(import.meta.url)('serialport') as SerialPortModule;
+  return loaded;
+}
+
+/** Loads the native binding now: after a chroot it could no longer be found. */
+export function preloadSerialport(): void {
+  serialport();
+}
+
+export class SerialError extends DriverError {
+  constructor(message: string, code = 'ERR_SERIAL') {
+    super(message, code);
+  }
+}
+
+export interface SerialOpenOptions {
+  baudRate: number;
+  /** flock(LOCK_EX|LOCK_NB) the port, as NUT does unless `nolock`. */
+  lock: boolean;
+  tty: TtyMode;
+}
+
+/** Bytes one read(2) may return (NUT's drivers read into buffers of this size). */
+export const DEFAULT_READ_MAX = 512;
+
+/** What the drivers' transports need of a port (SerialLink; tests substitute byte sources). */
+export interface ByteLink {
+  readonly isOpen: boolean;
+  onLost: ((reason: string) => void) | undefined;
+  onTraffic: ((dir: 'in' | 'out', text: string) => void) | undefined;
+  read(timeoutMs: number, max?: number): Promise<string | null>;
+  write(text: string): Promise<void>;
+  discardInput(): void;
+  setLines(dtr: boolean, rts: boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class SerialLink implements ByteLink {
+  private readonly tty: TtyDiscipline;
+  private wake: (() => void) | undefined;
+  private open = true;
+  private closeReason = '';
+  /** Called once when the device goes away under us. */
+  onLost: ((reason: string) => void) | undefined;
+  /** Every byte received and sent, for -D debugging. */
+  onTraffic: ((dir: 'in' | 'out', text: string) => void) | undefined;
+
+  private constructor(readonly path: string, private readonly port: NativePort, mode: TtyMode) {
+    this.tty = new TtyDiscipline(mode);
+    port.on('data', (chunk) => {
+      this.onTraffic?.('in', chunk.toString('latin1'));
+      this.tty.push(chunk);
+      this.wake?.();
+    });
+    port.on('error', (err) => this.lost(err.message));
+    port.on('close', (err) => this.lost(err ? err.message : 'closed'));
+  }
+
+  /** Opens and configures the port (raw, 8N1, the given speed, locked unless told not to). */
+  static async open(path: string, opts: SerialOpenOptions): Promise<SerialLink> {
+    const { SerialPort } = serialport();
+    const port = new SerialPort({ path, baudRate: opts.baudRate, autoOpen: false, lock: opts.lock, hupcl: false });
+    port.on('error', () => undefined); // until the link's own handler is installed
+    await new Promise<void>((resolve, reject) => {
+      port.open((err) => (err ? reject(new SerialError(`Unable to open ${path}: ${err.message.replace(/^Error: /, '')}`, 'ERR_SERIAL_OPEN')) : resolve()));
+    });
+    port.removeAllListeners();
+    return new SerialLink(path, port, opts.tty);
+  }
+
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  /** Why the link closed, when it did. */
+  get lostReason(): string {
+    return this.closeReason;
+  }
+
+  private lost(reason: string): void {
+    if (!this.open) return;
+    this.open = false;
+    this.closeReason = reason;
+    this.wake?.();
+    this.onLost?.(reason);
+  }
+
+  /**
+   * One read(2) as select()+read() with a timeout would do it: resolves with what the read
+   * returns, or null when nothing readable arrived in time. Rejects when the device is gone.
+   */
+  async read(timeoutMs: number, max = DEFAULT_READ_MAX): Promise<string | null> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      if (!this.open) throw new SerialError(`${this.path}: ${this.closeReason || 'closed'}`, 'ERR_SERIAL_LOST');
+      const got = this.tty.read(max);
+      if (got !== null) return got;
+      const left = end - Date.now();
+      if (left <= 0) return null;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, left);
+        function done(): void { clearTimeout(t); resolve(); }
+        this.wake = done;
+      });
+      this.wake = undefined;
+    }
+  }
+
+  /** tcflush(TCIFLUSH): drops everything received and not yet read. */
+  discardInput(): void {
+    this.tty.flush();
+  }
+
+  /** write(2) until all is sent (latin1: one byte per character). */
+  async write(text: string): Promise<void> {
+    if (!this.open) throw new SerialError(`${this.path}: ${this.closeReason || 'closed'}`, 'ERR_SERIAL_LOST');
+    this.onTraffic?.('out', text);
+    const data = Buffer.from(text, 'latin1');
+    await new Promise<void>((resolve, reject) => {
+      this.port.write(data, (err) => (err ? reject(new SerialError(`write to ${this.path}: ${err.message}`, 'ERR_SERIAL_WRITE')) : undefined));
+      this.port.drain((err) => (err ? reject(new SerialError(`write to ${this.path}: ${err.message}`, 'ERR_SERIAL_WRITE')) : resolve()));
+    });
+  }
+
+  /** Sets DTR and RTS (TIOCMSET). Rejects where the device has no modem lines (a pty). */
+  async setLines(dtr: boolean, rts: boolean): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.port.set({ dtr, rts }, (err) => (err ? reject(new SerialError(`cannot set DTR/RTS on ${this.path}: ${err.message.replace(/^Error: /, '')}`, 'ERR_SERIAL_LINES')) : resolve()));
+    });
+  }
+
+  async close(): Promise<void> {
+    const wasOpen = this.open;
+    this.open = false;
+    this.closeReason ||= 'closed';
+    this.wake?.();
+    if (!wasOpen || !this.port.isOpen) return;
+    await new Promise<void>((resolve) => this.port.close(() => resolve()));
+  }
+}

@@ -1,0 +1,190 @@
+// upsmon's dispatcher process (DESIGN.md): outside the jail, no network socket, user nut plus
+// the shutdown group. Started by the supervisor as `hardnut upsmon --role dispatch` with
+//   fd 0  the supervisor's control messages (control.ts): start, reload, fsd, flag-written, stop
+//   fd 3  the framed pipe's read end: frames from the jailed network child, nothing else
+//   fd 4  bytes to the supervisor: 'F' (user FSD noted), 'S' (shutdown: write POWERDOWNFLAG)
+// While still root it loads what the shutdown needs (the intent key, or /run/initctl), then drops
+// to nut (+ nutshutdown) and enters its seccomp role. Every frame goes through the Dispatcher
+// (dispatcher.ts): a malformed, unknown or out-of-order frame ends this process with
+// EXIT_CHILD_FAULT, and the supervisor kills the network child and restarts both — nothing of
+// the bad frame reaches a command. When the network child closes the pipe the dispatcher exits
+// too, after a shutdown it started has been handed over (NUT's parent does the same).
+
+import { writeSync } from 'node:fs';
+import net from 'node:net';
+import type { Logger } from '../cli/log.js';
+import type { UpsmonConf } from '../core/config/upsmon-conf.js';
+import { keepInheritedFdsFromChildren } from '../sandbox/fds.js';
+import { dropPrivileges, isRoot, lookupGroup, lookupUser } from '../sandbox/drop-privileges.js';
+import { InitctlChannel } from '../sandbox/initctl.js';
+import { applySeccomp, preloadSeccomp } from '../sandbox/seccomp.js';
+import { loadIntentKey } from '../sandbox/shutdown-intent.js';
+import { childLogger, firstControl, leaveTerminalSignalsToSupervisor } from './child-io.js';
+import { CTRL_FSD_NOTED, CTRL_SHUTDOWN, type ControlMessage, type DispatchStart } from './control.js';
+import { Dispatcher, type Notification } from './dispatcher.js';
+import { SHUTDOWN_WALL_MESSAGE } from './monitor.js';
+import { Notifier } from './notifier.js';
+import { performShutdown, type ShutdownMethod } from './shutdown.js';
+import type { ShutdownPlan } from './shutdown-method.js';
+
+/** The dispatcher's exit code when the network child sent a bad frame (the supervisor restarts both). */
+export const EXIT_CHILD_FAULT = 3;
+/** How long the dispatcher waits for the supervisor to write POWERDOWNFLAG before shutting down anyway. */
+export const FLAG_WAIT_MS = 5_000;
+export const FRAME_FD = 3;
+export const SUPERVISOR_FD = 4;
+
+export async function runDispatchProcess(): Promise<number> {
+  leaveTerminalSignalsToSupervisor();
+  // fd 3 (frames) and fd 4 (to the supervisor) must not reach a NOTIFYCMD: it could read the
+  // child's frames or ask the supervisor for POWERDOWNFLAG. Node leaves them inheritable.
+  keepInheritedFdsFromChildren(FRAME_FD);
+  const early = childLogger({ syslog: false, debug: 0 });
+  const pending: ControlMessage[] = [];
+  let handle: ((m: ControlMessage) => void) | undefined;
+  let start: ControlMessage;
+  try {
+    start = await firstControl(early, (m) => (handle ? handle(m) : pending.push(m)), () => undefined);
+  } catch (err) {
+    early.error(`upsmon dispatcher: ${(err as Error).message}`);
+    return 1;
+  }
+  if (start.t !== 'start' || !('plan' in start)) {
+    early.error('upsmon dispatcher: the first control message is not a dispatcher start');
+    return 1;
+  }
+  const s: DispatchStart = start;
+  const log = childLogger(s.log);
+
+  let method: ShutdownMethod | undefined;
+  try {
+    method = prepare(s, log);
+  } catch (err) {
+    log.error(`upsmon dispatcher: ${(err as Error).message}`);
+    return 1;
+  }
+
+  return await new Promise<number>((resolve) => {
+    let conf: UpsmonConf = s.conf;
+    let shutdown: Promise<void> | undefined;
+    let flagWritten: (() => void) | undefined;
+    let done = false;
+    const finish = (code: number): void => {
+      if (done) return;
+      done = true;
+      resolve(code);
+    };
+    // HARDNUT_WALL_PATH: another wall(1) (the demo and tests use /bin/true: no broadcast to every terminal)
+    const notifierOpts = { notifyCmds: conf.notifyCmds, log, ...(process.env['HARDNUT_WALL_PATH'] ? { wallPath: process.env['HARDNUT_WALL_PATH'] } : {}) };
+    const notifier = new Notifier(notifierOpts);
+    const toSupervisor = (byte: number): void => {
+      try { writeSync(SUPERVISOR_FD, Buffer.from([byte])); } catch { /* supervisor gone: nothing to tell */ }
+    };
+
+    const dispatcher = new Dispatcher(conf, {
+      notify: (n: Notification) => {
+        // NUT's doshutdown walls this right before the SHUTDOWN notification, whatever NOTIFYFLAG says.
+        if (n.type === 'SHUTDOWN') notifier.deliver({ type: 'SHUTDOWN', ups: '', message: SHUTDOWN_WALL_MESSAGE.trimEnd(), deliver: { syslog: false, wall: true, exec: false } });
+        notifier.deliver(n);
+      },
+      shutdown: () => {
+        shutdown = (async () => {
+          // The supervisor (root, like NUT's parent) writes POWERDOWNFLAG; wait for it, but not forever.
+          await new Promise<void>((r) => {
+            const t = setTimeout(() => { log.error('upsmon dispatcher: POWERDOWNFLAG not confirmed by the supervisor; shutting down anyway'); r(); }, FLAG_WAIT_MS);
+            flagWritten = () => { clearTimeout(t); r(); };
+            toSupervisor(CTRL_SHUTDOWN);
+          });
+          if (method === undefined) {
+            log.error('upsmon: shutdown requested, but no shutdown command is defined');
+            return;
+          }
+          log.notice('upsmon: executing the shutdown');
+          try {
+            await performShutdown(method);
+          } catch (err) {
+            log.error(`upsmon: shutdown failed: ${(err as Error).message}`);
+          }
+        })();
+      },
+    });
+
+    handle = (m: ControlMessage): void => {
+      switch (m.t) {
+        case 'fsd':
+          dispatcher.noteUserFsd();
+          toSupervisor(CTRL_FSD_NOTED);
+          break;
+        case 'flag-written':
+          flagWritten?.();
+          break;
+        case 'reload':
+          if (JSON.stringify(m.conf.shutdownCmd) !== JSON.stringify(conf.shutdownCmd)) log.warn('Warning: SHUTDOWNCMD redefined in split-process mode! You must restart upsmon for this change to work');
+          if (m.conf.powerDownFlag !== conf.powerDownFlag) log.warn('Warning: POWERDOWNFLAG redefined in split-process mode! You must restart upsmon for this change to work');
+          conf = m.conf;
+          dispatcher.reload(conf);
+          notifierOpts.notifyCmds = conf.notifyCmds;
+          break;
+        default:
+          break; // stop: we end when the network child closes the pipe
+      }
+    };
+    for (const m of pending.splice(0)) handle(m);
+
+    const fault = (reason: string): void => {
+      frames.pause();
+      log.error(`upsmon dispatcher: bad frame from the network child (${reason}): it will be killed and restarted`);
+      finish(EXIT_CHILD_FAULT);
+    };
+    const frames = new net.Socket({ fd: FRAME_FD, readable: true, writable: false });
+    frames.on('data', (chunk: Buffer) => {
+      if (done) return;
+      const r = dispatcher.receive(chunk);
+      if (!r.ok) fault(r.reason);
+    });
+    frames.on('error', () => undefined);
+    frames.on('close', () => {
+      if (done) return;
+      const r = dispatcher.end();
+      if (!r.ok) { fault(r.reason); return; }
+      log.debug(1, 'upsmon dispatcher: the network child closed the pipe');
+      void (shutdown ?? Promise.resolve()).then(() => finish(0));
+    });
+  });
+}
+
+/** What the shutdown needs, loaded now (while root): the intent key, or init's FIFO. */
+export function shutdownMethodOf(plan: ShutdownPlan): ShutdownMethod | undefined {
+  switch (plan.kind) {
+    case 'socket': return { kind: 'socket', path: plan.path, secretKey: loadIntentKey(plan.keyPath) };
+    case 'helper': return { kind: 'helper', path: plan.path, secretKey: loadIntentKey(plan.keyPath) };
+    case 'initctl': return { kind: 'initctl', channel: InitctlChannel.open(plan.path ?? undefined) };
+    case 'command': return { kind: 'command', argv: plan.argv };
+    case 'none': return undefined;
+  }
+}
+
+/** Root-only preparation, then the privilege drop and the seccomp role. */
+function prepare(s: DispatchStart, log: Logger): ShutdownMethod | undefined {
+  const root = isRoot();
+  const plan: ShutdownPlan = s.plan;
+  const method = shutdownMethodOf(plan);
+  if (s.seccomp !== 'off') preloadSeccomp();
+  if (root) {
+    const account = lookupUser(s.user);
+    if (!account) throw new Error(`user ${s.user} not found`);
+    const groups = [account.gid];
+    if (s.group !== null) {
+      const gid = lookupGroup(s.group);
+      if (gid !== undefined) groups.push(gid);
+    }
+    // The setuid helper cannot work under no_new_privs: load the filter while root, without it.
+    if (s.seccomp !== 'off' && plan.kind === 'helper') applySeccomp('dispatcher', { mode: s.seccomp, noNewPrivs: false });
+    dropPrivileges({ user: account, groups });
+    log.debug(1, `upsmon dispatcher: running as ${account.name} (uid ${account.uid}), groups ${groups.join(',')}`);
+    if (s.seccomp !== 'off' && plan.kind !== 'helper') applySeccomp('dispatcher', { mode: s.seccomp });
+  } else if (s.seccomp !== 'off') {
+    applySeccomp('dispatcher', { mode: s.seccomp });
+  }
+  return method;
+}

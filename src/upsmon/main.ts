@@ -1,0 +1,310 @@
+// `hardnut upsmon`: NUT's monitor with NUT's flags (§5.2) and files, split into processes as
+// DESIGN.md draws it (supervisor.ts): a jailed network child, a dispatcher, and the small
+// supervisor that started them.
+//
+//   -c fsd|stop|reload   signal the running upsmon (pid file, or -P <pid>)
+//   -K                   exit 0 iff POWERDOWNFLAG is set, exists and holds NUT's magic
+//   -D / -F / -B         debug (and foreground) / foreground / background
+//   -f <file>            upsmon.conf to read (default NUT_CONFPATH/upsmon.conf)
+//   -u <user>            the network child's user (default RUN_AS_USER, else nobody)
+//   -p                   no split: one process (warned)
+//   -4 / -6              IPv4 / IPv6 only
+// Hidden, internal: `--role net|dispatch` starts one of the supervisor's children; each expects
+// the supervisor's control channel on stdin and its pipe on fd 3 (net-child.ts,
+// dispatch-process.ts). Started by hand it waits for a start message and does nothing else.
+//
+// Without root the same processes run without chroot and user change (and seccomp only with
+// HARDNUT_SECCOMP=enforce), with a warning that the host is not protected.
+
+import { accessSync, constants, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { loadConfig } from '../cli/config-files.js';
+import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../cli/daemon.js';
+import { getopt } from '../cli/getopt.js';
+import { Logger } from '../cli/log.js';
+import { formatDiagnostic } from '../core/config/diagnostics.js';
+import { parseUpsmonConf, type UpsmonConf } from '../core/config/upsmon-conf.js';
+import { ConfigError, UsageError } from '../core/errors.js';
+import { altPidPath, confPath } from '../core/paths.js';
+import { frameNameProblem } from '../protocol/notify-frame/index.js';
+import { isRoot, lookupGroup, lookupUser } from '../sandbox/drop-privileges.js';
+import { seccompMode } from '../sandbox/seccomp.js';
+import { runDispatchProcess } from './dispatch-process.js';
+import { DEFAULT_JAIL, runNetChild } from './net-child.js';
+import { POWERDOWNFLAG_MAGIC } from './shutdown.js';
+import { describePlan, selectShutdownPlan, type ShutdownPlan } from './shutdown-method.js';
+import { runSingleProcess } from './single-process.js';
+import { runSupervisor } from './supervisor.js';
+
+declare const HARDNUT_VERSION: string;
+const VERSION = typeof HARDNUT_VERSION === 'string' ? HARDNUT_VERSION : '0.0.0-dev';
+
+export const OPTSTRING = '+DFBhc:P:f:pu:VK46';
+export const PID_FILE_NAME = 'upsmon.pid';
+/** The jailed network child's user when neither -u nor RUN_AS_USER says (hardnut: not nut). */
+export const DEFAULT_NET_USER = 'nobody';
+/** The dispatcher's user (NUT's RUN_AS_USER on Debian) and its extra group, if the group exists. */
+export const DEFAULT_DISPATCH_USER = 'nut';
+export const SHUTDOWN_GROUP = 'nutshutdown';
+export const NOT_ROOT_WARNING = 'upsmon: not started as root: the monitor is not jailed; this host is not protected';
+
+interface Options {
+  command?: 'fsd' | 'stop' | 'reload';
+  pid?: number;
+  debug: number;
+  foreground?: boolean;
+  configFile?: string;
+  checkFlag: boolean;
+  single: boolean;
+  user?: string;
+  family: 4 | 6 | null;
+}
+
+const COMMANDS = ['fsd', 'stop', 'reload'] as const;
+
+function parseArgs(argv: readonly string[]): Options | 'help' | 'version' {
+  const { options, operands } = getopt(argv, OPTSTRING);
+  if (operands.length > 0) throw new UsageError(`unexpected argument '${operands[0] as string}' (upsmon -h lists the options)`);
+  const o: Options = { debug: 0, checkFlag: false, single: false, family: null };
+  for (const opt of options) {
+    const v = opt.value ?? '';
+    switch (opt.flag) {
+      case 'h': return 'help';
+      case 'V': return 'version';
+      case 'c': {
+        // NUT accepts any prefix of the command's name
+        const c = v === '' ? undefined : COMMANDS.find((x) => x.startsWith(v));
+        if (c === undefined) throw new UsageError(`unknown command for -c: '${v}' (fsd, stop or reload)`);
+        o.command = c;
+        break;
+      }
+      case 'P': {
+        const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
+        if (!(n > 1)) throw new UsageError(`-P needs a process id, not '${v}'`);
+        o.pid = n;
+        break;
+      }
+      case 'D': o.debug++; break;
+      case 'F': o.foreground = true; break;
+      case 'B': o.foreground = false; break;
+      case 'f': o.configFile = v; break;
+      case 'K': o.checkFlag = true; break;
+      case 'p': o.single = true; break;
+      case 'u': o.user = v; break;
+      case '4': o.family = 4; break;
+      case '6': o.family = 6; break;
+      default: break;
+    }
+  }
+  return o;
+}
+
+function helpText(): string {
+  return [
+    `Network UPS Tools upsmon (hardnut ${VERSION}): monitors UPS servers and may initiate shutdown if necessary.`,
+    '',
+    'usage: hardnut upsmon [OPTIONS]',
+    '',
+    '  -c <cmd>    send command to running process',
+    '              commands:',
+    '               - fsd: shutdown all primary-mode UPSes (use with caution)',
+    '               - reload: reread configuration',
+    '               - stop: stop monitoring and exit',
+    '  -P <pid>    send the signal above to specified PID (bypassing PID file)',
+    '  -D          raise debugging level (and stay foreground by default)',
+    '  -F          stay foregrounded even if no debugging is enabled',
+    '  -B          stay backgrounded even if debugging is bumped',
+    '  -f <file>   read this upsmon.conf',
+    '  -h          display this help',
+    '  -K          checks POWERDOWNFLAG, sets exit code to 0 if set',
+    '  -p          always run privileged (disable the privilege split; not recommended)',
+    '  -u <user>   run the network child as user <user> (default RUN_AS_USER, else nobody)',
+    '  -4          IPv4 only',
+    '  -6          IPv6 only',
+    '',
+    'Shutdown: hardnut does not run SHUTDOWNCMD as root; see HARDNUT_SHUTDOWN_METHOD in the README.',
+    '',
+  ].join('\n');
+}
+
+function readPid(file: string): number | undefined {
+  let text: string;
+  try { text = readFileSync(file, 'latin1'); } catch { return undefined; }
+  const n = Number.parseInt(text.trim(), 10);
+  return n > 1 ? n : undefined;
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+const SIGNAL_OF = { fsd: 'SIGUSR1', stop: 'SIGTERM', reload: 'SIGHUP' } as const;
+
+/** `upsmon -c fsd|stop|reload [-P pid]`. */
+function signalRunning(o: Options, pidFile: string, log: Logger): number {
+  const pid = o.pid ?? readPid(pidFile);
+  if (pid === undefined) {
+    log.error(`Can't open PID file ${pidFile} (is upsmon running?)`);
+    return 1;
+  }
+  try {
+    process.kill(pid, SIGNAL_OF[o.command as keyof typeof SIGNAL_OF]);
+    return 0;
+  } catch (err) {
+    log.error(`Signal ${SIGNAL_OF[o.command as keyof typeof SIGNAL_OF]} to upsmon (pid ${String(pid)}) failed: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+/** NUT's pdflag_status: 0 not there, 1 ours, -1 there but not ours. */
+function pdflagStatus(path: string): 0 | 1 | -1 {
+  let text: string;
+  try { text = readFileSync(path, 'latin1'); } catch { return 0; }
+  return text.startsWith(POWERDOWNFLAG_MAGIC) ? 1 : -1;
+}
+
+/** `upsmon -K` (§5.2). */
+function checkFlag(conf: UpsmonConf, log: Logger): number {
+  if (conf.powerDownFlag === undefined) {
+    log.error('Power down flag is not set');
+    return 1;
+  }
+  const st = pdflagStatus(conf.powerDownFlag);
+  if (st === -1) { log.error(`POWERDOWNFLAG (${conf.powerDownFlag}) does not contain the upsmon magic string`); return 1; }
+  if (st === 0) { log.error('Power down flag is not set'); return 1; }
+  log.info('Power down flag is set');
+  return 0;
+}
+
+/** NUT's clear_pdflag: a flag of ours from the last shutdown goes; a foreign file disables the flag. */
+function clearStaleFlag(conf: UpsmonConf, log: Logger): string | undefined {
+  const path = conf.powerDownFlag;
+  if (path === undefined) return undefined;
+  const st = pdflagStatus(path);
+  if (st === -1) {
+    log.error(`POWERDOWNFLAG (${path}) does not contain the upsmon magic string - disabling!`);
+    return undefined;
+  }
+  if (st === 1) { try { unlinkSync(path); } catch (err) { log.warn(`cannot remove ${path}: ${(err as Error).message}`); } }
+  return path;
+}
+
+/** upsmon.conf, read and checked (at start and on reload); throws ConfigError (file:line). */
+function loadUpsmonConf(file: string): { conf: UpsmonConf; warnings: string[] } {
+  const r = loadConfig(dirname(file), basename(file), parseUpsmonConf);
+  // hardnut difference: a MONITOR name travels in the frames between the two halves, so it must
+  // be one a frame can carry (64 characters of A–Z a–z 0–9 . _ @ : - [ ]).
+  for (const m of r.value.monitors) {
+    const problem = frameNameProblem(m.system);
+    if (problem !== undefined) throw new ConfigError(file, m.line, `MONITOR ${m.system.slice(0, 80)}: ${problem}`);
+  }
+  return { conf: r.value, warnings: r.warnings.map((w) => formatDiagnostic(w)) };
+}
+
+const probe = {
+  isSocket: (p: string): boolean => { try { return statSync(p).isSocket(); } catch { return false; } },
+  isExecutable: (p: string): boolean => {
+    try { accessSync(p, constants.X_OK); return statSync(p).isFile(); } catch { return false; }
+  },
+};
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (argv[0] === '--role') {
+    // An internal child of the supervisor: it ends the process itself, whatever is still open.
+    const code = argv[1] === 'net' ? await runNetChild() : argv[1] === 'dispatch' ? await runDispatchProcess() : 2;
+    process.exit(code);
+  }
+  const log = new Logger('upsmon');
+  let o: Options;
+  try {
+    const r = parseArgs(argv);
+    if (r === 'help') { process.stdout.write(helpText()); return 0; }
+    if (r === 'version') { process.stdout.write(`Network UPS Tools upsmon (hardnut ${VERSION})\n`); return 0; }
+    o = r;
+  } catch (err) {
+    log.error(`upsmon: ${(err as Error).message}`);
+    return err instanceof UsageError ? 2 : 1;
+  }
+  log.debugLevel = o.debug;
+  const isDaemonChild = takeDaemonChildFlag(env);
+  if (!isDaemonChild && !o.checkFlag && o.command === undefined) process.stdout.write(`Network UPS Tools upsmon (hardnut ${VERSION})\n`);
+  const pidFile = join(altPidPath(env), PID_FILE_NAME);
+  if (o.command !== undefined) return signalRunning(o, pidFile, log);
+
+  if (!o.checkFlag && !isDaemonChild) {
+    const old = o.pid ?? readPid(pidFile);
+    if (old !== undefined && old !== process.pid && alive(old)) {
+      log.error('Fatal error: A previous upsmon instance is already running!');
+      log.error("Either stop the previous instance first, or use the 'reload' command.");
+      return 1;
+    }
+  }
+
+  const file = o.configFile ?? join(confPath(env), 'upsmon.conf');
+  let conf: UpsmonConf;
+  try {
+    const r = loadUpsmonConf(file);
+    conf = r.conf;
+    if (!isDaemonChild) for (const w of r.warnings) log.warn(w);
+  } catch (err) {
+    log.error(err instanceof ConfigError ? err.message : `upsmon: ${(err as Error).message}`);
+    return 1;
+  }
+  if (conf.debugMin !== undefined && conf.debugMin > log.debugLevel) log.debugLevel = conf.debugMin;
+  if (o.checkFlag) return checkFlag(conf, log);
+
+  const root = isRoot();
+  let plan: ShutdownPlan;
+  try {
+    const sel = selectShutdownPlan(conf, env, root, probe);
+    plan = sel.plan;
+    if (!isDaemonChild) for (const w of sel.warnings) log.warn(w);
+  } catch (err) {
+    log.error(`upsmon: ${(err as Error).message}`);
+    return 1;
+  }
+  const runAsUser = o.user ?? conf.runAsUser ?? DEFAULT_NET_USER;
+  const dispatchUser = env['HARDNUT_UPSMON_DISPATCH_USER'] || DEFAULT_DISPATCH_USER;
+  if (root && !o.single) {
+    for (const u of [runAsUser, dispatchUser]) {
+      if (!lookupUser(u)) { log.error(`upsmon: user ${u} not found`); return 1; }
+    }
+  }
+  if (!isDaemonChild) {
+    if (o.single) log.warn('upsmon -p: running as one process without the privilege split: the process that reads the network also runs NOTIFYCMD and the shutdown');
+    if (!root) log.warn(NOT_ROOT_WARNING);
+  }
+
+  const foreground = o.foreground ?? o.debug > 0;
+  if (!foreground && !isDaemonChild) return respawnInBackground(env);
+  if (isDaemonChild) {
+    notifyReady();
+    try { log.useSyslog(); } catch { /* no syslog: keep stderr */ }
+  }
+  const powerDownFlag = clearStaleFlag(conf, log);
+  log.debug(1, describePlan(plan));
+  const reloadConf = (): { conf: UpsmonConf; warnings: string[] } => loadUpsmonConf(file);
+
+  if (o.single) {
+    return runSingleProcess({ conf, reloadConf, plan, log, family: o.family, powerDownFlag, pidFile });
+  }
+  const code = await runSupervisor({
+    conf,
+    reloadConf,
+    plan,
+    log,
+    env,
+    runAsUser,
+    dispatchUser,
+    dispatchGroup: root && lookupGroup(SHUTDOWN_GROUP) !== undefined ? SHUTDOWN_GROUP : null,
+    jail: root ? env['HARDNUT_UPSMON_JAIL'] || DEFAULT_JAIL : null,
+    seccomp: seccompMode(env, root),
+    logSettings: { syslog: isDaemonChild, debug: log.debugLevel },
+    family: o.family,
+    foreground: !isDaemonChild,
+    powerDownFlag,
+    pidFile,
+    stripEnv: [],
+  });
+  return code;
+}

@@ -1,0 +1,283 @@
+// upsmon's network child (DESIGN.md): the only upsmon process that reads network data. Started
+// by the supervisor as `hardnut upsmon --role net` with
+//   fd 0  the supervisor's control messages (control.ts): start, reload, fsd, stop
+//   fd 3  the framed pipe's write end: `[STX][type][len]<name>[ETX]` to the dispatcher
+// Started as root it first resolves every MONITOR host (there is no DNS in the jail: it connects
+// by address afterwards), loads the TLS trust anchors and every native library, then chroots
+// into an empty root-owned directory, drops to RUN_AS_USER (default nobody) with no groups, sets
+// rlimits (few descriptors, no processes, no core dumps), no_new_privs and seccomp role
+// 'upsmon-net' — and only then talks to upsd. Without root: the same, minus chroot, user change
+// and (unless HARDNUT_SECCOMP says otherwise) seccomp.
+//
+// It runs the monitor (shell.ts). Notifications and the shutdown request become frames; if the
+// dispatcher is gone (the pipe closed or a write failed) it says NOPARENT in its log, as NUT's
+// child does — it cannot frame it to a dead dispatcher — and keeps monitoring.
+
+import dns from 'node:dns/promises';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import net from 'node:net';
+import { join } from 'node:path';
+import type { Logger } from '../cli/log.js';
+import type { ClientOptions } from '../client/client.js';
+import type { ServerAddress } from '../client/ups-spec.js';
+import type { UpsmonConf } from '../core/config/upsmon-conf.js';
+import { encodeFrame } from '../protocol/notify-frame/index.js';
+import { dropPrivileges, isRoot, lookupUser } from '../sandbox/drop-privileges.js';
+import { preloadLibc } from '../sandbox/libc.js';
+import { closeInheritedFds } from '../sandbox/fds.js';
+import { highestOpenFd, preloadRlimits, RLIMIT_CORE, RLIMIT_NOFILE, RLIMIT_NPROC, setRlimit } from '../sandbox/rlimits.js';
+import { applySeccomp, preloadSeccomp } from '../sandbox/seccomp.js';
+import { childLogger, firstControl, leaveTerminalSignalsToSupervisor, logAt } from './child-io.js';
+import type { ControlMessage, InjectKind, NetStart } from './control.js';
+import { frameOf } from './frames.js';
+import { MonitorShell } from './shell.js';
+
+/** The child asks to be restarted (a MONITOR host could not be resolved; a reload added one). */
+export const EXIT_RESOLVE_RETRY = 75;
+/** After a failed name resolution, the child restarts itself this much later to try again. */
+export const RESOLVE_RETRY_MS = 60_000;
+/** Descriptors the jailed child may open beyond those it has: its connections, and slack for libuv. */
+export const NOFILE_HEADROOM = 16;
+/** Where the child is jailed unless HARDNUT_UPSMON_JAIL says otherwise (tests, the demo). */
+export const DEFAULT_JAIL = '/run/hardnut/upsmon/empty';
+export const FRAME_FD = 3;
+
+export class JailError extends Error {}
+
+export async function runNetChild(): Promise<number> {
+  leaveTerminalSignalsToSupervisor();
+  const early = childLogger({ syslog: false, debug: 0 });
+  const pending: ControlMessage[] = [];
+  let handle: ((m: ControlMessage) => void) | undefined;
+  let start: ControlMessage;
+  try {
+    start = await firstControl(early, (m) => (handle ? handle(m) : pending.push(m)), () => log.debug(1, 'upsmon: the supervisor is gone; monitoring goes on'));
+  } catch (err) {
+    early.error(`upsmon: ${(err as Error).message}`);
+    return 1;
+  }
+  if (start.t !== 'start' || !('jail' in start)) {
+    early.error('upsmon: the first control message is not a network-child start');
+    return 1;
+  }
+  const s: NetStart = start;
+  // syslog is opened (and connected) here, before the jail hides /dev/log
+  const log = childLogger(s.log);
+  const family = s.family;
+  let conf = s.conf;
+
+  const addresses = await resolveAll(conf, family, log);
+  let tlsCa: string[] | undefined;
+  let jailed: boolean;
+  try {
+    tlsCa = loadCa(conf);
+    jailed = await enterSandbox(s, conf, log);
+  } catch (err) {
+    log.error(`upsmon: ${(err as Error).message}`);
+    return 1;
+  }
+
+  return await new Promise<number>((resolve) => {
+    let parentGone = false;
+    let exiting = false;
+    const frames = new net.Socket({ fd: FRAME_FD, readable: true, writable: true });
+    const gone = (): void => {
+      if (!parentGone && !exiting) log.error('upsmon: the dispatcher is gone (its end of the pipe closed)');
+      parentGone = true;
+    };
+    frames.on('end', gone);
+    frames.on('close', gone);
+    frames.on('error', gone);
+    frames.resume();
+
+    const send = (bytes: Uint8Array, what: string): void => {
+      if (parentGone) {
+        log.error(`upsmon: cannot tell the dispatcher (${what}): it is gone`);
+        return;
+      }
+      frames.write(bytes);
+    };
+    const exit = (code: number): void => {
+      if (exiting) return;
+      exiting = true;
+      const t = setTimeout(() => resolve(code), 1000);
+      frames.end(() => { clearTimeout(t); resolve(code); });
+    };
+
+    const shell = new MonitorShell({
+      conf,
+      addresses,
+      clientOptions: (host) => clientOptions(conf, host, tlsCa),
+      parentAlive: () => !parentGone,
+      output: {
+        notify: (e) => {
+          if (parentGone) { logAt(log, e.type === 'NOPARENT' ? 'alert' : 'notice', e.message); return; }
+          let bytes: Uint8Array | undefined;
+          try { bytes = frameOf(e); } catch (err) { log.error(`upsmon: cannot frame ${e.type}: ${(err as Error).message}`); return; }
+          if (bytes) send(bytes, e.type);
+        },
+        shutdown: () => send(encodeFrame('EXEC_SHUTDOWN'), 'shutdown'),
+        wall: () => undefined, // the dispatcher walls NUT's shutdown message when SHUTDOWN arrives
+        log: (level, message) => logAt(log, level, message),
+        exit,
+      },
+    });
+
+    handle = (m: ControlMessage): void => {
+      switch (m.t) {
+        case 'fsd': shell.handle({ type: 'user-fsd' }); break;
+        case 'stop': shell.handle({ type: 'stop' }); break;
+        case 'reload': {
+          const next = m.conf;
+          // addresses known without DNS: IP literals, and hosts some MONITOR already resolved
+          for (const x of next.monitors) {
+            if (addresses.has(x.system)) continue;
+            const ips = knownAddresses(x.host, conf, addresses);
+            if (ips) addresses.set(x.system, ips.map((host) => ({ host, port: x.port })));
+          }
+          const missing = next.monitors.filter((x) => !addresses.has(x.system));
+          if (missing.length === 0) { conf = next; shell.handle({ type: 'reload', conf: next }); break; }
+          // no DNS in the jail (no resolver files, and seccomp forbids opening any)
+          if (jailed) {
+            log.info('upsmon: the reloaded configuration has new MONITOR hosts: restarting the network child to resolve them');
+            exit(EXIT_RESOLVE_RETRY);
+            break;
+          }
+          void resolveAll(next, family, log).then((more) => {
+            for (const [k, v] of more) addresses.set(k, v);
+            conf = next;
+            shell.handle({ type: 'reload', conf: next });
+          });
+          break;
+        }
+        case 'test-inject': send(injected(m.kind), `test ${m.kind}`); break;
+        default: break;
+      }
+    };
+    for (const m of pending.splice(0)) handle(m);
+
+    if ([...addresses.values()].some((a) => a.length === 0)) {
+      setTimeout(() => {
+        if (shell.phase !== 'polling' && shell.phase !== 'sleeping') return;
+        log.info('upsmon: retrying the MONITOR hosts that did not resolve: restarting the network child');
+        exit(EXIT_RESOLVE_RETRY);
+      }, RESOLVE_RETRY_MS);
+    }
+    process.on('SIGTERM', () => shell.handle({ type: 'stop' }));
+    shell.start();
+  });
+}
+
+/** Resolve (done by the caller), jail, drop, limit, filter — in that order (DESIGN.md). True if jailed. */
+async function enterSandbox(s: NetStart, conf: UpsmonConf, log: Logger): Promise<boolean> {
+  if (s.seccomp !== 'off') preloadSeccomp();
+  if (!isRoot()) {
+    if (s.seccomp !== 'off') applySeccomp('upsmon-net', { mode: s.seccomp });
+    return false;
+  }
+  const account = lookupUser(s.user);
+  if (!account) throw new Error(`RUN_AS_USER ${s.user} not found`);
+  const jail = s.jail ?? DEFAULT_JAIL;
+  prepareJail(jail);
+  // Nothing whoever started upsmon left open comes into the jail (0–2 stdio, 3 the pipe).
+  const stray = closeInheritedFds(FRAME_FD + 1);
+  if (stray.length > 0) log.debug(1, `upsmon: closed inherited descriptors ${stray.join(' ')}`);
+  preloadLibc();
+  preloadRlimits();
+  // Start libuv's thread pool now: with RLIMIT_NPROC 0 no thread can be created later.
+  await stat('/');
+  // Read the time zone now (/etc/localtime): date handling, e.g. checking a TLS certificate's
+  // validity, would otherwise try to open it inside the jail, which seccomp forbids.
+  void new Date().getTimezoneOffset();
+  void new Date().toString();
+  const nofile = highestOpenFd() + 1 + NOFILE_HEADROOM + 2 * conf.monitors.length;
+  dropPrivileges({ user: account, groups: [], chrootDir: jail });
+  // Defence in depth behind the jail and seccomp: a service manager that refuses setrlimit
+  // must not turn into a monitor that never starts, so a refusal is logged, not fatal.
+  for (const [what, resource, value] of [['RLIMIT_NOFILE', RLIMIT_NOFILE, nofile], ['RLIMIT_NPROC', RLIMIT_NPROC, 0], ['RLIMIT_CORE', RLIMIT_CORE, 0]] as const) {
+    try { setRlimit(resource, value); } catch (err) { log.error(`upsmon: cannot set ${what}: ${(err as Error).message}`); }
+  }
+  if (s.seccomp !== 'off') applySeccomp('upsmon-net', { mode: s.seccomp });
+  log.debug(1, `upsmon: network child jailed in ${jail} as ${account.name} (uid ${account.uid}), seccomp ${s.seccomp}`);
+  return true;
+}
+
+/**
+ * The jail: an empty directory owned by root that nobody else can write to, reached without a
+ * symlink. Created (0755) if missing; an existing one that is not so is refused.
+ */
+export function prepareJail(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const st = lstatSync(dir);
+  if (!st.isDirectory()) throw new JailError(`jail ${dir}: not a directory`);
+  if (realpathSync(dir) !== dir) throw new JailError(`jail ${dir}: the path goes through a symlink (give the real path)`);
+  if (st.uid !== 0) throw new JailError(`jail ${dir}: owned by uid ${st.uid}, not root`);
+  if ((st.mode & 0o022) !== 0) throw new JailError(`jail ${dir}: writable by group or others (mode ${(st.mode & 0o777).toString(8)})`);
+  if (readdirSync(dir).length > 0) throw new JailError(`jail ${dir}: not empty`);
+}
+
+/** Every MONITOR's addresses, by system name; a host that does not resolve gets none (logged). */
+export async function resolveAll(conf: UpsmonConf, family: 4 | 6 | null, log: Logger): Promise<Map<string, ServerAddress[]>> {
+  const out = new Map<string, ServerAddress[]>();
+  const byHost = new Map<string, string[]>();
+  for (const m of conf.monitors) {
+    let ips = byHost.get(m.host);
+    if (ips === undefined) {
+      if (net.isIP(m.host) !== 0) {
+        ips = [m.host];
+      } else {
+        try {
+          const found = await dns.lookup(m.host, { all: true, verbatim: true, family: family ?? 0 });
+          ips = found.map((a) => a.address);
+        } catch (err) {
+          log.error(`UPS [${m.system}]: cannot resolve ${m.host}: ${(err as { code?: string }).code ?? String(err)}`);
+          ips = [];
+        }
+      }
+      byHost.set(m.host, ips);
+    }
+    out.set(m.system, ips.map((host) => ({ host, port: m.port })));
+  }
+  return out;
+}
+
+/** A host's addresses without asking DNS: an IP literal, or what a MONITOR on that host resolved to. */
+function knownAddresses(host: string, conf: UpsmonConf, addresses: ReadonlyMap<string, ServerAddress[]>): string[] | undefined {
+  if (net.isIP(host) !== 0) return [host];
+  for (const m of conf.monitors) {
+    const known = m.host === host ? addresses.get(m.system) : undefined;
+    if (known !== undefined && known.length > 0) return known.flatMap((a) => ('host' in a ? [a.host] : []));
+  }
+  return undefined;
+}
+
+/** CERTPATH's certificates (a bundle file or a directory of PEM files), read before the jail. */
+export function loadCa(conf: UpsmonConf): string[] | undefined {
+  const wanted = conf.certVerify || conf.certHosts.some((h) => h.verify);
+  if (!wanted || conf.certPath === undefined) return undefined;
+  const p = conf.certPath;
+  if (statSync(p).isDirectory()) {
+    return readdirSync(p).filter((f) => /\.(pem|crt)$/.test(f)).map((f) => readFileSync(join(p, f), 'latin1'));
+  }
+  return [readFileSync(p, 'latin1')];
+}
+
+/** FORCESSL / CERTVERIFY, or the host's CERTHOST line (§4.4). */
+export function clientOptions(conf: UpsmonConf, host: string, ca: string[] | undefined): ClientOptions {
+  const ch = conf.certHosts.find((h) => h.host === host);
+  const verify = ch ? ch.verify : conf.certVerify;
+  const force = ch ? ch.forceSsl : conf.forceSsl;
+  const o: ClientOptions = { startTls: force ? 'require' : 'try' };
+  if (verify) o.tls = { rejectUnauthorized: true, ...(ca !== undefined ? { ca } : {}) };
+  return o;
+}
+
+/** The bad frames of the test knob (supervisor.ts): each one the dispatcher must refuse. */
+function injected(kind: InjectKind): Uint8Array {
+  switch (kind) {
+    case 'garbage': return Uint8Array.from([0x02, 0xff, 0x41, 0x00, 0x3b, 0x72, 0x6d]);
+    case 'unknown-name': return encodeFrame('ONBATT', 'evil@elsewhere');
+    case 'out-of-order': return encodeFrame('EXEC_SHUTDOWN');
+  }
+}

@@ -1,0 +1,202 @@
+// The I/O shell around the monitor state machine (types.ts describes the protocol): it carries
+// out the machine's steps against upsd — poll, FSD, NUMLOGINS, waits — feeds the answers back,
+// and hands every other effect to its output: notifications and the shutdown request go to the
+// dispatcher (as frames in the split, directly with -p), logs to the log. Used by the jailed
+// network child and by the single-process mode alike.
+
+import { NutError } from '../protocol/net/client-errors.js';
+import type { ClientOptions } from '../client/client.js';
+import type { ServerAddress } from '../client/ups-spec.js';
+import type { UpsmonConf } from '../core/config/upsmon-conf.js';
+import { Monitor } from './monitor.js';
+import { needsAlarmQuery } from './ups-state.js';
+import { ConnectFailure, UpsLink } from './ups-link.js';
+import type {
+  Clock, FsdResult, LogLevel, MonitorEffect, MonitorEvent, NumloginsResult, PollResult, StepEffect, UpsPollResult,
+} from './types.js';
+
+export type NotifyEffect = Extract<MonitorEffect, { kind: 'notify' }>;
+
+export interface ShellOutput {
+  notify(effect: NotifyEffect): void;
+  /** SHUTDOWNCMD is due (§5.7 step 4). */
+  shutdown(): void;
+  /** NUT's unconditional wall in doshutdown. */
+  wall(message: string): void;
+  log(level: LogLevel, message: string): void;
+  /** The machine exited: connections are closed; end the process with this code. */
+  exit(code: number): void;
+}
+
+export interface ShellOptions {
+  conf: UpsmonConf;
+  /** Resolved addresses per MONITOR system name (resolved before the jail). */
+  addresses: ReadonlyMap<string, ServerAddress[]>;
+  /** TLS settings per MONITOR host (FORCESSL, CERTVERIFY, CERTHOST, the CA loaded before the jail). */
+  clientOptions(host: string): ClientOptions;
+  output: ShellOutput;
+  clock?: Clock;
+  /** NUT's parent check after each poll cycle (§5.1 step 3): false once the dispatcher is gone. */
+  parentAlive?: () => boolean;
+}
+
+export class MonitorShell {
+  private readonly monitor: Monitor;
+  private readonly links = new Map<string, UpsLink>();
+  private conf: UpsmonConf;
+  private stepToken = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private exited = false;
+
+  constructor(private readonly opts: ShellOptions) {
+    this.conf = opts.conf;
+    this.monitor = new Monitor(opts.conf, opts.clock ?? { now: () => Date.now() });
+    this.makeLinks(opts.conf);
+  }
+
+  start(): void {
+    this.run(this.monitor.start());
+  }
+
+  /** Events from outside the poll loop: user-fsd, stop, reload, parent-gone, os-sleep/wake. */
+  handle(event: MonitorEvent): void {
+    if (event.type === 'reload') {
+      this.conf = event.conf;
+      this.makeLinks(event.conf);
+    }
+    this.run(this.monitor.handle(event));
+  }
+
+  get phase(): string {
+    return this.monitor.phase;
+  }
+
+  private makeLinks(conf: UpsmonConf): void {
+    for (const entry of conf.monitors) {
+      const lo = { entry, addresses: this.opts.addresses.get(entry.system) ?? [], client: this.opts.clientOptions(entry.host), log: (l: LogLevel, m: string) => this.opts.output.log(l, m) };
+      const link = this.links.get(entry.system);
+      if (link) link.update(lo);
+      else this.links.set(entry.system, new UpsLink(lo));
+    }
+    for (const [system, link] of this.links) {
+      if (!conf.monitors.some((m) => m.system === system)) {
+        link.drop();
+        this.links.delete(system);
+      }
+    }
+  }
+
+  private run(effects: MonitorEffect[]): void {
+    const out = this.opts.output;
+    for (const e of effects) {
+      switch (e.kind) {
+        case 'notify': out.notify(e); break;
+        case 'log': out.log(e.level, e.message); break;
+        case 'wall': out.wall(e.message); break;
+        case 'reconnect': this.links.get(e.ups)?.drop(); break;
+        case 'shutdown': out.shutdown(); break;
+        default: this.step(e); break;
+      }
+    }
+  }
+
+  /** A new step supersedes the pending one: its answer, when it comes, is dropped. */
+  private step(e: StepEffect): void {
+    const token = ++this.stepToken;
+    if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
+    const answer = (event: MonitorEvent): void => {
+      if (token !== this.stepToken || this.exited) return;
+      this.run(this.monitor.handle(event));
+      if (event.type === 'polled' && this.opts.parentAlive && !this.opts.parentAlive()) this.run(this.monitor.handle({ type: 'parent-gone' }));
+    };
+    switch (e.kind) {
+      case 'wait':
+        this.timer = setTimeout(() => { this.timer = undefined; answer({ type: 'timer' }); }, e.ms);
+        break;
+      case 'poll':
+        void Promise.all(e.ups.map((u) => this.poll(u))).then((results) => answer({ type: 'polled', results }));
+        break;
+      case 'set-fsd':
+        void Promise.all(e.ups.map((u) => this.setFsd(u))).then((results) => answer({ type: 'fsd-set', results }));
+        break;
+      case 'query-numlogins':
+        void Promise.all(e.ups.map((u) => this.numlogins(u))).then((results) => answer({ type: 'numlogins', results }));
+        break;
+      case 'exit':
+        this.exited = true;
+        void Promise.allSettled([...this.links.values()].map((l) => l.close())).then(() => this.opts.output.exit(e.code));
+        break;
+    }
+  }
+
+  private entry(system: string): { link: UpsLink; upsName: string } | undefined {
+    const link = this.links.get(system);
+    const m = this.conf.monitors.find((x) => x.system === system);
+    return link && m ? { link, upsName: m.upsName } : undefined;
+  }
+
+  /** §5.4 step 2: ups.status, the buzzwords, and ups.alarm when the status has ALARM. */
+  private async poll(system: string): Promise<UpsPollResult> {
+    const e = this.entry(system);
+    if (!e) return { ups: system, ok: false, stage: 'query', error: 'not monitored' };
+    let client;
+    try {
+      client = await e.link.ensure();
+    } catch (err) {
+      const f = err instanceof ConnectFailure ? err : new ConnectFailure(String(err), 'ERR_CONNECT');
+      return { ups: system, ok: false, stage: 'connect', error: f.detail, code: f.code };
+    }
+    try {
+      const status = await client.getVar(e.upsName, 'ups.status');
+      const r: Extract<PollResult, { ok: true }> = { ok: true, status };
+      const bw = await optionalVar(() => client.getVar(e.upsName, 'ups.mode.buzzwords'));
+      if (bw !== undefined) r.buzzwords = bw;
+      const bwx = await optionalVar(() => client.getVar(e.upsName, 'experimental.ups.mode.buzzwords'));
+      if (bwx !== undefined) r.buzzwordsX = bwx;
+      if (needsAlarmQuery(status)) {
+        const alarm = await optionalVar(() => client.getVar(e.upsName, 'ups.alarm'));
+        if (alarm !== undefined) r.alarm = alarm;
+      }
+      return { ups: system, ...r };
+    } catch (err) {
+      if (err instanceof NutError) return { ups: system, ok: false, stage: 'query', error: err.message, code: err.code };
+      e.link.drop();
+      const x = err as { message?: string; code?: string };
+      return { ups: system, ok: false, stage: 'query', error: x.message ?? String(err), code: x.code ?? 'ERR_DISCONNECTED', connectionLost: true };
+    }
+  }
+
+  private async setFsd(system: string): Promise<FsdResult> {
+    const e = this.entry(system);
+    if (!e?.link.connected) return { ups: system, error: 'Not connected' };
+    try {
+      const client = await e.link.ensure();
+      return { ups: system, reply: (await client.command('FSD', [e.upsName])).raw };
+    } catch (err) {
+      if (err instanceof NutError) return { ups: system, reply: err.reply };
+      return { ups: system, error: (err as Error).message };
+    }
+  }
+
+  private async numlogins(system: string): Promise<NumloginsResult> {
+    const e = this.entry(system);
+    if (!e?.link.connected) return { ups: system, error: 'Not connected' };
+    try {
+      const client = await e.link.ensure();
+      const words = await client.get(['NUMLOGINS', e.upsName]);
+      return { ups: system, value: words[2] ?? '' };
+    } catch (err) {
+      return { ups: system, error: (err as Error).message };
+    }
+  }
+}
+
+/** A variable upsd may not have (VAR-NOT-SUPPORTED…): undefined then. A lost connection still throws. */
+async function optionalVar(get: () => Promise<string>): Promise<string | undefined> {
+  try {
+    return await get();
+  } catch (err) {
+    if (err instanceof NutError) return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,116 @@
+// How upsmon will shut this host down, decided at start-up (before any process is split off, so
+// a host that cannot be shut down refuses to start instead of finding out during an outage).
+//
+// hardnut difference (deliberate): NUT runs SHUTDOWNCMD as a shell line with system() in its
+// root parent. hardnut never runs a shell line as root. Its dispatcher (user nut) hands the
+// power-off to the one piece allowed to do it:
+//   1. socket  — hardnut-shutdown.socket exists (systemd): a signed intent is written to it;
+//   2. helper  — the setuid helper is installed (sysvinit and others): it gets the signed intent;
+//   3. command — upsmon was not started as root (demo, tests, a laptop): SHUTDOWNCMD is run as an
+//                argv (no shell) by the dispatcher, as the user upsmon runs as;
+//   otherwise (root, neither installed) upsmon refuses to start, naming the choices.
+// HARDNUT_SHUTDOWN_METHOD=socket|helper|initctl|command forces one; `initctl` (the dispatcher
+// keeps /run/initctl open from start-up and writes runlevel 0) is only chosen that way, and
+// `command` as root runs SHUTDOWNCMD as the dispatcher's user, not as root.
+// Paths: HARDNUT_SHUTDOWN_SOCKET, HARDNUT_SHUTDOWN_HELPER, HARDNUT_INTENT_KEY, HARDNUT_INITCTL.
+
+import { HardnutError } from '../core/errors.js';
+import type { UpsmonConf } from '../core/config/upsmon-conf.js';
+
+export const DEFAULT_SHUTDOWN_SOCKET = '/run/hardnut/shutdown.sock';
+export const DEFAULT_SHUTDOWN_HELPER = '/usr/local/lib/hardnut/upsshutdown';
+export const DEFAULT_INTENT_KEY = '/etc/hardnut/upsshutdown.key';
+
+/** Serializable: the supervisor decides, the dispatcher carries it out. */
+export type ShutdownPlan =
+  | { kind: 'socket'; path: string; keyPath: string }
+  | { kind: 'helper'; path: string; keyPath: string }
+  | { kind: 'initctl'; path: string | null }
+  | { kind: 'command'; argv: string[] }
+  /** Not root and no SHUTDOWNCMD: a shutdown can only be logged (NUT warns the same way). */
+  | { kind: 'none' };
+
+export class ShutdownMethodError extends HardnutError {
+  constructor(message: string) {
+    super('ERR_SHUTDOWN_METHOD', message);
+  }
+}
+
+/** What selection needs to know about the file system (injected: the choice itself is pure). */
+export interface PathProbe {
+  isSocket(path: string): boolean;
+  isExecutable(path: string): boolean;
+}
+
+export interface SelectedPlan {
+  plan: ShutdownPlan;
+  warnings: string[];
+}
+
+const METHODS = ['socket', 'helper', 'initctl', 'command'] as const;
+
+export function selectShutdownPlan(conf: Pick<UpsmonConf, 'shutdownCmd'>, env: Readonly<Record<string, string | undefined>>, root: boolean, probe: PathProbe): SelectedPlan {
+  const socketPath = env['HARDNUT_SHUTDOWN_SOCKET'] || DEFAULT_SHUTDOWN_SOCKET;
+  const helperPath = env['HARDNUT_SHUTDOWN_HELPER'] || DEFAULT_SHUTDOWN_HELPER;
+  const keyPath = env['HARDNUT_INTENT_KEY'] || DEFAULT_INTENT_KEY;
+  const warnings: string[] = [];
+  const forced = env['HARDNUT_SHUTDOWN_METHOD'];
+  const ignoredCmd = (how: string): void => {
+    if (conf.shutdownCmd !== undefined) warnings.push(`SHUTDOWNCMD is not used: the shutdown goes ${how} (hardnut does not run a shell line as root)`);
+  };
+  const command = (): ShutdownPlan => {
+    if (conf.shutdownCmd === undefined || conf.shutdownCmd.length === 0) {
+      warnings.push('Warning: no shutdown command defined!');
+      return { kind: 'none' };
+    }
+    return { kind: 'command', argv: [...conf.shutdownCmd] };
+  };
+
+  if (forced !== undefined && forced !== '') {
+    if (!(METHODS as readonly string[]).includes(forced)) {
+      throw new ShutdownMethodError(`HARDNUT_SHUTDOWN_METHOD=${forced}: use one of ${METHODS.join(', ')}`);
+    }
+    switch (forced) {
+      case 'socket':
+        ignoredCmd(`to ${socketPath}`);
+        return { plan: { kind: 'socket', path: socketPath, keyPath }, warnings };
+      case 'helper':
+        ignoredCmd(`through ${helperPath}`);
+        return { plan: { kind: 'helper', path: helperPath, keyPath }, warnings };
+      case 'initctl':
+        ignoredCmd('through init (runlevel 0)');
+        return { plan: { kind: 'initctl', path: env['HARDNUT_INITCTL'] || null }, warnings };
+      default:
+        if (root) warnings.push('HARDNUT_SHUTDOWN_METHOD=command: SHUTDOWNCMD runs as the dispatcher\'s user, not as root; it must be able to shut the host down from there');
+        return { plan: command(), warnings };
+    }
+  }
+
+  // Without root nothing privileged exists to hand over to: SHUTDOWNCMD as an argv (demo, tests).
+  if (!root) return { plan: command(), warnings };
+  if (probe.isSocket(socketPath)) {
+    ignoredCmd(`to ${socketPath}`);
+    return { plan: { kind: 'socket', path: socketPath, keyPath }, warnings };
+  }
+  if (probe.isExecutable(helperPath)) {
+    ignoredCmd(`through ${helperPath}`);
+    return { plan: { kind: 'helper', path: helperPath, keyPath }, warnings };
+  }
+  throw new ShutdownMethodError([
+    'no way to shut this host down: hardnut does not run SHUTDOWNCMD as root.',
+    `Install the shutdown helper (make -C helpers install) and enable hardnut-shutdown.socket (${socketPath}) or keep ${helperPath};`,
+    'or set HARDNUT_SHUTDOWN_METHOD=initctl (sysvinit: upsmon asks init for runlevel 0);',
+    'or set HARDNUT_SHUTDOWN_METHOD=command to run SHUTDOWNCMD as the dispatcher\'s user (nut), without root.',
+  ].join(' '));
+}
+
+/** One line for the log: how a shutdown will be carried out. */
+export function describePlan(plan: ShutdownPlan): string {
+  switch (plan.kind) {
+    case 'socket': return `shutdown: signed intent to ${plan.path}`;
+    case 'helper': return `shutdown: signed intent to the setuid helper ${plan.path}`;
+    case 'initctl': return `shutdown: runlevel 0 through ${plan.path ?? '/run/initctl'}`;
+    case 'command': return `shutdown: SHUTDOWNCMD ${plan.argv.join(' ')} (run as an argv, no shell)`;
+    case 'none': return 'shutdown: none (no SHUTDOWNCMD)';
+  }
+}

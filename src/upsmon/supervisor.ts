@@ -1,0 +1,279 @@
+// upsmon's supervisor: the process `hardnut upsmon` started as (root on a real install). It is
+// small on purpose and never reads the framed pipe or anything from the network. It
+//   - writes the pid file, so `upsmon -c fsd|stop|reload` signal it (SIGUSR1, SIGTERM, SIGHUP);
+//   - starts the pair: the dispatcher (dispatch-process.ts) and the jailed network child
+//     (net-child.ts), joined by the framed pipe — a socketpair whose dispatcher end is the
+//     dispatcher's fd 3; the supervisor hands the other end to the network child as its fd 3 and
+//     closes its own copy without reading from it;
+//   - passes both the configuration it read (control.ts), and later reload, fsd and stop;
+//   - forwards `-c fsd` to the dispatcher first and to the network child only once the
+//     dispatcher has noted it (so the shutdown that follows is not taken for an out-of-order one);
+//   - writes POWERDOWNFLAG when the dispatcher accepted a shutdown request (as NUT's root parent);
+//   - when either process of the pair ends — a bad frame (the dispatcher exits with
+//     EXIT_CHILD_FAULT and the network child is killed), a crash — restarts both, with a capped
+//     exponential backoff; after a shutdown it exits instead, like NUT's parent.
+//
+// Test knob: HARDNUT_UPSMON_TEST_INJECT=1 in the supervisor's environment makes SIGUSR2 tell
+// the network child to write a bad frame (garbage, an unknown UPS name, an out-of-order
+// EXEC_SHUTDOWN, in turn). The supervisor removes the variable from the children's environment
+// and is the only one that can send the request, over the control channel; without the
+// variable SIGUSR2 is ignored. It exists so the restart path can be tested on the real process.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { unlinkSync, writeFileSync } from 'node:fs';
+import type net from 'node:net';
+import type { Logger } from '../cli/log.js';
+import { keepInheritedFdsFromChildren } from '../sandbox/fds.js';
+import type { UpsmonConf } from '../core/config/upsmon-conf.js';
+import {
+  CTRL_FSD_NOTED, CTRL_SHUTDOWN, INJECT_KINDS, encodeControl, withoutSecrets,
+  type ControlMessage, type LogSettings,
+} from './control.js';
+import { EXIT_CHILD_FAULT } from './dispatch-process.js';
+import { EXIT_RESOLVE_RETRY } from './net-child.js';
+import { writePowerDownFlag, SHUTDOWN_HANDOVER_TIMEOUT_MS } from './shutdown.js';
+import type { ShutdownPlan } from './shutdown-method.js';
+
+export const TEST_INJECT_ENV = 'HARDNUT_UPSMON_TEST_INJECT';
+/** First restart delay; doubles after each quick failure, up to RESTART_MAX_MS. */
+export const RESTART_INITIAL_MS = 1_000;
+export const RESTART_MAX_MS = 60_000;
+/** A pair that ran this long was healthy: the next restart starts from the initial delay again. */
+export const STABLE_MS = 60_000;
+/** `-c stop`: how long the network child may take to finish its cycle and log out. */
+export const STOP_GRACE_MS = 15_000;
+/** A process of the pair asked to end is killed after this long. */
+export const KILL_GRACE_MS = 2_000;
+/** How long the dispatcher may take to note a user FSD. */
+export const FSD_ACK_MS = 5_000;
+
+export interface SupervisorOptions {
+  conf: UpsmonConf;
+  /** Reads upsmon.conf again (SIGHUP); throws ConfigError. */
+  reloadConf(): { conf: UpsmonConf; warnings: string[] };
+  plan: ShutdownPlan;
+  log: Logger;
+  env: NodeJS.ProcessEnv;
+  /** RUN_AS_USER (or -u) for the network child. */
+  runAsUser: string;
+  dispatchUser: string;
+  dispatchGroup: string | null;
+  jail: string | null;
+  seccomp: 'enforce' | 'log' | 'off';
+  logSettings: LogSettings;
+  family: 4 | 6 | null;
+  /** Children inherit stdout/stderr in the foreground; in the background they log to syslog. */
+  foreground: boolean;
+  /** POWERDOWNFLAG, unless unset or disabled at start-up (a file without NUT's magic). */
+  powerDownFlag: string | undefined;
+  pidFile: string | undefined;
+  /** Environment variables removed from the children's environment. */
+  stripEnv: string[];
+}
+
+interface Pair {
+  dispatcher: ChildProcess;
+  net: ChildProcess;
+  dispatcherDone: boolean;
+  netDone: boolean;
+  netCode: number | null;
+  fault: boolean;
+  shutdown: boolean;
+  startedAt: number;
+  fsdTimer: NodeJS.Timeout | undefined;
+  killTimer: NodeJS.Timeout | undefined;
+}
+
+export function runSupervisor(o: SupervisorOptions): Promise<number> {
+  const { log } = o;
+  let conf = o.conf;
+  let pair: Pair | undefined;
+  let stopping = false;
+  let delay = RESTART_INITIAL_MS;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let fsdPending = false;
+  let injectIndex = 0;
+  let finished = false;
+  const testInject = o.env[TEST_INJECT_ENV] === '1';
+  const childEnv: NodeJS.ProcessEnv = { ...o.env };
+  for (const k of [TEST_INJECT_ENV, ...o.stripEnv]) delete childEnv[k];
+  const base = [...process.execArgv, process.argv[1] as string, 'upsmon'];
+  const out = o.foreground ? 'inherit' : 'ignore';
+
+  // Descriptors inherited from whoever started us must not reach the children (least of all the jail).
+  try { keepInheritedFdsFromChildren(3); } catch (err) { log.warn(`upsmon: cannot mark inherited descriptors close-on-exec: ${(err as Error).message}`); }
+  if (o.pidFile !== undefined) {
+    try { writeFileSync(o.pidFile, `${String(process.pid)}\n`); } catch (err) {
+      log.warn(`Could not write the pid file ${o.pidFile}: ${(err as Error).message}`);
+    }
+  }
+
+  return new Promise<number>((resolve) => {
+    const send = (child: ChildProcess, m: ControlMessage): void => {
+      if (child.stdin && !child.stdin.destroyed) child.stdin.write(encodeControl(m));
+    };
+    const netStart = (): ControlMessage => ({ t: 'start', conf, log: o.logSettings, user: o.runAsUser, jail: o.jail, seccomp: o.seccomp, family: o.family });
+    const dispatchStart = (): ControlMessage => ({ t: 'start', conf: withoutSecrets(conf), log: o.logSettings, plan: o.plan, user: o.dispatchUser, group: o.dispatchGroup, seccomp: o.seccomp });
+
+    const startPair = (): void => {
+      restartTimer = undefined;
+      if (finished) return;
+      const dispatcher = spawn(process.execPath, [...base, '--role', 'dispatch'], { stdio: ['pipe', out, out, 'pipe', 'pipe'], env: childEnv });
+      // The dispatcher's fd 3 is one end of a socketpair; the other end, which we hold, becomes
+      // the network child's fd 3 and is closed here at once: the supervisor reads no frame.
+      const frameEnd = dispatcher.stdio[3] as net.Socket;
+      const netChild = spawn(process.execPath, [...base, '--role', 'net'], { stdio: ['pipe', out, out, frameEnd], env: childEnv });
+      frameEnd.destroy();
+      const p: Pair = {
+        dispatcher, net: netChild, dispatcherDone: false, netDone: false, netCode: null, fault: false, shutdown: false,
+        startedAt: Date.now(), fsdTimer: undefined, killTimer: undefined,
+      };
+      pair = p;
+      for (const c of [dispatcher, netChild]) {
+        c.stdin?.on('error', () => undefined);
+        c.on('error', (err) => log.error(`upsmon: cannot start a child process: ${err.message}`));
+      }
+      (dispatcher.stdio[4] as net.Socket | null)?.on('data', (bytes: Buffer) => { for (const b of bytes) onControlByte(p, b); });
+      (dispatcher.stdio[4] as net.Socket | null)?.on('error', () => undefined);
+      dispatcher.on('exit', (code, signal) => onDispatcherExit(p, code, signal));
+      netChild.on('exit', (code, signal) => onNetExit(p, code, signal));
+      send(dispatcher, dispatchStart());
+      send(netChild, netStart());
+      log.debug(1, `upsmon: dispatcher pid ${String(dispatcher.pid)}, network child pid ${String(netChild.pid)}`);
+      if (fsdPending) { fsdPending = false; requestFsd(); }
+    };
+
+    const onControlByte = (p: Pair, b: number): void => {
+      if (b === CTRL_FSD_NOTED) {
+        if (p.fsdTimer) { clearTimeout(p.fsdTimer); p.fsdTimer = undefined; }
+        send(p.net, { t: 'fsd' });
+      } else if (b === CTRL_SHUTDOWN) {
+        p.shutdown = true;
+        if (o.powerDownFlag !== undefined) {
+          try { writePowerDownFlag(o.powerDownFlag); } catch (err) {
+            log.error(`upsmon: cannot write POWERDOWNFLAG ${o.powerDownFlag}: ${(err as Error).message}`);
+          }
+        }
+        send(p.dispatcher, { t: 'flag-written' });
+      } else {
+        log.error(`upsmon: unexpected byte 0x${b.toString(16)} from the dispatcher: ignored`);
+      }
+    };
+
+    const kill = (c: ChildProcess, signal: NodeJS.Signals): void => {
+      if (c.exitCode !== null || c.signalCode !== null) return;
+      try {
+        process.kill(c.pid as number, signal);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ESRCH') return;
+        // Root without CAP_KILL (a service manager's capability bounding set) cannot signal a
+        // process that changed its uid. Then the service manager must end the pair: exit with an
+        // error, it kills the whole unit and restarts it.
+        log.error(`upsmon: cannot signal process ${String(c.pid)} (${(err as NodeJS.ErrnoException).code ?? String(err)}): exiting so that the service manager restarts upsmon`);
+        finish(1);
+      }
+    };
+
+    const onDispatcherExit = (p: Pair, code: number | null, signal: NodeJS.Signals | null): void => {
+      p.dispatcherDone = true;
+      if (code === EXIT_CHILD_FAULT) {
+        p.fault = true;
+        log.error('upsmon: the network child sent a bad frame: killing it; both processes will be restarted');
+        kill(p.net, 'SIGKILL');
+      } else if (!p.netDone) {
+        if (!stopping) log.error(`upsmon: the dispatcher ended (${signal ?? `exit ${String(code)}`}): restarting both processes`);
+        kill(p.net, 'SIGTERM');
+        p.killTimer ??= setTimeout(() => kill(p.net, 'SIGKILL'), KILL_GRACE_MS);
+      }
+      if (p.netDone) pairEnded(p);
+    };
+
+    const onNetExit = (p: Pair, code: number | null, signal: NodeJS.Signals | null): void => {
+      p.netDone = true;
+      p.netCode = code;
+      if (!p.dispatcherDone) {
+        if (!stopping && !p.shutdown && !p.fault && code !== EXIT_RESOLVE_RETRY) log.error(`upsmon: the network child ended (${signal ?? `exit ${String(code)}`})`);
+        // The dispatcher ends by itself once the pipe closes (after handing over a shutdown).
+        if (p.killTimer) clearTimeout(p.killTimer);
+        p.killTimer = setTimeout(() => kill(p.dispatcher, 'SIGKILL'), SHUTDOWN_HANDOVER_TIMEOUT_MS + KILL_GRACE_MS);
+      }
+      if (p.dispatcherDone) pairEnded(p);
+    };
+
+    const pairEnded = (p: Pair): void => {
+      if (p.killTimer) clearTimeout(p.killTimer);
+      if (p.fsdTimer) clearTimeout(p.fsdTimer);
+      p.net.stdin?.destroy();
+      p.dispatcher.stdin?.destroy();
+      pair = undefined;
+      if (finished) return;
+      if (stopping) { finish(0); return; }
+      if (p.shutdown) {
+        log.info('upsmon: exiting after initiating shutdown');
+        finish(0);
+        return;
+      }
+      if (Date.now() - p.startedAt >= STABLE_MS) delay = RESTART_INITIAL_MS;
+      const wait = p.netCode === EXIT_RESOLVE_RETRY && !p.fault ? RESTART_INITIAL_MS : delay;
+      if (wait === delay) delay = Math.min(delay * 2, RESTART_MAX_MS);
+      log.info(`upsmon: restarting the dispatcher and the network child in ${String(wait / 1000)} s`);
+      restartTimer = setTimeout(startPair, wait);
+    };
+
+    const finish = (code: number): void => {
+      if (finished) return;
+      finished = true;
+      for (const sig of SIGNALS) process.removeAllListeners(sig);
+      if (restartTimer) clearTimeout(restartTimer);
+      if (o.pidFile !== undefined) { try { unlinkSync(o.pidFile); } catch { /* not ours any more */ } }
+      resolve(code);
+    };
+
+    const requestFsd = (): void => {
+      const p = pair;
+      if (!p || p.dispatcherDone || p.netDone) { fsdPending = true; return; }
+      send(p.dispatcher, { t: 'fsd' });
+      p.fsdTimer = setTimeout(() => { p.fsdTimer = undefined; log.error('upsmon: the dispatcher did not acknowledge the FSD request'); }, FSD_ACK_MS);
+    };
+
+    const stop = (sig: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`Signal ${sig}: exiting`);
+      const p = pair;
+      if (!p) { finish(0); return; }
+      send(p.net, { t: 'stop' });
+      p.killTimer = setTimeout(() => { kill(p.net, 'SIGKILL'); kill(p.dispatcher, 'SIGKILL'); }, STOP_GRACE_MS);
+    };
+
+    const reload = (): void => {
+      let next: { conf: UpsmonConf; warnings: string[] };
+      try {
+        next = o.reloadConf();
+      } catch (err) {
+        log.error(`Reload failed, the running configuration is kept: ${(err as Error).message}`);
+        return;
+      }
+      for (const w of next.warnings) log.warn(w);
+      if (next.conf.runAsUser !== conf.runAsUser) log.warn('Warning: RUN_AS_USER redefined: restart upsmon for this change to work');
+      conf = next.conf;
+      const p = pair;
+      if (!p) return;
+      send(p.dispatcher, { t: 'reload', conf: withoutSecrets(conf) });
+      send(p.net, { t: 'reload', conf });
+    };
+
+    process.on('SIGUSR1', () => { log.info('Signal: FSD requested'); requestFsd(); });
+    process.on('SIGHUP', reload);
+    for (const sig of ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const) process.on(sig, () => stop(sig));
+    process.on('SIGUSR2', () => {
+      if (!testInject || !pair) return;
+      const kind = INJECT_KINDS[injectIndex++ % INJECT_KINDS.length] ?? 'garbage';
+      log.info(`upsmon: test knob: the network child writes a bad frame (${kind})`);
+      send(pair.net, { t: 'test-inject', kind });
+    });
+    startPair();
+  });
+}
+
+const SIGNALS = ['SIGUSR1', 'SIGUSR2', 'SIGHUP', 'SIGTERM', 'SIGINT', 'SIGQUIT'] as const;

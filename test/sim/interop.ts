@@ -1,0 +1,114 @@
+// One simulator, one ups.conf, Debian's upsd in front; either Debian's serial driver or
+// hardnut's behind it, one after the other. What the serial interop tests compare.
+import { join } from 'node:path';
+import { hasExecutable, refNut } from '../support/peers.js';
+import { HARDNUT, freePort, makeTestDir, run, startProcess, userArgs, waitFor, waitForSocket, type Proc, type TestDir } from '../support/stack.js';
+import { startSim, type Sim, type SimKind } from './sim.js';
+
+export const DEBIAN_DRIVER: Record<SimKind, string> = { q1: '/lib/nut/nutdrv_qx', apc: '/lib/nut/apcsmart' };
+const DRIVER_NAME: Record<SimKind, string> = { q1: 'nutdrv_qx', apc: 'apcsmart' };
+export const UPSCMD = '/bin/upscmd';
+export const UPSRW = '/bin/upsrw';
+
+/** Variables that differ by design: the version of the software (and Debian's libusb build string). */
+export const VERSION_VARS = ['driver.version', 'driver.version.usb'];
+
+export function hasSerialPeers(kind: SimKind): boolean {
+  return hasExecutable(DEBIAN_DRIVER[kind]) && hasExecutable(refNut.upsd) && hasExecutable(refNut.upsc) && hasExecutable(UPSCMD) && hasExecutable(UPSRW);
+}
+
+export interface InteropStack {
+  kind: SimKind;
+  dir: TestDir;
+  sim: Sim;
+  port: number;
+  ups: string;
+  /** Starts one side's driver and a fresh upsd, and waits for its data. */
+  start(side: 'debian' | 'hardnut'): Promise<void>;
+  /** Stops the driver and upsd of the current side. */
+  stop(): Promise<void>;
+  upsc(): Promise<Map<string, string>>;
+  upscRaw(args?: string[]): Promise<string>;
+  upsrw(): Promise<string>;
+  cmdList(): Promise<string>;
+  upscmd(cmd: string, param?: string): Promise<{ code: number; out: string }>;
+  set(name: string, value: string): Promise<{ code: number; out: string }>;
+  driverOutput(): string;
+  cleanup(): Promise<void>;
+}
+
+export function upscMap(stdout: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    const i = line.indexOf(': ');
+    if (i > 0) m.set(line.slice(0, i), line.slice(i + 2));
+  }
+  return m;
+}
+
+export async function startInteropStack(kind: SimKind, section: string, simState?: Record<string, unknown>): Promise<InteropStack> {
+  const port = await freePort();
+  const dir = makeTestDir({});
+  const device = join(dir.root, 'ups');
+  const { writeFiles } = await import('../support/stack.js');
+  writeFiles(dir, {
+    'ups.conf': `[u]\n\tdriver = ${DRIVER_NAME[kind]}\n\tport = ${device}\n${section}`,
+    'upsd.conf': `LISTEN 127.0.0.1 ${port}\nMAXAGE 15\n`,
+    'upsd.users': '[admin]\n\tpassword = adminpass\n\tactions = SET\n\tinstcmds = ALL\n',
+  });
+  const sim = await startSim(kind, device, simState ? { state: simState } : {});
+  let driver: Proc | undefined;
+  let upsd: Proc | undefined;
+  const target = `u@127.0.0.1:${port}`;
+  const env = dir.env;
+  const stack: InteropStack = {
+    kind, dir, sim, port, ups: target,
+    start: async (side) => {
+      driver = side === 'debian'
+        ? startProcess(DEBIAN_DRIVER[kind], ['-a', 'u', '-F', ...userArgs()], env)
+        : startProcess(process.execPath, [HARDNUT, DRIVER_NAME[kind], '-a', 'u', '-F', ...userArgs()], env);
+      try {
+        await waitForSocket(join(dir.state, `${DRIVER_NAME[kind]}-u`), 40_000);
+      } catch (err) {
+        throw new Error(`${side} driver did not start: ${(err as Error).message}\n${driver.output()}`);
+      }
+      upsd = startProcess(refNut.upsd, ['-F', ...userArgs()], env);
+      await waitFor(`${side}: data through upsd`, async () => {
+        const r = await run(refNut.upsc, [target, 'ups.status'], env);
+        return r.code === 0 && r.stdout.trim() !== '' && r.stdout.trim() !== 'WAIT';
+      }, 40_000, 200);
+    },
+    stop: async () => {
+      await driver?.stop();
+      await upsd?.stop();
+      driver = undefined;
+      upsd = undefined;
+    },
+    upsc: async () => upscMap((await run(refNut.upsc, [target], env)).stdout),
+    upscRaw: async (args = []) => (await run(refNut.upsc, [target, ...args], env)).stdout,
+    upsrw: async () => (await run(UPSRW, [target], env)).stdout,
+    cmdList: async () => (await run(UPSCMD, ['-l', target], env)).stdout,
+    upscmd: async (cmd, param) => {
+      const r = await run(UPSCMD, ['-u', 'admin', '-p', 'adminpass', '-w', '-t', '20', target, cmd, ...(param !== undefined ? [param] : [])], env, 30_000);
+      return { code: r.code, out: `${r.stdout}${r.stderr}` };
+    },
+    set: async (name, value) => {
+      const r = await run(UPSRW, ['-u', 'admin', '-p', 'adminpass', '-w', '-t', '20', '-s', `${name}=${value}`, target], env, 30_000);
+      return { code: r.code, out: `${r.stdout}${r.stderr}` };
+    },
+    driverOutput: () => driver?.output() ?? '',
+    cleanup: async () => {
+      await stack.stop();
+      await sim.stop();
+      dir.cleanup();
+    },
+  };
+  return stack;
+}
+
+/** upsc output with the by-design differences removed. */
+export function comparable(m: Map<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of m) if (!VERSION_VARS.includes(k)) out[k] = v;
+  return out;
+}

@@ -1,0 +1,362 @@
+// `hardnut upsmon` as real processes (issue 4 items 2–4): the CLI (-h, -K, -c, -p), the split
+// without root (warned, same processes, SHUTDOWNCMD as an argv), and as root: the network child
+// jailed (uid 65534, no_new_privs, seccomp, no capabilities, root = the empty jail), the
+// dispatcher without any TCP socket, the supervisor restarting the pair after a crash and after
+// bad frames (nothing of them executed, valid frames working again), NOPARENT when the
+// dispatcher is gone.
+import { describe, it, expect, afterEach } from 'vitest';
+import { spawn } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isRoot, requirePeer } from '../support/peers.js';
+import { HARDNUT, freePort, rssKiB, runHardnut, waitFor, type Proc } from '../support/stack.js';
+import { makeCerts } from '../client/certs.js';
+import {
+  PRIMARY_LOGIN, hardnutEnv, makeUpsmonDir, recorder, sequence, startDriver, startHardnutUpsmon, startUpsd, timeOf,
+  upsdFiles, upsmonConf, waitForUpsd, type UpsmonDir,
+} from '../interop/upsmon-stack.js';
+
+const cleanups: Array<() => Promise<unknown> | void> = [];
+afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
+const track = (p: Proc): Proc => { cleanups.push(() => p.stop()); return p; };
+const TIMINGS = ['POLLFREQ 1', 'POLLFREQALERT 1', 'FINALDELAY 1', 'HOSTSYNC 3', 'DEADTIME 15'];
+
+/** hardnut dummy-ups + hardnut upsd serving `ups` with a static status. */
+async function stack(status: Record<string, string>): Promise<{ d: UpsmonDir; port: number }> {
+  const port = await freePort();
+  const ups = Object.keys(status).map((u) => `[${u}]\n\tdriver = dummy-ups\n\tport = ${u}.dev\n`).join('');
+  const devs = Object.fromEntries(Object.entries(status).map(([u, s]) => [`${u}.dev`, `ups.status: ${s}\nbattery.charge: 50\n`]));
+  const d = makeUpsmonDir({ 'ups.conf': `pollinterval = 1\n${ups}`, ...devs, ...upsdFiles(port) });
+  cleanups.push(() => d.cleanup());
+  for (const u of Object.keys(status)) track(await startDriver('hardnut', d, u));
+  track(startUpsd('hardnut', d));
+  await waitForUpsd(port, Object.keys(status), d.env);
+  return { d, port };
+}
+
+interface ProcInfo { pid: number; ppid: number; cmdline: string[]; status: string }
+function proc(pid: number): ProcInfo | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return { pid, ppid, cmdline: readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0'), status: readFileSync(`/proc/${pid}/status`, 'latin1') };
+  } catch { return undefined; }
+}
+function childrenOf(pid: number): ProcInfo[] {
+  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map((n) => proc(Number(n))).filter((p): p is ProcInfo => p !== undefined && p.ppid === pid);
+}
+const roleOf = (p: ProcInfo): string | undefined => (p.cmdline.includes('--role') ? p.cmdline[p.cmdline.indexOf('--role') + 1] : undefined);
+async function pair(supervisor: number): Promise<{ net: ProcInfo; dispatch: ProcInfo }> {
+  return waitFor('the network child and the dispatcher', () => {
+    const kids = childrenOf(supervisor);
+    const net = kids.find((k) => roleOf(k) === 'net');
+    const dispatch = kids.find((k) => roleOf(k) === 'dispatch');
+    return net && dispatch ? { net, dispatch } : undefined;
+  }, 15_000, 100);
+}
+/** The exit code of a process that ends by itself (after its shutdown, SHUTDOWNEXIT yes). */
+function exitCode(p: Proc, ms = 10_000): Promise<number | null | 'running'> {
+  if (p.child.exitCode !== null) return Promise.resolve(p.child.exitCode);
+  return new Promise((r) => { const t = setTimeout(() => r('running'), ms); p.child.once('exit', (c) => { clearTimeout(t); r(c); }); });
+}
+const nutUid = (): number => Number(readFileSync('/etc/passwd', 'latin1').split('\n').find((l) => l.startsWith('nut:'))?.split(':')[2]);
+const field = (status: string, name: string): string => new RegExp(`^${name}:[ \\t]*(.*)$`, 'm').exec(status)?.[1]?.trim() ?? '';
+
+/** Socket inodes a process holds, and which of them are TCP (IPv4 or IPv6). */
+function tcpSockets(pid: number): { sockets: number; tcp: number } {
+  const inodes = readdirSync(`/proc/${pid}/fd`).map((fd) => { try { return readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { return ''; } })
+    .map((l) => /^socket:\[(\d+)\]$/.exec(l)?.[1]).filter((x): x is string => x !== undefined);
+  const tcp = new Set<string>();
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(f, 'latin1').split('\n').slice(1)) { const cols = line.trim().split(/\s+/); if (cols[9]) tcp.add(cols[9]); }
+  }
+  return { sockets: inodes.length, tcp: inodes.filter((i) => tcp.has(i)).length };
+}
+
+/** upsmon as an unprivileged user: nobody when the test runs as root, else as is. */
+function startUnprivileged(d: UpsmonDir, tag: string, confText: string, args: string[] = []): Proc {
+  const file = join(d.etc, `upsmon-${tag}.conf`);
+  const env = hardnutEnv(d, tag);
+  delete env['HARDNUT_SHUTDOWN_METHOD'];
+  writeFileSync(file, confText, { mode: 0o600 });
+  let ids: { uid: number; gid: number } | undefined;
+  if (isRoot()) {
+    ids = { uid: 65534, gid: 65534 };
+    chownSync(file, ids.uid, ids.gid);
+    chownSync(d.etc, 0, 0); chmodSync(d.etc, 0o755);
+    chownSync(env['NUT_ALTPIDPATH'] as string, ids.uid, ids.gid);
+  }
+  const child = spawn(process.execPath, [HARDNUT, 'upsmon', '-F', '-f', file, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], ...(ids ?? {}) });
+  let out = '';
+  child.stdout?.on('data', (b: Buffer) => { out += b.toString(); });
+  child.stderr?.on('data', (b: Buffer) => { out += b.toString(); });
+  const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  const p: Proc = {
+    child,
+    output: () => out,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const t = setTimeout(() => child.kill('SIGKILL'), 8000);
+      const c = await exited;
+      clearTimeout(t);
+      return c;
+    },
+  };
+  return track(p);
+}
+
+describe('upsmon command line', () => {
+  it('-h lists NUT\'s options; a bad -c is a usage error; -c without a running upsmon fails', async () => {
+    const h = await runHardnut(['upsmon', '-h'], process.env);
+    expect(h.code).toBe(0);
+    for (const o of ['-c <cmd>', '-K', '-p', '-u <user>', '-f <file>', '-D', '-F', '-B']) expect(h.stdout).toContain(o);
+    const bad = await runHardnut(['upsmon', '-c', 'explode'], process.env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown command for -c/);
+    const d = makeUpsmonDir({});
+    cleanups.push(() => d.cleanup());
+    const none = await runHardnut(['upsmon', '-c', 'stop'], d.env);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/PID file/);
+  });
+
+  it('-K: 0 only when POWERDOWNFLAG exists and holds NUT\'s magic', async () => {
+    const d = makeUpsmonDir({});
+    cleanups.push(() => d.cleanup());
+    const flag = join(d.rec, 'killpower');
+    const conf = (extra: string): string => `MONITOR u@127.0.0.1:1 1 a b primary\nSHUTDOWNCMD /bin/true\n${extra}`;
+    writeFileSync(join(d.etc, 'upsmon.conf'), conf(''), { mode: 0o600 });
+    expect((await runHardnut(['upsmon', '-K'], d.env)).code).toBe(1); // no POWERDOWNFLAG configured
+    writeFileSync(join(d.etc, 'upsmon.conf'), conf(`POWERDOWNFLAG ${flag}\n`), { mode: 0o600 });
+    const missing = await runHardnut(['upsmon', '-K'], d.env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/Power down flag is not set/);
+    writeFileSync(flag, 'something else');
+    const foreign = await runHardnut(['upsmon', '-K'], d.env);
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr).toMatch(/does not contain the upsmon magic string/);
+    writeFileSync(flag, 'upsmon-shutdown-file');
+    expect((await runHardnut(['upsmon', '-K'], d.env)).code).toBe(0);
+  });
+
+  it('refuses a MONITOR name that cannot travel between its processes', async () => {
+    const d = makeUpsmonDir({});
+    cleanups.push(() => d.cleanup());
+    writeFileSync(join(d.etc, 'upsmon.conf'), `MONITOR ${'x'.repeat(70)}@127.0.0.1:1 1 a b primary\nSHUTDOWNCMD /bin/true\n`, { mode: 0o600 });
+    const r = await runHardnut(['upsmon', '-F'], { ...d.env, HARDNUT_SHUTDOWN_METHOD: 'command' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/upsmon\.conf:1: MONITOR .*longer than 64/);
+  });
+
+  it('as root without a shutdown helper it refuses to start, naming the ways out', async (ctx) => {
+    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    const d = makeUpsmonDir({});
+    cleanups.push(() => d.cleanup());
+    writeFileSync(join(d.etc, 'upsmon.conf'), 'MONITOR u@127.0.0.1:1 1 a b primary\nSHUTDOWNCMD "/sbin/shutdown -h +0"\n', { mode: 0o600 });
+    const r = await runHardnut(['upsmon', '-F'], { ...d.env, HARDNUT_SHUTDOWN_SOCKET: join(d.root, 'no.sock'), HARDNUT_SHUTDOWN_HELPER: join(d.root, 'no-helper') });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/does not run SHUTDOWNCMD as root/);
+    for (const way of ['hardnut-shutdown.socket', 'HARDNUT_SHUTDOWN_METHOD=initctl', 'HARDNUT_SHUTDOWN_METHOD=command']) expect(r.stderr).toContain(way);
+  });
+});
+
+describe('upsmon without root', () => {
+  it('splits all the same, warns once, reloads, and on -c fsd shuts down with SHUTDOWNCMD as an argv', async () => {
+    const { d, port } = await stack({ u: 'OL' });
+    const rec = recorder(d, 'nr');
+    const base = upsmonConf(d, 'nr', { system: `u@127.0.0.1:${port}`, role: 'primary', login: PRIMARY_LOGIN, extra: [...TIMINGS, `POWERDOWNFLAG ${join(d.rec, 'killpower')}`] }, 'hardnut')
+      // no shell: these words reach the recorder as they are
+      .replace(`SHUTDOWNCMD ${rec.shutdown}`, `SHUTDOWNCMD ${rec.shutdown} "a;b" "$(touch ${join(d.rec, 'pwned')})"`);
+    const p = startUnprivileged(d, 'nr', base);
+    const { net, dispatch } = await pair(p.child.pid!);
+    // no root: nothing jailed, both children as the user upsmon was started as
+    expect(readlinkSync(`/proc/${net.pid}/root`)).toBe('/');
+    expect(field(net.status, 'Uid').split(/\s+/)[0]).toBe(String(process.getuid!() === 0 ? 65534 : process.getuid!()));
+    expect(field(dispatch.status, 'Uid').split(/\s+/)[0]).toBe(field(net.status, 'Uid').split(/\s+/)[0]);
+    await waitFor('logged in', () => /Logged into UPS|not started as root/.test(p.output()) || undefined, 10_000);
+    expect(p.output().match(/not started as root: the monitor is not jailed; this host is not protected/g)).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 1500));
+
+    // reload: a new FSD message reaches the dispatcher
+    writeFileSync(join(d.etc, 'upsmon-nr.conf'), `${base}NOTIFYMSG FSD "reloaded: FSD on %s"\n`);
+    expect((await runHardnut(['upsmon', '-c', 'reload'], hardnutEnv(d, 'nr'))).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await runHardnut(['upsmon', '-c', 'fsd'], hardnutEnv(d, 'nr'))).code).toBe(0);
+    await waitFor('SHUTDOWNCMD', () => timeOf(d.events(), 'nr', 'SHUTDOWNCMD'), 15_000);
+    expect(await exitCode(p)).toBe(0); // upsmon ends after the shutdown (SHUTDOWNEXIT yes)
+    const ev = d.events();
+    expect(sequence(ev, 'nr')).toEqual(['FSD', 'SHUTDOWN', 'SHUTDOWNCMD']);
+    expect(ev.find((e) => e.type === 'FSD')?.msg).toBe(`reloaded: FSD on u@127.0.0.1:${port}`);
+    expect(ev.find((e) => e.type === 'SHUTDOWNCMD')?.msg).toBe(`a;b $(touch ${join(d.rec, 'pwned')})`);
+    expect(existsSync(join(d.rec, 'pwned'))).toBe(false);
+    expect(readFileSync(join(d.rec, 'killpower'), 'latin1')).toBe('upsmon-shutdown-file');
+    expect((await runHardnut(['upsmon', '-K', '-f', join(d.etc, 'upsmon-nr.conf')], d.env)).code).toBe(0);
+  }, 45_000);
+
+  it('goes to the background when ready; -c stop ends it and its pid file', async () => {
+    const { d, port } = await stack({ u: 'OL' });
+    const file = join(d.etc, 'upsmon-bg.conf');
+    writeFileSync(file, upsmonConf(d, 'bg', { system: `u@127.0.0.1:${port}`, role: 'primary', login: PRIMARY_LOGIN, extra: TIMINGS }, 'hardnut'), { mode: 0o600 });
+    const env = hardnutEnv(d, 'bg');
+    const pidFile = join(env['NUT_ALTPIDPATH'] as string, 'upsmon.pid');
+    const r = await runHardnut(['upsmon', '-f', file], env);
+    expect(r.code, r.stderr).toBe(0);
+    const pid = Number(readFileSync(pidFile, 'latin1'));
+    cleanups.push(() => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } });
+    expect(proc(pid)?.cmdline).toContain('upsmon');
+    await pair(pid);
+    // a second start while one runs is refused, as NUT does
+    const again = await runHardnut(['upsmon', '-F', '-f', file], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/A previous upsmon instance is already running/);
+    expect((await runHardnut(['upsmon', '-c', 'stop'], env)).code).toBe(0);
+    await waitFor('upsmon gone', () => proc(pid) === undefined, 15_000);
+    expect(existsSync(pidFile)).toBe(false);
+  }, 40_000);
+
+  it('-p runs one process (warned), and still notifies and shuts down', async () => {
+    const { d, port } = await stack({ u: 'OB LB' });
+    const p = startUnprivileged(d, 'mono', upsmonConf(d, 'mono', { system: `u@127.0.0.1:${port}`, role: 'primary', login: PRIMARY_LOGIN, extra: TIMINGS }, 'hardnut'), ['-p']);
+    await waitFor('SHUTDOWNCMD', () => timeOf(d.events(), 'mono', 'SHUTDOWNCMD'), 20_000);
+    expect(p.output()).toMatch(/upsmon -p: running as one process without the privilege split/);
+    // one poll cycle: ONBATT, LOWBATT, FSD, SHUTDOWN together (alphabetical, see sequence()); FINALDELAY; SHUTDOWNCMD
+    expect(sequence(d.events(), 'mono')).toEqual(['FSD', 'LOWBATT', 'ONBATT', 'SHUTDOWN', 'SHUTDOWNCMD']);
+    expect(await exitCode(p)).toBe(0);
+  }, 40_000);
+});
+
+describe('upsmon as root: the split', () => {
+  it('jails the network child (nobody, no_new_privs, seccomp, no capabilities, empty root); the dispatcher holds no TCP socket', async (ctx) => {
+    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    const { d, port } = await stack({ u: 'OB' });
+    const p = track(startHardnutUpsmon(d, 'j', { system: `u@127.0.0.1:${port}`, role: 'primary', login: PRIMARY_LOGIN, extra: TIMINGS }));
+    await waitFor('ONBATT', () => timeOf(d.events(), 'j', 'ONBATT'), 15_000);
+    const { net, dispatch } = await pair(p.child.pid!);
+    const st = readFileSync(`/proc/${net.pid}/status`, 'latin1');
+    expect(field(st, 'Uid')).toBe('65534\t65534\t65534\t65534');
+    expect(field(st, 'Gid')).toBe('65534\t65534\t65534\t65534');
+    expect(field(st, 'Groups')).toBe('');
+    expect(field(st, 'NoNewPrivs')).toBe('1');
+    expect(field(st, 'Seccomp')).toBe('2');
+    expect(field(st, 'CapEff')).toMatch(/^0+$/);
+    const jail = join(d.root, 'jail-j');
+    expect(readlinkSync(`/proc/${net.pid}/root`)).toBe(jail);
+    expect(readdirSync(jail)).toEqual([]);
+    const limits = readFileSync(`/proc/${net.pid}/limits`, 'latin1');
+    expect(limits).toMatch(/^Max processes\s+0\s+0/m);
+    expect(limits).toMatch(/^Max core file size\s+0\s+0/m);
+    // the child talks TCP to upsd; the dispatcher has sockets (its pipe ends) but none of them TCP
+    expect(tcpSockets(net.pid).tcp).toBeGreaterThanOrEqual(1);
+    const ds = tcpSockets(dispatch.pid);
+    expect(ds.sockets).toBeGreaterThanOrEqual(2);
+    expect(ds.tcp).toBe(0);
+    const dst = readFileSync(`/proc/${dispatch.pid}/status`, 'latin1');
+    expect(field(dst, 'Uid').split('\t')[0]).toBe(String(nutUid()));
+    expect(field(dst, 'NoNewPrivs')).toBe('1');
+    expect(field(dst, 'Seccomp')).toBe('2');
+    expect(field(dst, 'CapEff')).toMatch(/^0+$/);
+    // NOTIFYCMD ran as the dispatcher's user, outside the jail
+    expect(readFileSync(join(d.rec, 'events'), 'utf8')).toMatch(/\|j\|ONBATT\|u@127\.0\.0\.1:\d+\|UPS u@127\.0\.0\.1:\d+ on battery/);
+    process.stdout.write(`upsmon RSS: supervisor ${rssKiB(p.child.pid!)} KiB, dispatcher ${rssKiB(dispatch.pid)} KiB, network child ${rssKiB(net.pid)} KiB\n`);
+    expect(await p.stop()).toBe(0);
+  }, 40_000);
+
+  it('restarts the pair after a crash and after bad frames; nothing of a bad frame runs; valid frames work again', async (ctx) => {
+    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    const { d, port } = await stack({ u: 'OB' });
+    const p = track(startHardnutUpsmon(d, 'r', { system: `u@127.0.0.1:${port}`, role: 'primary', login: PRIMARY_LOGIN, extra: TIMINGS }, [], { HARDNUT_UPSMON_TEST_INJECT: '1' }));
+    const sup = p.child.pid!;
+    const onbatts = (): number => d.events().filter((e) => e.tag === 'r' && e.type === 'ONBATT').length;
+    await waitFor('ONBATT', () => onbatts() === 1, 15_000);
+    let current = await pair(sup);
+    // the test knob must not reach the children's environment
+    expect(readFileSync(`/proc/${current.net.pid}/environ`, 'latin1')).not.toContain('HARDNUT_UPSMON_TEST_INJECT');
+
+    // a crash: the network child killed
+    process.kill(current.net.pid, 'SIGKILL');
+    await waitFor('a new pair', async () => { const n = await pair(sup); return n.net.pid !== current.net.pid ? n : undefined; }, 15_000);
+    await waitFor('ONBATT from the new child', () => onbatts() === 2, 15_000);
+    current = await pair(sup);
+
+    for (const [i, kind] of ['garbage', 'unknown-name', 'out-of-order'].entries()) {
+      process.kill(sup, 'SIGUSR2');
+      await waitFor(`restart after ${kind}`, () => p.output().includes('sent a bad frame') && (p.output().match(/sent a bad frame/g) ?? []).length === i + 1, 10_000);
+      const next = await waitFor('a new pair', async () => { const n = await pair(sup); return n.net.pid !== current.net.pid && n.dispatch.pid !== current.dispatch.pid ? n : undefined; }, 20_000);
+      current = next;
+      await waitFor(`ONBATT after the ${kind} restart`, () => onbatts() === 3 + i, 20_000);
+    }
+    const ev = d.events();
+    expect(timeOf(ev, 'r', 'SHUTDOWNCMD'), 'the out-of-order EXEC_SHUTDOWN ran nothing').toBeUndefined();
+    expect(ev.some((e) => e.ups.includes('evil'))).toBe(false);
+    expect(p.output()).toMatch(/type byte is not in the frame table/);
+    expect(p.output()).toMatch(/names a UPS that is not a MONITOR/);
+    expect(p.output()).toMatch(/EXEC_SHUTDOWN without a SHUTDOWN/);
+    expect(await p.stop()).toBe(0);
+  }, 90_000);
+
+  it('TLS from inside the jail (FORCESSL, CERTVERIFY, the CA read before the jail); -u picks the child\'s user', async (ctx) => {
+    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    const certs = makeCerts();
+    cleanups.push(() => certs.cleanup());
+    chmodSync(certs.dir, 0o755);
+    chmodSync(certs.certFilePath, 0o644);
+    writeFileSync(join(certs.dir, 'ca.crt'), certs.ca);
+    const port = await freePort();
+    const d = makeUpsmonDir({ 'ups.conf': 'pollinterval = 1\n[u]\n\tdriver = dummy-ups\n\tport = u.dev\n', 'u.dev': 'ups.status: OB\n', ...upsdFiles(port) });
+    cleanups.push(() => d.cleanup());
+    writeFileSync(join(d.etc, 'upsd.conf'), `LISTEN 127.0.0.1 ${port}\nCERTFILE ${certs.certFilePath}\n`);
+    track(await startDriver('hardnut', d, 'u'));
+    track(startUpsd('hardnut', d));
+    await waitForUpsd(port, ['u'], d.env);
+    const tls = [`CERTPATH ${join(certs.dir, 'ca.crt')}`, 'CERTVERIFY 1', 'FORCESSL 1'];
+    const p = track(startHardnutUpsmon(d, 't', { system: `u@localhost:${port}`, role: 'primary', login: PRIMARY_LOGIN, extra: [...TIMINGS, ...tls] }, ['-u', 'nut']));
+    await waitFor('ONBATT over TLS', () => timeOf(d.events(), 't', 'ONBATT'), 15_000);
+    const { net } = await pair(p.child.pid!);
+    await new Promise((r) => setTimeout(r, 2500)); // more polls over TLS, under the filter
+    const st = readFileSync(`/proc/${net.pid}/status`, 'latin1');
+    expect(field(st, 'Seccomp')).toBe('2');
+    expect(field(st, 'Uid').split('\t')[0]).toBe(String(nutUid()));
+    expect(p.output()).not.toMatch(/network child ended/);
+    expect(await p.stop()).toBe(0);
+  }, 40_000);
+
+  it('in the background (syslog) the jailed child logs under its filter and survives', async (ctx) => {
+    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    const d = makeUpsmonDir({});
+    cleanups.push(() => d.cleanup());
+    const dead = await freePort(); // nothing listens: a connect failure logged every poll
+    const file = join(d.etc, 'upsmon-sl.conf');
+    writeFileSync(file, upsmonConf(d, 'sl', { system: `u@127.0.0.1:${dead}`, role: 'primary', login: PRIMARY_LOGIN, extra: [...TIMINGS, 'NOCOMMWARNTIME 1'] }, 'hardnut'), { mode: 0o600 });
+    const env = hardnutEnv(d, 'sl');
+    expect((await runHardnut(['upsmon', '-f', file], env)).code).toBe(0);
+    const pid = Number(readFileSync(join(env['NUT_ALTPIDPATH'] as string, 'upsmon.pid'), 'latin1'));
+    cleanups.push(async () => { await runHardnut(['upsmon', '-c', 'stop'], env); });
+    const first = await pair(pid);
+    await waitFor('COMMBAD and NOCOMM', () => timeOf(d.events(), 'sl', 'NOCOMM'), 15_000);
+    await new Promise((r) => setTimeout(r, 3000));
+    const later = await pair(pid);
+    expect(later.net.pid).toBe(first.net.pid);
+    expect(field(readFileSync(`/proc/${later.net.pid}/status`, 'latin1'), 'Seccomp')).toBe('2');
+  }, 40_000);
+
+  it('without the test knob SIGUSR2 changes nothing; with the dispatcher gone the child says NOPARENT', async (ctx) => {
+    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    const { d, port } = await stack({ u: 'OL' });
+    const p = track(startHardnutUpsmon(d, 'np', { system: `u@127.0.0.1:${port}`, role: 'primary', login: PRIMARY_LOGIN, extra: TIMINGS }));
+    const sup = p.child.pid!;
+    const before = await pair(sup);
+    await waitFor('logged in', () => childrenOf(sup).length === 2 && tcpSockets(before.net.pid).tcp > 0, 15_000);
+    process.kill(sup, 'SIGUSR2');
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = await pair(sup);
+    expect(after.net.pid).toBe(before.net.pid);
+    expect(p.output()).not.toMatch(/bad frame/);
+    // supervisor and dispatcher gone: the network child, alone, reports NOPARENT (as NUT's does)
+    cleanups.push(() => { try { process.kill(before.net.pid, 'SIGKILL'); } catch { /* gone */ } });
+    process.kill(sup, 'SIGKILL');
+    process.kill(before.dispatch.pid, 'SIGKILL');
+    await waitFor('NOPARENT', () => /upsmon parent process died - shutdown impossible/.test(p.output()) || undefined, 10_000);
+    expect(p.output()).toMatch(/Parent died - shutdown impossible/);
+    expect(proc(before.net.pid)).toBeDefined(); // it keeps monitoring
+  }, 40_000);
+});
