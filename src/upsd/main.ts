@@ -16,6 +16,7 @@
 // before the chroot through DIR, and after it (reload) at the same place, so both reads see the
 // same files. The pid file is written outside, where `upsd -c reload` looks for it.
 
+import { alive, parsePidOption, readPid } from '../cli/pidfile.js';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../cli/config-files.js';
@@ -76,12 +77,7 @@ function parseArgs(argv: readonly string[]): Options | 'help' | 'version' {
         else if (v !== '' && 'stop'.startsWith(v)) o.command = 'stop';
         else throw new UsageError(`unknown command for -c: '${v}' (reload or stop)`);
         break;
-      case 'P': {
-        const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
-        if (!(n > 1)) throw new UsageError(`-P needs a process id, not '${v}'`);
-        o.pid = n;
-        break;
-      }
+      case 'P': o.pid = parsePidOption(v); break;
       case 'D': o.debug++; break;
       case 'F': o.foreground = o.foreground !== undefined && o.foreground > 0 ? 2 : 1; break;
       case 'B': o.foreground = 0; break;
@@ -123,16 +119,6 @@ function pidFilePath(env: NodeJS.ProcessEnv): string {
   return join(altPidPath(env), PID_FILE_NAME);
 }
 
-function readPid(file: string): number | undefined {
-  let text: string;
-  try { text = readFileSync(file, 'latin1'); } catch { return undefined; }
-  const n = Number.parseInt(text.trim(), 10);
-  return n > 1 ? n : undefined;
-}
-
-function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
-}
 
 /** `upsd -c reload|stop [-P pid]`. */
 function signalRunning(o: Options, env: NodeJS.ProcessEnv, log: Logger): number {

@@ -16,6 +16,7 @@
 // Without root the same processes run without chroot and user change (and seccomp only with
 // HARDNUT_SECCOMP=enforce), with a warning that the host is not protected.
 
+import { alive, parsePidOption, readPid } from '../cli/pidfile.js';
 import { accessSync, constants, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { loadConfig } from '../cli/config-files.js';
@@ -78,12 +79,7 @@ function parseArgs(argv: readonly string[]): Options | 'help' | 'version' {
         o.command = c;
         break;
       }
-      case 'P': {
-        const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
-        if (!(n > 1)) throw new UsageError(`-P needs a process id, not '${v}'`);
-        o.pid = n;
-        break;
-      }
+      case 'P': o.pid = parsePidOption(v); break;
       case 'D': o.debug++; break;
       case 'F': o.foreground = true; break;
       case 'B': o.foreground = false; break;
@@ -127,16 +123,6 @@ function helpText(): string {
   ].join('\n');
 }
 
-function readPid(file: string): number | undefined {
-  let text: string;
-  try { text = readFileSync(file, 'latin1'); } catch { return undefined; }
-  const n = Number.parseInt(text.trim(), 10);
-  return n > 1 ? n : undefined;
-}
-
-function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
-}
 
 const SIGNAL_OF = { fsd: 'SIGUSR1', stop: 'SIGTERM', reload: 'SIGHUP' } as const;
 
