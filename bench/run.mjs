@@ -19,7 +19,9 @@ const here = new URL('.', import.meta.url).pathname;
 const root = join(here, '..');
 const DUR = Number(process.env.DUR ?? 5);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
-const RSS_CONNS = (process.env.CONNS_RSS ?? '1000,10000').split(',').map(Number);
+const RSS_CONNS = (process.env.CONNS_RSS ?? '1000,10000').split(',').filter(Boolean).map(Number);
+// CASES=get-50,list-50 runs only those cases and leaves BENCHMARKS.md alone (for experiments)
+const ONLY = (process.env.CASES ?? '').split(',').filter(Boolean);
 const HARDNUT = join(root, 'dist/hardnut.js');
 const REF_UPSD = '/lib/nut/upsd';
 for (const f of [HARDNUT, REF_UPSD]) if (!existsSync(f)) { console.error(`missing ${f} (npm run build; apt-get install nut-server)`); process.exit(2); }
@@ -43,7 +45,7 @@ function etcDir(name, port) {
   mkdirSync(etc);
   writeFileSync(join(etc, 'ups.conf'), '[ups1]\n\tdriver = dummy-ups\n\tport = ups1.dev\n\tdesc = "bench UPS"\n');
   writeFileSync(join(etc, 'ups1.dev'), readFileSync(join(root, 'test/fixtures/ups1.dev')));
-  writeFileSync(join(etc, 'upsd.conf'), `LISTEN 127.0.0.1 ${port}\nMAXCONN ${Math.max(...RSS_CONNS) + 200}\n`);
+  writeFileSync(join(etc, 'upsd.conf'), `LISTEN 127.0.0.1 ${port}\nMAXCONN ${Math.max(1000, ...RSS_CONNS) + 200}\n`);
   writeFileSync(join(etc, 'upsd.users'), '[admin]\n\tpassword = adminpass\n\tactions = SET\n');
   if (isRoot) {
     const gid = Number(readFileSync('/etc/group', 'latin1').split('\n').find((l) => l.startsWith('nut:')).split(':')[2]);
@@ -93,7 +95,8 @@ const start = (cmd, args, e) => { const p = spawn(cmd, args, { env: e, stdio: ['
 start(process.execPath, [HARDNUT, 'dummy-ups', '-a', 'ups1', '-F', ...user], env(etcRef));
 for (let i = 0; i < 100 && !existsSync(join(state, 'dummy-ups-ups1')); i++) await sleep(50);
 const ref = start(REF_UPSD, ['-F', ...user], env(etcRef));
-const hn = start(process.execPath, [HARDNUT, 'upsd', '-F', ...user], env(etcHn));
+// HN_NODE_ARGS: extra node flags for hardnut's upsd (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
+const hn = start(process.execPath, [...(process.env.HN_NODE_ARGS ?? '').split(' ').filter(Boolean), HARDNUT, 'upsd', '-F', ...user], env(etcHn));
 await waitPort(portRef); await waitPort(portHn);
 await waitData(portRef); await waitData(portHn);
 const servers = [{ name: 'nut', port: portRef, pid: ref.pid }, { name: 'hardnut', port: portHn, pid: hn.pid }];
@@ -115,6 +118,7 @@ const cases = [
   { id: 'list-50', title: 'LIST VAR, 50 connections, ordinary client', cmd: 'LIST VAR ups1', conns: 50 },
   { id: 'list-50-qa', title: 'LIST VAR, 50 connections, quick-ACK client', cmd: 'LIST VAR ups1', conns: 50, quickack: true },
 ];
+if (ONLY.length) cases.splice(0, cases.length, ...cases.filter((c) => ONLY.includes(c.id)));
 const results = new Map(cases.map((c) => [c.id, { nut: [], hardnut: [] }]));
 for (let r = 0; r < ROUNDS; r++) {
   for (const c of cases) {
@@ -122,7 +126,7 @@ for (let r = 0; r < ROUNDS; r++) {
     for (const s of order) {
       const res = loadgen(s, c);
       results.get(c.id)[s.name].push(res);
-      console.error(`round ${r + 1} ${c.id} ${s.name}: ${res.rps} req/s p99 ${res.latency_ms.p99} ms errs ${res.err_replies}`);
+      console.error(`round ${r + 1} ${c.id} ${s.name}: ${res.rps} req/s p99 ${res.latency_ms.p99} ms errs ${res.err_replies} server cpu ${res.server?.cpu_pct}% = ${(res.server?.cpu_pct * 1e4 / res.rps).toFixed(2)} µs/req, client cpu ${res.client_cpu_pct}%`);
     }
   }
 }
@@ -177,6 +181,7 @@ const table = lines.join('\n');
 console.log(table);
 writeFileSync(join(dir, 'summary.json'), JSON.stringify({ summary, rss }, null, 1));
 
+if (ONLY.length) { cleanup(); await sleep(300); rmSync(dir, { recursive: true, force: true }); process.exit(0); }
 const bm = join(root, 'BENCHMARKS.md');
 const begin = '<!-- bench:upsd:begin -->';
 const end = '<!-- bench:upsd:end -->';

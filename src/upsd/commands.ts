@@ -15,11 +15,13 @@ import type { AuthThrottle } from './auth-throttle.js';
 import type { Descriptions } from './descriptions.js';
 import type { Session } from './session.js';
 import type { TrackingTable } from './tracking.js';
-import type { UpsEntry, UpsRegistry } from './ups-registry.js';
+import { UpsEntry, type UpsRegistry } from './ups-registry.js';
 import type { CheckResult, UserDb } from './users.js';
 import { FREE_FAILURES } from './auth-throttle.js';
 
 export interface CommandLog {
+  /** Messages above this level are not built at all (the request path is hot). */
+  readonly debugLevel: number;
   info(message: string): void;
   notice(message: string): void;
   debug(level: number, message: string): void;
@@ -87,6 +89,7 @@ const COMMANDS: readonly Command[] = [
   { name: 'SET', handler: netSet, needsUser: true },
   { name: 'INSTCMD', handler: netInstcmd, needsUser: true },
 ];
+const COMMAND_BY_NAME: ReadonlyMap<string, Command> = new Map(COMMANDS.map((c) => [c.name, c]));
 
 /**
  * One request line (its words, as the tokenizer produced them) → the reply. The first word picks
@@ -96,14 +99,14 @@ const COMMANDS: readonly Command[] = [
 export function dispatch(ctx: CommandContext, session: Session, words: readonly string[]): Reply {
   const first = words[0];
   if (first === undefined) return err('UNKNOWN-COMMAND');
-  const upper = first.toUpperCase();
-  const cmd = COMMANDS.find((c) => c.name === upper && first.length === c.name.length);
-  if (!cmd) return err('UNKNOWN-COMMAND');
+  // length check first: toUpperCase can change a string's length (e.g. 'ß' → 'SS')
+  const cmd = COMMAND_BY_NAME.get(first.toUpperCase());
+  if (!cmd || cmd.name.length !== first.length) return err('UNKNOWN-COMMAND');
   if (cmd.needsUser) {
     if (session.username === undefined) return err('USERNAME-REQUIRED');
     if (session.password === undefined) return err('PASSWORD-REQUIRED');
   }
-  ctx.log.debug(3, `${session.address}: ${cmd.name}`);
+  if (ctx.log.debugLevel >= 3) ctx.log.debug(3, `${session.address}: ${cmd.name}`);
   return cmd.handler(ctx, session, words.slice(1));
 }
 
@@ -273,19 +276,19 @@ function netGet(ctx: CommandContext, s: Session, a: readonly string[]): Reply {
   if (is(sub, 'VAR')) return getVar(ctx, upsName, name);
   if (is(sub, 'TYPE')) {
     const r = availableUps(ctx, upsName);
-    if ('text' in r) return r;
+    if (!(r instanceof UpsEntry)) return r;
     const v = r.state.get(name);
     if (!v) return err('VAR-NOT-SUPPORTED');
     return text(typeLine(upsName, name, { rw: v.flags.rw, hasEnum: v.enums.length > 0, hasRange: v.ranges.length > 0, string: v.flags.string, aux: v.aux }));
   }
   if (is(sub, 'DESC')) {
     const r = availableUps(ctx, upsName);
-    if ('text' in r) return r;
+    if (!(r instanceof UpsEntry)) return r;
     return line(`DESC ${upsName} ${name} "${ctx.descriptions.varDesc(name) ?? 'Description unavailable'}"`);
   }
   if (is(sub, 'CMDDESC')) {
     const r = availableUps(ctx, upsName);
-    if ('text' in r) return r;
+    if (!(r instanceof UpsEntry)) return r;
     return line(`CMDDESC ${upsName} ${name} "${ctx.descriptions.cmdDesc(name) ?? 'Description unavailable'}"`);
   }
   return err('INVALID-ARGUMENT');
@@ -315,7 +318,7 @@ function getVar(ctx: CommandContext, upsName: string, name: string): Reply {
     return err('VAR-NOT-SUPPORTED');
   }
   const r = availableUps(ctx, upsName);
-  if ('text' in r) return r;
+  if (!(r instanceof UpsEntry)) return r;
   const raw = r.state.getInfo(name);
   if (raw === undefined) return err('VAR-NOT-SUPPORTED');
   return line(`VAR ${upsName} ${name} "${shownValue(r, name, raw)}"`);
@@ -335,18 +338,18 @@ function netList(ctx: CommandContext, _s: Session, a: readonly string[]): Reply 
   const upsName = a[1] as string;
   if (is(sub, 'VAR')) {
     const r = availableUps(ctx, upsName);
-    if ('text' in r) return r;
+    if (!(r instanceof UpsEntry)) return r;
     return text(listReply(`VAR ${upsName}`, r.state.vars().map((v) => `VAR ${upsName} ${v.name} "${shownValue(r, v.name, v.value)}"`)));
   }
   if (is(sub, 'RW')) {
     const r = availableUps(ctx, upsName);
-    if ('text' in r) return r;
+    if (!(r instanceof UpsEntry)) return r;
     return text(listReply(`RW ${upsName}`, r.state.vars().filter((v) => v.flags.rw)
       .map((v) => `RW ${upsName} ${v.name} "${storedValue(v.value)}"`)));
   }
   if (is(sub, 'CMD')) {
     const r = availableUps(ctx, upsName);
-    if ('text' in r) return r;
+    if (!(r instanceof UpsEntry)) return r;
     return text(listReply(`CMD ${upsName}`, r.state.cmds().map((c) => `CMD ${upsName} ${c}`)));
   }
   if (is(sub, 'CLIENT')) {
@@ -364,14 +367,14 @@ function netList(ctx: CommandContext, _s: Session, a: readonly string[]): Reply 
   const name = a[2] as string;
   if (is(sub, 'ENUM')) {
     const r = availableUps(ctx, upsName);
-    if ('text' in r) return r;
+    if (!(r instanceof UpsEntry)) return r;
     const v = r.state.get(name);
     if (!v) return err('VAR-NOT-SUPPORTED');
     return text(listReply(`ENUM ${upsName} ${name}`, v.enums.map((e) => `ENUM ${upsName} ${name} "${storedValue(e)}"`)));
   }
   if (is(sub, 'RANGE')) {
     const r = availableUps(ctx, upsName);
-    if ('text' in r) return r;
+    if (!(r instanceof UpsEntry)) return r;
     const v = r.state.get(name);
     if (!v) return err('VAR-NOT-SUPPORTED');
     return text(listReply(`RANGE ${upsName} ${name}`, v.ranges.map((x) => `RANGE ${upsName} ${name} "${String(x.min)}" "${String(x.max)}"`)));
@@ -407,7 +410,7 @@ function netSet(ctx: CommandContext, s: Session, a: readonly string[]): Reply {
 
 function setVar(ctx: CommandContext, s: Session, upsName: string, varName: string, value: string): Reply {
   const r = availableUps(ctx, upsName);
-  if ('text' in r) return r;
+  if (!(r instanceof UpsEntry)) return r;
   const ups = r;
   const perm = ctx.users.checkAction(s.username, s.password, 'SET');
   if (perm !== 'ok') return denied(ctx, s, perm, 'SET');
@@ -450,7 +453,7 @@ function netInstcmd(ctx: CommandContext, s: Session, a: readonly string[]): Repl
   // the parameter counts only with exactly three words (§2.3 ⚠)
   const param = a.length === 3 ? a[2] as string : undefined;
   const r = availableUps(ctx, upsName);
-  if ('text' in r) return r;
+  if (!(r instanceof UpsEntry)) return r;
   const ups = r;
   if (!ups.state.hasCmd(cmd)) return err('CMD-NOT-SUPPORTED');
   const perm = ctx.users.checkInstcmd(s.username, s.password, cmd);

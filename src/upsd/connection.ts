@@ -13,11 +13,36 @@ import { RequestDecoder } from '../protocol/net/server-request-decoder.js';
 import { dispatch, type CommandContext, type Reply } from './commands.js';
 import type { Session } from './session.js';
 import { startTls, type TlsSettings } from './tls.js';
+import { adoptSocket } from './adopt-socket.js';
 
 /** Replies waiting for a client that does not read, before upsd stops reading its requests. */
 export const MAX_PENDING_OUTPUT_BYTES = 256 * 1024;
 /** After LOGOUT (or a refusal), how long a client may take to read the last reply before the socket is destroyed. */
 export const CLOSE_GRACE_MS = 5_000;
+
+/**
+ * Replies are written once per event-loop turn, after every socket that was ready has been read
+ * (as Redis writes its replies before the loop sleeps): the writes leave in one burst, so a client
+ * with many connections wakes once for all of them instead of once per reply. The order of each
+ * connection's replies is unchanged; a reply is held back for microseconds, not a loop timeout.
+ */
+const flushQueue: Connection[] = [];
+let flushScheduled = false;
+
+function flushAll(): void {
+  flushScheduled = false;
+  // a flush may queue nothing new (writes are synchronous), but take the list first anyway
+  const list = flushQueue.splice(0, flushQueue.length);
+  for (const c of list) c.flush();
+}
+
+function queueFlush(c: Connection): void {
+  flushQueue.push(c);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushAll);
+  }
+}
 
 export interface ConnectionHost {
   readonly ctx: CommandContext;
@@ -36,17 +61,36 @@ export class Connection {
   private waitingForDrain = false;
   /** LOGOUT seen: finish the current read, then close (NUT closes on its next loop, §2.1). */
   private closingAfterRead = false;
+  /** The client sent its FIN: close once every reply to what came before it is written. */
+  private peerEnded = false;
   private done = false;
+  /** Replies not yet written: they leave together when the event loop has read every ready socket. */
+  private out = '';
 
-  constructor(socket: net.Socket, readonly session: Session, private readonly host: ConnectionHost) {
-    this.socket = socket;
-    this.attach(socket);
+  /** `accepted` comes from a listener made with pauseOnConnect (see adopt-socket.ts). */
+  constructor(accepted: net.Socket, readonly session: Session, private readonly host: ConnectionHost) {
+    const adopted = adoptSocket(accepted, this.onData);
+    this.socket = adopted ?? accepted;
+    this.attach(this.socket, adopted === null);
+    if (adopted === null) accepted.resume();
   }
 
-  private readonly onData = (chunk: Buffer): void => {
-    if (this.done) return;
+  /** `chunk` may be a view of a buffer the next read reuses: anything kept is copied. */
+  private readonly onData = (chunk: Uint8Array): void => {
+    if (this.done || this.handshaking) return;
     if (this.decoder === null) this.decoder = new RequestDecoder();
     this.decoder.push(chunk);
+    this.pump();
+    if (this.decoder.buffered > 0) this.decoder.ownPending();
+  };
+
+  /**
+   * The client half-closed (shutdown(SHUT_WR), `nc -N`): like NUT, answer everything that arrived
+   * before the EOF, then close. Sockets are half-open so that replies still held back (failed-login
+   * throttle, a full send buffer) are not cut off by an automatic end().
+   */
+  private readonly onEnd = (): void => {
+    this.peerEnded = true;
     this.pump();
   };
 
@@ -55,9 +99,10 @@ export class Connection {
     this.finish();
   };
 
-  private attach(s: net.Socket): void {
-    s.on('data', this.onData);
+  private attach(s: net.Socket, dataEvents: boolean): void {
+    if (dataEvents) s.on('data', this.onData);
     s.on('error', (err: Error) => this.host.log.debug(2, `${this.session.address}: ${err.message}`));
+    s.on('end', this.onEnd);
     s.on('close', this.onClose);
   }
 
@@ -80,47 +125,53 @@ export class Connection {
     if (this.done || this.holdTimer !== null || this.handshaking || this.waitingForDrain || this.decoder === null) return;
     const s = this.socket;
     const decoder = this.decoder;
-    // all replies to what arrived together leave in one write
-    s.cork();
-    let corked = true;
-    const uncork = (): void => { if (corked) { corked = false; s.uncork(); } };
-    try {
-      for (;;) {
-        if (s.writableLength > MAX_PENDING_OUTPUT_BYTES) {
-          this.waitForDrain();
-          return;
-        }
-        const ev = decoder.next(this.closingAfterRead);
-        if (ev === null) break;
-        if (ev.type === 'overflow') {
-          this.host.log.notice(`Disconnecting ${this.session.address}: request line longer than the protocol allows`);
-          uncork();
-          this.destroy();
-          return;
-        }
-        if (ev.type === 'parse-error') {
-          this.host.log.notice(`Parse error on sock: ${ev.message}`);
-          continue;
-        }
-        this.session.lastHeard = this.host.now();
-        const reply = dispatch(this.host.ctx, this.session, ev.words);
-        if (reply.delayMs !== undefined && reply.delayMs > 0) {
-          uncork();
-          this.hold(reply);
-          return;
-        }
-        s.write(reply.text, 'latin1');
-        if (reply.then === 'logout') this.closingAfterRead = true;
-        if (reply.then === 'starttls') {
-          uncork();
-          this.beginTls();
-          return;
-        }
+    for (;;) {
+      if (s.writableLength + this.out.length > MAX_PENDING_OUTPUT_BYTES) {
+        this.flush();
+        this.waitForDrain();
+        return;
       }
-    } finally {
-      uncork();
+      const ev = decoder.next(this.closingAfterRead);
+      if (ev === null) break;
+      if (ev.type === 'overflow') {
+        this.host.log.notice(`Disconnecting ${this.session.address}: request line longer than the protocol allows`);
+        this.flush();
+        this.destroy();
+        return;
+      }
+      if (ev.type === 'parse-error') {
+        this.host.log.notice(`Parse error on sock: ${ev.message}`);
+        continue;
+      }
+      this.session.lastHeard = this.host.now();
+      const reply = dispatch(this.host.ctx, this.session, ev.words);
+      if (reply.delayMs !== undefined && reply.delayMs > 0) {
+        this.flush();
+        this.hold(reply);
+        return;
+      }
+      this.out += reply.text;
+      if (reply.then === 'logout') this.closingAfterRead = true;
+      if (reply.then === 'starttls') {
+        this.flush();
+        this.beginTls();
+        return;
+      }
     }
-    if (this.closingAfterRead) this.closeGracefully();
+    if (this.closingAfterRead || this.peerEnded) {
+      this.flush();
+      this.closeGracefully();
+    } else if (this.out.length > 0) {
+      queueFlush(this);
+    }
+  }
+
+  /** Writes the replies waiting in `out` (one write: all replies to what arrived together). */
+  flush(): void {
+    const text = this.out;
+    if (text.length === 0) return;
+    this.out = '';
+    if (!this.socket.destroyed) this.socket.write(text, 'latin1');
   }
 
   /** Failed-login throttling: the reply, and everything after it, waits. */
@@ -178,7 +229,7 @@ export class Connection {
       if (this.done) { secure.destroy(); return; }
       this.socket = secure;
       this.session.tls = true;
-      this.attach(secure);
+      this.attach(secure, true);
       this.host.log.debug(2, `TLS with ${this.session.address}: ${secure.getProtocol() ?? '?'}`);
       this.pump();
     });

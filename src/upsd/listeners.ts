@@ -61,7 +61,8 @@ function isLocalhost(spec: ListenSpec): boolean {
 
 function listenOn(options: net.ListenOptions): Promise<net.Server> {
   return new Promise((resolve, reject) => {
-    const server = net.createServer({ pauseOnConnect: false });
+    // paused: upsd moves each accepted socket's handle before anything is read (adopt-socket.ts)
+    const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true }); // half-open: connection.ts onEnd
     server.once('error', reject);
     server.listen({ backlog: LISTEN_BACKLOG, exclusive: true, ...options }, () => {
       server.removeListener('error', reject);

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
 import {
   MAX_ARGS, MAX_ARG_LEN, Tokenizer, UNBALANCED_HASH_MESSAGE, encodeValue, parseText, quoteValue, splitLine,
   type TokenizerSink,
@@ -161,6 +162,41 @@ describe('encoder (spec §1.5)', () => {
   it('quoteValue round-trips through the tokenizer', () => {
     for (const v of ['', 'plain', 'with space', '#', '\\', '"', 'a"b#c\\d', ' lead', 'trail ', '=']) {
       expect(splitLine(`X ${quoteValue(v)}`)).toEqual(['X', v]);
+    }
+  });
+});
+
+describe('fast path for plain lines', () => {
+  // Everything the fast path must either handle exactly as the byte loop does or leave to it.
+  const alphabet = [0x61, 0x62, 0x2e, 0x31, 0x20, 0x20, 0x09, 0x0d, 0x0a, 0x0a, 0x22, 0x23, 0x5c, 0x3d, 0x7f, 0x80, 0x00, 0xff];
+  const run = (fastPath: boolean, chunks: Uint8Array[], stopOnError: boolean) => {
+    const events: unknown[] = [];
+    const sink: TokenizerSink = {
+      line: (args, line) => { events.push(['line', args, line]); },
+      error: (msg, line) => { events.push(['error', msg, line]); return stopOnError ? false : undefined; },
+      warning: (msg, line) => { events.push(['warning', msg, line]); },
+    };
+    const t = new Tokenizer({ fastPath });
+    for (const c of chunks) events.push(['consumed', t.feed(c, sink), t.bytesInLine, t.lineNumber]);
+    return events;
+  };
+
+  it('delivers the same lines, errors, line numbers and consumed counts as the byte loop', () => {
+    const chunk = fc.array(fc.constantFrom(...alphabet), { maxLength: 80 }).map((a) => Uint8Array.from(a));
+    fc.assert(fc.property(fc.array(chunk, { maxLength: 8 }), fc.boolean(), (chunks, stopOnError) => {
+      expect(run(true, chunks, stopOnError)).toEqual(run(false, chunks, stopOnError));
+    }), { numRuns: 3000 });
+  });
+
+  it('leaves words at and past the limits to the byte loop, which keeps what §1.3 keeps', () => {
+    for (const len of [MAX_ARG_LEN - 1, MAX_ARG_LEN, MAX_ARG_LEN + 1]) {
+      for (const words of [MAX_ARGS - 1, MAX_ARGS, MAX_ARGS + 1]) {
+        const line = bytes(`${Array.from({ length: words }, () => 'w'.repeat(len)).join(' ')}\n`);
+        expect(run(true, [line], false)).toEqual(run(false, [line], false));
+        const { lines } = stream([line]);
+        expect(lines[0]).toHaveLength(Math.min(words, MAX_ARGS));
+        expect(lines[0]?.[0]).toHaveLength(Math.min(len, MAX_ARG_LEN));
+      }
     }
   });
 });

@@ -87,6 +87,14 @@ export class RequestDecoder {
     }
   }
 
+  /**
+   * Copies the bytes still waiting, so that they no longer refer to the caller's chunks (which
+   * upsd reads into one shared buffer, reused by the next read).
+   */
+  ownPending(): void {
+    this.pending = this.pending.map((c) => c.slice());
+  }
+
   /** Forgets everything not yet pulled, and any partial line (STARTTLS: no plaintext carries over). */
   discard(): void {
     this.pending = [];

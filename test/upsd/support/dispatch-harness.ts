@@ -87,7 +87,7 @@ export function harness(): Harness {
     throttle: h.throttle,
     tlsReady: false,
     hardnutVersion: '9.9.9',
-    log: { info: (m) => h.logs.push(m), notice: (m) => h.logs.push(m), debug: () => undefined },
+    log: { debugLevel: 0, info: (m) => h.logs.push(m), notice: (m) => h.logs.push(m), debug: () => undefined },
     now: () => h.clock.now,
     sessions: () => [...h.sessions].reverse(),
     sendToDriver: (ups, line) => { if (!h.driverUp) return false; h.sent.push({ ups: ups.name, line }); return true; },
