@@ -12,6 +12,8 @@ import nodeBase from '../../policy/seccomp/node-base.json' with { type: 'json' }
 import driverFile from '../../policy/seccomp/driver-file.json' with { type: 'json' };
 import driverNetwork from '../../policy/seccomp/driver-network.json' with { type: 'json' };
 import driverSerial from '../../policy/seccomp/driver-serial.json' with { type: 'json' };
+import driverSnmp from '../../policy/seccomp/driver-snmp.json' with { type: 'json' };
+import driverUsb from '../../policy/seccomp/driver-usb.json' with { type: 'json' };
 import upsmonNet from '../../policy/seccomp/upsmon-net.json' with { type: 'json' };
 import dispatcher from '../../policy/seccomp/dispatcher.json' with { type: 'json' };
 import upsd from '../../policy/seccomp/upsd.json' with { type: 'json' };
@@ -44,6 +46,8 @@ export const POLICIES: ReadonlyMap<string, SeccompPolicy> = new Map<string, Secc
   [driverFile.role, driverFile],
   [driverNetwork.role, driverNetwork],
   [driverSerial.role, driverSerial],
+  [driverSnmp.role, driverSnmp],
+  [driverUsb.role, driverUsb],
   [upsmonNet.role, upsmonNet],
   [dispatcher.role, dispatcher as SeccompPolicy],
   [upsd.role, upsd],

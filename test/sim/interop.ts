@@ -64,19 +64,7 @@ export async function startInteropStack(kind: SimKind, section: string, simState
   const stack: InteropStack = {
     kind, dir, sim, port, ups: target,
     start: async (side) => {
-      driver = side === 'debian'
-        ? startProcess(DEBIAN_DRIVER[kind], ['-a', 'u', '-F', ...userArgs()], env)
-        : startProcess(process.execPath, [HARDNUT, DRIVER_NAME[kind], '-a', 'u', '-F', ...userArgs()], env);
-      try {
-        await waitForSocket(join(dir.state, `${DRIVER_NAME[kind]}-u`), 40_000);
-      } catch (err) {
-        throw new Error(`${side} driver did not start: ${(err as Error).message}\n${driver.output()}`);
-      }
-      upsd = startProcess(refNut.upsd, ['-F', ...userArgs()], env);
-      await waitFor(`${side}: data through upsd`, async () => {
-        const r = await run(refNut.upsc, [target, 'ups.status'], env);
-        return r.code === 0 && r.stdout.trim() !== '' && r.stdout.trim() !== 'WAIT';
-      }, 40_000, 200);
+      ({ driver, upsd } = await startBehindUpsd(side, side === 'debian' ? DEBIAN_DRIVER[kind] : HARDNUT, DRIVER_NAME[kind], join(dir.state, `${DRIVER_NAME[kind]}-u`), target, env));
     },
     stop: async () => {
       await driver?.stop();
@@ -104,6 +92,27 @@ export async function startInteropStack(kind: SimKind, section: string, simState
     },
   };
   return stack;
+}
+
+/**
+ * Starts one side's driver for UPS `u` (Debian's binary, or hardnut's build with the driver's
+ * name), waits for its socket, then Debian's upsd, and waits until data comes through it.
+ */
+export async function startBehindUpsd(side: 'debian' | 'hardnut', program: string, driverName: string, socket: string, target: string, env: NodeJS.ProcessEnv): Promise<{ driver: Proc; upsd: Proc }> {
+  const driver = side === 'debian'
+    ? startProcess(program, ['-a', 'u', '-F', ...userArgs()], env)
+    : startProcess(process.execPath, [program, driverName, '-a', 'u', '-F', ...userArgs()], env);
+  try {
+    await waitForSocket(socket, 40_000);
+  } catch (err) {
+    throw new Error(`${side} driver did not start: ${(err as Error).message}\n${driver.output()}`);
+  }
+  const upsd = startProcess(refNut.upsd, ['-F', ...userArgs()], env);
+  await waitFor(`${side}: data through upsd`, async () => {
+    const r = await run(refNut.upsc, [target, 'ups.status'], env);
+    return r.code === 0 && r.stdout.trim() !== '' && r.stdout.trim() !== 'WAIT';
+  }, 40_000, 200);
+  return { driver, upsd };
 }
 
 /** upsc output with the by-design differences removed. */
