@@ -30,10 +30,11 @@ import { altPidPath, confPath } from '../core/paths.js';
 import { frameNameProblem } from '../protocol/notify-frame/index.js';
 import { isRoot, lookupGroup, lookupUser } from '../sandbox/drop-privileges.js';
 import { seccompMode } from '../sandbox/seccomp.js';
+import { loadIntentKey } from '../sandbox/shutdown-intent.js';
 import { runDispatchProcess } from './dispatch-process.js';
 import { DEFAULT_JAIL, runNetChild } from './net-child.js';
 import { POWERDOWNFLAG_MAGIC } from './shutdown.js';
-import { describePlan, selectShutdownPlan, type ShutdownPlan } from './shutdown-method.js';
+import { describePlan, planAccessProblem, selectShutdownPlan, type PathOwnership, type ShutdownPlan } from './shutdown-method.js';
 import { runSingleProcess } from './single-process.js';
 import { runSupervisor } from './supervisor.js';
 
@@ -187,6 +188,26 @@ function loadUpsmonConf(file: string): { conf: UpsmonConf; warnings: string[] } 
   return { conf: r.value, warnings: r.warnings.map((w) => formatDiagnostic(w)) };
 }
 
+/**
+ * As root, before the split: can the dispatcher — nut (+ nutshutdown), as dispatch-process.ts
+ * drops to — use the plan's helper or socket, and is the intent key loadable? Otherwise upsmon
+ * would start and only fail in an outage (the key: its dispatcher would fail and be restarted
+ * forever, taking the monitor down with it).
+ */
+function shutdownProblem(plan: ShutdownPlan, dispatchUser: string): string | undefined {
+  if (plan.kind !== 'helper' && plan.kind !== 'socket') return undefined;
+  const account = lookupUser(dispatchUser);
+  if (account === undefined) return `user ${dispatchUser} not found`;
+  const shutdownGid = lookupGroup(SHUTDOWN_GROUP);
+  const gids = shutdownGid === undefined ? [account.gid] : [account.gid, shutdownGid];
+  let info: PathOwnership | undefined;
+  try { const st = statSync(plan.path); info = { uid: st.uid, gid: st.gid, mode: st.mode }; } catch { info = undefined; }
+  const problem = planAccessProblem(plan, info, { uid: account.uid, gids });
+  if (problem !== undefined) return problem;
+  try { loadIntentKey(plan.keyPath); } catch (err) { return `the intent key: ${(err as Error).message}`; }
+  return undefined;
+}
+
 const probe = {
   isSocket: (p: string): boolean => { try { return statSync(p).isSocket(); } catch { return false; } },
   isExecutable: (p: string): boolean => {
@@ -255,6 +276,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     for (const u of [runAsUser, dispatchUser]) {
       if (!lookupUser(u)) { log.error(`upsmon: user ${u} not found`); return 1; }
     }
+    const problem = shutdownProblem(plan, dispatchUser);
+    if (problem !== undefined) { log.error(`upsmon: no way to shut this host down: ${problem}`); return 1; }
   }
   if (!isDaemonChild) {
     if (o.single) log.warn('upsmon -p: running as one process without the privilege split: the process that reads the network also runs NOTIFYCMD and the shutdown');

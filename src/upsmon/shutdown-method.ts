@@ -114,3 +114,37 @@ export function describePlan(plan: ShutdownPlan): string {
     case 'none': return 'shutdown: none (no SHUTDOWNCMD)';
   }
 }
+
+/** Who hands the shutdown over: the dispatcher's uid and every gid it will hold. */
+export interface DispatchIdentity { uid: number; gids: readonly number[] }
+/** Owner, group and mode (with the setuid bit) of the helper or socket. */
+export interface PathOwnership { uid: number; gid: number; mode: number }
+
+const EXECUTE = 0o1;
+const WRITE = 0o2;
+const SETUID = 0o4000;
+
+/**
+ * Why the dispatcher could not hand a shutdown to the plan's helper or socket, or undefined if it
+ * can. The plan is chosen as root, who passes every permission check; the hand-over is made by the
+ * dispatcher after it dropped to nut (+ nutshutdown). Without this check a helper that nut may not
+ * execute (wrong group, mode 0700) or that is not setuid root, or a socket nut may not connect to,
+ * was found out only in an outage, when the shutdown failed. `info` undefined: the path is gone.
+ */
+export function planAccessProblem(plan: ShutdownPlan, info: PathOwnership | undefined, who: DispatchIdentity): string | undefined {
+  if (plan.kind !== 'helper' && plan.kind !== 'socket') return undefined;
+  if (info === undefined) return `${plan.path} does not exist`;
+  // the kernel's order: the owner's bits for the owner, else the group's for a member, else the others'
+  const shift = info.uid === who.uid ? 6 : who.gids.includes(info.gid) ? 3 : 0;
+  const need = plan.kind === 'helper' ? EXECUTE : WRITE;
+  const describe = `${plan.path} (uid ${String(info.uid)}, gid ${String(info.gid)}, mode ${(info.mode & 0o7777).toString(8)})`;
+  if (((info.mode >> shift) & need) === 0) {
+    const fix = plan.kind === 'helper' ? 'groupadd --system nutshutdown; make -C helpers install GROUP=nutshutdown' : 'hardnut-shutdown.socket: SocketGroup=nutshutdown, SocketMode=0660';
+    return `${describe} cannot be ${plan.kind === 'helper' ? 'executed' : 'connected to'} by upsmon's dispatcher (uid ${String(who.uid)}, gids ${who.gids.join(',')}): ` +
+      `its group must be nutshutdown (${fix})`;
+  }
+  if (plan.kind === 'helper' && (info.uid !== 0 || (info.mode & SETUID) === 0)) {
+    return `${describe} is not setuid root: install it with make -C helpers install GROUP=nutshutdown (root:nutshutdown, mode 4750)`;
+  }
+  return undefined;
+}

@@ -44,10 +44,11 @@ export function writePowerDownFlag(path: string): void {
 export async function performShutdown(method: ShutdownMethod, powerDownFlag?: string): Promise<void> {
   if (powerDownFlag !== undefined) writePowerDownFlag(powerDownFlag);
   switch (method.kind) {
+    // makeIntent's line ends in its one newline: the helper refuses anything after it
     case 'socket':
-      return sendToSocket(method.path, `${makeIntent('poweroff', method.secretKey)}\n`);
+      return sendToSocket(method.path, makeIntent('poweroff', method.secretKey));
     case 'helper':
-      return runHelper(method.path, `${makeIntent('poweroff', method.secretKey)}\n`);
+      return runHelper(method.path, makeIntent('poweroff', method.secretKey));
     case 'initctl':
       method.channel.requestRunlevel('0');
       return;

@@ -9,8 +9,8 @@ import { loadIntentKey, makeIntent, publicKeyHex } from '../../src/sandbox/shutd
 import { isRoot, requirePeer } from '../support/peers.js';
 import { EXIT, HELPERS_DIR, runHelper, suidCapableBase } from './support.js';
 
-// An existing group to install for; the real one (nutshutdown) is the admin's to create.
-const GROUP = ['nutshutdown', 'nut', 'nogroup', 'nobody'].find((g) => lookupGroup(g) !== undefined) ?? 'root';
+// An existing group to install for (not nutshutdown: test/upsmon/shutdown-e2e.test.ts creates and removes it).
+const GROUP = ['nut', 'nogroup', 'nobody'].find((g) => lookupGroup(g) !== undefined) ?? 'root';
 
 let root: string;
 beforeAll(() => {

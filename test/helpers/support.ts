@@ -97,3 +97,72 @@ export function runAs(ids: Ids, bin: string, args: string[], input: string): Run
   const out = execFileSync(process.execPath, ['-e', code, JSON.stringify([ids, bin, args, input])], { encoding: 'utf8', timeout: 20_000 });
   return JSON.parse(out) as RunAsResult;
 }
+
+/**
+ * A group that must exist for a test (e.g. nutshutdown, which upsmon's dispatcher joins by name).
+ * Created with groupadd when absent; remove() deletes it again only if this call created it, so
+ * the system is left as found.
+ */
+export function ensureGroup(name: string): { gid: number; created: boolean; remove(): void } {
+  const find = (): number | undefined => {
+    const line = readFileSync('/etc/group', 'latin1').split('\n').find((l) => l.startsWith(`${name}:`));
+    return line === undefined ? undefined : Number(line.split(':')[2]);
+  };
+  let gid = find();
+  let created = false;
+  if (gid === undefined) {
+    // another test run may create it at the same moment: then it is theirs to remove
+    try { execFileSync('groupadd', ['--system', name], { stdio: 'ignore' }); created = true; } catch { /* created meanwhile? */ }
+    gid = find();
+  }
+  if (gid === undefined) throw new Error(`groupadd ${name} did not create it`);
+  return { gid, created, remove: () => { if (created) execFileSync('groupdel', [name], { stdio: 'ignore' }); } };
+}
+
+export interface InstalledHelper {
+  /** Root-owned 0755 temp dir holding everything below. */
+  root: string;
+  /** <root>/lib/upsshutdown, installed by `make install`: root:<group> 4750. */
+  bin: string;
+  conf: string;
+  /** The dispatcher's secret key (root 0600), made by the install step. */
+  key: string;
+  /**
+   * The action: the test build's "systemctl" appends `<ms> <uid> <args>` here, as root. Never a
+   * real shutdown.
+   */
+  marker: string;
+  /** Lines of the marker file: one per action performed. */
+  actions(): Array<{ t: number; uid: number; args: string }>;
+  cleanup(): void;
+}
+
+/**
+ * Builds upsshutdown and installs it with the install step (`make install`, METHOD=systemctl) into
+ * a temp tree, the way an administrator would, except that every path points into that tree and
+ * the compiled-in systemctl is a stand-in script that records the call.
+ */
+export function installHelper(group: string, prefix = 'hn-ushi-'): InstalledHelper {
+  const b = buildHelper(prefix);
+  const out = join(b.root, 'out');
+  mkdirSync(out, { mode: 0o755 });
+  const marker = join(out, 'marker');
+  writeRootFile(b.fakeSystemctl, `#!/bin/sh\necho "$(date +%s%3N) $(id -u) $*" >> ${marker}\n`, 0o755);
+  const key = join(b.root, 'upsshutdown.key');
+  make([
+    'install', `O=${join(b.root, 'build')}`, `UPSSHUTDOWN_CONF=${b.conf}`, `SYSTEMCTL_PATH=${b.fakeSystemctl}`, `KEYFILE=${key}`,
+    `LIBEXECDIR=${join(b.root, 'lib')}`, `NONCES=${join(b.root, 'var', 'upsshutdown.nonces')}`, `GROUP=${group}`, 'METHOD=systemctl',
+  ]);
+  return {
+    root: b.root, conf: b.conf, key, marker, cleanup: b.cleanup,
+    bin: join(b.root, 'lib', 'upsshutdown'),
+    actions: () => {
+      let text = '';
+      try { text = readFileSync(marker, 'latin1'); } catch { return []; }
+      return text.split('\n').filter((l) => l.endsWith('poweroff')).map((l) => {
+        const [t, uid, ...args] = l.split(' ');
+        return { t: Number(t), uid: Number(uid), args: args.join(' ') };
+      });
+    },
+  };
+}

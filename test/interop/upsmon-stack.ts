@@ -260,3 +260,30 @@ export function timeOf(events: Ev[], tag: string, type: string): number | undefi
 export function hasDebianUpsmon(): boolean {
   return existsSync(DEBIAN_UPSMON);
 }
+
+/** A field of /proc/<pid>/status ("Groups", "NoNewPrivs", …), trimmed. */
+export function statusField(status: string, name: string): string {
+  return new RegExp(`^${name}:[ \\t]*(.*)$`, 'm').exec(status)?.[1]?.trim() ?? '';
+}
+
+/** The pids of a hardnut upsmon supervisor's two children (`--role net` and `--role dispatch`), once both run. */
+export function upsmonChildren(supervisor: number, timeoutMs = 15_000): Promise<{ net: number; dispatch: number }> {
+  const roleOf = (pid: number): string | undefined => {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+    const i = argv.indexOf('--role');
+    return i < 0 ? undefined : argv[i + 1];
+  };
+  return waitFor('the network child and the dispatcher', () => {
+    const kids = childPids(supervisor);
+    let net: number | undefined;
+    let dispatch: number | undefined;
+    for (const k of kids) {
+      try {
+        const role = roleOf(k);
+        if (role === 'net') net = k;
+        if (role === 'dispatch') dispatch = k;
+      } catch { /* gone */ }
+    }
+    return net !== undefined && dispatch !== undefined ? { net, dispatch } : undefined;
+  }, timeoutMs, 100);
+}
