@@ -31,8 +31,8 @@ const DEFECTS = [
   {
     name: 'tokenizer keeps 33 words (off by one on the 32-word limit, §1.3)',
     file: 'src/core/tokenizer.ts',
-    from: 'if (this.args.length < this.maxArgs) {',
-    to: 'if (this.args.length <= this.maxArgs) {',
+    from: 'this.maxArgs = limits.maxArgs ?? MAX_ARGS;',
+    to: 'this.maxArgs = (limits.maxArgs ?? MAX_ARGS) + 1;',
     targets: [T.tokenizer],
   },
   {

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm run fuzz [-- <vitest filters>]`: every fuzz target in test/fuzz, each property for
-// FUZZ_SECONDS (default 3), then a table of executions per second per target and per property.
+// FUZZ_SECONDS (default 3), and AFL++ on the C helper's parsers for AFL_SECONDS (default: the
+// same), then a table of executions per second per target and per property.
 // Long runs: FUZZ_SECONDS=600 npm run fuzz -- test/fuzz/tokenizer.fuzz.test.ts
+// upsd-socket drives dist/hardnut.js: `npm run build` first.
 // Exit status is vitest's: non-zero if any property failed (its report says how to replay it).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,13 +16,15 @@ const seconds = process.env.FUZZ_SECONDS && process.env.FUZZ_SECONDS !== '' ? pr
 const work = mkdtempSync(join(tmpdir(), 'hardnut-fuzz-'));
 const report = join(work, 'report.jsonl');
 const filters = process.argv.slice(2);
+/** The targets: the fast-check ones, and AFL++ on upsshutdown's parsers (it reports to the table too). */
+const TARGETS = ['test/fuzz', 'test/helpers/afl-intent.test.ts'];
 const started = Date.now();
 
 const code = await new Promise((resolve) => {
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', ...(filters.length ? filters : ['test/fuzz'])], {
+  const child = spawn(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', ...(filters.length ? filters : TARGETS)], {
     cwd: ROOT,
     stdio: 'inherit',
-    env: { ...process.env, FUZZ_SECONDS: seconds, FUZZ_REPORT: report },
+    env: { ...process.env, FUZZ_SECONDS: seconds, AFL_SECONDS: process.env.AFL_SECONDS || seconds, FUZZ_REPORT: report },
   });
   child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
 });

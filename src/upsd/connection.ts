@@ -135,8 +135,10 @@ export class Connection {
       if (ev === null) break;
       if (ev.type === 'overflow') {
         this.host.log.notice(`Disconnecting ${this.session.address}: request line longer than the protocol allows`);
+        // not destroy(): closing with unread input sends a reset, and the client would lose the
+        // replies to its earlier lines still in flight; the rest is read and dropped (≤ 5 s)
         this.flush();
-        this.destroy();
+        this.closeGracefully();
         return;
       }
       if (ev.type === 'parse-error') {

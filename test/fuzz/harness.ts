@@ -59,11 +59,18 @@ const MAX_SHOWN = 1500;
  * A failure, readable: seed and path to replay it, the error, the (shrunk) counterexample cut to
  * MAX_SHOWN characters — inputs can be megabytes — and the file holding all of it.
  */
+/** Bytes as a latin1 string, in slices: a spread of a counterexample of ~120 KB overflows the stack. */
+function latin1Of(bytes: number[]): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 8192) out += String.fromCharCode(...bytes.slice(i, i + 8192));
+  return out;
+}
+
 function failure<T>(target: string, name: string, d: fc.RunDetails<[T]>): Error {
   const err = d.errorInstance instanceof Error ? d.errorInstance.message : String(d.errorInstance);
   // Bytes shown as latin1("…") (the helper below gives them back exactly), not as number lists.
   const example = fc.stringify(d.counterexample).replace(/Uint8Array\.from\(\[([\d,]*)\]\)/g,
-    (_, nums: string) => `latin1(${JSON.stringify(nums === '' ? '' : String.fromCharCode(...nums.split(',').map(Number)))})`);
+    (_, nums: string) => `latin1(${JSON.stringify(nums === '' ? '' : latin1Of(nums.split(',').map(Number)))})`);
   const dir = join(tmpdir(), 'hardnut-fuzz-failures');
   const file = join(dir, `${target}--${name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 80)}.txt`);
   const replay = `FUZZ_SEED=${d.seed} FUZZ_PATH=${JSON.stringify(d.counterexamplePath ?? '')}`;

@@ -13,6 +13,8 @@ import { parseUpsConf } from '../../src/core/config/ups-conf.js';
 import { DriverState } from '../../src/driver/dstate.js';
 import { STAT_HANDLED, StateServer } from '../../src/driver/state-server.js';
 import { Logger } from '../../src/cli/log.js';
+import { freePort, makeTestDir, type Proc, type TestDir } from '../support/stack.js';
+import { startHardnutUpsd } from '../upsd/support/upsd-stack.js';
 
 function leaks(diags: Diagnostic[], secret: string): string[] {
   return diags.map(formatDiagnostic).filter((t) => t.includes(secret));
@@ -88,4 +90,67 @@ describe('state-server fuzz: LOGOUT ends the conversation', () => {
       await server.close();
     }
   });
+});
+
+describe('upsd-socket fuzz: every reply reaches the client', () => {
+  let dir: TestDir | undefined;
+  let upsd: Proc | undefined;
+  let port = 0;
+  beforeAll(async () => {
+    port = await freePort();
+    // no driver needed: LOGIN checks only the UPS name and the credentials (§2.3)
+    dir = makeTestDir({
+      'ups.conf': '[ups1]\n\tdriver = dummy-ups\n\tport = ups1.dev\n',
+      'upsd.conf': `LISTEN 127.0.0.1 ${String(port)}\n`,
+      'upsd.users': '[admin]\n\tpassword = adminpass\n\tupsmon primary\n',
+    });
+    upsd = await startHardnutUpsd(dir, port);
+  }, 60_000);
+  afterAll(async () => {
+    await upsd?.stop();
+    dir?.cleanup();
+  });
+
+  // Found as: a mutated upsrw transcript with a wrong PASSWORD and four LOGINs, sent whole and
+  // followed by the client's FIN (shutdown(SHUT_WR), `nc -N`): upsd answered the first three
+  // ACCESS-DENIED, held the fourth back (failed-login throttle) and then closed the connection
+  // without it or any later reply. NUT answers every request that arrived before the EOF.
+  it('replies held back by the failed-login throttle are still sent after the client half-closes', async () => {
+    const reply = await new Promise<string>((resolve, reject) => {
+      const s = net.connect({ host: '127.0.0.1', port, localAddress: '127.0.0.1' });
+      let got = '';
+      const t = setTimeout(() => { s.destroy(); reject(new Error(`no close; got ${JSON.stringify(got)}`)); }, 20_000);
+      s.on('connect', () => s.end(`USERNAME admin\nPASSWORD wrong\n${'LOGIN ups1\n'.repeat(4)}GET UPSDESC ups1\n`));
+      s.on('data', (d: Buffer) => { got += d.toString('latin1'); });
+      s.on('error', () => undefined);
+      s.on('close', () => { clearTimeout(t); resolve(got); });
+    });
+    expect(reply).toBe(`OK\nOK\n${'ERR ACCESS-DENIED\n'.repeat(4)}UPSDESC ups1 "Unavailable"\n`);
+  }, 30_000);
+
+  // Found as: `VER EXTRA0\n\t\n\xff"LIST" ENUM UPS1\r\n` then 978 234 `"` without LF, written
+  // whole: the replies to the three lines before the over-long one were lost now and then, but
+  // never when the same bytes came in pieces. upsd destroys the socket on an over-long line with
+  // the client's bytes still unread, so the kernel answers with a reset; a client still writing
+  // gets EPIPE/ECONNRESET on its write and loses the replies it had not read yet. A client that
+  // writes everything before it reads (a blocking client, `printf … | nc`) loses them every time.
+  it('the replies to the lines before an over-long line reach a client that writes all before reading', async () => {
+    const reply = await new Promise<string>((resolve, reject) => {
+      let got = '';
+      const s = net.connect({
+        host: '127.0.0.1', port, localAddress: '127.0.0.2',
+        // onread: pause() really stops reading, so nothing is read before the write is over
+        onread: { buffer: Buffer.alloc(64 * 1024), callback: (n: number, b: Buffer): boolean => { got += b.toString('latin1', 0, n); return true; } },
+      });
+      const t = setTimeout(() => { s.destroy(); reject(new Error(`no close; got ${JSON.stringify(got)}`)); }, 20_000);
+      s.on('error', () => undefined);
+      s.on('close', () => { clearTimeout(t); resolve(got); });
+      s.on('connect', () => {
+        s.pause();
+        // 16 MB: more than the socket buffers on both sides hold (tcp_wmem, tcp_rmem), so the write is still going when upsd gives up
+        s.write(Buffer.concat([Buffer.from('VER EXTRA0\nGET UPSDESC ups1\n'), Buffer.alloc(16 << 20, 0x22)]), () => s.resume());
+      });
+    });
+    expect(reply).toBe('ERR INVALID-ARGUMENT\nUPSDESC ups1 "Unavailable"\n');
+  }, 30_000);
 });
