@@ -2,13 +2,10 @@
 // 2.8.0's. hardnut differences: STARTTLS is tried (NUT's upscmd sends the password in clear
 // even to a TLS-capable upsd), arguments are encoded so a value or password with spaces,
 // quotes or '#' arrives intact, and credentials are only asked for on a terminal.
-import { splitName } from '../client/ups-spec.js';
-import { NutError } from '../protocol/net/client-errors.js';
 import type { NutClient } from '../client/client.js';
-import { closeQuietly, connectOrDie, errorText, fatal, getopts, out, runTool, specFailure, VERSION } from './common.js';
-import {
-  DEFAULT_TRACKING_TIMEOUT, askPassword, askUsername, enableTracking, finishCommand, parseTimeout, replyOf, sendCredentials,
-} from './credentials.js';
+import { askCredentials, listNames, runAdminTool } from './admin-tool.js';
+import { errorText, fatal, out, VERSION } from './common.js';
+import { DEFAULT_TRACKING_TIMEOUT, enableTracking, finishCommand, replyOf, sendCredentials } from './credentials.js';
 
 function usage(): string {
   return [
@@ -36,55 +33,27 @@ function usage(): string {
 }
 
 export async function main(argv: string[], _env: NodeJS.ProcessEnv): Promise<number> {
-  return runTool(async () => {
-    const parsed = getopts('upscmd', argv, '+lhu:p:t:wV');
-    if (parsed.error !== undefined) {
-      process.stderr.write(`${parsed.error}\n`);
-      out(usage());
-      return 0;
-    }
-    let list = false;
-    let user: string | undefined;
-    let pass: string | undefined;
-    let tracking = false;
-    let timeout = DEFAULT_TRACKING_TIMEOUT;
-    for (const o of parsed.options) {
-      switch (o.flag) {
-        case 'l': list = true; break;
-        case 'u': user = o.value as string; break;
-        case 'p': pass = o.value as string; break;
-        case 't': {
-          const t = parseTimeout(o.value as string);
-          if (t === undefined) fatal("Could not convert the provided value for timeout ('-t' option) to unsigned int: Invalid argument");
-          timeout = t;
-          break;
-        }
-        case 'w': tracking = true; break;
-        case 'V': process.stderr.write(`Network UPS Tools upscmd (hardnut ${VERSION})\n`); return 0;
-        default: out(usage()); return 0;
-      }
-    }
-    const args = parsed.operands;
-    if (args.length < 1) { out(usage()); return 0; }
-    let spec;
-    try {
-      spec = splitName(args[0]);
-    } catch (e) {
-      specFailure(e, 'Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]');
-    }
-    let client: NutClient | undefined;
-    try {
-      client = await connectOrDie(spec, 'try');
-      if (list) { await listCommands(client, spec.upsName); return 0; }
+  let list = false;
+  return runAdminTool({
+    prog: 'upscmd',
+    optstring: '+lhu:p:t:wV',
+    usage,
+    flag: (o) => {
+      if (o.flag === 'l') { list = true; return true; }
+      if (o.flag === 'V') { process.stderr.write(`Network UPS Tools upscmd (hardnut ${VERSION})\n`); return 0; }
+      return false;
+    },
+    run: async (s) => {
+      const { client, upsName, operands: args } = s;
+      if (list) { await listCommands(client, upsName); return 0; }
       if (args.length < 2) { out(usage()); return 0; }
       const cmd = args[1] as string;
       if (!cmd.includes('.')) fatal('Error: old command names are not supported');
-      const username = await askUsername(user);
-      const password = await askPassword(pass);
+      const { username, password } = await askCredentials(s);
       await sendCredentials(client, username, password);
-      if (tracking) await enableTracking(client, 'command');
+      if (s.tracking) await enableTracking(client, 'command');
 
-      const cmdArgs = args.length > 2 ? [spec.upsName, cmd, args[2] as string] : [spec.upsName, cmd];
+      const cmdArgs = args.length > 2 ? [upsName, cmd, args[2] as string] : [upsName, cmd];
       let reply: string;
       try {
         reply = await replyOf(client, 'INSTCMD', cmdArgs);
@@ -92,28 +61,15 @@ export async function main(argv: string[], _env: NodeJS.ProcessEnv): Promise<num
         fatal(`Instant command failed: ${errorText(e)}`);
       }
       if (!reply.startsWith('OK')) fatal(`Unexpected response from upsd: ${reply}`);
-      await finishCommand(client, reply, tracking, timeout);
+      await finishCommand(client, reply, s.tracking, s.timeout);
       return 0;
-    } finally {
-      await closeQuietly(client);
-    }
-  });
+    },
+  }, argv);
 }
 
 /** `upscmd -l`: every command, with its description where upsd has one. */
 async function listCommands(client: NutClient, ups: string): Promise<void> {
-  let items: string[][];
-  try {
-    items = await client.list(['CMD', ups]);
-  } catch (e) {
-    if (e instanceof NutError && e.code === 'UNKNOWN-COMMAND') fatal('Error: upsd is too old to support this query');
-    fatal(`Error: ${errorText(e)}`);
-  }
-  const names: string[] = [];
-  for (const w of items) {
-    if (w.length < 3) fatal(`Error: insufficient data (got ${w.length} args, need at least 3)`);
-    names.push(w[2] as string);
-  }
+  const names = await listNames(client, ['CMD', ups], 3);
   out(`Instant commands supported on UPS [${ups}]:\n\n`);
   for (const name of names) {
     let desc: string | undefined;

@@ -2,15 +2,15 @@
 // lines are NUT 2.8.0's; from NUT master it also takes several UPSes (-m ups,logfile, and
 // '*' for every UPS of a server), -d count, -N and %t. Connections are kept and re-made with
 // backoff (src/client/reconnecting.ts): a server that is down gives "NA" lines, not a stall.
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { NutClient } from '../client/client.js';
 import { ReconnectingClient } from '../client/reconnecting.js';
 import { splitName, type UpsSpec } from '../client/ups-spec.js';
 import { NutError } from '../protocol/net/client-errors.js';
+import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../cli/daemon.js';
 import { Logger } from '../cli/log.js';
+import { pidFileFor, removePidFile, writePidFile } from '../cli/pidfile.js';
 import { altPidPath } from '../core/paths.js';
 import { dropPrivileges, isRoot, lookupUser } from '../sandbox/drop-privileges.js';
 import { closeQuietly, errorText, fatal, getopts, out, runTool, specFailure, VERSION } from './common.js';
@@ -21,8 +21,6 @@ export const DEFAULT_USER = 'nut';
 export const DEFAULT_INTERVAL = 30;
 /** NUT: with a longer interval the connection is closed between polls. */
 const KEEP_CONNECTION_MAX_INTERVAL = 30;
-/** Marks the re-spawned background copy (Node cannot fork). */
-const DAEMON_ENV = 'HARDNUT_UPSLOG_DAEMON';
 /** Reconnect backoff cap for a server that stays down. */
 const MAX_RECONNECT_DELAY_MS = 30_000;
 
@@ -84,7 +82,11 @@ interface Settings {
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return runTool(async () => {
-    const daemonChild = env[DAEMON_ENV] === '1';
+    // NUT forks once set up; here the background copy (src/cli/daemon.ts) sets up again.
+    const daemonChild = takeDaemonChildFlag(env);
+    // Its stderr reaches the terminal until it is ready, and the parent has already warned
+    // about the same things, so the copy keeps the set-up warnings to itself.
+    const setupWarning = (line: string): void => { if (!daemonChild) process.stderr.write(`${line}\n`); };
     out(`Network UPS Tools upslog (hardnut ${VERSION})\n`);
     const s = parseArgs(argv);
     if (s === 'help') { out(help()); return 0; }
@@ -99,7 +101,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         maxDelayMs: Math.max(MAX_RECONNECT_DELAY_MS, s.interval * 1000),
       });
       // NUT tries once at start-up and warns; the loop keeps trying.
-      try { await conn.get(); } catch (e) { process.stderr.write(`Warning: initial connect failed: ${errorText(e)}\n`); }
+      try { await conn.get(); } catch (e) { setupWarning(`Warning: initial connect failed: ${errorText(e)}`); }
       let target = targets.get(logfn);
       if (!target) {
         target = { path: logfn, fd: openLog(logfn) };
@@ -120,7 +122,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         if (!star) { await add(m.monhost, spec, m.logfn); continue; }
         // '*' asks the server for its UPSes (NUT master).
         const names = await listAll(spec);
-        if (names.length === 0) log.warn(`Data server at ${'path' in spec ? spec.path : `${spec.host}:${spec.port}`} does not currently serve any devices`);
+        if (names.length === 0) setupWarning(`Data server at ${'path' in spec ? spec.path : `${spec.host}:${spec.port}`} does not currently serve any devices`);
         for (const name of names) {
           const monhost = `${name}@${'path' in spec ? spec.path : `${spec.host}:${spec.port}`}`;
           out(`logging status of ${monhost} to ${m.logfn} (${s.interval}s intervals)\n`);
@@ -132,20 +134,21 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       const account = isRoot() ? lookupUser(s.user) : undefined;
       if (isRoot() && !account) fatal(`getpwnam(${s.user}): No such user`);
       const foreground = s.foreground ?? targets.has('-');
-      if (!foreground && !daemonChild) return background();
+      // The parent exits once the copy is ready (its exit code if set-up fails there); the
+      // finally below closes the parent's connections and logs meanwhile.
+      if (!foreground && !daemonChild) return respawnInBackground(env);
       if (daemonChild) {
-        process.stdout.on('error', () => undefined);
-        process.stderr.on('error', () => undefined);
+        notifyReady();
         try { log.useSyslog(); } catch { /* keep stderr */ }
       }
-      const pidFile = s.pidBase.startsWith('/') ? s.pidBase : join(altPidPath(env), `${s.pidBase}.pid`);
+      const pidFile = pidFileFor(altPidPath(env), s.pidBase);
       let pidWritten = false;
-      try { writeFileSync(pidFile, `${process.pid}\n`); pidWritten = true; } catch (e) {
+      try { writePidFile(pidFile); pidWritten = true; } catch (e) {
         log.warn(`writepid: fopen ${pidFile}: ${errorText(e)}`);
       }
       if (account) dropPrivileges({ user: account });
       const code = await loop(s, monitors, targets, compileFormat(s.format), log);
-      if (pidWritten) { try { unlinkSync(pidFile); } catch { /* gone already, or not ours to remove after the drop */ } }
+      if (pidWritten) removePidFile(pidFile);
       return code;
     } finally {
       for (const m of monitors) await m.conn?.close();
@@ -234,17 +237,6 @@ async function listAll(spec: UpsSpec): Promise<string[]> {
   } finally {
     await closeQuietly(client);
   }
-}
-
-/** NUT's background(): here the same command re-spawned detached, since Node cannot fork. */
-function background(): number {
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    detached: true,
-    stdio: 'ignore',
-    env: { ...process.env, [DAEMON_ENV]: '1' },
-  });
-  child.unref();
-  return 0;
 }
 
 async function loop(s: Settings, monitors: Monitor[], targets: Map<string, LogTarget>, items: FormatItem[], log: Logger): Promise<number> {

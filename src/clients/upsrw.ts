@@ -1,14 +1,11 @@
 // upsrw: list and set writable variables (NUT's clients/upsrw.c). Output, messages and exit
 // codes are NUT 2.8.0's. hardnut differences as upscmd's: STARTTLS is tried, arguments are
 // encoded, and missing credentials or values are only asked for on a terminal.
-import { splitName } from '../client/ups-spec.js';
-import { NutError } from '../protocol/net/client-errors.js';
 import { strtol } from '../protocol/net/client-codec.js';
 import type { NutClient } from '../client/client.js';
-import { closeQuietly, connectOrDie, errorText, fatal, getopts, out, runTool, specFailure, VERSION } from './common.js';
-import {
-  DEFAULT_TRACKING_TIMEOUT, askPassword, askUsername, askValue, enableTracking, finishCommand, parseTimeout, replyOf, sendCredentials,
-} from './credentials.js';
+import { askCredentials, listNames, runAdminTool, type AdminSession } from './admin-tool.js';
+import { errorText, fatal, out, VERSION } from './common.js';
+import { DEFAULT_TRACKING_TIMEOUT, askValue, enableTracking, finishCommand, replyOf, sendCredentials } from './credentials.js';
 
 function usage(): string {
   return [
@@ -37,69 +34,41 @@ function usage(): string {
 }
 
 export async function main(argv: string[], _env: NodeJS.ProcessEnv): Promise<number> {
-  return runTool(async () => {
-    const parsed = getopts('upsrw', argv, '+hls:p:t:u:wV');
-    if (parsed.error !== undefined) {
-      process.stderr.write(`${parsed.error}\n`);
-      out(usage());
-      return 0;
-    }
-    let setvar: string | undefined;
-    let user: string | undefined;
-    let pass: string | undefined;
-    let tracking = false;
-    let timeout = DEFAULT_TRACKING_TIMEOUT;
-    for (const o of parsed.options) {
+  let setvar: string | undefined;
+  return runAdminTool({
+    prog: 'upsrw',
+    optstring: '+hls:p:t:u:wV',
+    usage,
+    flag: (o) => {
       switch (o.flag) {
-        case 's': setvar = o.value as string; break;
+        case 's': setvar = o.value as string; return true;
         case 'l':
           if (setvar !== undefined) {
             process.stderr.write('Listing mode requested, overriding setvar specified earlier!\n');
             setvar = undefined;
           }
-          break;
-        case 'p': pass = o.value as string; break;
-        case 't': {
-          const t = parseTimeout(o.value as string);
-          if (t === undefined) fatal("Could not convert the provided value for timeout ('-t' option) to unsigned int: Invalid argument");
-          timeout = t;
-          break;
-        }
-        case 'u': user = o.value as string; break;
-        case 'w': tracking = true; break;
+          return true;
         case 'V': out(`Network UPS Tools upsrw (hardnut ${VERSION})\n`); return 0;
-        default: out(usage()); return 0;
+        default: return false;
       }
-    }
-    const args = parsed.operands;
-    if (args.length < 1) { out(usage()); return 0; }
-    let spec;
-    try {
-      spec = splitName(args[0]);
-    } catch (e) {
-      specFailure(e, 'Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]');
-    }
-    let client: NutClient | undefined;
-    try {
-      client = await connectOrDie(spec, 'try');
-      if (setvar !== undefined) await setVariable(client, spec.upsName, setvar, user, pass, tracking, timeout);
-      else await printRwList(client, spec.upsName);
+    },
+    run: async (s) => {
+      if (setvar !== undefined) await setVariable(s, setvar);
+      else await printRwList(s.client, s.upsName);
       return 0;
-    } finally {
-      await closeQuietly(client);
-    }
-  });
+    },
+  }, argv);
 }
 
-async function setVariable(client: NutClient, ups: string, spec: string, user: string | undefined, pass: string | undefined, tracking: boolean, timeout: number): Promise<void> {
-  const username = await askUsername(user);
-  const password = await askPassword(pass);
-  const eq = spec.indexOf('=');
-  const name = eq < 0 ? spec : spec.slice(0, eq);
-  const value = eq < 0 ? await askValue(`Enter new value for ${name}: `, name) : spec.slice(eq + 1);
+async function setVariable(s: AdminSession, setvar: string): Promise<void> {
+  const { client, upsName: ups } = s;
+  const { username, password } = await askCredentials(s);
+  const eq = setvar.indexOf('=');
+  const name = eq < 0 ? setvar : setvar.slice(0, eq);
+  const value = eq < 0 ? await askValue(`Enter new value for ${name}: `, name) : setvar.slice(eq + 1);
   await sendCredentials(client, username, password);
   if (!name.includes('.')) fatal('Error: old variable names are not supported');
-  if (tracking) await enableTracking(client, 'set variable');
+  if (s.tracking) await enableTracking(client, 'set variable');
   let reply: string;
   try {
     reply = await replyOf(client, 'SET', ['VAR', ups, name, value]);
@@ -107,7 +76,7 @@ async function setVariable(client: NutClient, ups: string, spec: string, user: s
     fatal(`Set variable failed: ${errorText(e)}`);
   }
   if (!reply.startsWith('OK')) fatal(`Unexpected response from upsd: ${reply}`);
-  await finishCommand(client, reply, tracking, timeout);
+  await finishCommand(client, reply, s.tracking, s.timeout);
 }
 
 /** upsrw.c's get_data: the fourth word of a GET answer, or undefined on any failure. */
@@ -120,18 +89,7 @@ async function getData(client: NutClient, type: string, ups: string, name: strin
 }
 
 async function printRwList(client: NutClient, ups: string): Promise<void> {
-  let items: string[][];
-  try {
-    items = await client.list(['RW', ups]);
-  } catch (e) {
-    if (e instanceof NutError && e.code === 'UNKNOWN-COMMAND') fatal('Error: upsd is too old to support this query');
-    fatal(`Error: ${errorText(e)}`);
-  }
-  const names: string[] = [];
-  for (const w of items) {
-    if (w.length < 4) fatal(`Error: insufficient data (got ${w.length} args, need at least 4)`);
-    names.push(w[2] as string);
-  }
+  const names = await listNames(client, ['RW', ups], 4);
   for (const name of names) {
     out(`[${name}]\n`);
     out(`${(await getData(client, 'DESC', ups, name)) ?? 'Description unavailable'}\n`);

@@ -2,11 +2,11 @@
 // lines and exit codes. The byte-for-byte comparison with Debian's tools is in
 // test/interop/clients-tools-vs-debian.test.ts.
 import { describe, it, expect, afterEach } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeUpsd, type FakeUpsd, type Handler } from '../client/fake-upsd.js';
-import { runHardnut } from '../support/stack.js';
+import { freePort, runHardnut, waitFor } from '../support/stack.js';
 
 const servers: FakeUpsd[] = [];
 afterEach(async () => { for (const s of servers.splice(0)) await s.close(); });
@@ -86,4 +86,26 @@ describe('upslog', () => {
     const r = await runHardnut(['upslog', '-m', 'ups1@localhost'], process.env);
     expect([r.code, r.stderr]).toEqual([1, "Argument '-m upsspec,logfile' requires exactly 2 components in the tuple\n"]);
   });
+
+  it('logging to a file it goes to the background: the parent exits 0 with each warning once; the pid file lives as long as the logger', async () => {
+    const h = await server();
+    const down = `127.0.0.1:${await freePort()}`;
+    const dir = mkdtempSync(join(tmpdir(), 'hn-upslog-'));
+    const file = join(dir, 'ups.log');
+    const pidFile = join(dir, 'upslog.pid');
+    let pid: number | undefined;
+    try {
+      const r = await runHardnut(['upslog', '-m', `ups1@${h},${file}`, '-m', `ups1@${down},${file}`, '-i', '1', '-u', 'root', '-f', '%UPSHOST% %VAR ups.status%'], { ...process.env, NUT_ALTPIDPATH: dir });
+      expect(r.code).toBe(0);
+      expect(r.stdout.split('\n').slice(1)).toEqual([`logging status of ups1@${h} to ${file} (1s intervals)`, `logging status of ups1@${down} to ${file} (1s intervals)`, '']);
+      expect(r.stderr).toBe('Warning: initial connect failed: Connection failure: Connection refused\n');
+      pid = await waitFor('pid file', () => existsSync(pidFile) && Number(readFileSync(pidFile, 'latin1').trim()), 10_000);
+      await waitFor('a logged line', () => existsSync(file) && readFileSync(file, 'utf8').includes(`ups1@${h} OL\nups1@${down} NA\n`), 10_000);
+      process.kill(pid, 'SIGTERM');
+      await waitFor('pid file removed at exit', () => !existsSync(pidFile), 10_000);
+    } finally {
+      if (pid !== undefined) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone, as it should be */ } }
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

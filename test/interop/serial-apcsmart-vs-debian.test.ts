@@ -4,10 +4,8 @@
 // wire for instant commands (the nasty ones confirmed within NUT's window) and SETs, and the
 // same status changes within one poll interval.
 import { describe, it, expect, afterEach } from 'vitest';
-import { hasExecutable, requirePeer } from '../support/peers.js';
-import { HARDNUT, waitFor } from '../support/stack.js';
-import { hasSocat } from '../sim/sim.js';
-import { comparable, hasSerialPeers, startInteropStack, type InteropStack } from '../sim/interop.js';
+import { sleep } from '../sim/harness.js';
+import { observeSide, requireSerialInteropPeers, startInteropStack, wireRecorder, type InteropStack, type SideSeen, type WireRecord } from '../sim/interop.js';
 
 const POLL_S = 2;
 const INITIAL = {
@@ -15,44 +13,15 @@ const INITIAL = {
   vars: { u: '253', c: 'UPS_IDEN', X: 'NO', L: '230.4', G: 'O', f: '100.0' },
 };
 
-interface SideResult {
-  raw: Map<string, string>;
-  vars: Record<string, string>;
-  rw: string;
-  cmds: string;
-  statusMs: number[];
-  wire: Array<{ what: string; code: number; out: string; bytes: string }>;
-}
-
 const stacks: InteropStack[] = [];
 afterEach(async () => { for (const s of stacks.splice(0)) await s.cleanup(); });
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** The characters of the regular polls, which run between the commands. */
 const POLL_CHARS = /[QCPXLF9GMNOTfBj]/g;
 
-async function side(stack: InteropStack, which: 'debian' | 'hardnut'): Promise<SideResult> {
-  await stack.sim.set(INITIAL);
-  await stack.start(which);
+async function side(stack: InteropStack, which: 'debian' | 'hardnut'): Promise<SideSeen & { wire: WireRecord[] }> {
   // the first poll after start-up reads every variable; let it finish
-  await waitFor(`${which}: full data`, async () => (await stack.upsc()).has('battery.runtime.low'), 20_000, 200);
-  const raw = await stack.upsc();
-  const vars = comparable(raw);
-  const rw = await stack.upsrw();
-  const cmds = await stack.cmdList();
-  const statusMs: number[] = [];
-  for (const [patch, want] of [[{ power: 'OB' }, 'OB'], [{ lowBattery: true }, 'OB LB'], [{ power: 'OL', lowBattery: false }, 'OL']] as const) {
-    await stack.sim.set(patch);
-    const t0 = Date.now();
-    await waitFor(`${which}: ${want}`, async () => (await stack.upscRaw(['ups.status'])).trim() === want, 15_000, 50);
-    statusMs.push(Date.now() - t0);
-  }
-  const wire: SideResult['wire'] = [];
-  const record = async (what: string, fn: () => Promise<{ code: number; out: string }>): Promise<void> => {
-    await stack.sim.clear();
-    const { code, out } = await fn();
-    await sleep(500);
-    wire.push({ what, code, out: out.replace(/Init SSL[^\n]*\n?/, '').trim(), bytes: (await stack.sim.rx()).replace(POLL_CHARS, '') });
-  };
+  const seen = await observeSide(stack, which, INITIAL, 'battery.runtime.low');
+  const { wire, record } = wireRecorder(stack, 500, (rx) => rx.replace(POLL_CHARS, ''));
   await record('SET input.transfer.high=264', () => stack.set('input.transfer.high', '264'));
   await record('SET ups.id=HN1', () => stack.set('ups.id', 'HN1'));
   for (const cmd of ['test.panel.start', 'test.battery.start', 'test.failure.start', 'load.on', 'bypass.start']) {
@@ -67,14 +36,12 @@ async function side(stack: InteropStack, which: 'debian' | 'hardnut'): Promise<S
   await sleep(3500);
   await record('shutdown.return at:5 #2', () => stack.upscmd('shutdown.return', 'at:5'));
   await stack.stop();
-  return { raw, vars, rw, cmds, statusMs, wire };
+  return { ...seen, wire };
 }
 
 describe("hardnut apcsmart and Debian's, same APC Smart simulator, through Debian's upsd", () => {
   it('publish the same variables, enums and commands, and send the same bytes', async (ctx) => {
-    requirePeer(ctx, hasSerialPeers('apc'), "Debian's NUT (nut-server, nut-client: /lib/nut/apcsmart, upsd, upsc, upscmd, upsrw)");
-    requirePeer(ctx, hasSocat(), 'socat');
-    requirePeer(ctx, hasExecutable(HARDNUT), 'a build (npm run build)');
+    requireSerialInteropPeers(ctx, 'apc');
     const stack = await startInteropStack('apc', `\tpollinterval = ${POLL_S}\n`);
     stacks.push(stack);
     const debian = await side(stack, 'debian');

@@ -4,10 +4,7 @@
 // instant command and SET, the same status changes within one poll interval.
 import { describe, it, expect, afterEach } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { hasExecutable, requirePeer } from '../support/peers.js';
-import { HARDNUT, waitFor } from '../support/stack.js';
-import { hasSocat } from '../sim/sim.js';
-import { comparable, hasSerialPeers, startInteropStack, type InteropStack } from '../sim/interop.js';
+import { observeSide, requireSerialInteropPeers, startInteropStack, wireRecorder, type InteropStack, type SideSeen, type WireRecord } from '../sim/interop.js';
 
 const POLL_S = 2;
 const INITIAL = {
@@ -20,53 +17,23 @@ const COMMANDS: Array<[string, string | undefined]> = [
   ['shutdown.stayoff', undefined], ['load.off', undefined], ['load.on', undefined], ['beeper.enable', undefined],
 ];
 
-interface SideResult {
-  raw: Map<string, string>;
-  vars: Record<string, string>;
-  rw: string;
-  cmds: string;
-  statusMs: number[];
-  wire: Array<{ what: string; code: number; out: string; bytes: string }>;
-}
-
 const stacks: InteropStack[] = [];
 afterEach(async () => { for (const s of stacks.splice(0)) await s.cleanup(); });
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function side(stack: InteropStack, which: 'debian' | 'hardnut'): Promise<SideResult> {
-  await stack.sim.set(INITIAL);
-  await stack.start(which);
-  const raw = await stack.upsc();
-  const vars = comparable(raw);
-  const rw = await stack.upsrw();
-  const cmds = await stack.cmdList();
-  const statusMs: number[] = [];
-  for (const [patch, want] of [[{ utilityFail: true }, 'OB'], [{ batteryLow: true }, 'OB LB'], [{ utilityFail: false, batteryLow: false }, 'OL']] as const) {
-    await stack.sim.set(patch);
-    const t0 = Date.now();
-    await waitFor(`${which}: ${want}`, async () => (await stack.upscRaw(['ups.status'])).trim() === want, 15_000, 50);
-    statusMs.push(Date.now() - t0);
-  }
-  const wire: SideResult['wire'] = [];
-  const record = async (what: string, fn: () => Promise<{ code: number; out: string }>): Promise<void> => {
-    await stack.sim.clear();
-    const { code, out } = await fn();
-    await sleep(300);
-    wire.push({ what, code, out: out.replace(/Init SSL[^\n]*\n?/, '').trim(), bytes: (await stack.sim.rx()).replaceAll('Q1\r', '') });
-  };
+async function side(stack: InteropStack, which: 'debian' | 'hardnut'): Promise<SideSeen & { wire: WireRecord[] }> {
+  const seen = await observeSide(stack, which, INITIAL);
+  const { wire, record } = wireRecorder(stack, 300, (rx) => rx.replaceAll('Q1\r', ''));
   await record('SET ups.delay.shutdown=125', () => stack.set('ups.delay.shutdown', '125'));
   await record('SET ups.delay.start=61', () => stack.set('ups.delay.start', '61'));
   for (const [cmd, param] of COMMANDS) await record(`${cmd}${param !== undefined ? ` ${param}` : ''}`, () => stack.upscmd(cmd, param));
-  vars['ups.delay.shutdown.after'] = (await stack.upscRaw(['ups.delay.shutdown'])).trim();
+  seen.vars['ups.delay.shutdown.after'] = (await stack.upscRaw(['ups.delay.shutdown'])).trim();
   await stack.stop();
-  return { raw, vars, rw, cmds, statusMs, wire };
+  return { ...seen, wire };
 }
 
 describe("hardnut nutdrv_qx and Debian's, same Q1 simulator, through Debian's upsd", () => {
   it('publish the same variables and values, the same commands, and send the same bytes', async (ctx) => {
-    requirePeer(ctx, hasSerialPeers('q1'), "Debian's NUT (nut-server, nut-client: /lib/nut/nutdrv_qx, upsd, upsc, upscmd, upsrw)");
-    requirePeer(ctx, hasSocat(), 'socat');
-    requirePeer(ctx, hasExecutable(HARDNUT), 'a build (npm run build)');
+    requireSerialInteropPeers(ctx, 'q1');
     const stack = await startInteropStack('q1', `\tprotocol = megatec\n\tpollinterval = ${POLL_S}\n`);
     stacks.push(stack);
     const debian = await side(stack, 'debian');

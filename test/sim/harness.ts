@@ -1,9 +1,13 @@
 // A hardnut serial driver (built executable) against a simulator, in a temp dir: the pieces the
 // driver tests, the interop tests and the seccomp test share.
+import { expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTestDir, startHardnutDriver, talk, waitFor, waitForSocket, type Proc, type TestDir } from '../support/stack.js';
-import { startSim, type Sim, type SimKind } from './sim.js';
+import { hasExecutable, isRoot, requirePeer } from '../support/peers.js';
+import {
+  HARDNUT, makeTestDir, runHardnut, startHardnutDriver, talk, userArgs, waitFor, waitForSocket, writeFiles, type Proc, type TestDir,
+} from '../support/stack.js';
+import { hasSocat, startSim, type Sim, type SimKind } from './sim.js';
 
 export interface SerialRig {
   dir: TestDir;
@@ -18,7 +22,27 @@ export interface SerialRig {
   cleanup(): Promise<void>;
 }
 
-const DRIVER: Record<SimKind, string> = { q1: 'nutdrv_qx', apc: 'apcsmart' };
+/** The driver each simulator stands in front of. */
+export const DRIVER: Record<SimKind, string> = { q1: 'nutdrv_qx', apc: 'apcsmart' };
+
+/** Simulator state patches and the ups.status each leads to: on battery, low battery, back on line. */
+export const POWER_STEPS: Record<SimKind, ReadonlyArray<readonly [Record<string, unknown>, string]>> = {
+  q1: [[{ utilityFail: true }, 'OB'], [{ batteryLow: true }, 'OB LB'], [{ utilityFail: false, batteryLow: false }, 'OL']],
+  apc: [[{ power: 'OB' }, 'OB'], [{ lowBattery: true }, 'OB LB'], [{ power: 'OL', lowBattery: false }, 'OL']],
+};
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** ups.conf with UPS `u` on the simulator's device; `section`: more tab-indented lines. */
+export function upsConf(kind: SimKind, device: string, section = ''): string {
+  return `[u]\n\tdriver = ${DRIVER[kind]}\n\tport = ${device}\n${section}`;
+}
+
+/** What every simulator test needs: socat for the pty pair, and a build to run. */
+export function requireSimPeers(ctx: { skip(note?: string): void }): void {
+  requirePeer(ctx, hasSocat(), 'socat (apt-get install socat)');
+  requirePeer(ctx, hasExecutable(HARDNUT), 'a build (npm run build)');
+}
 
 /** Values of SETINFO lines (the driver escapes " and \). */
 export function parseDump(text: string): { vars: Map<string, string>; stale: boolean; cmds: string[] } {
@@ -33,14 +57,14 @@ export function parseDump(text: string): { vars: Map<string, string>; stale: boo
   return { vars, stale: /^DATASTALE$/m.test(text), cmds };
 }
 
-export async function startSerialRig(kind: SimKind, opts: { section?: string; simState?: Record<string, unknown>; extra?: string[]; simUser?: string | null } = {}): Promise<SerialRig> {
+export interface RigOptions { section?: string; simState?: Record<string, unknown>; extra?: string[]; simUser?: string | null }
+
+export async function startSerialRig(kind: SimKind, opts: RigOptions = {}): Promise<SerialRig> {
   const dir = makeTestDir({});
   const device = join(dir.root, 'ups');
   const sim = await startSim(kind, device, { ...(opts.simState ? { state: opts.simState } : {}), ...(opts.simUser !== undefined ? { user: opts.simUser } : {}) });
   const driverName = DRIVER[kind];
-  const section = opts.section ?? '';
-  const { writeFiles } = await import('../support/stack.js');
-  writeFiles(dir, { 'ups.conf': `[u]\n\tdriver = ${driverName}\n\tport = ${device}\n${section}` });
+  writeFiles(dir, { 'ups.conf': upsConf(kind, device, opts.section) });
   const driver = startHardnutDriver(dir, driverName, 'u', opts.extra ?? []);
   const socket = join(dir.state, `${driverName}-u`);
   try {
@@ -64,11 +88,35 @@ export async function startSerialRig(kind: SimKind, opts: { section?: string; si
   };
 }
 
+/**
+ * A test file's rigs for one driver: `base` comes before each rig's own ups.conf lines, start()
+ * waits until the driver publishes OL, cleanup() (in afterEach) stops every rig started.
+ */
+export function serialRigs(kind: SimKind, base: string, readyMs = 20_000): { start(opts?: RigOptions): Promise<SerialRig>; cleanup(): Promise<void> } {
+  const started: SerialRig[] = [];
+  return {
+    start: async (opts = {}) => {
+      const r = await startSerialRig(kind, { ...opts, section: `${base}${opts.section ?? ''}` });
+      started.push(r);
+      await waitFor('OL', async () => (await r.status()) === 'OL', readyMs, 100);
+      return r;
+    },
+    cleanup: async () => { for (const r of started.splice(0)) await r.cleanup(); },
+  };
+}
+
 /** Polls until the driver publishes `status`; resolves with the milliseconds it took. */
 export async function timeUntilStatus(rig: SerialRig, status: string, timeoutMs: number): Promise<number> {
   const t0 = Date.now();
   await waitFor(`ups.status ${status}`, async () => (await rig.status()) === status, timeoutMs, 50);
   return Date.now() - t0;
+}
+
+/** As root a driver drops to nut and loads its seccomp filter: waits for it (nothing to check otherwise). */
+export async function expectFilterWhenRoot(r: SerialRig): Promise<void> {
+  if (!isRoot()) return;
+  await waitFor('seccomp', () => seccompState(r.driver.child.pid as number).seccomp === '2', 10_000);
+  expect(seccompState(r.driver.child.pid as number)).toEqual({ seccomp: '2', noNewPrivs: '1' });
 }
 
 /** The seccomp line of a process's status (2 = filter in force). */
@@ -89,12 +137,11 @@ export interface BackgroundRig {
 
 /** The driver as upsdrvctl starts it: backgrounded (syslog, no terminal), as root dropping to nut. */
 export async function startBackgroundDriver(kind: SimKind, section = ''): Promise<BackgroundRig> {
-  const { runHardnut, userArgs, writeFiles } = await import('../support/stack.js');
   const dir = makeTestDir({});
   const device = join(dir.root, 'ups');
   const sim = await startSim(kind, device);
   const driverName = DRIVER[kind];
-  writeFiles(dir, { 'ups.conf': `[u]\n\tdriver = ${driverName}\n\tport = ${device}\n${section}` });
+  writeFiles(dir, { 'ups.conf': upsConf(kind, device, section) });
   const r = await runHardnut([driverName, '-a', 'u', ...userArgs()], dir.env, 60_000);
   if (r.code !== 0) {
     await sim.stop();
@@ -116,4 +163,57 @@ export async function startBackgroundDriver(kind: SimKind, section = ''): Promis
       dir.cleanup();
     },
   };
+}
+
+/**
+ * The test body both serial drivers share: started as upsdrvctl does (as root, backgrounded),
+ * with its filter in force, it follows the power steps, then the port unplugged for 3 s, and
+ * is still alive and filtered afterwards.
+ */
+export function backgroundedUnderFilter(kind: SimKind, section: string): (ctx: { skip(note?: string): void }) => Promise<void> {
+  return async (ctx) => {
+    requireSimPeers(ctx);
+    requirePeer(ctx, isRoot(), 'root (the filter is enforced when a driver starts as root)');
+    const b = await startBackgroundDriver(kind, section);
+    try {
+      await waitFor('filter', () => seccompState(b.pid).seccomp === '2', 10_000);
+      await waitFor('OL', async () => (await b.status()) === 'OL', 20_000, 200);
+      for (const [patch, want] of POWER_STEPS[kind]) {
+        await b.sim.set(patch);
+        await waitFor(want, async () => (await b.status()) === want, 10_000, 100);
+      }
+      await b.sim.unplug();
+      await sleep(3000);
+      await b.sim.replug();
+      await waitFor('OL again', async () => (await b.status()) === 'OL', 30_000, 300);
+      expect(b.alive()).toBe(true);
+      expect(seccompState(b.pid).seccomp).toBe('2');
+    } finally {
+      await b.cleanup();
+    }
+  };
+}
+
+export interface OneShot {
+  sim: Sim;
+  /** (Re)writes ups.conf: UPS `u` on the simulator, with `section`. */
+  conf(section?: string): void;
+  /** Runs the driver for `u` with `args` (and -u nut when root) to its exit. */
+  driver(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+}
+
+/** A simulator and a test dir for driver runs that end by themselves (-k, a refused start); both gone afterwards. */
+export async function withOneShot<T>(kind: SimKind, state: Record<string, unknown> | undefined, fn: (o: OneShot) => Promise<T>): Promise<T> {
+  const dir = makeTestDir({});
+  const sim = await startSim(kind, join(dir.root, 'ups'), state ? { state } : {});
+  try {
+    return await fn({
+      sim,
+      conf: (section = '') => writeFiles(dir, { 'ups.conf': upsConf(kind, sim.device, section) }),
+      driver: (args) => runHardnut([DRIVER[kind], '-a', 'u', ...args, ...userArgs()], dir.env),
+    });
+  } finally {
+    await sim.stop();
+    dir.cleanup();
+  }
 }

@@ -1,12 +1,14 @@
 // One simulator, one ups.conf, Debian's upsd in front; either Debian's serial driver or
 // hardnut's behind it, one after the other. What the serial interop tests compare.
 import { join } from 'node:path';
-import { hasExecutable, refNut } from '../support/peers.js';
-import { HARDNUT, freePort, makeTestDir, run, startProcess, userArgs, waitFor, waitForSocket, type Proc, type TestDir } from '../support/stack.js';
+import { hasExecutable, refNut, requirePeer } from '../support/peers.js';
+import {
+  HARDNUT, freePort, makeTestDir, run, startProcess, userArgs, waitFor, waitForSocket, writeFiles, type Proc, type TestDir,
+} from '../support/stack.js';
+import { DRIVER, POWER_STEPS, requireSimPeers, sleep, upsConf } from './harness.js';
 import { startSim, type Sim, type SimKind } from './sim.js';
 
 export const DEBIAN_DRIVER: Record<SimKind, string> = { q1: '/lib/nut/nutdrv_qx', apc: '/lib/nut/apcsmart' };
-const DRIVER_NAME: Record<SimKind, string> = { q1: 'nutdrv_qx', apc: 'apcsmart' };
 export const UPSCMD = '/bin/upscmd';
 export const UPSRW = '/bin/upsrw';
 
@@ -15,6 +17,20 @@ export const VERSION_VARS = ['driver.version', 'driver.version.usb'];
 
 export function hasSerialPeers(kind: SimKind): boolean {
   return hasExecutable(DEBIAN_DRIVER[kind]) && hasExecutable(refNut.upsd) && hasExecutable(refNut.upsc) && hasExecutable(UPSCMD) && hasExecutable(UPSRW);
+}
+
+/** Debian's driver and tools, socat and a build. */
+export function requireSerialInteropPeers(ctx: { skip(note?: string): void }, kind: SimKind): void {
+  requirePeer(ctx, hasSerialPeers(kind), `Debian's NUT (nut-server, nut-client: ${DEBIAN_DRIVER[kind]}, upsd, upsc, upscmd, upsrw)`);
+  requireSimPeers(ctx);
+}
+
+/** upsd.conf on 127.0.0.1:`port` and upsd.users with an admin who may SET and run every command. */
+export function upsdFiles(port: number): Record<string, string> {
+  return {
+    'upsd.conf': `LISTEN 127.0.0.1 ${port}\nMAXAGE 15\n`,
+    'upsd.users': '[admin]\n\tpassword = adminpass\n\tactions = SET\n\tinstcmds = ALL\n',
+  };
 }
 
 export interface InteropStack {
@@ -50,12 +66,7 @@ export async function startInteropStack(kind: SimKind, section: string, simState
   const port = await freePort();
   const dir = makeTestDir({});
   const device = join(dir.root, 'ups');
-  const { writeFiles } = await import('../support/stack.js');
-  writeFiles(dir, {
-    'ups.conf': `[u]\n\tdriver = ${DRIVER_NAME[kind]}\n\tport = ${device}\n${section}`,
-    'upsd.conf': `LISTEN 127.0.0.1 ${port}\nMAXAGE 15\n`,
-    'upsd.users': '[admin]\n\tpassword = adminpass\n\tactions = SET\n\tinstcmds = ALL\n',
-  });
+  writeFiles(dir, { 'ups.conf': upsConf(kind, device, section), ...upsdFiles(port) });
   const sim = await startSim(kind, device, simState ? { state: simState } : {});
   let driver: Proc | undefined;
   let upsd: Proc | undefined;
@@ -64,7 +75,7 @@ export async function startInteropStack(kind: SimKind, section: string, simState
   const stack: InteropStack = {
     kind, dir, sim, port, ups: target,
     start: async (side) => {
-      ({ driver, upsd } = await startBehindUpsd(side, side === 'debian' ? DEBIAN_DRIVER[kind] : HARDNUT, DRIVER_NAME[kind], join(dir.state, `${DRIVER_NAME[kind]}-u`), target, env));
+      ({ driver, upsd } = await startBehindUpsd(side, side === 'debian' ? DEBIAN_DRIVER[kind] : HARDNUT, DRIVER[kind], join(dir.state, `${DRIVER[kind]}-u`), target, env));
     },
     stop: async () => {
       await driver?.stop();
@@ -120,4 +131,57 @@ export function comparable(m: Map<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of m) if (!VERSION_VARS.includes(k)) out[k] = v;
   return out;
+}
+
+/** What one side showed before the commands: upsc (raw and comparable), upsrw, upscmd -l, status times. */
+export interface SideSeen {
+  raw: Map<string, string>;
+  vars: Record<string, string>;
+  rw: string;
+  cmds: string;
+  /** Milliseconds until each of POWER_STEPS showed in upsc. */
+  statusMs: number[];
+}
+
+export interface WireRecord { what: string; code: number; out: string; bytes: string }
+
+/**
+ * Starts `which` side on the simulator set to `initial`, reads upsc (after `fullData` is
+ * published, for drivers that read some variables only in a later poll), upsrw and upscmd -l,
+ * then walks the power steps.
+ */
+export async function observeSide(stack: InteropStack, which: 'debian' | 'hardnut', initial: Record<string, unknown>, fullData?: string): Promise<SideSeen> {
+  await stack.sim.set(initial);
+  await stack.start(which);
+  if (fullData !== undefined) await waitFor(`${which}: full data`, async () => (await stack.upsc()).has(fullData), 20_000, 200);
+  const raw = await stack.upsc();
+  const vars = comparable(raw);
+  const rw = await stack.upsrw();
+  const cmds = await stack.cmdList();
+  const statusMs: number[] = [];
+  for (const [patch, want] of POWER_STEPS[stack.kind]) {
+    await stack.sim.set(patch);
+    const t0 = Date.now();
+    await waitFor(`${which}: ${want}`, async () => (await stack.upscRaw(['ups.status'])).trim() === want, 15_000, 50);
+    statusMs.push(Date.now() - t0);
+  }
+  return { raw, vars, rw, cmds, statusMs };
+}
+
+/**
+ * Records what a tool run sent to the UPS: the simulator's buffer is cleared, the run made, and
+ * after `settleMs` (the last bytes may still be in the pty pair) its bytes, less the regular
+ * polls (`withoutPolls`), are kept with the tool's exit code and output (less Debian's SSL note).
+ */
+export function wireRecorder(stack: InteropStack, settleMs: number, withoutPolls: (rx: string) => string): { wire: WireRecord[]; record(what: string, fn: () => Promise<{ code: number; out: string }>): Promise<void> } {
+  const wire: WireRecord[] = [];
+  return {
+    wire,
+    record: async (what, fn) => {
+      await stack.sim.clear();
+      const { code, out } = await fn();
+      await sleep(settleMs);
+      wire.push({ what, code, out: out.replace(/Init SSL[^\n]*\n?/, '').trim(), bytes: withoutPolls(await stack.sim.rx()) });
+    },
+  };
 }

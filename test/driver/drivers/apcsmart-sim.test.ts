@@ -2,37 +2,23 @@
 // and from alert characters, the confirmation window of nasty commands, the exact bytes of
 // commands and SETs, and recovery from a silent, vanished or garbled UPS — under seccomp.
 import { describe, it, expect, afterEach } from 'vitest';
-import { hasExecutable, isRoot, requirePeer } from '../../support/peers.js';
-import { HARDNUT, makeTestDir, runHardnut, userArgs, waitFor, writeFiles } from '../../support/stack.js';
-import { hasSocat, startSim } from '../../sim/sim.js';
-import { join } from 'node:path';
-import { seccompState, startBackgroundDriver, startSerialRig, timeUntilStatus, type SerialRig } from '../../sim/harness.js';
+import { waitFor } from '../../support/stack.js';
+import { startSim } from '../../sim/sim.js';
+import {
+  backgroundedUnderFilter, expectFilterWhenRoot, requireSimPeers as peers, serialRigs, sleep, timeUntilStatus, withOneShot, type SerialRig,
+} from '../../sim/harness.js';
 
 const POLL_S = 2;
-const rigs: SerialRig[] = [];
-afterEach(async () => { for (const r of rigs.splice(0)) await r.cleanup(); });
+const rigs = serialRigs('apc', `\tpollinterval = ${POLL_S}\n`);
+afterEach(() => rigs.cleanup());
 
-async function rig(section = ''): Promise<SerialRig> {
-  const r = await startSerialRig('apc', { section: `\tpollinterval = ${POLL_S}\n${section}` });
-  rigs.push(r);
-  await waitFor('OL', async () => (await r.status()) === 'OL', 20_000, 100);
-  return r;
-}
-
-const peers = (ctx: { skip(note?: string): void }): void => {
-  requirePeer(ctx, hasSocat(), 'socat (apt-get install socat)');
-  requirePeer(ctx, hasExecutable(HARDNUT), 'a build (npm run build)');
-};
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const rig = (section = ''): Promise<SerialRig> => rigs.start({ section });
 
 describe('apcsmart against the APC Smart simulator', () => {
   it('goes OL → OB → OB LB → OL within one poll interval (alerts and Q), under seccomp', async (ctx) => {
     peers(ctx);
     const r = await rig();
-    if (isRoot()) {
-      await waitFor('seccomp', () => seccompState(r.driver.child.pid as number).seccomp === '2', 10_000);
-      expect(seccompState(r.driver.child.pid as number)).toEqual({ seccomp: '2', noNewPrivs: '1' });
-    }
+    await expectFilterWhenRoot(r);
     const d = await r.dump();
     expect(d.vars.get('ups.model')).toBe('Smart-UPS 1500');
     expect(d.vars.get('battery.runtime')).toBe('7800');
@@ -157,50 +143,23 @@ describe('apcsmart against the APC Smart simulator', () => {
   for (const [power, sent, action] of [['OL', 'YQ@000R', '@000'], ['OB', 'YQSR', 'S']] as const) {
     it(`-k on ${power}: smart mode, status, then ${action} (and back to dumb mode)`, async (ctx) => {
       peers(ctx);
-      const dir = makeTestDir({});
-      const sim = await startSim('apc', join(dir.root, 'ups'), { state: { power } });
-      try {
-        writeFiles(dir, { 'ups.conf': `[u]\n\tdriver = apcsmart\n\tport = ${sim.device}\n` });
-        const r = await runHardnut(['apcsmart', '-a', 'u', '-k', ...userArgs()], dir.env);
+      await withOneShot('apc', { power }, async ({ sim, conf, driver }) => {
+        conf();
+        const r = await driver(['-k']);
         expect(r.code, r.stderr).toBe(0);
         expect(await sim.rx()).toBe(sent);
         expect((await sim.get())['lastAction']).toBe(action);
-      } finally {
-        await sim.stop();
-        dir.cleanup();
-      }
+      });
     }, 30_000);
   }
 
-  it('backgrounded (syslog) under its filter: a power cycle and an unplugged port do not get it killed', async (ctx) => {
-    peers(ctx);
-    requirePeer(ctx, isRoot(), 'root (the filter is enforced when a driver starts as root)');
-    const b = await startBackgroundDriver('apc', '\tpollinterval = 1\n');
-    try {
-      await waitFor('filter', () => seccompState(b.pid).seccomp === '2', 10_000);
-      await waitFor('OL', async () => (await b.status()) === 'OL', 20_000, 200);
-      for (const [patch, want] of [[{ power: 'OB' }, 'OB'], [{ lowBattery: true }, 'OB LB'], [{ power: 'OL', lowBattery: false }, 'OL']] as const) {
-        await b.sim.set(patch);
-        await waitFor(want, async () => (await b.status()) === want, 10_000, 100);
-      }
-      await b.sim.unplug();
-      await sleep(3000);
-      await b.sim.replug();
-      await waitFor('OL again', async () => (await b.status()) === 'OL', 30_000, 300);
-      expect(b.alive()).toBe(true);
-      expect(seccompState(b.pid).seccomp).toBe('2');
-    } finally {
-      await b.cleanup();
-    }
-  }, 90_000);
+  it('backgrounded (syslog) under its filter: a power cycle and an unplugged port do not get it killed', backgroundedUnderFilter('apc', '\tpollinterval = 1\n'), 90_000);
 
   // Deliberate difference: NUT 2.8.0 exits ("nument or entlen out of range") on a capability
   // string it cannot parse; hardnut keeps what it understood and runs without those enums.
   it('a malformed ^Z capability string is ignored from where it breaks, not fatal', async (ctx) => {
     peers(ctx);
-    const r = await startSerialRig('apc', { section: `\tpollinterval = ${POLL_S}\n`, simState: { capsOverride: '#e44200153090u4' } });
-    rigs.push(r);
-    await waitFor('OL', async () => (await r.status()) === 'OL', 20_000, 100);
+    const r = await rigs.start({ simState: { capsOverride: '#e44200153090u4' } });
     const d = await r.dump();
     expect(d.vars.get('input.transfer.high')).toBe('253');
     expect(d.vars.get('battery.charge.restart')).toBe('00');
@@ -220,16 +179,11 @@ describe('apcsmart against the APC Smart simulator', () => {
 
   it('cable = 940-0095B needs DTR/RTS: on a port without modem lines it refuses to start, as NUT does', async (ctx) => {
     peers(ctx);
-    const dir = makeTestDir({});
-    const sim = await startSim('apc', join(dir.root, 'ups'));
-    try {
-      writeFiles(dir, { 'ups.conf': `[u]\n\tdriver = apcsmart\n\tport = ${sim.device}\n\tcable = 940-0095B\n` });
-      const r = await runHardnut(['apcsmart', '-a', 'u', '-F', ...userArgs()], dir.env);
+    await withOneShot('apc', undefined, async ({ conf, driver }) => {
+      conf('\tcable = 940-0095B\n');
+      const r = await driver(['-F']);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/cannot set DTR\/RTS/);
-    } finally {
-      await sim.stop();
-      dir.cleanup();
-    }
+    });
   }, 30_000);
 });

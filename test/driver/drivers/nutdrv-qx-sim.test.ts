@@ -2,38 +2,25 @@
 // within one poll interval, exact command bytes on the wire, stale data while the UPS is
 // silent, gone or talking garbage, and recovery when it comes back — under its seccomp filter.
 import { describe, it, expect, afterEach } from 'vitest';
-import { hasExecutable, isRoot, requirePeer } from '../../support/peers.js';
-import { HARDNUT, makeTestDir, runHardnut, userArgs, waitFor, writeFiles } from '../../support/stack.js';
-import { hasSocat, startSim } from '../../sim/sim.js';
-import { join } from 'node:path';
-import { seccompState, startBackgroundDriver, startSerialRig, timeUntilStatus, type SerialRig } from '../../sim/harness.js';
+import { isRoot, requirePeer } from '../../support/peers.js';
+import { waitFor } from '../../support/stack.js';
+import { startSim } from '../../sim/sim.js';
+import {
+  backgroundedUnderFilter, expectFilterWhenRoot, requireSimPeers as peers, seccompState, serialRigs, sleep, timeUntilStatus, withOneShot, type SerialRig,
+} from '../../sim/harness.js';
 
 const POLL_S = 2;
-const rigs: SerialRig[] = [];
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-afterEach(async () => { for (const r of rigs.splice(0)) await r.cleanup(); });
+const rigs = serialRigs('q1', `\tprotocol = megatec\n\tpollinterval = ${POLL_S}\n`);
+afterEach(() => rigs.cleanup());
 
-async function rig(section = ''): Promise<SerialRig> {
-  const r = await startSerialRig('q1', { section: `\tprotocol = megatec\n\tpollinterval = ${POLL_S}\n${section}` });
-  rigs.push(r);
-  return r;
-}
-
-const peers = (ctx: { skip(note?: string): void }): void => {
-  requirePeer(ctx, hasSocat(), 'socat (apt-get install socat)');
-  requirePeer(ctx, hasExecutable(HARDNUT), 'a build (npm run build)');
-};
+/** The driver on the simulator, publishing OL. */
+const rig = (section = ''): Promise<SerialRig> => rigs.start({ section });
 
 describe('nutdrv_qx against the Q1 simulator', () => {
   it('goes OL → OB → OB LB → OL, each change published within one poll interval, under seccomp', async (ctx) => {
     peers(ctx);
     const r = await rig();
-    await waitFor('OL', async () => (await r.status()) === 'OL', 15_000);
-    if (isRoot()) {
-      // as root the driver dropped to nut and loaded its filter
-      await waitFor('seccomp', () => seccompState(r.driver.child.pid as number).seccomp === '2', 10_000);
-      expect(seccompState(r.driver.child.pid as number)).toEqual({ seccomp: '2', noNewPrivs: '1' });
-    }
+    await expectFilterWhenRoot(r);
     const limit = POLL_S * 1000 + 1500;
     await r.sim.set({ utilityFail: true, batteryVoltage: 24.0, inputVoltage: 0 });
     expect(await timeUntilStatus(r, 'OB', limit + 500)).toBeLessThanOrEqual(limit);
@@ -48,7 +35,6 @@ describe('nutdrv_qx against the Q1 simulator', () => {
   it('sends each instant command as the exact bytes NUT sends, and reports the result with TRACKING', async (ctx) => {
     peers(ctx);
     const r = await rig('\toffdelay = 120\n\tondelay = 300\n');
-    await waitFor('OL', async () => (await r.status()) === 'OL', 15_000);
     const cases: Array<[string, string]> = [
       ['beeper.toggle', 'Q\r'], ['test.battery.start.quick', 'T\r'], ['test.battery.stop', 'CT\r'],
       ['test.battery.start 180', 'T03\r'], ['shutdown.return', 'S02R0005\r'], ['shutdown.stop', 'C\r'],
@@ -70,7 +56,6 @@ describe('nutdrv_qx against the Q1 simulator', () => {
   it('silent UPS → data stale; talking again → fresh, without a restart', async (ctx) => {
     peers(ctx);
     const r = await rig();
-    await waitFor('OL', async () => (await r.status()) === 'OL', 15_000);
     await r.sim.silent(true);
     await waitFor('stale', async () => (await r.dump()).stale, 30_000, 200);
     await r.sim.silent(false);
@@ -81,10 +66,9 @@ describe('nutdrv_qx against the Q1 simulator', () => {
   it('unplugged (the pty vanishes) → stale; replugged → reopened and fresh', async (ctx) => {
     peers(ctx);
     const r = await rig();
-    await waitFor('OL', async () => (await r.status()) === 'OL', 15_000);
     await r.sim.unplug();
     await waitFor('stale', async () => (await r.dump()).stale, 30_000, 200);
-    await new Promise((res) => setTimeout(res, POLL_S * 1000));
+    await sleep(POLL_S * 1000);
     await r.sim.replug();
     await r.sim.set({ utilityFail: true });
     await waitFor('fresh OB', async () => { const d = await r.dump(); return !d.stale && d.vars.get('ups.status') === 'OB'; }, 20_000, 200);
@@ -95,7 +79,6 @@ describe('nutdrv_qx against the Q1 simulator', () => {
   it('simulator killed and started again at the same path → stale, then the driver reopens and recovers', async (ctx) => {
     peers(ctx);
     const r = await rig();
-    await waitFor('OL', async () => (await r.status()) === 'OL', 15_000);
     await r.sim.stop();
     await waitFor('stale', async () => (await r.dump()).stale, 30_000, 200);
     const again = await startSim('q1', r.sim.device, { state: { utilityFail: true } });
@@ -110,11 +93,10 @@ describe('nutdrv_qx against the Q1 simulator', () => {
   it('garbage replies and unsolicited junk never crash it', async (ctx) => {
     peers(ctx);
     const r = await rig();
-    await waitFor('OL', async () => (await r.status()) === 'OL', 15_000);
     await r.sim.garble(true);
     for (let i = 0; i < 4; i++) {
       await r.sim.send('\x00\xff(\r\n' + 'x'.repeat(5000) + '\r');
-      await new Promise((res) => setTimeout(res, 700));
+      await sleep(700);
     }
     await r.sim.set({ q1Reply: '(230.4 230.4 230.4 014 50.0 27.2 30.0 0000100\r' });
     await r.sim.garble(false);
@@ -128,51 +110,24 @@ describe('nutdrv_qx against the Q1 simulator', () => {
 
   it('-k cancels a pending shutdown, then sends shutdown.return with the configured delays', async (ctx) => {
     peers(ctx);
-    const dir = makeTestDir({});
-    const sim = await startSim('q1', join(dir.root, 'ups'));
-    try {
-      writeFiles(dir, { 'ups.conf': `[u]\n\tdriver = nutdrv_qx\n\tport = ${sim.device}\n\tprotocol = megatec\n\toffdelay = 120\n\tondelay = 300\n` });
-      const r = await runHardnut(['nutdrv_qx', '-a', 'u', '-k', ...userArgs()], dir.env);
+    await withOneShot('q1', undefined, async ({ sim, conf, driver }) => {
+      conf('\tprotocol = megatec\n\toffdelay = 120\n\tondelay = 300\n');
+      const r = await driver(['-k']);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/Shutting down in 120 seconds/);
       expect(await sim.rx()).toBe('Q1\rI\rC\rS02R0005\r');
       expect((await sim.get())['shutdownActive']).toBe(true);
-    } finally {
-      await sim.stop();
-      dir.cleanup();
-    }
+    });
   }, 30_000);
 
-  it('backgrounded (syslog) under its filter: a power cycle and an unplugged port do not get it killed', async (ctx) => {
-    peers(ctx);
-    requirePeer(ctx, isRoot(), 'root (the filter is enforced when a driver starts as root)');
-    const b = await startBackgroundDriver('q1', '\tprotocol = megatec\n\tpollinterval = 1\n');
-    try {
-      await waitFor('filter', () => seccompState(b.pid).seccomp === '2', 10_000);
-      await waitFor('OL', async () => (await b.status()) === 'OL', 20_000, 200);
-      for (const [patch, want] of [[{ utilityFail: true }, 'OB'], [{ batteryLow: true }, 'OB LB'], [{ utilityFail: false, batteryLow: false }, 'OL']] as const) {
-        await b.sim.set(patch);
-        await waitFor(want, async () => (await b.status()) === want, 10_000, 100);
-      }
-      await b.sim.unplug();
-      await sleep(3000);
-      await b.sim.replug();
-      await waitFor('OL again', async () => (await b.status()) === 'OL', 30_000, 300);
-      expect(b.alive()).toBe(true);
-      expect(seccompState(b.pid).seccomp).toBe('2');
-    } finally {
-      await b.cleanup();
-    }
-  }, 90_000);
+  it('backgrounded (syslog) under its filter: a power cycle and an unplugged port do not get it killed', backgroundedUnderFilter('q1', '\tprotocol = megatec\n\tpollinterval = 1\n'), 90_000);
 
   // Deliberate difference: NUT 2.8.0 drops to the driver's user before it opens the port, so
   // the port must belong to that user; hardnut opens it first (as OpenSSH-style daemons do).
   it('opens a root-only port before dropping to nut', async (ctx) => {
     peers(ctx);
     requirePeer(ctx, isRoot(), 'root');
-    const r = await startSerialRig('q1', { section: '\tprotocol = megatec\n', simUser: null });
-    rigs.push(r);
-    await waitFor('OL', async () => (await r.status()) === 'OL', 15_000);
+    const r = await rigs.start({ simUser: null });
     const st = await import('node:fs').then((fs) => fs.statSync(fs.realpathSync(r.sim.device)));
     expect(st.uid).toBe(0);
     expect(st.mode & 0o006).toBe(0);
@@ -181,19 +136,14 @@ describe('nutdrv_qx against the Q1 simulator', () => {
 
   it("cablepower: NUT's values only; a port without modem lines is fine (NUT ignores that failure too)", async (ctx) => {
     peers(ctx);
-    const dir = makeTestDir({});
-    const sim = await startSim('q1', join(dir.root, 'ups'));
-    try {
-      writeFiles(dir, { 'ups.conf': `[u]\n\tdriver = nutdrv_qx\n\tport = ${sim.device}\n\tcablepower = sideways\n` });
-      const bad = await runHardnut(['nutdrv_qx', '-a', 'u', '-F', ...userArgs()], dir.env);
+    await withOneShot('q1', undefined, async ({ conf, driver }) => {
+      conf('\tcablepower = sideways\n');
+      const bad = await driver(['-F']);
       expect(bad.code).not.toBe(0);
       expect(bad.stderr).toMatch(/Value 'sideways' not valid for 'cablepower'/);
-      writeFiles(dir, { 'ups.conf': `[u]\n\tdriver = nutdrv_qx\n\tport = ${sim.device}\n\tcablepower = both\n\tprotocol = megatec\n` });
-      const ok = await runHardnut(['nutdrv_qx', '-a', 'u', '-k', ...userArgs()], dir.env);
+      conf('\tcablepower = both\n\tprotocol = megatec\n');
+      const ok = await driver(['-k']);
       expect(ok.code, ok.stderr).toBe(0);
-    } finally {
-      await sim.stop();
-      dir.cleanup();
-    }
+    });
   }, 30_000);
 });
