@@ -86,10 +86,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     targets = conf.sections;
   }
 
-  if (action === startDriver && !conf.global.nowait) {
+  if ((action === startDriver || action === shutdownDriver) && !conf.global.nowait) {
+    // NUT waits for each driver it forks, so shutdowns happen one after another in sdorder
     for (const t of targets) await action(c, t);
   } else {
-    // nowait: start every driver without waiting for the previous one (NUT's parallel start)
+    // nowait: no waiting for the previous driver (NUT's parallel start); stop only signals
     await Promise.all(targets.map((t) => action(c, t)));
   }
   return c.errors > 0 ? 1 : 0;
