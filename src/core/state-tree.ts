@@ -89,12 +89,13 @@ export class StateTree {
   }
 
   getInfo(name: string): string | undefined {
-    return this.varMap.get(asciiLower(name))?.value;
+    return this.get(name)?.value;
   }
 
   /** The live entry (not a copy): cheap for upsd's GET/LIST. Do not mutate `name`. */
   get(name: string): StateVar | undefined {
-    return this.varMap.get(asciiLower(name));
+    // keys are lowercase, and so are nearly all names asked for: fold only on a miss
+    return this.varMap.get(name) ?? this.varMap.get(asciiLower(name));
   }
 
   /** False if absent or immutable (NUT issue #737: override.* must survive DELINFO). */

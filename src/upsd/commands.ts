@@ -65,9 +65,14 @@ const err = (code: NetErrorCode): Reply => ({ text: errLine(code) });
 const ok = (): Reply => text('OK\n');
 const line = (t: string): Reply => text(replyLine(`${t}\n`));
 
-/** strcasecmp for ASCII command words. */
+/** strcasecmp for ASCII command words (`upper` is upper case); allocates nothing. */
 function is(word: string | undefined, upper: string): boolean {
-  return word !== undefined && word.length === upper.length && word.toUpperCase() === upper;
+  if (word === undefined || word.length !== upper.length) return false;
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if ((c >= 0x61 && c <= 0x7a ? c - 0x20 : c) !== upper.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /** NUT's netcmds table, in its order (§2.2). */
@@ -100,7 +105,7 @@ export function dispatch(ctx: CommandContext, session: Session, words: readonly 
   const first = words[0];
   if (first === undefined) return err('UNKNOWN-COMMAND');
   // length check first: toUpperCase can change a string's length (e.g. 'ß' → 'SS')
-  const cmd = COMMAND_BY_NAME.get(first.toUpperCase());
+  const cmd = COMMAND_BY_NAME.get(first) ?? COMMAND_BY_NAME.get(first.toUpperCase());
   if (!cmd || cmd.name.length !== first.length) return err('UNKNOWN-COMMAND');
   if (cmd.needsUser) {
     if (session.username === undefined) return err('USERNAME-REQUIRED');
@@ -311,7 +316,7 @@ function shownValue(ups: UpsEntry, varName: string, raw: string): string {
 
 function getVar(ctx: CommandContext, upsName: string, name: string): Reply {
   // server.* ignores the UPS name, which need not exist (§2.3 GET VAR)
-  if (name.length >= 7 && name.slice(0, 7).toLowerCase() === 'server.') {
+  if (name.length >= 7 && (name.charCodeAt(0) | 0x20) === 0x73 && name.slice(0, 7).toLowerCase() === 'server.') {
     const lower = name.toLowerCase();
     if (lower === 'server.info') return line(`VAR ${upsName} server.info "${serverInfo(ctx.hardnutVersion)}"`);
     if (lower === 'server.version') return line(`VAR ${upsName} server.version "${NUT_COMPAT_VERSION}"`);

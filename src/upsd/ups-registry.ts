@@ -185,7 +185,7 @@ export class UpsRegistry {
 
   /** Case-insensitive, as NUT's get_ups_ptr. */
   get(name: string): UpsEntry | undefined {
-    return this.byName.get(foldName(name));
+    return this.byName.get(name) ?? this.byName.get(foldName(name));
   }
 
   /**

@@ -38,6 +38,7 @@ export function serverInfo(hardnutVersion: string): string {
 }
 
 const ESCAPE_CHARS = '#\\"';
+const NEEDS_ESCAPE = /[#\\"]/;
 
 /**
  * NUT's pconf_encode into a buffer of `destSize` bytes (§1.5): a backslash before each `#`, `\`
@@ -46,6 +47,8 @@ const ESCAPE_CHARS = '#\\"';
 export function pconfEncode(src: string, destSize: number): string {
   if (destSize < 1) return '';
   const max = destSize - 1;
+  // the usual value: short, nothing to escape (GET VAR is hot)
+  if (src.length <= max && !NEEDS_ESCAPE.test(src)) return src;
   let out = '';
   for (let i = 0; i < src.length; i++) {
     const c = src[i] as string;

@@ -108,7 +108,7 @@ export class RequestDecoder {
   private readOnce(): void {
     const read = this.take(this.readSize);
     const used = this.tokenizer.feed(read, this.sink);
-    const lastLF = read.subarray(0, used).lastIndexOf(LF);
+    const lastLF = (used === read.length ? read : read.subarray(0, used)).lastIndexOf(LF);
     this.sinceLF = lastLF < 0 ? this.sinceLF + used : used - lastLF - 1;
     if (this.sinceLF > this.maxLineBytes) {
       this.overflowed = true;
