@@ -72,7 +72,9 @@ export class UpsLink {
     }
     if (client === undefined) {
       const e = last as { message?: string; code?: string } | undefined;
-      throw new ConnectFailure(e?.message ?? 'Connection failure', e?.code ?? 'ERR_CONNECT');
+      // EPERM on connect is a local packet filter, usually the unit's IPAddressAllow (localhost by default)
+      const hint = e?.code === 'EPERM' ? ' (refused by a local packet filter: under systemd, allow this upsd with IPAddressAllow= in `systemctl edit hardnut-upsmon`)' : '';
+      throw new ConnectFailure(`${e?.message ?? 'Connection failure'}${hint}`, e?.code ?? 'ERR_CONNECT');
     }
     this.client = client;
     await this.login(client);
