@@ -10,6 +10,7 @@ import { main as upscmd } from '../clients/upscmd.js';
 import { main as upsrw } from '../clients/upsrw.js';
 import { main as upslog } from '../clients/upslog.js';
 import { main as upsmon } from '../upsmon/main.js';
+import { main as upssched } from '../upssched/main.js';
 
 interface Tool { summary: string; run?: (argv: string[], env: NodeJS.ProcessEnv) => Promise<number> }
 
@@ -23,7 +24,7 @@ const TOOLS = new Map<string, Tool>([
   ['upsrw', { summary: 'list and set writable UPS variables', run: upsrw }],
   ['upslog', { summary: 'log UPS variables at an interval', run: upslog }],
   ['upsmon', { summary: 'monitor UPSes through upsd and shut down when the power runs out', run: upsmon }],
-  ['upssched', { summary: 'timers for upsmon events (not built yet)' }],
+  ['upssched', { summary: 'timers for upsmon events: run by upsmon as NOTIFYCMD', run: upssched }],
 ]);
 for (const [name, def] of DRIVERS) {
   TOOLS.set(name, { summary: `driver: ${def.description}`, run: (argv, env) => runDriver(def, argv, env) });
