@@ -91,6 +91,7 @@ export class Connection {
    */
   private readonly onEnd = (): void => {
     this.peerEnded = true;
+    if (this.decoder === null) this.decoder = new RequestDecoder(); // FIN before any request
     this.pump();
   };
 

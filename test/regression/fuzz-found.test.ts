@@ -128,6 +128,20 @@ describe('upsd-socket fuzz: every reply reaches the client', () => {
     expect(reply).toBe(`OK\nOK\n${'ERR ACCESS-DENIED\n'.repeat(4)}UPSDESC ups1 "Unavailable"\n`);
   }, 30_000);
 
+  // Found in review: with half-open sockets, a client that half-closes before sending anything
+  // was left open until the 60 s idle timeout (the close waited for a first request).
+  it('a client that half-closes before any request is closed at once', async () => {
+    const t0 = Date.now();
+    await new Promise<void>((resolve, reject) => {
+      const s = net.connect({ host: '127.0.0.1', port, localAddress: '127.0.0.1' });
+      const t = setTimeout(() => { s.destroy(); reject(new Error('still open after 5 s')); }, 5_000);
+      s.on('connect', () => s.end());
+      s.on('error', () => undefined);
+      s.on('close', () => { clearTimeout(t); resolve(); });
+    });
+    expect(Date.now() - t0).toBeLessThan(5_000);
+  }, 30_000);
+
   // Found as: `VER EXTRA0\n\t\n\xff"LIST" ENUM UPS1\r\n` then 978 234 `"` without LF, written
   // whole: the replies to the three lines before the over-long one were lost now and then, but
   // never when the same bytes came in pieces. upsd destroys the socket on an over-long line with
