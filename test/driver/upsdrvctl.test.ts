@@ -69,7 +69,8 @@ describe('upsdrvctl', () => {
   it('shutdown runs each driver with -k in sdorder; -t only prints', async () => {
     const d = setup('');
     const log = join(d.root, 'order.log');
-    writeFileSync(join(d.root, 'fakedrv'), `#!/bin/sh\necho "$*" >> ${log}\n`);
+    // the earlier one in sdorder is the slower one: started together, they would log in the wrong order
+    writeFileSync(join(d.root, 'fakedrv'), `#!/bin/sh\ncase "$*" in *second*) sleep 0.5;; esac\necho "$*" >> ${log}\n`);
     chmodSync(join(d.root, 'fakedrv'), 0o755);
     writeFileSync(join(d.etc, 'ups.conf'), `driverpath = ${d.root}\n[first]\n\tdriver = fakedrv\n\tport = x\n\tsdorder = 2\n[second]\n\tdriver = fakedrv\n\tport = x\n[skip]\n\tdriver = fakedrv\n\tport = x\n\tsdorder = -1\n`);
     const t = await runHardnut(['upsdrvctl', '-t', 'shutdown'], d.env);

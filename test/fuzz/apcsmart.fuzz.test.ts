@@ -7,6 +7,8 @@
 // state stays publishable with a ups.status of NUT's tokens.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
+import { playPlan, checkPublished } from './driver-plan.js';
+import { QuietLogger } from '../support/quiet-logger.js';
 import { ensure, fuzz, fuzzAsync, latin1 } from './harness.js';
 import { mutated } from './mutate.js';
 import { ReplyBuffer, readSettings, parseCapabilities, commandSetChars, convertData, SER_AA, SER_CC, SER_CS, SER_HA, SER_TO } from '../../src/protocol/apcsmart/index.js';
@@ -14,9 +16,7 @@ import { TtyDiscipline, APC_TTY, type ByteLink } from '../../src/driver/serial/i
 import { ApcDriver } from '../../src/driver/drivers/apcsmart.js';
 import { SerialApcIo } from '../../src/driver/drivers/apcsmart-transport.js';
 import { DriverState } from '../../src/driver/dstate.js';
-import { Logger } from '../../src/cli/log.js';
 import { DriverError } from '../../src/core/errors.js';
-import { isValidName } from '../../src/protocol/sock/index.js';
 
 const SEEDS = [
   'SM\r\n', '08\r\n', '!50\r\n', 'NA\r\n', 'OK\r\n', '*', '601.3.I\r\n', 'Smart-UPS 1500\r\n', '0130:\r\n',
@@ -28,13 +28,6 @@ const text = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
 const chunk = mutated(SEEDS, 5).map(text);
 const TOKENS = new Set(['OL', 'OB', 'LB', 'RB', 'BYPASS', 'CAL', 'OFF', 'OVER', 'TRIM', 'BOOST']);
 
-class Silent extends Logger {
-  override error(): void { /* quiet */ }
-  override warn(): void { /* quiet */ }
-  override notice(): void { /* quiet */ }
-  override info(): void { /* quiet */ }
-  override debug(): void { /* quiet */ }
-}
 
 /** What the simulated Smart-UPS answers (test/sim/apc-smart-ups.mjs, condensed). */
 const ANSWERS: Record<string, string> = {
@@ -117,7 +110,7 @@ describe('fuzz apcsmart', () => {
     const state = new DriverState();
     const clock = { now: 5000 };
     const link = new FaultyUps(s);
-    const ctx = { upsName: 'f', port: '/dev/null', confPath: '/tmp', state, log: new Silent('f'), vars: new Map<string, string | null>() };
+    const ctx = { upsName: 'f', port: '/dev/null', confPath: '/tmp', state, log: new QuietLogger('f'), vars: new Map<string, string | null>() };
     const drv = new ApcDriver(ctx, {
       io: async () => {
         const io = new SerialApcIo({ path: '/dev/null', lock: false, raw: false, log: ctx.log, openLink: async () => link, sleep: async () => undefined });
@@ -126,28 +119,10 @@ describe('fuzz apcsmart', () => {
       },
       nowS: () => clock.now,
     });
-    try {
-      await drv.initUps();
-      await drv.initInfo();
-      await drv.updateInfo();
-    } catch (err) {
-      ensure(err instanceof DriverError, () => `start-up threw ${String(err)}`);
-      return;
-    }
+    if (!(await playPlan(drv, clock, plan))) return;
     deep++;
-    for (const op of plan) {
-      if (op[0] === 'poll') await drv.updateInfo();
-      else if (op[0] === 'cmd') ensure([0, 1, 2, 3].includes(await drv.instcmd(op[1], op[2])), () => 'instcmd result');
-      else if (op[0] === 'set') ensure([0, 1, 2, 3].includes(await drv.setvar(op[1], op[2])), () => 'setvar result');
-      else clock.now += op[1];
-    }
     await drv.cleanup();
-    for (const v of state.tree.vars()) {
-      ensure(isValidName(v.name), () => `name ${v.name}`);
-      ensure(v.value.length <= 255, () => `${v.name} too long`);
-    }
-    const status = state.getInfo('ups.status');
-    if (status !== undefined) for (const t of status.split(' ')) ensure(TOKENS.has(t), () => `status token ${t}`);
+    checkPublished(state, TOKENS);
   });
 
   it('the driver fuzz got past start-up (the faults do not drown the UPS)', () => {

@@ -7,6 +7,8 @@
 // ups.status made of NUT's tokens.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
+import { playPlan, checkPublished } from './driver-plan.js';
+import { QuietLogger } from '../support/quiet-logger.js';
 import { ensure, fuzz, fuzzAsync, latin1 } from './harness.js';
 import { mutated } from './mutate.js';
 import { MEGATEC, processAnswer, infoValue } from '../../src/protocol/q1/index.js';
@@ -14,9 +16,7 @@ import { TtyDiscipline, QX_TTY } from '../../src/driver/serial/index.js';
 import { QxDriver } from '../../src/driver/drivers/nutdrv-qx.js';
 import type { QxReply, QxTransport } from '../../src/driver/drivers/nutdrv-qx-transport.js';
 import { DriverState } from '../../src/driver/dstate.js';
-import { Logger } from '../../src/cli/log.js';
 import { DriverError } from '../../src/core/errors.js';
-import { isValidName } from '../../src/protocol/sock/index.js';
 
 const SEEDS = [
   '(215.0 195.0 230.0 014 49.0 22.7 30.0 00000000\r',
@@ -34,13 +34,6 @@ const TOKENS = new Set(['ALARM', 'OL', 'OB', 'LB', 'RB', 'CHRG', 'DISCHRG', 'BYP
 
 let deep = 0;
 
-class Silent extends Logger {
-  override error(): void { /* quiet */ }
-  override warn(): void { /* quiet */ }
-  override notice(): void { /* quiet */ }
-  override info(): void { /* quiet */ }
-  override debug(): void { /* quiet */ }
-}
 
 describe('fuzz q1', () => {
   fuzz('q1', 'any reply, any item: a typed result, numeric values stay numeric', fc.tuple(reply, fc.nat()), ([r, n]) => {
@@ -105,28 +98,10 @@ describe('fuzz q1', () => {
     const state = new DriverState();
     const clock = { now: 1000 };
     const vars = new Map<string, string | null>(autodetect ? [] : [['protocol', 'megatec']]);
-    const drv = new QxDriver({ upsName: 'f', port: '/dev/null', confPath: '/tmp', state, log: new Silent('f'), vars }, { transport: async () => transport, nowS: () => clock.now });
-    try {
-      await drv.initUps();
-      await drv.initInfo();
-      await drv.updateInfo();
-    } catch (err) {
-      ensure(err instanceof DriverError, () => `start-up threw ${String(err)}`);
-      return;
-    }
+    const drv = new QxDriver({ upsName: 'f', port: '/dev/null', confPath: '/tmp', state, log: new QuietLogger('f'), vars }, { transport: async () => transport, nowS: () => clock.now });
+    if (!(await playPlan(drv, clock, script))) return;
     deep++;
-    for (const op of script) {
-      if (op[0] === 'poll') await drv.updateInfo();
-      else if (op[0] === 'cmd') ensure([0, 1, 2, 3].includes(await drv.instcmd(op[1], op[2])), () => 'instcmd result');
-      else if (op[0] === 'set') ensure([0, 1, 2, 3].includes(await drv.setvar(op[1], op[2])), () => 'setvar result');
-      else clock.now += op[1];
-    }
-    for (const v of state.tree.vars()) {
-      ensure(isValidName(v.name), () => `name ${v.name}`);
-      ensure(v.value.length <= 255, () => `${v.name} too long`);
-    }
-    const status = state.getInfo('ups.status');
-    if (status !== undefined) for (const t of status.split(' ')) ensure(TOKENS.has(t), () => `status token ${t}`);
+    checkPublished(state, TOKENS);
   });
 
   it('the driver fuzz got past start-up (the faults do not drown the UPS)', () => {

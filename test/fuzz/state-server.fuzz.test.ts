@@ -17,7 +17,6 @@ import fc from 'fast-check';
 import { bytes, concat, fuzzAsync, splitAt } from './harness.js';
 import { dataFileSeeds, transcripts } from './corpus.js';
 import { mutated } from './mutate.js';
-import { Logger } from '../../src/cli/log.js';
 import { DriverState } from '../../src/driver/dstate.js';
 import { DataFileReplay, setDummyVar } from '../../src/driver/drivers/dummy-ups.js';
 import {
@@ -27,17 +26,7 @@ import {
   MAX_SOCK_LINE_BYTES, SockDecoder, dumpAll, dumpValue, encodeClientMessage, encodeDriverMessage, isValidName,
   parseClientMessage, type ClientMessage,
 } from '../../src/protocol/sock/index.js';
-
-/** Records errors; everything else is dropped (the fuzz floods the log by design). */
-class QuietLogger extends Logger {
-  readonly errors: string[] = [];
-  constructor() { super('fuzz-driver'); }
-  override error(message: string): void { this.errors.push(message); }
-  override warn(): void { /* quiet */ }
-  override notice(): void { /* quiet */ }
-  override info(): void { /* quiet */ }
-  override debug(): void { /* quiet */ }
-}
+import { QuietLogger } from '../support/quiet-logger.js';
 
 const DEV = dataFileSeeds().find((s) => s.name.endsWith('ups1.dev'))?.data ?? bytes('ups.status: OL\n');
 

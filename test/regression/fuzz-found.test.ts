@@ -12,9 +12,9 @@ import { parseUpsdUsers } from '../../src/core/config/upsd-users.js';
 import { parseUpsConf } from '../../src/core/config/ups-conf.js';
 import { DriverState } from '../../src/driver/dstate.js';
 import { STAT_HANDLED, StateServer } from '../../src/driver/state-server.js';
-import { Logger } from '../../src/cli/log.js';
 import { freePort, makeTestDir, type Proc, type TestDir } from '../support/stack.js';
 import { startHardnutUpsd } from '../upsd/support/upsd-stack.js';
+import { QuietLogger } from '../support/quiet-logger.js';
 
 function leaks(diags: Diagnostic[], secret: string): string[] {
   return diags.map(formatDiagnostic).filter((t) => t.includes(secret));
@@ -48,14 +48,6 @@ describe('config fuzz: a password on a wrapped line never appears in a diagnosti
 });
 
 describe('state-server fuzz: LOGOUT ends the conversation', () => {
-  class QuietLogger extends Logger {
-    constructor() { super('regression'); }
-    override error(): void { /* quiet */ }
-    override warn(): void { /* quiet */ }
-    override notice(): void { /* quiet */ }
-    override info(): void { /* quiet */ }
-    override debug(): void { /* quiet */ }
-  }
   let dir = '';
   beforeAll(() => { dir = mkdtempSync('/tmp/hn-rg-'); });
   afterAll(() => { rmSync(dir, { recursive: true, force: true }); });

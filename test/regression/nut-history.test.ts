@@ -13,7 +13,7 @@ import { parseUpsConf } from '../../src/core/config/ups-conf.js';
 import { DriverState } from '../../src/driver/dstate.js';
 import { STAT_HANDLED, StateServer } from '../../src/driver/state-server.js';
 import { setDummyVar } from '../../src/driver/drivers/dummy-ups.js';
-import { Logger } from '../../src/cli/log.js';
+import { QuietLogger } from '../support/quiet-logger.js';
 
 /** §1.3 as the spec states it. */
 const MAX_ARGS = 32;
@@ -35,15 +35,6 @@ function tokenize(chunks: Array<Uint8Array | string>, upsd = false): Collected {
   return out;
 }
 
-class QuietLogger extends Logger {
-  readonly errors: string[] = [];
-  constructor() { super('regression'); }
-  override error(message: string): void { this.errors.push(message); }
-  override warn(): void { /* quiet */ }
-  override notice(): void { /* quiet */ }
-  override info(): void { /* quiet */ }
-  override debug(): void { /* quiet */ }
-}
 
 /** A driver on a real Unix socket: ups.mfr, ups.status; SET goes through dummy-ups' setDummyVar. */
 async function driver(path: string): Promise<{ state: DriverState; server: StateServer; log: QuietLogger }> {

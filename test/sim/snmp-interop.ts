@@ -2,8 +2,8 @@
 // one after the other. What the SNMP interop tests compare (the serial ones: interop.ts).
 import { join } from 'node:path';
 import { hasExecutable, refNut } from '../support/peers.js';
-import { HARDNUT, makeTestDir, run, waitFor, writeFiles, type Proc, type TestDir } from '../support/stack.js';
-import { UPSCMD, UPSRW, startBehindUpsd, upscMap } from './interop.js';
+import { HARDNUT, freePort, makeTestDir, run, waitFor, writeFiles, type Proc, type TestDir } from '../support/stack.js';
+import { UPSCMD, UPSRW, startBehindUpsd, upscMap, upsdFiles } from './interop.js';
 import { startSnmpAgent, type AgentOptions, type SnmpAgent, type SnmpSet } from './snmp-agent.js';
 
 export const DEBIAN_SNMP_UPS = '/lib/nut/snmp-ups';
@@ -33,13 +33,11 @@ export interface SnmpStack {
 /** `section`: ups.conf lines after driver and port (tab-indented). */
 export async function startSnmpStack(section: string, agentOpts: AgentOptions = {}): Promise<SnmpStack> {
   const agent = await startSnmpAgent(agentOpts);
-  const { freePort } = await import('../support/stack.js');
   const port = await freePort();
   const dir = makeTestDir({});
   writeFiles(dir, {
     'ups.conf': `[u]\n\tdriver = snmp-ups\n\tport = ${agent.host}\n${section}`,
-    'upsd.conf': `LISTEN 127.0.0.1 ${port}\nMAXAGE 15\n`,
-    'upsd.users': '[admin]\n\tpassword = adminpass\n\tactions = SET\n\tinstcmds = ALL\n',
+    ...upsdFiles(port),
   });
   const target = `u@127.0.0.1:${port}`;
   const env = dir.env;

@@ -3,7 +3,6 @@
 import type { GetOutcome, SetRequest, SnmpIo } from '../../../src/driver/snmp/index.js';
 import type { Varbind } from '../../../src/driver/snmp/values.js';
 import { DriverState } from '../../../src/driver/dstate.js';
-import { Logger } from '../../../src/cli/log.js';
 
 export class FakeAgent implements SnmpIo {
   readonly sets: SetRequest[] = [];
@@ -20,13 +19,6 @@ export class FakeAgent implements SnmpIo {
   }
 }
 
-export class QuietLogger extends Logger {
-  constructor() { super('test'); }
-  override error(): void { /* quiet */ }
-  override warn(): void { /* quiet */ }
-  override notice(): void { /* quiet */ }
-  override info(): void { /* quiet */ }
-  override debug(): void { /* quiet */ }
-}
+export { QuietLogger } from '../../support/quiet-logger.js';
 
 export const newState = (): DriverState => new DriverState();
