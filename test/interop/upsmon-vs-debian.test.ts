@@ -96,6 +96,11 @@ function comparePrimaryAndSecondary(ev: Ev[], d: { primary: string; secondary: s
   expect(hostsync!).toBeLessThan(timeOf(ev, h.primary, 'SHUTDOWN')!);
 }
 
+/** How late watchStatus may see a status word: its 100 ms poll plus a loaded machine's delay. */
+const WATCH_LAG_MS = 300;
+/** How much two recorder spawns' delays may differ on a loaded machine. */
+const SPAWN_JITTER_MS = 200;
+
 function compareTiming(ev: Ev[], lbAt: Map<string, number>, debian: { tag: string; ups: string }, hardnut: { tag: string; ups: string }): { debianMs: number; hardnutMs: number } {
   const debianMs = timeOf(ev, debian.tag, 'SHUTDOWNCMD')! - lbAt.get(debian.ups)!;
   const hardnutMs = timeOf(ev, hardnut.tag, 'SHUTDOWNCMD')! - lbAt.get(hardnut.ups)!;
@@ -103,12 +108,16 @@ function compareTiming(ev: Ev[], lbAt: Map<string, number>, debian: { tag: strin
   process.stdout.write(`upsmon OB LB → SHUTDOWNCMD: Debian ${debianMs} ms (${parts(debian.tag, debian.ups)}), hardnut ${hardnutMs} ms (${parts(hardnut.tag, hardnut.ups)})\n`);
   // ≈ FINALDELAY + one POLLFREQALERT after OB LB; the poll phase (up to one POLLFREQALERT) and
   // the recorder's own start-up are the only slack allowed relative to Debian's
-  expect(hardnutMs).toBeGreaterThanOrEqual(FINALDELAY_S * 1000);
+  // lbAt is when the status watcher (a 100 ms poll of upsd) first saw LB, which can be later than
+  // when upsmon saw it: FINALDELAY itself is checked below on the recorder's one clock
+  expect(hardnutMs).toBeGreaterThanOrEqual(FINALDELAY_S * 1000 - WATCH_LAG_MS);
   expect(hardnutMs).toBeLessThanOrEqual((FINALDELAY_S + POLLFREQALERT_S) * 1000 + 1000);
   expect(hardnutMs).toBeLessThanOrEqual(debianMs + POLLFREQALERT_S * 1000 + 300);
   // from the poll that saw OB LB (LOWBATT) to SHUTDOWNCMD: FINALDELAY and nothing more, like Debian's
   const react = (tag: string): number => timeOf(ev, tag, 'SHUTDOWNCMD')! - timeOf(ev, tag, 'LOWBATT')!;
   expect(react(hardnut.tag)).toBeLessThanOrEqual(react(debian.tag) + 250);
+  // both times are when a spawned recorder ran, so each carries its own spawn delay
+  expect(react(hardnut.tag)).toBeGreaterThanOrEqual(FINALDELAY_S * 1000 - SPAWN_JITTER_MS);
   return { debianMs, hardnutMs };
 }
 
