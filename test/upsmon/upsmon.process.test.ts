@@ -355,7 +355,9 @@ describe('upsmon as root: the split', () => {
     cleanups.push(() => { try { process.kill(before.net.pid, 'SIGKILL'); } catch { /* gone */ } });
     process.kill(sup, 'SIGKILL');
     process.kill(before.dispatch.pid, 'SIGKILL');
-    await waitFor('NOPARENT', () => /upsmon parent process died - shutdown impossible/.test(p.output()) || undefined, 10_000);
+    // two lines (the NOPARENT notification and the log line), written a moment apart
+    await waitFor('NOPARENT', () => (/upsmon parent process died - shutdown impossible/.test(p.output()) && /Parent died - shutdown impossible/.test(p.output())) || undefined, 10_000);
+    expect(p.output()).toMatch(/upsmon parent process died - shutdown impossible/);
     expect(p.output()).toMatch(/Parent died - shutdown impossible/);
     expect(proc(before.net.pid)).toBeDefined(); // it keeps monitoring
   }, 40_000);
