@@ -6,7 +6,7 @@ export default defineConfig({
     pool: 'forks',
     // Most test time is waiting (poll intervals, outage replays, timeouts), not CPU: vitest's
     // default on 2 cores is one worker. TEST_WORKERS overrides.
-    maxWorkers: Number(process.env['TEST_WORKERS'] ?? 4),
+    maxWorkers: Number(process.env['TEST_WORKERS'] ?? 3),
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default', './test/support/summary-reporter.ts'],
