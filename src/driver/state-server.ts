@@ -66,7 +66,8 @@ export class StateServer {
     const server = net.createServer((socket) => this.accept(socket));
     server.maxConnections = MAX_SOCK_CLIENTS + 64; // the OS-level backstop; accept() enforces the real bound
     // NUT: umask 007 while binding, then chmod 0660 — upsd shares the group, others get nothing.
-    const oldMask = process.umask(0o007);
+    // hardnut binds under umask 117, so the socket is 0660 from the start (no 0770 moment).
+    const oldMask = process.umask(0o117);
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
