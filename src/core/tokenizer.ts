@@ -33,6 +33,12 @@ function isSpace(c: number): boolean {
   return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }
 
+/**
+ * A plain line up to this long is remembered with its words: the same bytes again (a client
+ * polling one variable sends nothing else) get a copy of those words without building strings.
+ */
+const MEMO_MAX_BYTES = 128;
+
 /** Words up to this length are built char by char; longer ones in one call. */
 const SHORT_WORD = 64;
 
@@ -80,6 +86,9 @@ export class Tokenizer {
 
   /** Off only in tests that check the fast path against the byte loop. */
   private readonly fastPath: boolean;
+  /** The last plain line's bytes (LF excluded) and its words: see MEMO_MAX_BYTES. */
+  private memo: Uint8Array | null = null;
+  private memoArgs: string[] = [];
 
   constructor(limits: Partial<TokenizerLimits> & { fastPath?: boolean } = {}) {
     this.fastPath = limits.fastPath ?? true;
@@ -161,6 +170,18 @@ export class Tokenizer {
       }
     }
     if (j >= n) return from;
+    const len = j - from;
+    const memo = this.memo;
+    if (memo !== null && memo.length === len) {
+      let same = true;
+      for (let k = 0; k < len; k++) if (chunk[from + k] !== memo[k]) { same = false; break; }
+      if (same) {
+        this.startLine = this.physLine;
+        this.physLine++;
+        sink.line(this.memoArgs.slice(), this.startLine); // a copy: sinks may change theirs
+        return j + 1;
+      }
+    }
     const args: string[] = [];
     let start = -1;
     for (let k = from; k <= j; k++) {
@@ -173,6 +194,10 @@ export class Tokenizer {
         args.push(w);
         start = -1;
       }
+    }
+    if (len <= MEMO_MAX_BYTES) {
+      this.memo = chunk.slice(from, j);
+      this.memoArgs = args.slice();
     }
     this.startLine = this.physLine;
     this.physLine++;

@@ -188,6 +188,26 @@ describe('fast path for plain lines', () => {
     }), { numRuns: 3000 });
   });
 
+  it('a line seen again (its words memoized) comes out as the byte loop makes it, in a fresh array', () => {
+    const line = fc.array(fc.constantFrom(...alphabet.filter((b) => b !== 0x0a)), { maxLength: 40 }).map((a) => [...a, 0x0a]);
+    fc.assert(fc.property(fc.array(line, { minLength: 1, maxLength: 3 }), fc.array(fc.nat(), { maxLength: 12 }), fc.array(fc.integer({ min: 1, max: 50 }), { maxLength: 6 }), fc.boolean(),
+      (lines, picks, cuts, stopOnError) => {
+        const all = Uint8Array.from(picks.flatMap((i) => lines[i % lines.length] as number[]));
+        const chunks: Uint8Array[] = [];
+        let at = 0;
+        for (const c of cuts) { chunks.push(all.subarray(at, at + c)); at += c; }
+        chunks.push(all.subarray(at));
+        expect(run(true, chunks, stopOnError)).toEqual(run(false, chunks, stopOnError));
+      }), { numRuns: 2000 });
+    // a consumer that changes the array it was given changes nothing delivered later
+    const got: string[][] = [];
+    new Tokenizer().feed(bytes('GET VAR ups1 ups.status\n'.repeat(3)), {
+      line: (args) => { got.push([...args]); args.push('changed'); args[0] = 'X'; },
+      error: () => undefined,
+    });
+    expect(got).toEqual(Array(3).fill(['GET', 'VAR', 'ups1', 'ups.status']));
+  });
+
   it('leaves words at and past the limits to the byte loop, which keeps what §1.3 keeps', () => {
     for (const len of [MAX_ARG_LEN - 1, MAX_ARG_LEN, MAX_ARG_LEN + 1]) {
       for (const words of [MAX_ARGS - 1, MAX_ARGS, MAX_ARGS + 1]) {

@@ -1,11 +1,13 @@
 // STARTTLS end to end (spec §2.3) with node:tls as the client: TLS ≥ 1.2 from a PEM CERTFILE,
 // server verification by the client (right CA and name accepted; wrong CA or name refused), and
-// client certificates with CERTREQUEST 2 (REQUIRE) and 1 (REQUEST) against CERTPATH.
+// client certificates with CERTREQUEST 2 (REQUIRE) and 1 (REQUEST) against CERTPATH, from node:tls
+// and from hardnut's client library.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import tls from 'node:tls';
+import { NutClient, NutTransportError } from '../../src/client/index.js';
 import { requirePeer } from '../support/peers.js';
 import { freePort, makeTestDir, waitFor, type Proc, type TestDir } from '../support/stack.js';
 import { hasOpenssl, makeCerts, type CertSet } from './support/certs.js';
@@ -96,6 +98,21 @@ describe('STARTTLS', () => {
       .toMatchObject({ ok: true, reply: 'VAR ups1 ups.status "OL"\n' });
     expect((await starttls(port, base)).ok).toBe(false);
     expect((await starttls(port, { ...base, cert: readFileSync(c.strangerCert), key: readFileSync(c.strangerKey) })).ok).toBe(false);
+  });
+
+  it('CERTREQUEST REQUIRE with hardnut\'s client library: its cert/key options are what gets it in', async (ctx) => {
+    const c = need(ctx);
+    const { port } = await server(`CERTFILE ${c.server}\nCERTPATH ${c.ca}\nCERTREQUEST REQUIRE\n`);
+    const tlsBase = { ca: readFileSync(c.ca), servername: 'localhost' };
+    const ask1 = async (extra: { cert?: Buffer; key?: Buffer }): Promise<string> => {
+      const client = await NutClient.connect({ host: '127.0.0.1', port }, { startTls: 'require', tls: { ...tlsBase, ...extra } });
+      try { return await client.getVar('ups1', 'ups.status'); } finally { await client.close().catch(() => undefined); }
+    };
+    expect(await ask1({ cert: readFileSync(c.clientCert), key: readFileSync(c.clientKey) })).toBe('OL');
+    // TLS 1.3: the server's refusal may come after the client's side of the handshake is done,
+    // so it shows on connect or on the first request, never as an answer
+    await expect(ask1({})).rejects.toBeInstanceOf(NutTransportError);
+    await expect(ask1({ cert: readFileSync(c.strangerCert), key: readFileSync(c.strangerKey) })).rejects.toBeInstanceOf(NutTransportError);
   });
 
   it('CERTREQUEST REQUEST: no certificate is fine, an untrusted one is not', async (ctx) => {

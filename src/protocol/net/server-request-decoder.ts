@@ -108,7 +108,9 @@ export class RequestDecoder {
   private readOnce(): void {
     const read = this.take(this.readSize);
     const used = this.tokenizer.feed(read, this.sink);
-    const lastLF = (used === read.length ? read : read.subarray(0, used)).lastIndexOf(LF);
+    // a loop, not lastIndexOf (a call into C++): a request's LF is nearly always its last byte
+    let lastLF = used - 1;
+    while (lastLF >= 0 && read[lastLF] !== LF) lastLF--;
     this.sinceLF = lastLF < 0 ? this.sinceLF + used : used - lastLF - 1;
     if (this.sinceLF > this.maxLineBytes) {
       this.overflowed = true;
