@@ -196,7 +196,8 @@ export class Tokenizer {
       }
     }
     if (len <= MEMO_MAX_BYTES) {
-      this.memo = chunk.slice(from, j);
+      // a copy: Buffer#slice is a view, and upsd reads every socket into one reused buffer
+      this.memo = new Uint8Array(chunk.subarray(from, j));
       this.memoArgs = args.slice();
     }
     this.startLine = this.physLine;

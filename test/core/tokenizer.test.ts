@@ -208,6 +208,18 @@ describe('fast path for plain lines', () => {
     expect(got).toEqual(Array(3).fill(['GET', 'VAR', 'ups1', 'ups.status']));
   });
 
+  it('the memo keeps its own copy: a reused read buffer (upsd\'s) does not make new bytes look old', () => {
+    const shared = Buffer.alloc(64);
+    const t = new Tokenizer();
+    const got: string[][] = [];
+    const sink: TokenizerSink = { line: (args) => { got.push(args); }, error: () => undefined };
+    for (const line of ['GET VAR ups1 ups.status\n', 'GET VAR ups2 ups.status\n', 'GET VAR ups2 ups.status\n']) {
+      const n = shared.write(line, 'latin1');
+      t.feed(shared.subarray(0, n), sink);
+    }
+    expect(got.map((w) => w[2])).toEqual(['ups1', 'ups2', 'ups2']);
+  });
+
   it('leaves words at and past the limits to the byte loop, which keeps what §1.3 keeps', () => {
     for (const len of [MAX_ARG_LEN - 1, MAX_ARG_LEN, MAX_ARG_LEN + 1]) {
       for (const words of [MAX_ARGS - 1, MAX_ARGS, MAX_ARGS + 1]) {

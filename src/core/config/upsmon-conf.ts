@@ -265,6 +265,7 @@ export function parseUpsmonConf(input: Uint8Array | string, file: string): Confi
         if (arg1 === undefined || arg1 === '') { needsValue(line, key, '"/sbin/shutdown -h +0"'); break; }
         conf.shutdownCmd = args.slice(1);
         conf.shutdownCmdLine = shutdownCmdLine(conf.shutdownCmd);
+        bareEquals(line, key, args);
         break;
       case 'NOTIFYCMD':
         if (arg1 === undefined || arg1 === '') { needsValue(line, key, '/usr/sbin/upssched'); break; }
@@ -279,6 +280,7 @@ export function parseUpsmonConf(input: Uint8Array | string, file: string): Confi
           firstNotifyCmdLine = line;
         }
         conf.notifyCmds.push(args.slice(1));
+        bareEquals(line, key, args);
         break;
       case 'SHUTDOWNEXIT': {
         if (arg1 === undefined) { needsValue(line, key, 'yes'); break; }
@@ -482,6 +484,16 @@ export function parseUpsmonConf(input: Uint8Array | string, file: string): Confi
     const guess = closest(word, NOTIFY_TYPES);
     diags.warning(line, `${key}: ${/^[A-Za-z_]{1,32}$/.test(word) ? `'${word}'` : 'the first word'} is not a notify type; NUT ignores the line`,
       guess ? `did you mean ${guess}?` : `types are ${NOTIFY_TYPES.join(' ')}`);
+  }
+
+  /**
+   * An unquoted `=` is a word of its own in NUT's config syntax (§1.2), so `NOTIFYCMD /usr/bin/env
+   * A=b prog` runs env with the arguments A, =, b: not what anyone meant.
+   */
+  function bareEquals(line: number, key: string, words: readonly string[]): void {
+    if (!words.slice(1).includes('=')) return;
+    diags.warning(line, `${key}: an unquoted = splits its word in three (A=b is read as A, =, b)`,
+      `quote any argument with = in it: ${key} /usr/bin/env "A=b" /path/prog`);
   }
 
   function extra(line: number, key: string, n: number, used: number): void {

@@ -87,6 +87,15 @@ describe('parseUpsmonConf: defaults and directives', () => {
     expect(warnings(r.diagnostics)[0]).toMatchObject({ line: 5 });
   });
 
+  it('an unquoted = in NOTIFYCMD or SHUTDOWNCMD is a word of its own: warned at the line; quoted, it is one argument', () => {
+    const r = parseUpsmonConf(`${BASE}NOTIFYCMD /usr/bin/env NUT_CONFPATH=/etc/x /usr/sbin/upssched\nSHUTDOWNCMD /usr/bin/env A=1 /sbin/poweroff\nNOTIFYCMD /usr/bin/env "B=2" /bin/true\n`, F);
+    expect(r.value.notifyCmds[0]).toEqual(['/usr/bin/env', 'NUT_CONFPATH', '=', '/etc/x', '/usr/sbin/upssched']);
+    expect(r.value.notifyCmds[1]).toEqual(['/usr/bin/env', 'B=2', '/bin/true']);
+    const eq = warnings(r.diagnostics).filter((d) => /unquoted =/.test(d.message));
+    expect(eq.map((d) => d.line)).toEqual([4, 5]);
+    expect(eq[0]?.hint).toMatch(/"A=b"/);
+  });
+
   it('numbers: non-numeric or negative where NUT ignores it → error at the line', () => {
     const r = parseUpsmonConf(`${BASE}POLLFREQ fast\nFINALDELAY -1\nMINSUPPLIES x\nALARMCRITICAL yes\nDEADTIME 15s\n`, F);
     expect(errors(r.diagnostics).map((d) => d.line)).toEqual([4, 5, 6, 7, 8]);
