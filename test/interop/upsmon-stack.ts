@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { NutClient } from '../../src/client/client.js';
 import { isRoot, refNut } from '../support/peers.js';
 import {
-  HARDNUT, TEST_USER, makeTestDir, run, startHardnutDriver, startProcess, userArgs, waitFor, waitForSocket,
+  HARDNUT, TEST_USER, freePort, makeTestDir, run, startHardnutDriver, startProcess, userArgs, waitFor, waitForSocket,
   type Proc, type TestDir,
 } from '../support/stack.js';
 
@@ -186,6 +186,22 @@ export async function startDriver(kind: 'debian' | 'hardnut', d: TestDir, ups: s
     : startHardnutDriver(d, 'dummy-ups', ups);
   await waitForSocket(join(d.state, `dummy-ups-${ups}`));
   return p;
+}
+
+/**
+ * hardnut's dummy-ups replaying `seq` for UPS `u`, behind hardnut's upsd on a free port, served
+ * before this returns. `own` is given everything to stop or remove afterwards, in start order.
+ */
+export async function replayStack(seq: string, own: (undo: () => Promise<unknown> | void) => void): Promise<{ d: UpsmonDir; port: number }> {
+  const port = await freePort();
+  const d = makeUpsmonDir({ 'ups.conf': 'pollinterval = 1\n[u]\n\tdriver = dummy-ups\n\tport = u.seq\n', 'u.seq': seq, ...upsdFiles(port) });
+  own(() => d.cleanup());
+  const driver = await startDriver('hardnut', d, 'u');
+  own(() => driver.stop());
+  const upsd = startUpsd('hardnut', d);
+  own(() => upsd.stop());
+  await waitForUpsd(port, ['u'], d.env);
+  return { d, port };
 }
 
 /** Waits until upsd answers for every UPS with a real status (not WAIT). */

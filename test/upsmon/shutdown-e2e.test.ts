@@ -25,7 +25,7 @@ import { isRoot, requirePeer } from '../support/peers.js';
 import { freePort, runHardnut, waitFor, type Proc } from '../support/stack.js';
 import { ensureGroup, installHelper, runAs, type InstalledHelper } from '../helpers/support.js';
 import {
-  PRIMARY_LOGIN, makeUpsmonDir, sequence, startDriver, startHardnutUpsmon, startUpsd, statusField, timeOf, upsdFiles,
+  PRIMARY_LOGIN, makeUpsmonDir, replayStack, sequence, startDriver, startHardnutUpsmon, startUpsd, statusField, timeOf, upsdFiles,
   upsmonChildren, waitForUpsd, watchStatus, type UpsmonDir,
 } from '../interop/upsmon-stack.js';
 
@@ -99,12 +99,7 @@ interface OutageResult { d: UpsmonDir; p: Proc; lbAt: number; fsdAt: number; gro
 
 /** The outage, with upsmon as root; returns once upsmon has exited after its shutdown. */
 async function outage(tag: string, env: NodeJS.ProcessEnv): Promise<OutageResult> {
-  const port = await freePort();
-  const d = makeUpsmonDir({ 'ups.conf': 'pollinterval = 1\n[u]\n\tdriver = dummy-ups\n\tport = u.seq\n', 'u.seq': SEQ, ...upsdFiles(port) });
-  cleanups.push(() => d.cleanup());
-  track(await startDriver('hardnut', d, 'u'));
-  track(startUpsd('hardnut', d));
-  await waitForUpsd(port, ['u'], d.env);
+  const { d, port } = await replayStack(SEQ, (undo) => cleanups.push(undo));
   const watch = await watchStatus(port, ['u']);
   cleanups.push(() => watch.stop());
   const flag = join(d.rec, 'killpower');

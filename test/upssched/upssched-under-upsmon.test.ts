@@ -12,10 +12,8 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lookupUser } from '../../src/sandbox/drop-privileges.js';
 import { isRoot } from '../support/peers.js';
-import { HARDNUT, freePort, startProcess, waitFor, type Proc } from '../support/stack.js';
-import {
-  PRIMARY_LOGIN, hardnutEnv, makeUpsmonDir, startDriver, startUpsd, upsdFiles, waitForUpsd,
-} from '../interop/upsmon-stack.js';
+import { HARDNUT, startProcess, waitFor, type Proc } from '../support/stack.js';
+import { PRIMARY_LOGIN, hardnutEnv, replayStack } from '../interop/upsmon-stack.js';
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
@@ -30,12 +28,7 @@ interface Run { at: number; what: string; uid: string; seccomp: string; ups: str
 
 describe('upssched as upsmon\'s NOTIFYCMD', () => {
   it('EXECUTE at once, a timer that outlives a long outage, cancelled by a short one, run by the dispatcher', async () => {
-    const port = await freePort();
-    const d = makeUpsmonDir({ 'ups.conf': 'pollinterval = 1\n[u]\n\tdriver = dummy-ups\n\tport = u.seq\n', 'u.seq': SEQ, ...upsdFiles(port) });
-    cleanups.push(() => d.cleanup());
-    track(await startDriver('hardnut', d, 'u'));
-    track(startUpsd('hardnut', d));
-    await waitForUpsd(port, ['u'], d.env);
+    const { d, port } = await replayStack(SEQ, (undo) => cleanups.push(undo));
 
     const runs = join(d.rec, 'cmdscript');
     writeFileSync(runs, '');
