@@ -103,6 +103,9 @@ describe('10,000 concurrent connections', () => {
 describe('abusive clients do not delay a good one', () => {
   it(`slowloris, 1 MB lines and a reader that never reads: a good client's requests stay under ${String(GOOD_CLIENT_BOUND_MS)} ms`, async (ctx) => {
     requirePeer(ctx, canRaise, 'root and prlimit (util-linux) to raise the fd limit');
+    // the test before closed 10,000 connections at once: let upsd finish those closes first, or
+    // the baseline printed below measures them (one CI run showed a 108 ms request here)
+    await goodClient(20);
     const base = await goodClient(50);
     const abusers: net.Socket[] = [];
     const timers: NodeJS.Timeout[] = [];
