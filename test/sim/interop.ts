@@ -68,21 +68,14 @@ export async function startInteropStack(kind: SimKind, section: string, simState
   const device = join(dir.root, 'ups');
   writeFiles(dir, { 'ups.conf': upsConf(kind, device, section), ...upsdFiles(port) });
   const sim = await startSim(kind, device, simState ? { state: simState } : {});
-  let driver: Proc | undefined;
-  let upsd: Proc | undefined;
   const target = `u@127.0.0.1:${port}`;
   const env = dir.env;
+  const sides = sideSwitch(DEBIAN_DRIVER[kind], DRIVER[kind], join(dir.state, `${DRIVER[kind]}-u`), target, env);
   const stack: InteropStack = {
     kind, dir, sim, port, ups: target,
-    start: async (side) => {
-      ({ driver, upsd } = await startBehindUpsd(side, side === 'debian' ? DEBIAN_DRIVER[kind] : HARDNUT, DRIVER[kind], join(dir.state, `${DRIVER[kind]}-u`), target, env));
-    },
-    stop: async () => {
-      await driver?.stop();
-      await upsd?.stop();
-      driver = undefined;
-      upsd = undefined;
-    },
+    start: sides.start,
+    stop: sides.stop,
+    driverOutput: () => sides.driverProc()?.output() ?? '',
     upsc: async () => upscMap((await run(refNut.upsc, [target], env)).stdout),
     upscRaw: async (args = []) => (await run(refNut.upsc, [target, ...args], env)).stdout,
     upsrw: async () => (await run(UPSRW, [target], env)).stdout,
@@ -95,7 +88,6 @@ export async function startInteropStack(kind: SimKind, section: string, simState
       const r = await run(UPSRW, ['-u', 'admin', '-p', 'adminpass', '-w', '-t', '20', '-s', `${name}=${value}`, target], env, 30_000);
       return { code: r.code, out: `${r.stdout}${r.stderr}` };
     },
-    driverOutput: () => driver?.output() ?? '',
     cleanup: async () => {
       await stack.stop();
       await sim.stop();
@@ -105,25 +97,47 @@ export async function startInteropStack(kind: SimKind, section: string, simState
   return stack;
 }
 
+/** The driver-and-upsd half of a stack, switchable between Debian's driver and hardnut's. */
+export interface SideSwitch {
+  /** One side's driver for UPS `u`, then Debian's upsd; resolves once data comes through it. */
+  start(side: 'debian' | 'hardnut'): Promise<void>;
+  stop(): Promise<void>;
+  /** The running driver (undefined before start and after stop). */
+  driverProc(): Proc | undefined;
+}
+
 /**
- * Starts one side's driver for UPS `u` (Debian's binary, or hardnut's build with the driver's
- * name), waits for its socket, then Debian's upsd, and waits until data comes through it.
+ * `debianProgram` is Debian's driver binary; hardnut's runs as `hardnut <driverName>`. Each start
+ * waits for the driver's `socket`, then for data through upsd at `target`.
  */
-export async function startBehindUpsd(side: 'debian' | 'hardnut', program: string, driverName: string, socket: string, target: string, env: NodeJS.ProcessEnv): Promise<{ driver: Proc; upsd: Proc }> {
-  const driver = side === 'debian'
-    ? startProcess(program, ['-a', 'u', '-F', ...userArgs()], env)
-    : startProcess(process.execPath, [program, driverName, '-a', 'u', '-F', ...userArgs()], env);
-  try {
-    await waitForSocket(socket, 40_000);
-  } catch (err) {
-    throw new Error(`${side} driver did not start: ${(err as Error).message}\n${driver.output()}`);
-  }
-  const upsd = startProcess(refNut.upsd, ['-F', ...userArgs()], env);
-  await waitFor(`${side}: data through upsd`, async () => {
-    const r = await run(refNut.upsc, [target, 'ups.status'], env);
-    return r.code === 0 && r.stdout.trim() !== '' && r.stdout.trim() !== 'WAIT';
-  }, 40_000, 200);
-  return { driver, upsd };
+export function sideSwitch(debianProgram: string, driverName: string, socket: string, target: string, env: NodeJS.ProcessEnv): SideSwitch {
+  let driver: Proc | undefined;
+  let upsd: Proc | undefined;
+  const sw: SideSwitch = {
+    start: async (side) => {
+      driver = side === 'debian'
+        ? startProcess(debianProgram, ['-a', 'u', '-F', ...userArgs()], env)
+        : startProcess(process.execPath, [HARDNUT, driverName, '-a', 'u', '-F', ...userArgs()], env);
+      try {
+        await waitForSocket(socket, 40_000);
+      } catch (err) {
+        throw new Error(`${side} driver did not start: ${(err as Error).message}\n${driver.output()}`);
+      }
+      upsd = startProcess(refNut.upsd, ['-F', ...userArgs()], env);
+      await waitFor(`${side}: data through upsd`, async () => {
+        const r = await run(refNut.upsc, [target, 'ups.status'], env);
+        return r.code === 0 && r.stdout.trim() !== '' && r.stdout.trim() !== 'WAIT';
+      }, 40_000, 200);
+    },
+    stop: async () => {
+      await driver?.stop();
+      await upsd?.stop();
+      driver = undefined;
+      upsd = undefined;
+    },
+    driverProc: () => driver,
+  };
+  return sw;
 }
 
 /** upsc output with the by-design differences removed. */

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { hasExecutable, refNut } from '../support/peers.js';
 import { HARDNUT, freePort, makeTestDir, run, waitFor, writeFiles, type Proc, type TestDir } from '../support/stack.js';
-import { UPSCMD, UPSRW, startBehindUpsd, upscMap, upsdFiles } from './interop.js';
+import { UPSCMD, UPSRW, sideSwitch, upscMap, upsdFiles } from './interop.js';
 import { startSnmpAgent, type AgentOptions, type SnmpAgent, type SnmpSet } from './snmp-agent.js';
 
 export const DEBIAN_SNMP_UPS = '/lib/nut/snmp-ups';
@@ -41,21 +41,11 @@ export async function startSnmpStack(section: string, agentOpts: AgentOptions = 
   });
   const target = `u@127.0.0.1:${port}`;
   const env = dir.env;
-  let driver: Proc | undefined;
-  let upsd: Proc | undefined;
   const admin = ['-u', 'admin', '-p', 'adminpass', '-w', '-t', '20'];
   const clean = (r: { code: number; stdout: string; stderr: string }): { code: number; out: string } => ({ code: r.code, out: `${r.stdout}${r.stderr}`.replace(/Init SSL[^\n]*\n?/, '').trim() });
   const stack: SnmpStack = {
     agent, dir, ups: target,
-    start: async (side) => {
-      ({ driver, upsd } = await startBehindUpsd(side, side === 'debian' ? DEBIAN_SNMP_UPS : HARDNUT, 'snmp-ups', join(dir.state, 'snmp-ups-u'), target, env));
-    },
-    stop: async () => {
-      await driver?.stop();
-      await upsd?.stop();
-      driver = undefined;
-      upsd = undefined;
-    },
+    ...sideSwitch(DEBIAN_SNMP_UPS, 'snmp-ups', join(dir.state, 'snmp-ups-u'), target, env),
     upsc: async () => upscMap((await run(refNut.upsc, [target], env)).stdout),
     status: async () => {
       // stdout only: Debian's upsc adds "Init SSL without certificate database" on stderr
@@ -73,7 +63,6 @@ export async function startSnmpStack(section: string, agentOpts: AgentOptions = 
       await new Promise((res) => setTimeout(res, 150));
       return { ...r, sets: await agent.sets() };
     },
-    driverProc: () => driver,
     cleanup: async () => {
       await stack.stop();
       await agent.stop();
