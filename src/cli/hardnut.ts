@@ -2,8 +2,8 @@
 import { DRIVERS, PLANNED_DRIVERS } from '../driver/drivers/index.js';
 import { runDriver, VERSION } from '../driver/runtime.js';
 import { main as upsdrvctl } from '../driver/upsdrvctl.js';
-import { main as configTool } from './config-check.js';
-import { main as demo } from './demo.js';
+import { main as configTool } from '../tools/config-check.js';
+import { main as demo } from '../tools/demo.js';
 import { main as upsd } from '../upsd/main.js';
 import { main as upsc } from '../clients/upsc.js';
 import { main as upscmd } from '../clients/upscmd.js';

@@ -2,7 +2,7 @@
 // glibc getopt's messages, and connecting with libupsclient's error texts.
 import { NutClient, type StartTls } from '../client/client.js';
 import { SpecError, type ServerAddress } from '../client/ups-spec.js';
-import { getopt, type Option } from '../cli/getopt.js';
+import { getopt, type Option } from '../runtime/getopt.js';
 import { UsageError } from '../core/errors.js';
 
 declare const HARDNUT_VERSION: string;
@@ -41,10 +41,10 @@ export async function runTool(body: () => Promise<number>): Promise<number> {
   }
 }
 
-export type { Option as Opt } from '../cli/getopt.js';
+export type { Option as Opt } from '../runtime/getopt.js';
 
 /**
- * getopt (src/cli/getopt.ts) reporting problems as glibc does ("upsc: invalid option -- 'j'"):
+ * getopt (src/runtime/getopt.ts) reporting problems as glibc does ("upsc: invalid option -- 'j'"):
  * NUT's tools then print their usage and exit 0.
  */
 export function getopts(prog: string, argv: readonly string[], spec: string): { options: Option[]; operands: string[]; error?: string } {

@@ -8,9 +8,9 @@ import { NutClient } from '../client/client.js';
 import { ReconnectingClient } from '../client/reconnecting.js';
 import { splitName, type UpsSpec } from '../client/ups-spec.js';
 import { NutError } from '../protocol/net/client-errors.js';
-import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../cli/daemon.js';
-import { Logger } from '../cli/log.js';
-import { pidFileFor, removePidFile, writePidFile } from '../cli/pidfile.js';
+import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../runtime/daemon.js';
+import { Logger } from '../runtime/log.js';
+import { pidFileFor, removePidFile, writePidFile } from '../runtime/pidfile.js';
 import { altPidPath } from '../core/paths.js';
 import { dropPrivileges, isRoot, lookupUser } from '../sandbox/drop-privileges.js';
 import { closeQuietly, errorText, fatal, getopts, out, runTool, specFailure, VERSION } from './common.js';
@@ -82,7 +82,7 @@ interface Settings {
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return runTool(async () => {
-    // NUT forks once set up; here the background copy (src/cli/daemon.ts) sets up again.
+    // NUT forks once set up; here the background copy (src/runtime/daemon.ts) sets up again.
     const daemonChild = takeDaemonChildFlag(env);
     // Its stderr reaches the terminal until it is ready, and the parent has already warned
     // about the same things, so the copy keeps the set-up warnings to itself.

@@ -2,7 +2,7 @@
 // around it: flags, ups.conf, socket, privileges, pid file, poll loop.
 
 import type { DriverState } from './dstate.js';
-import type { Logger } from '../cli/log.js';
+import type { Logger } from '../runtime/log.js';
 
 /** A `-x name=value` / ups.conf variable a driver accepts (NUT's addvar). */
 export interface DriverVar {

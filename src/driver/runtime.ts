@@ -3,11 +3,11 @@
 // poll loop. Config errors stop the driver before anything is started (exit 1, file:line).
 
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../cli/daemon.js';
+import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../runtime/daemon.js';
 import { join } from 'node:path';
-import { getopt } from '../cli/getopt.js';
-import { Logger } from '../cli/log.js';
-import { loadUpsConf } from '../cli/config-files.js';
+import { getopt } from '../runtime/getopt.js';
+import { Logger } from '../runtime/log.js';
+import { loadUpsConf } from '../runtime/config-files.js';
 import { altPidPath, confPath, statePath, type Env } from '../core/paths.js';
 import { DriverError, UsageError } from '../core/errors.js';
 import { DriverState } from './dstate.js';

@@ -11,7 +11,7 @@ import {
   type ClientMessage,
 } from '../protocol/sock/index.js';
 import type { DriverState } from './dstate.js';
-import type { Logger } from '../cli/log.js';
+import type { Logger } from '../runtime/log.js';
 
 /** Clients served at once; more are accepted and closed at once (a local flood can't exhaust fds). */
 export const MAX_SOCK_CLIENTS = 1024;

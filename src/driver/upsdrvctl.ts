@@ -6,8 +6,8 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getopt } from '../cli/getopt.js';
-import { loadUpsConf } from '../cli/config-files.js';
+import { getopt } from '../runtime/getopt.js';
+import { loadUpsConf } from '../runtime/config-files.js';
 import { altPidPath, type Env } from '../core/paths.js';
 import { UsageError } from '../core/errors.js';
 import { DRIVERS } from './drivers/index.js';

@@ -8,7 +8,7 @@
 
 import type net from 'node:net';
 import type tls from 'node:tls';
-import type { Logger } from '../cli/log.js';
+import type { Logger } from '../runtime/log.js';
 import { RequestDecoder } from '../protocol/net/server-request-decoder.js';
 import { dispatch, type CommandContext, type Reply } from './commands.js';
 import type { Session } from './session.js';

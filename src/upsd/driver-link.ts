@@ -4,7 +4,7 @@
 // the UpsEntry, and write PING / SET / INSTCMD lines. Reconnects are driven by the server's loop.
 
 import net from 'node:net';
-import type { Logger } from '../cli/log.js';
+import type { Logger } from '../runtime/log.js';
 import { SockDecoder } from '../protocol/sock/decoder.js';
 import { encodeClientMessage } from '../protocol/sock/encode.js';
 import type { DriverMessage } from '../protocol/sock/messages.js';

@@ -10,7 +10,7 @@
 import dns from 'node:dns/promises';
 import { chmodSync, chownSync, lstatSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
-import type { Logger } from '../cli/log.js';
+import type { Logger } from '../runtime/log.js';
 import { HardnutError } from '../core/errors.js';
 import type { UpsdListen } from '../core/config/upsd-conf.js';
 import { NUT_PORT } from '../core/config/upsd-conf.js';

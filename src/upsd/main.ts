@@ -16,12 +16,12 @@
 // before the chroot through DIR, and after it (reload) at the same place, so both reads see the
 // same files. The pid file is written outside, where `upsd -c reload` looks for it.
 
-import { alive, parsePidOption, readPid } from '../cli/pidfile.js';
+import { alive, parsePidOption, readPid } from '../runtime/pidfile.js';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../cli/config-files.js';
-import { getopt } from '../cli/getopt.js';
-import { Logger } from '../cli/log.js';
+import { loadConfig } from '../runtime/config-files.js';
+import { getopt } from '../runtime/getopt.js';
+import { Logger } from '../runtime/log.js';
 import { formatDiagnostic, type Diagnostic } from '../core/config/diagnostics.js';
 import { parseUpsConf, type UpsConf } from '../core/config/ups-conf.js';
 import { parseUpsdConf, type UpsdConf } from '../core/config/upsd-conf.js';
@@ -29,7 +29,7 @@ import { parseUpsdUsers, type UpsdUsers } from '../core/config/upsd-users.js';
 import { ConfigError, HardnutError, UsageError } from '../core/errors.js';
 import { altPidPath, confPath, statePath } from '../core/paths.js';
 import { dropPrivileges, groupName, isRoot, lookupUser, type Account } from '../sandbox/drop-privileges.js';
-import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../cli/daemon.js';
+import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../runtime/daemon.js';
 import { enterSeccomp, preloadSeccomp, seccompMode } from '../sandbox/seccomp.js';
 import { CMDVARTAB, Descriptions } from './descriptions.js';
 import { bindAll, ListenError, listenSpecs, unlinkUnixSocket } from './listeners.js';

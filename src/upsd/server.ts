@@ -8,7 +8,7 @@
 // polling the excess clients. The bound is never derived from rlimits here.
 
 import type net from 'node:net';
-import type { Logger } from '../cli/log.js';
+import type { Logger } from '../runtime/log.js';
 import { AuthThrottle } from './auth-throttle.js';
 import type { CommandContext } from './commands.js';
 import { Connection, type ConnectionHost } from './connection.js';

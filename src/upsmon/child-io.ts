@@ -1,7 +1,7 @@
 // What both of upsmon's child processes do alike: read the supervisor's control messages from
 // stdin, log at the monitor's levels, and keep terminal signals for the supervisor to handle.
 
-import { Logger } from '../cli/log.js';
+import { Logger } from '../runtime/log.js';
 import { LineSplitter, parseControl, type ControlMessage, type LogSettings } from './control.js';
 import type { LogLevel } from './types.js';
 

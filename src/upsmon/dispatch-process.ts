@@ -12,7 +12,7 @@
 
 import { writeSync } from 'node:fs';
 import net from 'node:net';
-import type { Logger } from '../cli/log.js';
+import type { Logger } from '../runtime/log.js';
 import type { UpsmonConf } from '../core/config/upsmon-conf.js';
 import { keepInheritedFdsFromChildren } from '../sandbox/fds.js';
 import { dropPrivileges, isRoot, lookupGroup, lookupUser } from '../sandbox/drop-privileges.js';

@@ -16,13 +16,13 @@
 // Without root the same processes run without chroot and user change (and seccomp only with
 // HARDNUT_SECCOMP=enforce), with a warning that the host is not protected.
 
-import { alive, parsePidOption, readPid } from '../cli/pidfile.js';
+import { alive, parsePidOption, readPid } from '../runtime/pidfile.js';
 import { accessSync, constants, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { loadConfig } from '../cli/config-files.js';
-import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../cli/daemon.js';
-import { getopt } from '../cli/getopt.js';
-import { Logger } from '../cli/log.js';
+import { loadConfig } from '../runtime/config-files.js';
+import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../runtime/daemon.js';
+import { getopt } from '../runtime/getopt.js';
+import { Logger } from '../runtime/log.js';
 import { formatDiagnostic } from '../core/config/diagnostics.js';
 import { parseUpsmonConf, type UpsmonConf } from '../core/config/upsmon-conf.js';
 import { ConfigError, UsageError } from '../core/errors.js';

@@ -18,7 +18,7 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync
 import { stat } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
-import type { Logger } from '../cli/log.js';
+import type { Logger } from '../runtime/log.js';
 import type { ClientOptions } from '../client/client.js';
 import type { ServerAddress } from '../client/ups-spec.js';
 import type { UpsmonConf } from '../core/config/upsmon-conf.js';

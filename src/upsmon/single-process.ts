@@ -4,7 +4,7 @@
 // hardnut keeps it for NUT compatibility and warns: nothing here is jailed.
 
 import { unlinkSync, writeFileSync } from 'node:fs';
-import type { Logger } from '../cli/log.js';
+import type { Logger } from '../runtime/log.js';
 import type { UpsmonConf } from '../core/config/upsmon-conf.js';
 import { keepInheritedFdsFromChildren } from '../sandbox/fds.js';
 import { logAt } from './child-io.js';

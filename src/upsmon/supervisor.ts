@@ -22,7 +22,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { unlinkSync, writeFileSync } from 'node:fs';
 import type net from 'node:net';
-import type { Logger } from '../cli/log.js';
+import type { Logger } from '../runtime/log.js';
 import { keepInheritedFdsFromChildren } from '../sandbox/fds.js';
 import type { UpsmonConf } from '../core/config/upsmon-conf.js';
 import {

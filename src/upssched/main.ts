@@ -3,7 +3,7 @@
 // Client: reads upssched.conf, and for every AT line matching $UPSNAME/$NOTIFYTYPE, in file order
 // (§4.5), either runs CMDSCRIPT now (EXECUTE) or sends START/CANCEL to the daemon on PIPEFN,
 // starting the daemon first if needed with the LOCKFN protocol of §6.2.
-// Daemon: the same command re-run in the background through src/cli/daemon.ts
+// Daemon: the same command re-run in the background through src/runtime/daemon.ts
 // (respawnInBackground: Node cannot fork); it listens on PIPEFN and runs CMDSCRIPT on expiry.
 //
 // Differences from NUT (deliberate):
@@ -27,10 +27,10 @@ import { createConnection, createServer, type Socket } from 'node:net';
 import { HardnutError, UnsafePathError, UsageError } from '../core/errors.js';
 import { confPath } from '../core/paths.js';
 import { parseUpsschedConf, type AtEntry, type UpsschedConf } from '../core/config/upssched-conf.js';
-import { loadConfig } from '../cli/config-files.js';
-import { getopt } from '../cli/getopt.js';
-import { Logger } from '../cli/log.js';
-import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../cli/daemon.js';
+import { loadConfig } from '../runtime/config-files.js';
+import { getopt } from '../runtime/getopt.js';
+import { Logger } from '../runtime/log.js';
+import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../runtime/daemon.js';
 import {
   RequestDecoder, encodeRequest, type RequestVerb,
 } from '../protocol/upssched/request.js';

@@ -5,7 +5,7 @@
 //           DRIVER-NOT-CONNECTED can be produced at will.
 import { chownSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Logger } from '../../src/cli/log.js';
+import { Logger } from '../../src/runtime/log.js';
 import { DriverState } from '../../src/driver/dstate.js';
 import { StateServer, STAT_HANDLED, STAT_INVALID } from '../../src/driver/state-server.js';
 import { isRoot, refNut } from '../support/peers.js';

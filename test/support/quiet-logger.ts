@@ -1,5 +1,5 @@
 // A Logger for tests that prints nothing; it keeps the error lines for the tests that check them.
-import { Logger } from '../../src/cli/log.js';
+import { Logger } from '../../src/runtime/log.js';
 
 export class QuietLogger extends Logger {
   readonly errors: string[] = [];

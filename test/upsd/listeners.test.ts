@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Logger } from '../../src/cli/log.js';
+import { Logger } from '../../src/runtime/log.js';
 import { bindAll, ListenError, listenSpecs, type BoundListener } from '../../src/upsd/listeners.js';
 import { freePort } from '../support/stack.js';
 

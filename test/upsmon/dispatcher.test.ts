@@ -10,7 +10,7 @@ import { encodeFrame, EXEC_SHUTDOWN_CODE, STX, ETX } from '../../src/protocol/no
 import { Dispatcher, type Notification } from '../../src/upsmon/dispatcher.js';
 import { MAX_NOTIFY_CHILDREN, Notifier } from '../../src/upsmon/notifier.js';
 import { POWERDOWNFLAG_MAGIC, performShutdown } from '../../src/upsmon/shutdown.js';
-import { Logger } from '../../src/cli/log.js';
+import { Logger } from '../../src/runtime/log.js';
 import { waitFor } from '../support/stack.js';
 
 let dir = '';

@@ -5,7 +5,7 @@
 
 import { SerialLink, APC_TTY, RAW_TTY, DEFAULT_BAUD, type ByteLink, type CablePower } from '../serial/index.js';
 import { ReplyBuffer, readSettings, SER_DX, SER_TO, SER_D0, SER_AA } from '../../protocol/apcsmart/index.js';
-import type { Logger } from '../../cli/log.js';
+import type { Logger } from '../../runtime/log.js';
 
 /** NUT waits this long between the two characters of a repeated command. */
 export const REPEAT_GAP_MS = 1300;

@@ -5,7 +5,7 @@
 
 import { SerialLink, QX_TTY, DEFAULT_BAUD, CABLE_SETTLE_MS, type ByteLink, type CablePower } from '../serial/index.js';
 import { MAX_ANSWER_BYTES } from '../../protocol/q1/index.js';
-import type { Logger } from '../../cli/log.js';
+import type { Logger } from '../../runtime/log.js';
 
 /** NUT's SER_WAIT_SEC for nutdrv_qx: a reply must begin and end within a second. */
 export const QX_REPLY_TIMEOUT_MS = 1000;

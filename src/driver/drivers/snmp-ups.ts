@@ -15,7 +15,7 @@ import { DriverError } from '../../core/errors.js';
 import { SnmpUps, MAPPINGS, type GetOutcome, type SetRequest, type SnmpIo } from '../snmp/engine.js';
 import { parseOptions, type SnmpOptions } from '../snmp/options.js';
 import type { DriverContext, DriverDefinition, DriverInstance } from '../driver.js';
-import type { Logger } from '../../cli/log.js';
+import type { Logger } from '../../runtime/log.js';
 
 /** net-snmp `error` events (unparseable replies) logged in a row before logging slows down. */
 const GARBAGE_LOG_LIMIT = 10;

@@ -15,7 +15,7 @@
 // - only the ietf, tripplite (the ietf table) and apcc mappings exist: mibs=auto picks among them.
 import { DriverError, HardnutError } from '../../core/errors.js';
 import type { DriverState } from '../dstate.js';
-import type { Logger } from '../../cli/log.js';
+import type { Logger } from '../../runtime/log.js';
 import { STAT_FAILED, STAT_HANDLED, STAT_INVALID, STAT_UNKNOWN } from '../state-server.js';
 import {
   ST_RW, ST_STRING, SU_FLAG_OK, SU_FLAG_STATIC, SU_FLAG_ABSENT, SU_FLAG_STALE, SU_FLAG_NEGINVALID, SU_FLAG_UNIQUE,

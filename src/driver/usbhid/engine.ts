@@ -20,7 +20,7 @@ import { exactMatcher, type DeviceMatcher } from './matcher.js';
 import { HU_ABSENT, HU_CMD, HU_ENUM, HU_QUICK_POLL, HU_SEMI_STATIC, HU_STATIC, ST_RW, ST_STRING } from './subdriver.js';
 import type { ClaimTweaks, HidInfo, InfoLookup, LookupContext, Subdriver, SubdriverInstance } from './subdriver.js';
 import type { DriverState } from '../dstate.js';
-import type { Logger } from '../../cli/log.js';
+import type { Logger } from '../../runtime/log.js';
 
 /** NUT's MAX_EVENT_NUM: interrupt fields handled per report. */
 export const MAX_EVENTS = 32;

@@ -4,7 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { QxDriver } from '../../../src/driver/drivers/nutdrv-qx.js';
 import type { QxReply, QxTransport } from '../../../src/driver/drivers/nutdrv-qx-transport.js';
 import { DriverState } from '../../../src/driver/dstate.js';
-import { Logger } from '../../../src/cli/log.js';
+import { Logger } from '../../../src/runtime/log.js';
 import { STAT_FAILED, STAT_HANDLED, STAT_INVALID, STAT_UNKNOWN } from '../../../src/driver/state-server.js';
 import type { DriverContext } from '../../../src/driver/driver.js';
 

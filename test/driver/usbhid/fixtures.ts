@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { UsbHidUps, SUBDRIVERS, regexMatcher, FixtureUps, MemoryBus, type HidFixture, type UsbHidOptions } from '../../../src/driver/usbhid/index.js';
 import { DriverState } from '../../../src/driver/dstate.js';
-import { Logger } from '../../../src/cli/log.js';
+import { Logger } from '../../../src/runtime/log.js';
 
 export const FIXTURE_DIR = new URL('../../fixtures/hid/', import.meta.url).pathname;
 

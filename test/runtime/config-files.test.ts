@@ -2,7 +2,7 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkConfigDir, loadConfig, loadUpsConf, readConfigFile } from '../../src/cli/config-files.js';
+import { checkConfigDir, loadConfig, loadUpsConf, readConfigFile } from '../../src/runtime/config-files.js';
 import { parseUpsmonConf } from '../../src/core/config/upsmon-conf.js';
 import { ConfigError } from '../../src/core/errors.js';
 

@@ -5,7 +5,7 @@
 import { confPath } from '../core/paths.js';
 import { ConfigError } from '../core/errors.js';
 import { countBySeverity, formatDiagnostic } from '../core/config/diagnostics.js';
-import { checkConfigDir, CONFIG_FILES } from './config-files.js';
+import { checkConfigDir, CONFIG_FILES } from '../runtime/config-files.js';
 
 const USAGE = 'usage: hardnut config check [DIR]\n'
   + '  Validates nut.conf, ups.conf, upsd.conf, upsd.users, upsmon.conf and upssched.conf in DIR\n'
