@@ -15,6 +15,7 @@ import { altPidPath } from '../core/paths.js';
 import { dropPrivileges, isRoot, lookupUser } from '../sandbox/drop-privileges.js';
 import { closeQuietly, errorText, fatal, getopts, out, runTool, specFailure, VERSION } from './common.js';
 import { compileFormat, DEFAULT_LOGFORMAT, renderFormat, type FormatItem } from './upslog-format.js';
+import { atoi } from '../core/c-number.js';
 
 /** NUT's RUN_AS_USER on Debian: upslog started as root drops to it. */
 export const DEFAULT_USER = 'nut';
@@ -211,10 +212,6 @@ function parseArgs(argv: string[]): Settings | 'help' | 'version' {
   return s;
 }
 
-function atoi(text: string): number {
-  const m = /^\s*([+-]?\d+)/.exec(text);
-  return m ? Number.parseInt(m[1] as string, 10) : 0;
-}
 
 function openLog(path: string): number {
   if (path === '-') return 1;

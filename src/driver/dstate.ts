@@ -5,6 +5,7 @@
 import { StateTree } from '../core/state-tree.js';
 import { encodeDriverMessage, isValidName } from '../protocol/sock/index.js';
 import type { DriverMessage } from '../protocol/sock/index.js';
+import { strtol } from '../core/c-number.js';
 
 /** NUT's ST_MAX_VALUE_LEN is 256 with the NUL: values are capped at 255 characters (§3.4). */
 export const MAX_VALUE_LEN = 255;
@@ -178,8 +179,8 @@ export class DriverState {
   }
 }
 
-/** strtol-like comparison of two numeric strings, false when either is missing. */
+/** NUT's ignorelb test, strtol(value) < strtol(low); false when either is missing. */
 function below(value: string | undefined, low: string | undefined): boolean {
   if (value === undefined || low === undefined) return false;
-  return Number.parseInt(value, 10) < Number.parseInt(low, 10);
+  return strtol(value) < strtol(low);
 }

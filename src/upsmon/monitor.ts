@@ -9,6 +9,7 @@ import type { MonitorEntry, NotifyType, UpsmonConf } from '../core/config/upsmon
 import { formatNotifyMessage, notifyDeliveries, notifyTemplate } from './notify-messages.js';
 import { applyPollResult, clearFlags, newUpsState, type UpsContext, type UpsState } from './ups-state.js';
 import { gcd, healthyPower, inAlertState } from './critical.js';
+import { strtol } from '../core/c-number.js';
 import type {
   Clock, FsdResult, LogLevel, MonitorEffect, MonitorEvent, MonitorPhase, NumloginsResult, UpsPollResult,
 } from './types.js';
@@ -431,7 +432,7 @@ export class Monitor {
     let max = 0;
     for (const r of results) {
       if (!('value' in r)) continue; // a failed query does not count (NUT)
-      const n = strtol10(r.value);
+      const n = strtol(r.value);
       if (n > max) max = n;
     }
     // Only this upsmon is logged in: the secondaries are gone.
@@ -547,9 +548,4 @@ function assertPower(conf: UpsmonConf): void {
   if (total < conf.minSupplies) throw new UpsmonPowerError(total, conf.minSupplies);
 }
 
-/** strtol(s, NULL, 10) for NUMLOGINS: leading blanks, sign, digits; anything else is 0. */
-function strtol10(s: string): number {
-  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
-  return m ? Number.parseInt(m[1] as string, 10) : 0;
-}
 

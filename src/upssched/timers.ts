@@ -3,6 +3,7 @@
 
 import type { UpsschedRequest } from '../protocol/upssched/request.js';
 import { MSG_SEPARATOR, type TimerListing } from '../protocol/upssched/reply.js';
+import { strtol as cStrtol } from '../core/c-number.js';
 
 /** NUT exits after 15 one-second checks with an empty queue (§6.4). */
 export const DEFAULT_IDLE_MS = 15_000;
@@ -26,12 +27,10 @@ export interface Run {
   env: { UPSNAME?: string; NOTIFYTYPE?: string; NOTIFYMSG?: string };
 }
 
-/** C's strtol(s, NULL, 10) clamped to safe integers: leading spaces, a sign, digits; else 0. */
+/** C's strtol(s, NULL, 10) (core/c-number.ts), clamped to safe integers: a timer's seconds. */
 export function strtol(s: string): number {
-  const m = /^[\t\n\v\f\r ]*([+-]?\d+)/.exec(s);
-  if (!m) return 0;
-  const n = Number(m[1]);
-  return Number.isSafeInteger(n) ? n : (n < 0 ? Number.MIN_SAFE_INTEGER : Number.MAX_SAFE_INTEGER);
+  const n = cStrtol(s);
+  return Math.max(Number.MIN_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, n));
 }
 
 function addUnique(list: string[], value: string): void {

@@ -121,17 +121,8 @@ export function tokenizeConfig(input: Uint8Array | string, diags: DiagnosticList
   return parsed.lines;
 }
 
-/** A decimal integer, optionally signed, nothing else ("15s", "0x10", "" are rejected). */
-export function parseInteger(word: string): number | undefined {
-  if (!/^[+-]?\d{1,15}$/.test(word)) return undefined;
-  return Number.parseInt(word, 10);
-}
-
-/** A non-negative decimal integer. */
-export function parseCount(word: string): number | undefined {
-  if (!/^\+?\d{1,15}$/.test(word)) return undefined;
-  return Number.parseInt(word, 10);
-}
+/** Strict config numbers: the one copy is core/c-number.ts. */
+export { parseCount, parseInteger } from '../c-number.js';
 
 /**
  * NUT's parse_boolean (upsd.conf, §4.2): true/on/yes/1 and false/off/no/0, case-insensitive.

@@ -10,6 +10,7 @@ import { STAT_HANDLED, STAT_UNKNOWN } from '../state-server.js';
 import type { DriverContext, DriverDefinition, DriverInstance } from '../driver.js';
 import type { DriverState } from '../dstate.js';
 import { RepeaterUps, STRICT_START_FLAG, isRepeater } from './dummy-ups-repeater.js';
+import { atoi } from '../../core/c-number.js';
 
 type Flag = 'RW' | 'STRING' | 'NUMBER';
 interface KnownVar { flags: Flag[]; aux: number }
@@ -96,8 +97,8 @@ export class DataFileReplay {
       const first = args[0] as string;
       // NUT matches the keyword by its first five characters.
       if (first.startsWith('TIMER')) {
-        const secs = Number.parseInt(args[1] ?? '0', 10);
-        this.resumeAt = this.now() + (Number.isFinite(secs) ? secs : 0) * 1000;
+        const secs = atoi(args[1] ?? ''); // NUT: atoi(arg)
+        this.resumeAt = this.now() + secs * 1000;
         return false;
       }
       if (first === 'ALARM') {

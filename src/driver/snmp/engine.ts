@@ -26,6 +26,7 @@ import {
 import { APCC, APCC_OID_IEM_TEMP, APCC_OID_IEM_TEMP_UNIT, APCC_IEM_FAHRENHEIT } from './apc-mib.js';
 import { IETF, TRIPPLITE } from './ietf-mib.js';
 import { ASN, cFixed2, cStrtol, decodeInt, decodeStr, findText, formatNumber, formatTemperature, leafInt, statusTokens, strToLong, type Varbind } from './values.js';
+import { atof } from '../../core/c-number.js';
 
 /** The mappings hardnut has, in NUT's mibs=auto order (vendor tables before the generic one). */
 export const MAPPINGS: readonly MibMapping[] = [APCC, TRIPPLITE, IETF];
@@ -515,8 +516,3 @@ export class SnmpUps {
   }
 }
 
-/** C's atof for the symmetra quirk. */
-function atof(text: string): number {
-  const m = /^[\s]*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(text);
-  return m ? Number.parseFloat(m[0]) : 0;
-}

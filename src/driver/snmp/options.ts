@@ -1,6 +1,7 @@
 // snmp-ups' ups.conf options (NUT 2.8.0 names and defaults), checked before anything is opened.
 // Pure: the driver turns the result into a net-snmp session.
 import { UsageError } from '../../core/errors.js';
+import { atoi as cAtoi } from '../../core/c-number.js';
 
 export const DEFAULT_SNMP_PORT = 161;
 export const DEFAULT_POLLFREQ = 30;
@@ -36,10 +37,9 @@ export interface SnmpOptions {
   };
 }
 
-/** C's atoi: leading blanks, sign, digits; anything else is 0. */
+/** C's atoi on an option that may be absent (absent reads as "", i.e. 0). */
 export function atoi(text: string | undefined): number {
-  const m = /^[\t\n\v\f\r ]*([+-]?\d+)/.exec(text ?? '');
-  return m ? Number.parseInt(m[1] as string, 10) | 0 : 0;
+  return cAtoi(text ?? '');
 }
 
 /** `port = host[:port]`, also `udp:host:port`, `udp6:[addr]:port`, `[addr]:port` or a bare IPv6 address. */

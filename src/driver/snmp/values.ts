@@ -3,6 +3,7 @@
 // Pure: an answer is a varbind { type, value } as net-snmp decodes it; anything else, from any
 // agent, is a decoding failure, never an exception.
 import { SU_INFOSIZE, type Lookup } from './mib.js';
+import { isCSpace, scanLong, strToLong as cStrToLong } from '../../core/c-number.js';
 
 /** ASN.1 / SMI tags (the numbers net-snmp's ObjectType uses). */
 export const ASN = {
@@ -16,9 +17,6 @@ export interface Varbind { readonly type: number; readonly value: unknown }
 /** A decoded answer: a value, another OID to read (an OBJECT IDENTIFIER answer), or nothing usable. */
 export type Decoded<T> = { kind: 'value'; value: T } | { kind: 'oid'; oid: string; leaf: string } | { kind: 'fail'; reason: string };
 
-/** C's LONG_MIN / LONG_MAX (64-bit long, as on the platforms NUT runs on). */
-const LONG_MAX = 2n ** 63n - 1n;
-const LONG_MIN = -(2n ** 63n);
 const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
 const FLT_EPSILON = 2 ** -23;
@@ -27,46 +25,15 @@ export const MAX_STRING = SU_INFOSIZE - 1;
 
 const fail = (reason: string): { kind: 'fail'; reason: string } => ({ kind: 'fail', reason });
 
-function isSpace(c: number): boolean {
-  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
-}
-
-/** C's strtol(text, NULL, base 0|10) with saturation at LONG_MIN/LONG_MAX; `end` is where parsing stopped. */
+/** C's strtol(text, &end, base 0|10) with saturation at LONG_MIN/LONG_MAX (core/c-number.ts). */
 export function cStrtol(text: string, base: 0 | 10): { value: bigint; end: number; range: boolean } {
-  let i = 0;
-  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
-  let neg = false;
-  if (text[i] === '+' || text[i] === '-') { neg = text[i] === '-'; i++; }
-  let radix: number = base === 0 ? 10 : base;
-  if (base === 0) {
-    if (text[i] === '0' && (text[i + 1] === 'x' || text[i + 1] === 'X') && /[0-9a-fA-F]/.test(text[i + 2] ?? '')) { radix = 16; i += 2; }
-    else if (text[i] === '0') radix = 8;
-  }
-  const start = i;
-  let v = 0n;
-  for (; i < text.length; i++) {
-    const d = Number.parseInt(text[i] as string, 36);
-    if (Number.isNaN(d) || d >= radix) break;
-    v = v * BigInt(radix) + BigInt(d);
-  }
-  if (i === start) return { value: 0n, end: 0, range: false };
-  if (neg) v = -v;
-  if (v > LONG_MAX) return { value: LONG_MAX, end: i, range: true };
-  if (v < LONG_MIN) return { value: LONG_MIN, end: i, range: true };
-  return { value: v, end: i, range: false };
+  const { value, end, range } = scanLong(text, base);
+  return { value, end, range };
 }
 
-/** NUT's str_to_long(s, &n, 10): surrounding blanks trimmed, then the whole rest must be a number in range. */
+/** NUT's str_to_long(s, &n, 10) (core/c-number.ts). */
 export function strToLong(text: string): number | undefined {
-  let a = 0;
-  let b = text.length;
-  while (a < b && isSpace(text.charCodeAt(a))) a++;
-  while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
-  const s = text.slice(a, b);
-  if (s === '') return undefined;
-  const r = cStrtol(s, 10);
-  if (r.end !== s.length || r.range) return undefined;
-  return Number(r.value);
+  return cStrToLong(text, 10);
 }
 
 function integerOf(v: unknown): number | undefined {
@@ -122,7 +89,7 @@ export function leafInt(leaf: string): number {
 }
 
 function printable(bytes: Uint8Array): boolean {
-  for (const c of bytes) if (!((c >= 0x20 && c < 0x7f) || isSpace(c))) return false;
+  for (const c of bytes) if (!((c >= 0x20 && c < 0x7f) || isCSpace(c))) return false;
   return true;
 }
 

@@ -11,6 +11,7 @@ import {
   KELVIN_CELSIUS, long,
 } from './lookups.js';
 import { bit } from './status.js';
+import { atoi } from '../../core/c-number.js';
 import {
   v, f, absent, bool, alarm, cmd, pairs, usbSupport, testCmds, delayCmds, beeperCmds, ST_RW, ST_STRING, HU_STATIC, HU_SEMI_STATIC, HU_QUICK_POLL, HU_ENUM,
   DEFAULT_ONDELAY, DEFAULT_OFFDELAY, type HidInfo, type InfoLookup, type Subdriver, type SubdriverInstance,
@@ -156,11 +157,6 @@ const pad2 = (n: number): string => String(n).padStart(2, '0');
 
 /** C's round(): halves away from zero. */
 const cRound = (x: number): number => (x < 0 ? -Math.round(-x) : Math.round(x));
-/** C's atoi: leading integer, 0 when there is none. */
-const atoi = (s: string): number => {
-  const m = /^\s*([+-]?\d+)/.exec(s);
-  return m ? Number.parseInt(m[1] as string, 10) : 0;
-};
 
 /** Per-device state the conversions share (NUT keeps it in file-scope statics). */
 interface MgeState {

@@ -4,6 +4,7 @@
 // BEGIN LIST / END LIST, §2.7). The client library (src/client) only moves bytes through this.
 import { Tokenizer, encodeValue } from '../../core/tokenizer.js';
 import { NutError, NutProtocolError, NutRequestError, PROTOCOL_ERROR_TEXT, parseErrorText } from './client-errors.js';
+import { strtol } from '../../core/c-number.js';
 
 /** Longest reply line accepted. upsd never sends more than 511 characters (§2.1). */
 export const MAX_REPLY_LINE = 8192;
@@ -233,13 +234,7 @@ export function parseType(words: readonly string[]): VarType {
   return t;
 }
 
-/** C's strtol/atoi on a decimal string: leading blanks and sign, digits up to the first non-digit. */
-export function strtol(s: string): number {
-  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
-  if (!m) return 0;
-  const n = Number.parseInt(m[1] as string, 10);
-  return Number.isFinite(n) ? n : 0;
-}
+export { strtol };
 
 /** Result of `GET TRACKING <id>` (§2.5): PENDING, SUCCESS, or the ERR line the driver's answer maps to. */
 export interface TrackingStatus {

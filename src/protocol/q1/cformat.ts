@@ -2,30 +2,16 @@
 // UPS sent, printf("%.Nf") on the result, strspn. NUT formats every Q1 value this way (§10.1), so
 // a value hardnut publishes must be what glibc would have printed for the same reply.
 
-const SPACE = new Set([' ', '\t', '\n', '\v', '\f', '\r']);
+import { strtod, strtol } from '../../core/c-number.js';
 
-/** glibc strtod for decimal input: leading white space, sign, digits, one point, exponent. */
-export function cStrtod(text: string): number {
-  const m = /^[ \t\n\v\f\r]*([+-]?)((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/.exec(text);
-  if (!m) return 0;
-  const v = Number.parseFloat(m[2] as string);
-  return m[1] === '-' ? -v : v;
-}
 
-/** glibc strtol(text, NULL, 10), saturating at the 64-bit limits like LONG_MIN/LONG_MAX. */
+/** glibc strtod for decimal input (core/c-number.ts). */
+export const cStrtod = strtod;
+
+/** glibc strtol(text, NULL, base) (core/c-number.ts), capped at 2^53: past it a double cannot tell. */
 export function cStrtol(text: string, base: 10 | 16 = 10): number {
-  let i = 0;
-  while (i < text.length && SPACE.has(text[i] as string)) i++;
-  let neg = false;
-  if (text[i] === '+' || text[i] === '-') { neg = text[i] === '-'; i++; }
-  if (base === 16 && text[i] === '0' && (text[i + 1] === 'x' || text[i + 1] === 'X') && /[0-9a-fA-F]/.test(text[i + 2] ?? '')) i += 2;
-  const digits = base === 16 ? /^[0-9a-fA-F]+/ : /^[0-9]+/;
-  const m = digits.exec(text.slice(i));
-  if (!m) return 0;
-  const v = Number.parseInt(m[0], base);
-  // LONG_MAX is 2^63-1: past 2^53 a double cannot tell, and no UPS value comes near either
-  const capped = Math.min(v, Number.MAX_SAFE_INTEGER);
-  return neg ? -capped : capped;
+  const v = strtol(text, base);
+  return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, v));
 }
 
 /** strspn(text, accept): the length of the leading run of characters from `accept`. */

@@ -6,6 +6,7 @@
 // Extra words after the ones a verb needs are ignored, as NUT does.
 
 import type { ClientMessage, DriverMessage, Malformed } from './messages.js';
+import { atoi, strToInt, strtol } from '../../core/c-number.js';
 
 /** strcasecmp folds A–Z only; toUpperCase would turn "pıng" (dotless i) into "PING". */
 function asciiUpper(s: string): string {
@@ -16,71 +17,8 @@ function eqIgnoreCase(a: string, upper: string): boolean {
   return a.length === upper.length && asciiUpper(a) === upper;
 }
 
-const LONG_MAX = (1n << 63n) - 1n;
-const LONG_MIN = -(1n << 63n);
-
-/** C isspace() in the C locale. */
-function isCSpace(c: number): boolean {
-  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
-}
-
-/** Scans like strtol(s, &end, 10) on LP64: returns the clamped value and whether any digit was read. */
-function scanLong(s: string): { value: bigint; digits: boolean; end: number } {
-  let i = 0;
-  while (i < s.length && isCSpace(s.charCodeAt(i))) i++;
-  let neg = false;
-  const sign = s.charCodeAt(i);
-  if (sign === 0x2b || sign === 0x2d) {
-    neg = sign === 0x2d;
-    i++;
-  }
-  const start = i;
-  while (i < s.length) {
-    const c = s.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) break;
-    i++;
-  }
-  if (i === start) return { value: 0n, digits: false, end: 0 };
-  let v = BigInt(s.slice(start, i));
-  if (neg) v = -v;
-  if (v > LONG_MAX) v = LONG_MAX;
-  else if (v < LONG_MIN) v = LONG_MIN;
-  return { value: v, digits: true, end: i };
-}
-
-/**
- * C `strtol(s, NULL, 10)` on a 64-bit Linux: leading whitespace, optional sign, decimal digits up
- * to the first other character; no digits → 0; overflow saturates at LONG_MIN/LONG_MAX. Values
- * beyond ±2^53 lose precision as JS numbers. Used for SETAUX (NUT's state_setaux).
- */
-export function strtol(s: string): number {
-  return Number(scanLong(s).value);
-}
-
-/**
- * C `atoi(s)` as glibc computes it, `(int) strtol(s, NULL, 10)`: the saturated long is cut to
- * its low 32 bits. Used where NUT uses atoi: ADDRANGE/DELRANGE bounds and TRACKING results
- * (server/sstate.c, upsd.c tracking_set), and upsd's SET range check (§2.3).
- */
-export function atoi(s: string): number {
-  return Number(BigInt.asIntN(32, scanLong(s).value));
-}
-
-/**
- * NUT's str_to_int(s, &i, 10) (common/str.c): surrounding whitespace trimmed, then the whole rest
- * must be a base-10 int, else it fails (undefined here).
- */
-function strToInt(s: string): number | undefined {
-  let a = 0;
-  let b = s.length;
-  while (a < b && isCSpace(s.charCodeAt(a))) a++;
-  while (b > a && isCSpace(s.charCodeAt(b - 1))) b--;
-  const t = s.slice(a, b);
-  const r = scanLong(t);
-  if (!r.digits || r.end !== t.length) return undefined;
-  if (r.value < -0x80000000n || r.value > 0x7fffffffn) return undefined;
-  return Number(r.value);
-}
+// strtol/atoi/str_to_int exactly as NUT's upsd reads them: the one copy in core/c-number.ts.
+export { atoi, strtol } from '../../core/c-number.js';
 
 function malformed(verb: string, reason: string): Malformed {
   return { type: 'MALFORMED', verb, reason };
