@@ -392,7 +392,7 @@ export class NutClient {
     try {
       line = await this.command('GET', ['TRACKING', id], timeoutMs);
     } catch (err) {
-      if (err instanceof NutError && err.code !== 'FEATURE-NOT-CONFIGURED') return parseTracking({ raw: err.reply, words: [] });
+      if (err instanceof NutError && err.word !== 'FEATURE-NOT-CONFIGURED') return parseTracking({ raw: err.reply, words: [] });
       throw err;
     }
     return parseTracking(line);

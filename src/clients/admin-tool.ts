@@ -91,7 +91,7 @@ export async function listNames(client: NutClient, query: string[], need: number
   try {
     items = await client.list(query);
   } catch (e) {
-    if (e instanceof NutError && e.code === 'UNKNOWN-COMMAND') fatal('Error: upsd is too old to support this query');
+    if (e instanceof NutError && e.word === 'UNKNOWN-COMMAND') fatal('Error: upsd is too old to support this query');
     fatal(`Error: ${errorText(e)}`);
   }
   const names: string[] = [];

@@ -45,7 +45,7 @@ function fail(json: boolean, msg: string): never {
 
 /** The message upsc prints for a failed request (an old upsd is explained, §upsc.c). */
 function requestError(e: unknown, oldUpsd: string): string {
-  if (e instanceof NutError && e.code === 'UNKNOWN-COMMAND') return oldUpsd;
+  if (e instanceof NutError && e.word === 'UNKNOWN-COMMAND') return oldUpsd;
   return errorText(e);
 }
 

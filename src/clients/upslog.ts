@@ -229,7 +229,7 @@ async function listAll(spec: UpsSpec): Promise<string[]> {
     client = await NutClient.connect(spec);
     return (await client.listUps()).map((u) => u.name);
   } catch (e) {
-    if (e instanceof NutError && e.code === 'UNKNOWN-COMMAND') fatal('Error: upsd is too old to support this query');
+    if (e instanceof NutError && e.word === 'UNKNOWN-COMMAND') fatal('Error: upsd is too old to support this query');
     fatal(`Error: ${errorText(e)}`);
   } finally {
     await closeQuietly(client);

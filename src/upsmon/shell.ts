@@ -159,7 +159,7 @@ export class MonitorShell {
       }
       return { ups: system, ...r };
     } catch (err) {
-      if (err instanceof NutError) return { ups: system, ok: false, stage: 'query', error: err.message, code: err.code };
+      if (err instanceof NutError) return { ups: system, ok: false, stage: 'query', error: err.message, code: err.word };
       e.link.drop();
       const x = err as { message?: string; code?: string };
       return { ups: system, ok: false, stage: 'query', error: x.message ?? String(err), code: x.code ?? 'ERR_DISCONNECTED', connectionLost: true };

@@ -43,7 +43,7 @@ describe('NutClient requests and replies', () => {
     const c = track(await NutClient.connect({ host: '127.0.0.1', port: srv.port }));
     const e = await caught(c.getVar('ups1', 'ups.bogus'));
     expect(e).toBeInstanceOf(NutError);
-    expect((e as NutError).code).toBe('VAR-NOT-SUPPORTED');
+    expect((e as NutError).word).toBe('VAR-NOT-SUPPORTED');
     expect(e.message).toBe('Variable not supported by UPS');
     expect(await c.getVar('ups1', 'ups.status')).toBe('OL');
   });

@@ -105,8 +105,8 @@ function checkError(e: unknown, fatal: boolean): string {
   if (e instanceof NutError) {
     ensure(e.reply.startsWith('ERR'), () => `NutError for ${JSON.stringify(e.reply)}`);
     const after = e.reply.slice(4);
-    ensure(e.code === ((after.split(' ')[0] ?? '') || 'UNKNOWN') && e.message === clientErrorText(after), () => `NutError ${e.code}/${e.message} for ${JSON.stringify(e.reply)}`);
-    return `ERR ${e.code}${fatal ? ' (fatal)' : ''}`;
+    ensure(e.word === ((after.split(' ')[0] ?? '') || 'UNKNOWN') && e.message === clientErrorText(after), () => `NutError ${e.word}/${e.message} for ${JSON.stringify(e.reply)}`);
+    return `ERR ${e.word}${fatal ? ' (fatal)' : ''}`;
   }
   ensure(e instanceof NutProtocolError && PROTOCOL_CODES.has(e.code) && fatal, () => `unexpected error ${String(e)}`);
   return `${(e as NutProtocolError).code} (fatal)`;

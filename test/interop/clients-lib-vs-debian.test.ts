@@ -68,34 +68,34 @@ describe('hardnut client library against Debian upsd', () => {
     requirePeer(ctx, peer, PEER);
     const c = await connect();
     try {
-      expect((await nutError(c.getVar('nope', 'ups.status'))).code).toBe('UNKNOWN-UPS');
+      expect((await nutError(c.getVar('nope', 'ups.status'))).word).toBe('UNKNOWN-UPS');
       const e = await nutError(c.getVar('ups1', 'ups.bogus'));
-      expect([e.code, e.message]).toEqual(['VAR-NOT-SUPPORTED', 'Variable not supported by UPS']);
-      expect((await nutError(c.getVar('ups1', 'server.bogus'))).code).toBe('VAR-NOT-SUPPORTED');
-      expect((await nutError(c.setVar('ups1', 'ups.id', 'x'))).code).toBe('USERNAME-REQUIRED');
-      expect((await nutError(c.command('FROBNICATE'))).code).toBe('UNKNOWN-COMMAND');
-      expect((await nutError(c.getTracking('0B7C3E3A-1F2A-4C5D-9E8F-0123456789AB'))).code).toBe('FEATURE-NOT-CONFIGURED');
+      expect([e.word, e.message]).toEqual(['VAR-NOT-SUPPORTED', 'Variable not supported by UPS']);
+      expect((await nutError(c.getVar('ups1', 'server.bogus'))).word).toBe('VAR-NOT-SUPPORTED');
+      expect((await nutError(c.setVar('ups1', 'ups.id', 'x'))).word).toBe('USERNAME-REQUIRED');
+      expect((await nutError(c.command('FROBNICATE'))).word).toBe('UNKNOWN-COMMAND');
+      expect((await nutError(c.getTracking('0B7C3E3A-1F2A-4C5D-9E8F-0123456789AB'))).word).toBe('FEATURE-NOT-CONFIGURED');
       await c.username('admin');
-      expect((await nutError(c.username('admin'))).code).toBe('ALREADY-SET-USERNAME');
-      expect((await nutError(c.setVar('ups1', 'ups.id', 'x'))).code).toBe('PASSWORD-REQUIRED');
+      expect((await nutError(c.username('admin'))).word).toBe('ALREADY-SET-USERNAME');
+      expect((await nutError(c.setVar('ups1', 'ups.id', 'x'))).word).toBe('PASSWORD-REQUIRED');
       await c.password('adminpass');
-      expect((await nutError(c.password('adminpass'))).code).toBe('ALREADY-SET-PASSWORD');
-      expect((await nutError(c.setVar('rwups', 'battery.charge', '5'))).code).toBe('READONLY');
-      expect((await nutError(c.setVar('rwups', 'input.transfer.low', '155'))).code).toBe('INVALID-VALUE');
-      expect((await nutError(c.setVar('rwups', 'ups.delay.shutdown', '90'))).code).toBe('INVALID-VALUE');
-      expect((await nutError(c.setVar('rwups', 'ups.id', 'far too long'))).code).toBe('TOO-LONG');
-      expect((await nutError(c.setVar('rwups', 'no.such', '1'))).code).toBe('VAR-NOT-SUPPORTED');
-      expect((await nutError(c.instCmd('rwups', 'no.such.cmd'))).code).toBe('CMD-NOT-SUPPORTED');
+      expect((await nutError(c.password('adminpass'))).word).toBe('ALREADY-SET-PASSWORD');
+      expect((await nutError(c.setVar('rwups', 'battery.charge', '5'))).word).toBe('READONLY');
+      expect((await nutError(c.setVar('rwups', 'input.transfer.low', '155'))).word).toBe('INVALID-VALUE');
+      expect((await nutError(c.setVar('rwups', 'ups.delay.shutdown', '90'))).word).toBe('INVALID-VALUE');
+      expect((await nutError(c.setVar('rwups', 'ups.id', 'far too long'))).word).toBe('TOO-LONG');
+      expect((await nutError(c.setVar('rwups', 'no.such', '1'))).word).toBe('VAR-NOT-SUPPORTED');
+      expect((await nutError(c.instCmd('rwups', 'no.such.cmd'))).word).toBe('CMD-NOT-SUPPORTED');
       await c.login('ups1');
-      expect((await nutError(c.login('ups1'))).code).toBe('ALREADY-LOGGED-IN');
+      expect((await nutError(c.login('ups1'))).word).toBe('ALREADY-LOGGED-IN');
     } finally {
       await c.close();
     }
     const reader = await connect();
     try {
       await reader.authenticate('reader', 'readerpass');
-      expect((await nutError(reader.instCmd('ups1', 'load.off'))).code).toBe('ACCESS-DENIED');
-      expect((await nutError(reader.primary('ups1'))).code).toBe('ACCESS-DENIED');
+      expect((await nutError(reader.instCmd('ups1', 'load.off'))).word).toBe('ACCESS-DENIED');
+      expect((await nutError(reader.primary('ups1'))).word).toBe('ACCESS-DENIED');
     } finally {
       await reader.close();
     }
@@ -103,7 +103,7 @@ describe('hardnut client library against Debian upsd', () => {
     try {
       await wrong.authenticate('admin', 'wrong password');
       const denied = await nutError(wrong.setVar('ups1', 'ups.id', 'x'));
-      expect([denied.code, denied.message]).toEqual(['ACCESS-DENIED', 'Access denied']);
+      expect([denied.word, denied.message]).toEqual(['ACCESS-DENIED', 'Access denied']);
     } finally {
       await wrong.close();
     }
@@ -177,14 +177,14 @@ describe('hardnut client library against Debian upsd', () => {
       const stale = await waitFor('DATA-STALE', async () => {
         try { await c.getVar('rwups', 'ups.status'); return false; } catch (e) { return e as NutError; }
       }, 10_000, 100);
-      expect([stale.code, stale.message]).toEqual(['DATA-STALE', 'Data stale']);
+      expect([stale.word, stale.message]).toEqual(['DATA-STALE', 'Data stale']);
       stack.fake.state.dataOk();
       await waitFor('fresh data', async () => (await c.getVar('rwups', 'ups.status').catch(() => '')) !== '', 10_000, 100);
       await stack.fake.stop();
       const gone = await waitFor('DRIVER-NOT-CONNECTED', async () => {
         try { await c.getVar('rwups', 'ups.status'); return false; } catch (e) { return e as NutError; }
       }, 10_000, 100);
-      expect([gone.code, gone.message]).toEqual(['DRIVER-NOT-CONNECTED', 'Driver not connected']);
+      expect([gone.word, gone.message]).toEqual(['DRIVER-NOT-CONNECTED', 'Driver not connected']);
     } finally {
       await c.close();
       await stack.fake.start();

@@ -5,7 +5,7 @@
 // reopens it by path.
 
 import { createRequire } from 'node:module';
-import { DriverError } from '../../core/errors.js';
+import { DriverError, type ErrorCode } from '../../core/errors.js';
 import { TtyDiscipline, type TtyMode } from './tty.js';
 
 /** Callback-style API of serialport 13's SerialPort, as much of it as hardnut uses. */
@@ -40,7 +40,7 @@ export function preloadSerialport(): void {
 }
 
 export class SerialError extends DriverError {
-  constructor(message: string, code = 'ERR_SERIAL') {
+  constructor(message: string, code: ErrorCode = 'ERR_SERIAL') {
     super(message, code);
   }
 }

@@ -5,7 +5,7 @@
 // makes the driver reconnect (NUT: LIBUSB_ERROR_NO_DEVICE/IO/ACCESS/NOT_FOUND/BUSY); any other
 // HidTransportError is a failed exchange the driver skips until the next poll (NUT: timeouts,
 // pipe errors, overflows).
-import { HardnutError } from '../../core/errors.js';
+import { HardnutError, type ErrorCode } from '../../core/errors.js';
 
 /** The USB identity NUT matches on (usb-common.h USBDevice_t). */
 export interface HidDeviceInfo {
@@ -21,7 +21,7 @@ export interface HidDeviceInfo {
 }
 
 export class HidTransportError extends HardnutError {
-  constructor(message: string, code = 'ERR_HID_IO') {
+  constructor(message: string, code: ErrorCode = 'ERR_HID_IO') {
     super(code, message);
   }
 }

@@ -5,16 +5,20 @@ import { HardnutError } from '../../core/errors.js';
 import { clientErrorText } from './errors.js';
 
 /**
- * upsd answered "ERR <CODE>[ <extra>]". `code` is the server's word (e.g. DRIVER-NOT-CONNECTED),
- * `message` is libupsclient's text for it ("Driver not connected"), `reply` the whole line.
+ * upsd answered "ERR <WORD>[ <extra>]". `word` is the server's word, NUT's vocabulary (e.g.
+ * DRIVER-NOT-CONNECTED; UNKNOWN if there was none), kept apart from hardnut's own codes: `code`
+ * is always ERR_NUT_REPLY. `message` is libupsclient's text ("Driver not connected"), `reply`
+ * the whole line.
  */
 export class NutError extends HardnutError {
   readonly reply: string;
+  readonly word: string;
   constructor(reply: string) {
     const after = reply.slice(4);
-    const code = after.split(' ')[0] ?? '';
-    super(code === '' ? 'UNKNOWN' : code, clientErrorText(after));
+    const word = after.split(' ')[0] ?? '';
+    super('ERR_NUT_REPLY', clientErrorText(after));
     this.reply = reply;
+    this.word = word === '' ? 'UNKNOWN' : word;
   }
 }
 

@@ -124,7 +124,8 @@ describe('replies checked as upscli does (§2.7)', () => {
     expect(s.done && 'error' in s).toBe(true);
     if (s.done && 'error' in s) {
       expect(s.error).toBeInstanceOf(NutError);
-      expect(s.error.code).toBe(code);
+      expect((s.error as NutError).word).toBe(code);
+      expect(s.error.code).toBe('ERR_NUT_REPLY');
       expect(s.error.message).toBe(text);
       expect((s.error as NutError).reply).toBe(reply);
       expect(s.fatal).toBe(false);
@@ -141,7 +142,7 @@ describe('replies checked as upscli does (§2.7)', () => {
 
   it('LIST: ERR instead of BEGIN is an ordinary error; a broken frame is fatal', () => {
     const err = feed(expectList(['VAR', 'nope']), 'ERR UNKNOWN-UPS');
-    expect(err.done && 'error' in err && [err.error.code, err.fatal]).toEqual(['UNKNOWN-UPS', false]);
+    expect(err.done && 'error' in err && [(err.error as NutError).word, err.fatal]).toEqual(['UNKNOWN-UPS', false]);
     for (const bad of [['VAR ups1 a "b"'], ['BEGIN LIST VAR other'], ['BEGIN LIST VAR ups1', 'RW ups1 a "b"'], ['BEGIN LIST VAR ups1', 'ERR DATA-STALE']]) {
       const s = feed(expectList(['VAR', 'ups1']), ...bad);
       expect(s.done && 'error' in s && s.fatal, bad.join(' / ')).toBe(true);
