@@ -1,0 +1,2 @@
+export * from './codec.js';
+export { SchemaError } from './schema.js';
