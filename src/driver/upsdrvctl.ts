@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { getopt } from '../runtime/getopt.js';
-import { readPid, trustedPid } from '../runtime/pidfile.js';
+import { trustedPid } from '../runtime/pidfile.js';
 import { loadUpsConf } from '../runtime/config-files.js';
 import { altPidPath, type Env } from '../core/paths.js';
 import { UsageError } from '../core/errors.js';
@@ -153,15 +153,11 @@ async function startDriver(c: Ctl, ups: UpsSection): Promise<void> {
 
 async function stopDriver(c: Ctl, ups: UpsSection): Promise<void> {
   const pidFile = join(altPidPath(c.env, c.conf.global.statepath), `${ups.driver ?? ''}-${ups.name}.pid`);
-  if (readPid(pidFile) === undefined) {
-    c.out(`Can't open ${pidFile}, or it holds no valid pid`);
-    c.errors++;
-    return;
-  }
-  if (c.testMode) { c.out(`Sending signal to ${pidFile}`); return; }
   // hardnut difference: the driver wrote this file after dropping to its user, so root signals
   // only a process that user could have signalled itself (pidfile.ts: trustedPid)
   const v = trustedPid(pidFile, ups.driver ?? '');
+  if ('missing' in v) { c.out(`Can't open ${pidFile}, or it holds no valid pid`); c.errors++; return; }
+  if (c.testMode) { c.out(`Sending signal to ${pidFile}`); return; }
   if ('refused' in v) { c.out(`Not stopping the driver for ${ups.name}: ${v.refused}`); c.errors++; return; }
   const pid = v.pid;
   try {

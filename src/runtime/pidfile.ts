@@ -163,7 +163,8 @@ function isOurRootTool(pid: number, tool: string): boolean {
   }
 }
 
-export type PidVerdict = { pid: number } | { refused: string };
+/** `missing`: no pid file, or none holding a pid (is the daemon running?). */
+export type PidVerdict = { pid: number } | { refused: string } | { missing: true };
 
 /**
  * The pid in `file` that root may signal as hardnut's `tool`, or why not. NUT signals whatever
@@ -186,11 +187,10 @@ export function trustedPid(file: string, tool: string): PidVerdict {
   try {
     ({ text, stat } = readRegularFile(file));
   } catch (err) {
-    if (err instanceof UnsafeFileError) return { refused: err.message };
-    return { refused: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+    return err instanceof UnsafeFileError ? { refused: err.message } : { missing: true };
   }
   const pid = Number.parseInt(text.trim(), 10);
-  if (!(pid > 1) || !/^\s*\d+\s*$/.test(text)) return { refused: `${file} holds no valid pid` };
+  if (!(pid > 1)) return { missing: true };
   if (!isRootEuid()) return { pid };
   if (rootOnly(stat) && rootOnlyPath(dirname(file))) return { pid };
   const uids = processUids(pid);

@@ -123,20 +123,12 @@ function pidFilePath(env: NodeJS.ProcessEnv): string {
 /** `upsd -c reload|stop [-P pid]`. */
 function signalRunning(o: Options, env: NodeJS.ProcessEnv, log: Logger): number {
   const file = pidFilePath(env);
-  let pid = o.pid;
-  if (pid === undefined) {
-    if (readPid(file) === undefined) {
-      log.error(`Could not find or read the pid file ${file}: is upsd running? (or give its pid with -P)`);
-      return 1;
-    }
-    // hardnut difference: root signals only a pid its writer could have signalled (pidfile.ts)
-    const v = trustedPid(file, 'upsd');
-    if ('refused' in v) {
-      log.error(`Not signalling upsd: ${v.refused}`);
-      return 1;
-    }
-    pid = v.pid;
-  }
+  // hardnut difference: root signals only a pid its writer could have signalled (pidfile.ts)
+  const v = o.pid !== undefined ? { pid: o.pid } : trustedPid(file, 'upsd');
+  if ('missing' in v) log.error(`Could not find or read the pid file ${file}: is upsd running? (or give its pid with -P)`);
+  if ('refused' in v) log.error(`Not signalling upsd: ${v.refused}`);
+  if (!('pid' in v)) return 1;
+  const pid = v.pid;
   try {
     process.kill(pid, o.command === 'reload' ? 'SIGHUP' : 'SIGTERM');
     return 0;

@@ -129,20 +129,12 @@ const SIGNAL_OF = { fsd: 'SIGUSR1', stop: 'SIGTERM', reload: 'SIGHUP' } as const
 
 /** `upsmon -c fsd|stop|reload [-P pid]`. */
 function signalRunning(o: Options, pidFile: string, log: Logger): number {
-  let pid = o.pid;
-  if (pid === undefined) {
-    if (readPid(pidFile) === undefined) {
-      log.error(`Can't open PID file ${pidFile} (is upsmon running?)`);
-      return 1;
-    }
-    // hardnut difference: root signals only a pid its writer could have signalled (pidfile.ts)
-    const v = trustedPid(pidFile, 'upsmon');
-    if ('refused' in v) {
-      log.error(`Not signalling upsmon: ${v.refused}`);
-      return 1;
-    }
-    pid = v.pid;
-  }
+  // hardnut difference: root signals only a pid its writer could have signalled (pidfile.ts)
+  const v = o.pid !== undefined ? { pid: o.pid } : trustedPid(pidFile, 'upsmon');
+  if ('missing' in v) log.error(`Can't open PID file ${pidFile} (is upsmon running?)`);
+  if ('refused' in v) log.error(`Not signalling upsmon: ${v.refused}`);
+  if (!('pid' in v)) return 1;
+  const pid = v.pid;
   try {
     process.kill(pid, SIGNAL_OF[o.command as keyof typeof SIGNAL_OF]);
     return 0;
