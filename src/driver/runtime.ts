@@ -2,7 +2,8 @@
 // driver.* variables, the state socket, the privilege drop, the pid file, backgrounding and the
 // poll loop. Config errors stop the driver before anything is started (exit 1, file:line).
 
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
+import { writePidFile } from '../runtime/pidfile.js';
 import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../runtime/daemon.js';
 import { join } from 'node:path';
 import { getopt } from '../runtime/getopt.js';
@@ -308,7 +309,7 @@ async function serve(def: DriverDefinition, s: DriverSettings, log: Logger, env:
     if (v !== undefined) state.setInfo(to, v);
   }
 
-  writeFileSync(pidFile, `${process.pid}\n`);
+  writePidFile(pidFile); // never through a link or into a FIFO planted in the shared state directory
   if (daemonChild) becomeDaemon(log);
   enterSeccomp(instance.seccompRole ?? def.seccompRole, sandboxMode, (m) => log.debug(1, m));
 

@@ -4,7 +4,7 @@
 // encoding are the sock codec's, the state is DriverState's.
 
 import net from 'node:net';
-import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { lstatSync, unlinkSync } from 'node:fs';
 import { UnsafePathError, DriverError } from '../core/errors.js';
 import {
   SockDecoder, dumpAll, dumpValue, encodeDriverMessage, parseClientMessage,
@@ -66,7 +66,9 @@ export class StateServer {
     const server = net.createServer((socket) => this.accept(socket));
     server.maxConnections = MAX_SOCK_CLIENTS + 64; // the OS-level backstop; accept() enforces the real bound
     // NUT: umask 007 while binding, then chmod 0660 — upsd shares the group, others get nothing.
-    // hardnut binds under umask 117, so the socket is 0660 from the start (no 0770 moment).
+    // hardnut binds under umask 117, so the socket is 0660 from the start (no 0770 moment), and
+    // makes no chmod by path afterwards: in the shared state directory another process could have
+    // swapped a symlink in by then (issue 19).
     const oldMask = process.umask(0o117);
     try {
       await new Promise<void>((resolve, reject) => {
@@ -76,7 +78,6 @@ export class StateServer {
     } finally {
       process.umask(oldMask);
     }
-    chmodSync(this.path, 0o660);
     server.on('error', (err) => this.log.error(`driver socket ${this.path}: ${err.message}`));
     this.server = server;
   }

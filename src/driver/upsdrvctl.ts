@@ -4,9 +4,10 @@
 // shutdown runs `<driver> -a <ups> -k` in sdorder.
 
 import { spawn } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { getopt } from '../runtime/getopt.js';
+import { trustedPid } from '../runtime/pidfile.js';
 import { loadUpsConf } from '../runtime/config-files.js';
 import { altPidPath, type Env } from '../core/paths.js';
 import { UsageError } from '../core/errors.js';
@@ -152,16 +153,13 @@ async function startDriver(c: Ctl, ups: UpsSection): Promise<void> {
 
 async function stopDriver(c: Ctl, ups: UpsSection): Promise<void> {
   const pidFile = join(altPidPath(c.env, c.conf.global.statepath), `${ups.driver ?? ''}-${ups.name}.pid`);
-  let pid: number;
-  try {
-    pid = Number.parseInt(readFileSync(pidFile, 'latin1'), 10);
-  } catch (err) {
-    c.out(`Can't open ${pidFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    c.errors++;
-    return;
-  }
+  // hardnut difference: the driver wrote this file after dropping to its user, so root signals
+  // only a process that user could have signalled itself (pidfile.ts: trustedPid)
+  const v = trustedPid(pidFile, ups.driver ?? '');
+  if ('missing' in v) { c.out(`Can't open ${pidFile}, or it holds no valid pid`); c.errors++; return; }
   if (c.testMode) { c.out(`Sending signal to ${pidFile}`); return; }
-  if (!(pid > 1)) { c.out(`${pidFile}: no valid pid`); c.errors++; return; }
+  if ('refused' in v) { c.out(`Not stopping the driver for ${ups.name}: ${v.refused}`); c.errors++; return; }
+  const pid = v.pid;
   try {
     process.kill(pid, 'SIGTERM');
   } catch (err) {

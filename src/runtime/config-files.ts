@@ -109,7 +109,10 @@ function permissionDiagnostics(path: string, st: Stats): Diagnostic[] {
   const d = new DiagnosticList(path);
   const mode = st.mode & 0o7777;
   const octal = mode.toString(8).padStart(4, '0');
-  if (mode & 0o002) {
+  if ((mode & 0o002) && basename(path) === 'upsd.users') {
+    // hardnut difference: NUT only warns, but any local user could add an admin to this file
+    d.error(0, `is world-writable (mode ${octal}): any local user could give themselves every right on upsd; refusing it`, `chmod o-w ${path}`);
+  } else if (mode & 0o002) {
     d.warning(0, `is world-writable (mode ${octal}): any local user can change it`, `chmod o-w ${path}`);
   } else if (mode & 0o020) {
     d.warning(0, `is group-writable (mode ${octal}): the group can change what the NUT daemons do`, `chmod g-w ${path}`);

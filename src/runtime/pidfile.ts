@@ -1,13 +1,77 @@
 // Pid files, as NUT's daemons write and use them: writepid(), `<tool> -c reload|stop` and the
-// duplicate-instance check.
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { UsageError } from '../core/errors.js';
+// duplicate-instance check — and the small flag files root writes beside them (POWERDOWNFLAG).
+//
+// Root never follows a path another user can write (issue 19): NUT's pid directory (/run/nut,
+// NUT_ALTPIDPATH) belongs to nut. So every file here is created with O_CREAT|O_EXCL|O_NOFOLLOW
+// after unlinking the old name (unlink does not follow a link), read with O_NOFOLLOW|O_NONBLOCK
+// and fstat'ed (a FIFO or device is refused, never waited on), and a pid read from such a file is
+// signalled by root only when the process it names is one its writer could have signalled itself
+// (trustedPid below).
 
-/** The pid a pid file names, if it holds a sane one. */
+import { closeSync, constants, fchownSync, fstatSync, lstatSync, openSync, readFileSync, readSync, readlinkSync, realpathSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { HardnutError, UsageError } from '../core/errors.js';
+
+/** A pid file or flag file is read up to this size; anything longer is not one of ours. */
+export const SMALL_FILE_MAX_BYTES = 4096;
+
+export class UnsafeFileError extends HardnutError {
+  constructor(message: string) {
+    super('ERR_UNSAFE_FILE', message);
+  }
+}
+
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/**
+ * Reads a small regular file without following a symlink at its name and without blocking on a
+ * FIFO or device; throws UnsafeFileError for anything but a regular file, ENOENT as it comes.
+ */
+export function readRegularFile(file: string, maxBytes = SMALL_FILE_MAX_BYTES): { text: string; stat: Stats } {
+  let fd: number;
+  try {
+    fd = openSync(file, READ_FLAGS);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new UnsafeFileError(`${file} is a symbolic link; refusing to follow it`);
+    throw err;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new UnsafeFileError(`${file} is not a regular file; refusing to use it`);
+    const buf = Buffer.alloc(maxBytes);
+    const n = readSync(fd, buf, 0, maxBytes, 0);
+    return { text: buf.subarray(0, n).toString('latin1'), stat };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Replaces `file` with a new regular file holding `text`: the old name is unlinked (whatever it
+ * was: a symlink, a FIFO, a stale file), then created O_EXCL|O_NOFOLLOW, so a link planted in
+ * between makes this fail instead of writing through it. `owner`: fchown'ed by descriptor.
+ */
+export function createFileExclusive(file: string, text: string, mode: number, owner?: { uid: number; gid: number }): void {
+  try {
+    unlinkSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const fd = openSync(file, CREATE_FLAGS, mode);
+  try {
+    if (owner) fchownSync(fd, owner.uid, owner.gid);
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The pid a pid file names, if it is a regular file holding a sane one. */
 export function readPid(file: string): number | undefined {
   let text: string;
-  try { text = readFileSync(file, 'latin1'); } catch { return undefined; }
+  try { text = readRegularFile(file).text; } catch { return undefined; }
   const n = Number.parseInt(text.trim(), 10);
   return n > 1 ? n : undefined;
 }
@@ -29,12 +93,121 @@ export function pidFileFor(dir: string, name: string): string {
   return name.startsWith('/') ? name : join(dir, `${name}.pid`);
 }
 
-/** Writes this process's pid as NUT's writepid() does (umask 022: at most rw-r--r--); throws if it cannot. */
+/**
+ * Writes this process's pid as NUT's writepid() does (at most rw-r--r--), but never through a
+ * symlink or into a FIFO planted at the name; throws if it cannot.
+ */
 export function writePidFile(file: string): void {
-  writeFileSync(file, `${String(process.pid)}\n`, { mode: 0o644 });
+  createFileExclusive(file, `${String(process.pid)}\n`, 0o644);
 }
 
 /** Removes a pid file at exit; quietly, as it may be gone already or no longer ours to remove. */
 export function removePidFile(file: string): void {
   try { unlinkSync(file); } catch { /* gone already, or not ours after a privilege drop */ }
+}
+
+function isRootEuid(): boolean {
+  return typeof process.geteuid === 'function' && process.geteuid() === 0;
+}
+
+/** Only root may change it: root-owned and not writable by group or other. */
+function rootOnly(st: Stats): boolean {
+  return st.uid === 0 && (st.mode & 0o022) === 0;
+}
+
+/**
+ * Only root can add or replace an entry in `dir`: it is root-only, and so is every ancestor,
+ * except that a sticky ancestor (/tmp) is accepted since others cannot rename what root owns in it.
+ */
+export function rootOnlyPath(dir: string): boolean {
+  let d: string;
+  try { d = realpathSync(dir); } catch { return false; }
+  let st: Stats;
+  try { st = statSync(d); } catch { return false; }
+  if (!rootOnly(st)) return false;
+  for (let p = dirname(d); ; p = dirname(p)) {
+    try { st = statSync(p); } catch { return false; }
+    if (st.uid !== 0 || ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0)) return false;
+    if (p === dirname(p)) return true;
+  }
+}
+
+/** Real, effective, saved and filesystem uid of a process, from /proc. */
+function processUids(pid: number): number[] | undefined {
+  let status: string;
+  try { status = readFileSync(`/proc/${String(pid)}/status`, 'latin1'); } catch { return undefined; }
+  const m = /^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/m.exec(status);
+  return m ? m.slice(1, 5).map(Number) : undefined;
+}
+
+/**
+ * A root process is hardnut's `tool` when its executable is this Node and its command line runs
+ * this script's `tool` (not an internal --role child). Only root can change a root process's
+ * memory, so a non-root writer of the pid file cannot forge this (for a same-uid process it could).
+ */
+function isOurRootTool(pid: number, tool: string): boolean {
+  try {
+    if (readlinkSync(`/proc/${String(pid)}/exe`) !== realpathSync(process.execPath)) return false;
+    const argv = readFileSync(`/proc/${String(pid)}/cmdline`, 'latin1').split('\0');
+    const script = process.argv[1];
+    if (script === undefined) return false;
+    const ours = realpathSync(script);
+    const same = (arg: string): boolean => {
+      if (arg === script) return true;
+      try { return arg.startsWith('/') && realpathSync(arg) === ours; } catch { return false; }
+    };
+    const i = argv.findIndex((a, k) => k > 0 && same(a));
+    return i > 0 && argv[i + 1] === tool && argv[i + 2] !== '--role';
+  } catch {
+    return false;
+  }
+}
+
+/** `missing`: no pid file, or none holding a pid (is the daemon running?). */
+export type PidVerdict = { pid: number } | { refused: string } | { missing: true };
+
+/**
+ * The pid in `file` that root may signal as hardnut's `tool`, or why not. NUT signals whatever
+ * the file says; root does here only when one of these holds:
+ *  1. the file is root-only in a directory chain only root can write (NUT_ALTPIDPATH=/run/hardnut,
+ *     say): nobody else can have chosen the pid;
+ *  2. the process runs entirely (real, effective, saved, fs uid) as a non-root user who owns the
+ *     file or its directory: whoever could have written that pid could signal the process anyway;
+ *  3. the process runs as root and is `tool` itself (isOurRootTool): upsmon's supervisor stays
+ *     root, and its pid file lives in nut's /run/nut like NUT's.
+ * Anything else — above all a root process named by a file in a directory nut can write — is
+ * refused with the reason. A process that is not root is limited by the kernel, so it signals as
+ * NUT does. `-P <pid>` bypasses this: the administrator named the process.
+ * Residual: a checked process could exit and its pid be reused before kill(2); pids are not
+ * reused until pid_max wraps, which a sandboxed role cannot force in that window.
+ */
+export function trustedPid(file: string, tool: string): PidVerdict {
+  let text: string;
+  let stat: Stats;
+  try {
+    ({ text, stat } = readRegularFile(file));
+  } catch (err) {
+    return err instanceof UnsafeFileError ? { refused: err.message } : { missing: true };
+  }
+  const pid = Number.parseInt(text.trim(), 10);
+  if (!(pid > 1)) return { missing: true };
+  if (!isRootEuid()) return { pid };
+  if (rootOnly(stat) && rootOnlyPath(dirname(file))) return { pid };
+  const uids = processUids(pid);
+  if (uids === undefined) return { refused: `no process ${String(pid)} (named by ${file})` };
+  const [uid] = uids as [number];
+  if (uids.some((u) => u !== uid)) {
+    return { refused: `process ${String(pid)} named by ${file} has mixed user ids (${uids.join(' ')}); refusing to signal it as root` };
+  }
+  if (uid !== 0) {
+    let dirOwner: number | undefined;
+    try { dirOwner = lstatSync(dirname(file)).uid; } catch { dirOwner = undefined; }
+    if ((uid === stat.uid && (stat.mode & 0o022) === 0) || uid === dirOwner) return { pid };
+    return { refused: `process ${String(pid)} named by ${file} runs as uid ${String(uid)}, who neither owns that file nor its directory; refusing to signal it as root` };
+  }
+  if (isOurRootTool(pid, tool)) return { pid };
+  return {
+    refused: `${file} names process ${String(pid)}, a root process that is not hardnut ${tool}, and the file is in a directory another user can write; `
+      + 'refusing to signal it as root (give the pid with -P, or keep pid files in a root-only NUT_ALTPIDPATH)',
+  };
 }

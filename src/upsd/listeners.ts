@@ -6,11 +6,19 @@
 // socket. The socket is created with mode 0660, owned by upsd's run-as user and its group: who may
 // connect is decided by file permissions (and those of the directory). Clients address it as
 // `ups@/path/to/socket`. NUT has no such listener.
+//
+// Root never chmods or chowns the socket by path where another user can write (issue 19: nut
+// swapped a symlink in between listen() and chown() and got a root file). In such a directory
+// root binds with its effective uid and gid set to the run-as user's and umask 117: the kernel
+// creates the socket with that owner and mode 0660, and bind(2) fails on a planted symlink
+// instead of following it. Only in a root-only directory does root bind and then chown by path.
 
 import dns from 'node:dns/promises';
-import { chmodSync, chownSync, lstatSync, unlinkSync } from 'node:fs';
+import { chownSync, lstatSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
+import { dirname } from 'node:path';
 import type { Logger } from '../runtime/log.js';
+import { rootOnlyPath } from '../runtime/pidfile.js';
 import { HardnutError } from '../core/errors.js';
 import type { UpsdListen } from '../core/config/upsd-conf.js';
 import { NUT_PORT } from '../core/config/upsd-conf.js';
@@ -153,16 +161,21 @@ async function bindUnix(path: string, opts: BindOptions): Promise<net.Server> {
     if (!st.isSocket()) throw new ListenError(`LISTEN ${path}: the path exists and is not a socket; upsd will not replace it`);
     unlinkSync(path); // left over from an earlier run
   }
-  // created with no access for "other" from the first moment, then set exactly
-  const old = process.umask(0o117);
+  const owner = opts.unixOwner;
+  const asOwner = owner !== undefined && !rootOnlyPath(dirname(path));
+  // umask 117: the socket is UNIX_SOCKET_MODE from the first moment; no chmod afterwards
+  const old = process.umask(0o777 & ~UNIX_SOCKET_MODE);
+  const egid = process.getegid?.();
   let server: net.Server;
   try {
+    if (asOwner) { process.setegid?.(owner.gid); process.seteuid?.(owner.uid); }
     server = await listenOn({ path });
   } finally {
+    if (asOwner) { process.seteuid?.(0); if (egid !== undefined) process.setegid?.(egid); }
     process.umask(old);
   }
-  chmodSync(path, UNIX_SOCKET_MODE);
-  if (opts.unixOwner) chownSync(path, opts.unixOwner.uid, opts.unixOwner.gid);
+  // root-only directory: nobody else can put a link at `path`, and the run-as user could not bind here
+  if (owner && !asOwner) chownSync(path, owner.uid, owner.gid);
   return server;
 }
 

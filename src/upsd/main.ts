@@ -16,8 +16,8 @@
 // before the chroot through DIR, and after it (reload) at the same place, so both reads see the
 // same files. The pid file is written outside, where `upsd -c reload` looks for it.
 
-import { alive, parsePidOption, readPid } from '../runtime/pidfile.js';
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { alive, parsePidOption, readPid, removePidFile, trustedPid, writePidFile } from '../runtime/pidfile.js';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../runtime/config-files.js';
 import { getopt } from '../runtime/getopt.js';
@@ -123,11 +123,12 @@ function pidFilePath(env: NodeJS.ProcessEnv): string {
 /** `upsd -c reload|stop [-P pid]`. */
 function signalRunning(o: Options, env: NodeJS.ProcessEnv, log: Logger): number {
   const file = pidFilePath(env);
-  const pid = o.pid ?? readPid(file);
-  if (pid === undefined) {
-    log.error(`Could not find or read the pid file ${file}: is upsd running? (or give its pid with -P)`);
-    return 1;
-  }
+  // hardnut difference: root signals only a pid its writer could have signalled (pidfile.ts)
+  const v = o.pid !== undefined ? { pid: o.pid } : trustedPid(file, 'upsd');
+  if ('missing' in v) log.error(`Could not find or read the pid file ${file}: is upsd running? (or give its pid with -P)`);
+  if ('refused' in v) log.error(`Not signalling upsd: ${v.refused}`);
+  if (!('pid' in v)) return 1;
+  const pid = v.pid;
   try {
     process.kill(pid, o.command === 'reload' ? 'SIGHUP' : 'SIGTERM');
     return 0;
@@ -275,7 +276,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   // hardnut difference: the pid file is written in the foreground too (NUT only with -FF), so
   // `upsd -c reload|stop` and the duplicate-instance check work for `upsd -F` as well.
   let writePid = true;
-  try { writeFileSync(pidFile, `${String(process.pid)}\n`); } catch (err) {
+  try { writePidFile(pidFile); } catch (err) {
     writePid = false;
     log.warn(`Could not write the pid file ${pidFile}: ${(err as Error).message}`);
   }
@@ -345,7 +346,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       log.info(`Signal ${sig}: exiting`);
       void server.close().finally(() => {
         for (const p of unixPaths) unlinkUnixSocket(p);
-        if (writePid) { try { unlinkSync(pidFile); } catch { /* not ours to remove any more */ } }
+        if (writePid) removePidFile(pidFile);
         resolve(0);
       });
     };

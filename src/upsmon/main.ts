@@ -16,8 +16,8 @@
 // Without root the same processes run without chroot and user change (and seccomp only with
 // HARDNUT_SECCOMP=enforce), with a warning that the host is not protected.
 
-import { alive, parsePidOption, readPid } from '../runtime/pidfile.js';
-import { accessSync, constants, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { alive, parsePidOption, readPid, readRegularFile, trustedPid, UnsafeFileError } from '../runtime/pidfile.js';
+import { accessSync, constants, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { loadConfig } from '../runtime/config-files.js';
 import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../runtime/daemon.js';
@@ -129,11 +129,12 @@ const SIGNAL_OF = { fsd: 'SIGUSR1', stop: 'SIGTERM', reload: 'SIGHUP' } as const
 
 /** `upsmon -c fsd|stop|reload [-P pid]`. */
 function signalRunning(o: Options, pidFile: string, log: Logger): number {
-  const pid = o.pid ?? readPid(pidFile);
-  if (pid === undefined) {
-    log.error(`Can't open PID file ${pidFile} (is upsmon running?)`);
-    return 1;
-  }
+  // hardnut difference: root signals only a pid its writer could have signalled (pidfile.ts)
+  const v = o.pid !== undefined ? { pid: o.pid } : trustedPid(pidFile, 'upsmon');
+  if ('missing' in v) log.error(`Can't open PID file ${pidFile} (is upsmon running?)`);
+  if ('refused' in v) log.error(`Not signalling upsmon: ${v.refused}`);
+  if (!('pid' in v)) return 1;
+  const pid = v.pid;
   try {
     process.kill(pid, SIGNAL_OF[o.command as keyof typeof SIGNAL_OF]);
     return 0;
@@ -143,10 +144,15 @@ function signalRunning(o: Options, pidFile: string, log: Logger): number {
   }
 }
 
-/** NUT's pdflag_status: 0 not there, 1 ours, -1 there but not ours. */
+/**
+ * NUT's pdflag_status: 0 not there, 1 ours, -1 there but not ours. hardnut difference: a symlink,
+ * FIFO or anything but a regular file is "not ours" (NUT would block on a FIFO, as root).
+ */
 function pdflagStatus(path: string): 0 | 1 | -1 {
   let text: string;
-  try { text = readFileSync(path, 'latin1'); } catch { return 0; }
+  try { text = readRegularFile(path, POWERDOWNFLAG_MAGIC.length).text; } catch (err) {
+    return err instanceof UnsafeFileError ? -1 : 0;
+  }
   return text.startsWith(POWERDOWNFLAG_MAGIC) ? 1 : -1;
 }
 
@@ -157,7 +163,7 @@ function checkFlag(conf: UpsmonConf, log: Logger): number {
     return 1;
   }
   const st = pdflagStatus(conf.powerDownFlag);
-  if (st === -1) { log.error(`POWERDOWNFLAG (${conf.powerDownFlag}) does not contain the upsmon magic string`); return 1; }
+  if (st === -1) { log.error(`POWERDOWNFLAG (${conf.powerDownFlag}) does not contain the upsmon magic string, or is not a regular file`); return 1; }
   if (st === 0) { log.error('Power down flag is not set'); return 1; }
   log.info('Power down flag is set');
   return 0;
@@ -169,7 +175,7 @@ function clearStaleFlag(conf: UpsmonConf, log: Logger): string | undefined {
   if (path === undefined) return undefined;
   const st = pdflagStatus(path);
   if (st === -1) {
-    log.error(`POWERDOWNFLAG (${path}) does not contain the upsmon magic string - disabling!`);
+    log.error(`POWERDOWNFLAG (${path}) does not contain the upsmon magic string, or is not a regular file - disabling!`);
     return undefined;
   }
   if (st === 1) { try { unlinkSync(path); } catch (err) { log.warn(`cannot remove ${path}: ${(err as Error).message}`); } }

@@ -8,9 +8,9 @@
 //             nothing privileged exists to hand over to.
 
 import { spawn } from 'node:child_process';
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import { HardnutError } from '../core/errors.js';
+import { createFileExclusive } from '../runtime/pidfile.js';
 import { makeIntent } from '../sandbox/shutdown-intent.js';
 import type { InitctlChannel } from '../sandbox/initctl.js';
 
@@ -31,14 +31,12 @@ export type ShutdownMethod =
   | { kind: 'initctl'; channel: InitctlChannel }
   | { kind: 'command'; argv: string[] };
 
-/** Writes the flag the late-shutdown hook looks for; refuses to follow a symlink planted there. */
+/**
+ * Writes the flag the late-shutdown hook looks for, as a new regular file: whatever was planted at
+ * the name (a symlink, a FIFO) is unlinked, not followed or waited on.
+ */
 export function writePowerDownFlag(path: string): void {
-  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
-  try {
-    writeSync(fd, POWERDOWNFLAG_MAGIC);
-  } finally {
-    closeSync(fd);
-  }
+  createFileExclusive(path, POWERDOWNFLAG_MAGIC, 0o644);
 }
 
 export async function performShutdown(method: ShutdownMethod, powerDownFlag?: string): Promise<void> {

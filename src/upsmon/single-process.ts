@@ -3,8 +3,8 @@
 // process, so the rules are the same as in the split; only the walls between them are gone.
 // hardnut keeps it for NUT compatibility and warns: nothing here is jailed.
 
-import { unlinkSync, writeFileSync } from 'node:fs';
 import type { Logger } from '../runtime/log.js';
+import { removePidFile, writePidFile } from '../runtime/pidfile.js';
 import type { UpsmonConf } from '../core/config/upsmon-conf.js';
 import { keepInheritedFdsFromChildren } from '../sandbox/fds.js';
 import { logAt } from './child-io.js';
@@ -37,7 +37,7 @@ export async function runSingleProcess(o: SingleOptions): Promise<number> {
   const addresses = await resolveAll(conf, o.family, log);
   const ca = loadCa(conf);
   if (o.pidFile !== undefined) {
-    try { writeFileSync(o.pidFile, `${String(process.pid)}\n`); } catch (err) { log.warn(`Could not write the pid file ${o.pidFile}: ${(err as Error).message}`); }
+    try { writePidFile(o.pidFile); } catch (err) { log.warn(`Could not write the pid file ${o.pidFile}: ${(err as Error).message}`); }
   }
   // HARDNUT_WALL_PATH: another wall(1) (the demo and tests use /bin/true: no broadcast to every terminal)
   const notifierOpts = { notifyCmds: conf.notifyCmds, log, ...(process.env['HARDNUT_WALL_PATH'] ? { wallPath: process.env['HARDNUT_WALL_PATH'] } : {}) };
@@ -76,7 +76,7 @@ export async function runSingleProcess(o: SingleOptions): Promise<number> {
         exit: (code) => {
           void (shutdown ?? Promise.resolve()).then(() => {
             for (const sig of ['SIGUSR1', 'SIGHUP', 'SIGTERM', 'SIGINT', 'SIGQUIT'] as const) process.removeAllListeners(sig);
-            if (o.pidFile !== undefined) { try { unlinkSync(o.pidFile); } catch { /* gone */ } }
+            if (o.pidFile !== undefined) removePidFile(o.pidFile);
             resolve(code);
           });
         },

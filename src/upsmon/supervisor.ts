@@ -20,9 +20,9 @@
 // variable SIGUSR2 is ignored. It exists so the restart path can be tested on the real process.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { unlinkSync, writeFileSync } from 'node:fs';
 import type net from 'node:net';
 import type { Logger } from '../runtime/log.js';
+import { removePidFile, writePidFile } from '../runtime/pidfile.js';
 import { keepInheritedFdsFromChildren } from '../sandbox/fds.js';
 import type { UpsmonConf } from '../core/config/upsmon-conf.js';
 import {
@@ -103,7 +103,7 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
   // Descriptors inherited from whoever started us must not reach the children (least of all the jail).
   try { keepInheritedFdsFromChildren(3); } catch (err) { log.warn(`upsmon: cannot mark inherited descriptors close-on-exec: ${(err as Error).message}`); }
   if (o.pidFile !== undefined) {
-    try { writeFileSync(o.pidFile, `${String(process.pid)}\n`); } catch (err) {
+    try { writePidFile(o.pidFile); } catch (err) {
       log.warn(`Could not write the pid file ${o.pidFile}: ${(err as Error).message}`);
     }
   }
@@ -225,7 +225,7 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       finished = true;
       for (const sig of SIGNALS) process.removeAllListeners(sig);
       if (restartTimer) clearTimeout(restartTimer);
-      if (o.pidFile !== undefined) { try { unlinkSync(o.pidFile); } catch { /* not ours any more */ } }
+      if (o.pidFile !== undefined) removePidFile(o.pidFile);
       resolve(code);
     };
 

@@ -164,6 +164,14 @@ describe('hardnut config check', () => {
     expect(out).toBe(`checked 3 files in ${dir}: 0 errors, 3 warnings\n`);
   });
 
+  it('a world-writable upsd.users is an error (any local user could add an admin): exit 1, path and mode named', async () => {
+    const dir = write(join(tmp, 'ww-users'), { 'upsd.users': GOOD['upsd.users'] }, 0o646);
+    expect(await main(['check', dir], {})).toBe(1);
+    expect(err).toContain(`${join(dir, 'upsd.users')}: error: is world-writable (mode 0646)`);
+    expect(err).toContain(`hint: chmod o-w ${join(dir, 'upsd.users')}`);
+    expect(out).toMatch(/: 1 errors?, /);
+  });
+
   it('group-writable is a warning', async () => {
     const dir = write(join(tmp, 'gw'), { 'ups.conf': GOOD['ups.conf'] }, 0o660);
     expect(await main(['check', dir], {})).toBe(0);
