@@ -127,10 +127,14 @@ export class Connection {
     const s = this.socket;
     const decoder = this.decoder;
     for (;;) {
+      if (s.destroyed) return;
       if (s.writableLength + this.out.length > MAX_PENDING_OUTPUT_BYTES) {
         this.flush();
-        this.waitForDrain();
-        return;
+        // 'drain' comes only after a write that filled the buffer; if the kernel took it all, go on
+        if (s.writableNeedDrain) {
+          this.waitForDrain();
+          return;
+        }
       }
       if (this.more !== null) {
         const next = this.more();

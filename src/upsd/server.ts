@@ -16,7 +16,8 @@
 // - at a bound, a new connection takes the place of the oldest unauthenticated one (of its own
 //   address for the per-address bounds, of any address for the global ones) that has been open
 //   EVICTION_GRACE_MS, so that a upsmon arriving during a flood gets in and has time to log in;
-//   with no such connection it is refused;
+//   with no such connection it is refused, except that below MAXCONN it may use the reserved
+//   share for a while (the main loop takes back unauthenticated connections beyond their share);
 // - an unauthenticated connection is cut after PRELOGIN_IDLE_TIMEOUT_MS without a complete line if
 //   it never sent one, or if its address holds more than MAX_UNAUTH_PER_ADDRESS / 2 of them;
 //   otherwise (a monitoring tool polling without credentials) NUT's 60 s apply.
@@ -171,12 +172,17 @@ export class UpsdServer implements CommandContext, ConnectionHost {
       }
     }
     const max = this.settings.maxConn;
-    if (this.connections.size >= max || (this.connections.size >= max - reservedForAuthenticated(max)
-      && countUnauth(this.connections) >= max - reservedForAuthenticated(max))) {
+    const unauthCap = max - reservedForAuthenticated(max);
+    if (this.connections.size >= max) {
       if (!this.evictOldestUnauth(this.connections, now)) {
         this.refuse(socket, address, `MAXCONN (${String(max)}) connections are open`);
         return;
       }
+    } else if (this.connections.size >= unauthCap && countUnauth(this.connections) >= unauthCap) {
+      // make room if an old one can go; else the newcomer is let into the reserved share for
+      // now (it may be the upsmon the share is for), and trimUnauth() takes it back if it stays
+      // unauthenticated
+      this.evictOldestUnauth(this.connections, now);
     }
     if (kind === 'tcp') socket.setNoDelay(true);
     const session = new Session(this.nextId++, address, kind, now);
@@ -302,8 +308,19 @@ export class UpsdServer implements CommandContext, ConnectionHost {
         c.destroy();
       }
     }
+    this.trimUnauth(now);
     this.throttle.purge(now);
     this.logRefusals(now);
+  }
+
+  /** Unauthenticated connections beyond their share of MAXCONN go, oldest first (past their grace). */
+  private trimUnauth(now: number): void {
+    const max = this.settings.maxConn;
+    const unauthCap = max - reservedForAuthenticated(max);
+    if (this.connections.size <= unauthCap) return;
+    for (let excess = countUnauth(this.connections) - unauthCap; excess > 0; excess--) {
+      if (!this.evictOldestUnauth(this.connections, now)) return;
+    }
   }
 
   /** The address holds more than half its share of unauthenticated connections. */
