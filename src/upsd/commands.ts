@@ -11,13 +11,14 @@ import {
   HELP_TEXT, NET_PROTOCOL_VERSION, NUT_COMPAT_VERSION, encodedDesc, errLine, listReply,
   replyLine, serverInfo, storedValue, typeLine,
 } from '../protocol/net/server-replies.js';
+import type { StateVar } from '../core/state-tree.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import type { Descriptions } from './descriptions.js';
 import type { Session } from './session.js';
 import type { TrackingTable } from './tracking.js';
 import { UpsEntry, type UpsRegistry } from './ups-registry.js';
 import type { CheckResult, UserDb } from './users.js';
-import { FREE_FAILURES } from './auth-throttle.js';
+import { MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USER } from './auth-throttle.js';
 
 export interface CommandLog {
   /** Messages above this level are not built at all (the request path is hot). */
@@ -47,13 +48,61 @@ export interface CommandContext {
 
 export interface Reply {
   text: string;
-  /** Hold this reply (and everything after it on the connection) back this long (failed logins). */
-  delayMs?: number;
   /**
    * After sending: 'logout' closes the connection once the rest of the current read is handled
    * (NUT closes on its next loop, §2.1); 'starttls' begins the TLS handshake at once.
    */
   then?: 'logout' | 'starttls';
+  /**
+   * The rest of a long LIST, produced as the client reads: each call returns the next lines, null
+   * once the END LIST line has been returned. The connection asks for more only while its
+   * unwritten output is below its bound, so a huge UPS costs a slow reader no more memory than a
+   * small one (issue #19: LIST VAR of a million variables exhausted the heap).
+   */
+  more?: () => string | null;
+}
+
+/** LIST items built in one go; a longer list is sent in chunks of this many as the client reads. */
+export const LIST_CHUNK_ITEMS = 256;
+
+/**
+ * `BEGIN LIST`, items, `END LIST` where items() is sorted by sortKey (lowercase name) and may
+ * change between chunks (the driver keeps updating): each chunk resumes after the last key sent,
+ * in the list as it is then, so a slow reader keeps no old copy of the state alive. An item added
+ * meanwhile before the cursor is not sent, one deleted is not sent: NUT's whole-list snapshot
+ * differs only for changes made while the client was not reading.
+ */
+function streamedList<T>(query: string, items: () => readonly T[], sortKey: (t: T) => string, lineOf: (t: T) => string): Reply {
+  const first = items();
+  if (first.length <= LIST_CHUNK_ITEMS) return text(listReply(query, first.map(lineOf)));
+  let head = `${replyLine(`BEGIN LIST ${query}\n`)}`;
+  let lastKey: string | null = null;
+  let ended = false;
+  const chunk = (list: readonly T[]): string => {
+    let i = 0;
+    if (lastKey !== null) {
+      // first item whose key sorts after lastKey (binary search; keys are unique)
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (sortKey(list[mid] as T) <= lastKey) lo = mid + 1;
+        else hi = mid;
+      }
+      i = lo;
+    }
+    const end = Math.min(list.length, i + LIST_CHUNK_ITEMS);
+    let out = head;
+    head = '';
+    for (let j = i; j < end; j++) out += replyLine(`${lineOf(list[j] as T)}\n`);
+    if (end > i) lastKey = sortKey(list[end - 1] as T);
+    if (end >= list.length) {
+      out += replyLine(`END LIST ${query}\n`);
+      ended = true;
+    }
+    return out;
+  };
+  return { text: chunk(first), more: () => (ended ? null : chunk(items())) };
 }
 
 type Handler = (ctx: CommandContext, s: Session, args: readonly string[]) => Reply;
@@ -115,21 +164,37 @@ export function dispatch(ctx: CommandContext, session: Session, words: readonly 
   return cmd.handler(ctx, session, words.slice(1));
 }
 
-/** ACCESS-DENIED for a failed check; a wrong password or unknown user also feeds the throttle. */
-function denied(ctx: CommandContext, s: Session, result: CheckResult, what: string): Reply {
-  if (result !== 'bad-credentials') {
+/**
+ * A credential check through the guessing limit (auth-throttle.ts): undefined if granted, else
+ * the reply. Right and wrong passwords are answered alike and at once; past the limit the check
+ * is not made and the answer is ACCESS-DENIED whatever the password.
+ */
+function authorize(ctx: CommandContext, s: Session, what: string, run: () => CheckResult): Reply | undefined {
+  const now = ctx.now();
+  const user = s.username ?? '';
+  if (ctx.throttle.decide(s.address, user, now) === 'refuse') {
+    ctx.log.debug(1, `${s.who}: ${what} refused unchecked (too many failed logins)`);
+    return err('ACCESS-DENIED');
+  }
+  const result = run();
+  if (result === 'ok') {
+    s.authenticated = true;
+    ctx.throttle.recordSuccess(s.address, user, now);
+    return undefined;
+  }
+  if (result === 'not-granted') {
     ctx.log.debug(1, `${s.who}: ${what} not granted`);
     return err('ACCESS-DENIED');
   }
-  const now = ctx.now();
-  const delayMs = ctx.throttle.recordFailure(s.address, now);
-  const count = ctx.throttle.count(s.address, now);
-  if (count === FREE_FAILURES + 1) {
-    ctx.log.notice(`${String(count)} failed logins from ${s.address} within a minute: slowing down its failed attempts`);
+  const reached = ctx.throttle.recordFailure(s.address, user, now);
+  if (reached === 'address') {
+    ctx.log.notice(`${String(MAX_FAILURES_PER_ADDRESS)} failed logins from ${s.address} within a minute: refusing its logins unchecked until they are a minute old`);
+  } else if (reached === 'user') {
+    ctx.log.notice(`${String(MAX_FAILURES_PER_USER)} failed logins as ${user} within a minute: refusing its logins unchecked from addresses it has not logged in from`);
   } else {
     ctx.log.debug(1, `${s.who}: bad username or password (${what})`);
   }
-  return delayMs > 0 ? { text: errLine('ACCESS-DENIED'), delayMs } : err('ACCESS-DENIED');
+  return err('ACCESS-DENIED');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -195,8 +260,8 @@ function netLogin(ctx: CommandContext, s: Session, a: readonly string[]): Reply 
   }
   const ups = ctx.registry.get(a[0] as string);
   if (!ups) return err('UNKNOWN-UPS');
-  const r = ctx.users.checkAction(s.username, s.password, 'LOGIN');
-  if (r !== 'ok') return denied(ctx, s, r, 'LOGIN');
+  const no = authorize(ctx, s, 'LOGIN', () => ctx.users.checkAction(s.username, s.password, 'LOGIN'));
+  if (no) return no;
   ups.numLogins++;
   s.loginUps = ups.name;
   ctx.log.info(`User ${s.who} logged into UPS [${ups.name}]${s.tls ? ' (SSL)' : ''}`);
@@ -208,12 +273,12 @@ function netPrimary(ctx: CommandContext, s: Session, a: readonly string[], grant
   if (a.length !== 1) return err('INVALID-ARGUMENT');
   const ups = ctx.registry.get(a[0] as string);
   if (!ups) return err('UNKNOWN-UPS');
-  const r1 = ctx.users.checkAction(s.username, s.password, 'PRIMARY');
-  if (r1 === 'ok') return text(granted);
-  // NUT asks again for MASTER; one failed password is one failure, not two.
-  const r2 = r1 === 'bad-credentials' ? r1 : ctx.users.checkAction(s.username, s.password, 'MASTER');
-  if (r2 !== 'ok') return denied(ctx, s, r2, 'PRIMARY');
-  return text(granted);
+  const no = authorize(ctx, s, 'PRIMARY', () => {
+    const r1 = ctx.users.checkAction(s.username, s.password, 'PRIMARY');
+    // NUT asks again for MASTER; one failed password is one failure, not two.
+    return r1 === 'not-granted' ? ctx.users.checkAction(s.username, s.password, 'MASTER') : r1;
+  });
+  return no ?? text(granted);
 }
 
 /**
@@ -227,8 +292,8 @@ function netFsd(ctx: CommandContext, s: Session, a: readonly string[]): Reply {
   if (a.length !== 1) return err('INVALID-ARGUMENT');
   const ups = ctx.registry.get(a[0] as string);
   if (!ups) return err('UNKNOWN-UPS');
-  const r = ctx.users.checkAction(s.username, s.password, 'FSD');
-  if (r !== 'ok') return denied(ctx, s, r, 'FSD');
+  const no = authorize(ctx, s, 'FSD', () => ctx.users.checkAction(s.username, s.password, 'FSD'));
+  if (no) return no;
   ctx.log.info(`Client ${s.who} set FSD on UPS [${ups.name}]`);
   ups.fsd = true;
   return text('OK FSD-SET\n');
@@ -237,8 +302,8 @@ function netFsd(ctx: CommandContext, s: Session, a: readonly string[]): Reply {
 function fsdClear(ctx: CommandContext, s: Session, upsName: string): Reply {
   const ups = ctx.registry.get(upsName);
   if (!ups) return err('UNKNOWN-UPS');
-  const r = ctx.users.checkAction(s.username, s.password, 'FSD');
-  if (r !== 'ok') return denied(ctx, s, r, 'FSD CLEAR');
+  const no = authorize(ctx, s, 'FSD CLEAR', () => ctx.users.checkAction(s.username, s.password, 'FSD'));
+  if (no) return no;
   const avail = ups.availability();
   if (avail !== 'ok') return err(avail);
   const status = (ups.state.getInfo('ups.status') ?? '').split(' ');
@@ -332,6 +397,9 @@ function getVar(ctx: CommandContext, upsName: string, name: string): Reply {
 // ---------------------------------------------------------------------------------------------
 // LIST
 
+/** The state tree's sort key: names are ASCII (the tokenizer keeps 0x20–0x7F), so this is its fold. */
+const varKey = (v: StateVar): string => v.name.toLowerCase();
+
 function netList(ctx: CommandContext, _s: Session, a: readonly string[]): Reply {
   if (a.length < 1) return err('INVALID-ARGUMENT');
   const sub = a[0] as string;
@@ -344,18 +412,18 @@ function netList(ctx: CommandContext, _s: Session, a: readonly string[]): Reply 
   if (is(sub, 'VAR')) {
     const r = availableUps(ctx, upsName);
     if (!(r instanceof UpsEntry)) return r;
-    return text(listReply(`VAR ${upsName}`, r.state.vars().map((v) => `VAR ${upsName} ${v.name} "${shownValue(r, v.name, v.value)}"`)));
+    return streamedList(`VAR ${upsName}`, () => r.state.vars(), varKey, (v) => `VAR ${upsName} ${v.name} "${shownValue(r, v.name, v.value)}"`);
   }
   if (is(sub, 'RW')) {
     const r = availableUps(ctx, upsName);
     if (!(r instanceof UpsEntry)) return r;
-    return text(listReply(`RW ${upsName}`, r.state.vars().filter((v) => v.flags.rw)
-      .map((v) => `RW ${upsName} ${v.name} "${storedValue(v.value)}"`)));
+    return streamedList(`RW ${upsName}`, () => r.state.vars().filter((v) => v.flags.rw), varKey,
+      (v) => `RW ${upsName} ${v.name} "${storedValue(v.value)}"`);
   }
   if (is(sub, 'CMD')) {
     const r = availableUps(ctx, upsName);
     if (!(r instanceof UpsEntry)) return r;
-    return text(listReply(`CMD ${upsName}`, r.state.cmds().map((c) => `CMD ${upsName} ${c}`)));
+    return streamedList(`CMD ${upsName}`, () => r.state.cmds(), (c) => c.toLowerCase(), (c) => `CMD ${upsName} ${c}`);
   }
   if (is(sub, 'CLIENT')) {
     // no driver check, no authentication (§2.3 LIST CLIENT)
@@ -417,8 +485,8 @@ function setVar(ctx: CommandContext, s: Session, upsName: string, varName: strin
   const r = availableUps(ctx, upsName);
   if (!(r instanceof UpsEntry)) return r;
   const ups = r;
-  const perm = ctx.users.checkAction(s.username, s.password, 'SET');
-  if (perm !== 'ok') return denied(ctx, s, perm, 'SET');
+  const no = authorize(ctx, s, 'SET', () => ctx.users.checkAction(s.username, s.password, 'SET'));
+  if (no) return no;
   const v = ups.state.get(varName);
   if (!v) return err('VAR-NOT-SUPPORTED');
   if (!v.flags.rw) return err('READONLY');
@@ -461,8 +529,8 @@ function netInstcmd(ctx: CommandContext, s: Session, a: readonly string[]): Repl
   if (!(r instanceof UpsEntry)) return r;
   const ups = r;
   if (!ups.state.hasCmd(cmd)) return err('CMD-NOT-SUPPORTED');
-  const perm = ctx.users.checkInstcmd(s.username, s.password, cmd);
-  if (perm !== 'ok') return denied(ctx, s, perm, 'INSTCMD');
+  const no = authorize(ctx, s, 'INSTCMD', () => ctx.users.checkInstcmd(s.username, s.password, cmd));
+  if (no) return no;
   const id = s.tracking ? ctx.newTrackingId() : undefined;
   let wire: string;
   try {

@@ -1,10 +1,11 @@
 // One client connection of upsd: socket bytes → RequestDecoder → dispatch → one write per batch
-// of replies. Also STARTTLS, held-back replies (failed-login throttling), LOGOUT and back-pressure.
+// of replies. Also STARTTLS, LOGOUT and back-pressure.
 //
 // Bounded whatever the client does: input is read NUT_READ_SIZE bytes at a time into the
 // tokenizer (32 × 512 characters kept), a line longer than MAX_REQUEST_LINE_BYTES disconnects, and
 // a client that sends requests but does not read replies stops being read once
-// MAX_PENDING_OUTPUT_BYTES of replies are waiting for it. Nothing here blocks other clients.
+// MAX_PENDING_OUTPUT_BYTES of replies are waiting for it; a long LIST is produced only as fast as
+// the client reads it (Reply.more). Nothing here blocks other clients.
 
 import type net from 'node:net';
 import type tls from 'node:tls';
@@ -56,7 +57,6 @@ export interface ConnectionHost {
 export class Connection {
   private socket: net.Socket;
   private decoder: RequestDecoder | null = null;
-  private holdTimer: NodeJS.Timeout | null = null;
   private handshaking = false;
   private waitingForDrain = false;
   /** LOGOUT seen: finish the current read, then close (NUT closes on its next loop, §2.1). */
@@ -66,6 +66,8 @@ export class Connection {
   private done = false;
   /** Replies not yet written: they leave together when the event loop has read every ready socket. */
   private out = '';
+  /** The rest of a long LIST still to produce (see Reply.more); requests after it wait. */
+  private more: (() => string | null) | null = null;
 
   /** `accepted` comes from a listener made with pauseOnConnect (see adopt-socket.ts). */
   constructor(accepted: net.Socket, readonly session: Session, private readonly host: ConnectionHost) {
@@ -86,8 +88,8 @@ export class Connection {
 
   /**
    * The client half-closed (shutdown(SHUT_WR), `nc -N`): like NUT, answer everything that arrived
-   * before the EOF, then close. Sockets are half-open so that replies still held back (failed-login
-   * throttle, a full send buffer) are not cut off by an automatic end().
+   * before the EOF, then close. Sockets are half-open so that replies still waiting (a full send buffer,
+   * a long LIST) are not cut off by an automatic end().
    */
   private readonly onEnd = (): void => {
     this.peerEnded = true;
@@ -110,8 +112,6 @@ export class Connection {
   private finish(): void {
     if (this.done) return;
     this.done = true;
-    if (this.holdTimer) clearTimeout(this.holdTimer);
-    this.holdTimer = null;
     this.host.closed(this);
   }
 
@@ -123,14 +123,24 @@ export class Connection {
 
   /** Handles every complete request that is buffered, unless paused. */
   private pump(): void {
-    if (this.done || this.holdTimer !== null || this.handshaking || this.waitingForDrain || this.decoder === null) return;
+    if (this.done || this.handshaking || this.waitingForDrain || this.decoder === null) return;
     const s = this.socket;
     const decoder = this.decoder;
     for (;;) {
+      if (s.destroyed) return;
       if (s.writableLength + this.out.length > MAX_PENDING_OUTPUT_BYTES) {
         this.flush();
-        this.waitForDrain();
-        return;
+        // 'drain' comes only after a write that filled the buffer; if the kernel took it all, go on
+        if (s.writableNeedDrain) {
+          this.waitForDrain();
+          return;
+        }
+      }
+      if (this.more !== null) {
+        const next = this.more();
+        if (next === null) this.more = null;
+        else this.out += next;
+        continue;
       }
       const ev = decoder.next(this.closingAfterRead);
       if (ev === null) break;
@@ -147,13 +157,10 @@ export class Connection {
         continue;
       }
       this.session.lastHeard = this.host.now();
+      this.session.spoke = true;
       const reply = dispatch(this.host.ctx, this.session, ev.words);
-      if (reply.delayMs !== undefined && reply.delayMs > 0) {
-        this.flush();
-        this.hold(reply);
-        return;
-      }
       this.out += reply.text;
+      if (reply.more !== undefined) this.more = reply.more;
       if (reply.then === 'logout') this.closingAfterRead = true;
       if (reply.then === 'starttls') {
         this.flush();
@@ -175,18 +182,6 @@ export class Connection {
     if (text.length === 0) return;
     this.out = '';
     if (!this.socket.destroyed) this.socket.write(text, 'latin1');
-  }
-
-  /** Failed-login throttling: the reply, and everything after it, waits. */
-  private hold(reply: Reply): void {
-    this.socket.pause();
-    this.holdTimer = setTimeout(() => {
-      this.holdTimer = null;
-      if (this.done) return;
-      this.socket.write(reply.text, 'latin1');
-      this.socket.resume();
-      this.pump();
-    }, reply.delayMs);
   }
 
   private waitForDrain(): void {

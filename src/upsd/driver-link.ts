@@ -45,6 +45,8 @@ export class DriverLink {
     const sock = net.createConnection({ path });
     const decoder = new SockDecoder<DriverMessage>(parseDriverMessage);
     let up = false;
+    let malformedLogged = false;
+    let parseErrorLogged = false;
     sock.once('connect', () => {
       this.connecting = false;
       if (this.closed) { sock.destroy(); return; }
@@ -57,8 +59,19 @@ export class DriverLink {
     sock.on('data', (chunk: Buffer) => {
       const r = decoder.push(chunk);
       const now = this.opts.now();
-      for (const m of r.messages) entry.apply(m, now, this.opts.onTracking);
-      for (const e of r.errors) log.notice(`Parse error on sock: ${e}`);
+      for (const m of r.messages) {
+        const exceeded = entry.apply(m, now, this.opts.onTracking);
+        if (exceeded !== undefined) log.warn(`UPS [${entry.name}]: the driver exceeded ${exceeded}; refusing its further additions until it reconnects`);
+      }
+      // one line per connection: a hostile driver must not flood the log either
+      if (r.malformed.length > 0 && !malformedLogged) {
+        malformedLogged = true;
+        log.notice(`UPS [${entry.name}]: ignoring a driver line: ${r.malformed[0]?.reason ?? ''} (further ones are not logged)`);
+      }
+      if (r.errors.length > 0 && !parseErrorLogged) {
+        parseErrorLogged = true;
+        log.notice(`Parse error on sock: ${r.errors[0] ?? ''} (UPS [${entry.name}]; further ones are not logged)`);
+      }
       if (r.overflow) {
         log.warn(`UPS [${entry.name}]: the driver sent a line longer than the protocol allows; disconnecting`);
         sock.destroy();

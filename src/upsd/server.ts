@@ -6,6 +6,21 @@
 // beyond it is accepted and closed at once, and counted in the log. NUT sizes its poll arrays from
 // MAXCONN (by default from the fd rlimit — one NUT release allocated 8 GiB that way) and simply stops
 // polling the excess clients. The bound is never derived from rlimits here.
+//
+// Connection slots an attacker cannot exhaust (hardnut addition; NUT has none, and 1 030 idle
+// connections from one address locked every other client out, issue #19). A connection counts as
+// authenticated once one credential check on it succeeded (LOGIN, PRIMARY, FSD, SET, INSTCMD):
+// - one address may hold MAX_CONN_PER_ADDRESS connections, MAX_UNAUTH_PER_ADDRESS of them not
+//   authenticated; unauthenticated ones may fill MAXCONN only up to the share kept for
+//   authenticated clients (reservedForAuthenticated);
+// - at a bound, a new connection takes the place of the oldest unauthenticated one (of its own
+//   address for the per-address bounds, of any address for the global ones) that has been open
+//   EVICTION_GRACE_MS, so that a upsmon arriving during a flood gets in and has time to log in;
+//   with no such connection it is refused, except that below MAXCONN it may use the reserved
+//   share for a while (the main loop takes back unauthenticated connections beyond their share);
+// - an unauthenticated connection is cut after PRELOGIN_IDLE_TIMEOUT_MS without a complete line if
+//   it never sent one, or if its address holds more than MAX_UNAUTH_PER_ADDRESS / 2 of them;
+//   otherwise (a monitoring tool polling without credentials) NUT's 60 s apply.
 
 import type net from 'node:net';
 import type { Logger } from '../runtime/log.js';
@@ -27,6 +42,19 @@ export const TICK_MS = 2_000;
 export const IDLE_TIMEOUT_MS = 60_000;
 /** Refused connections are summed up in the log at most this often (the first one is logged at once). */
 export const REFUSAL_LOG_INTERVAL_MS = 5_000;
+/** Connections one client address may hold. */
+export const MAX_CONN_PER_ADDRESS = 64;
+/** Connections without a successful credential check one client address may hold. */
+export const MAX_UNAUTH_PER_ADDRESS = 16;
+/** An unauthenticated connection is not replaced by a newer one before it is this old (time to log in). */
+export const EVICTION_GRACE_MS = 2_000;
+/** See the header: how long an unauthenticated connection may be silent when it is suspect. */
+export const PRELOGIN_IDLE_TIMEOUT_MS = 10_000;
+
+/** Slots of MAXCONN kept for authenticated connections: an eighth, at least one. */
+export function reservedForAuthenticated(maxConn: number): number {
+  return Math.max(1, Math.floor(maxConn / 8));
+}
 
 export interface ServerSettings {
   maxAge: number;
@@ -50,6 +78,7 @@ export interface UpsdServerOptions {
 export interface ServerStats {
   connections: number;
   refused: number;
+  evicted: number;
   drivers: number;
 }
 
@@ -63,7 +92,10 @@ export class UpsdServer implements CommandContext, ConnectionHost {
   readonly tls: TlsSettings | undefined;
   private currentUsers: UserDb;
   private settings: ServerSettings;
+  /** Insertion order = age order, oldest first (eviction picks the first that qualifies). */
   private readonly connections = new Set<Connection>();
+  private readonly byAddress = new Map<string, Set<Connection>>();
+  private evictedTotal = 0;
   private readonly links = new Map<UpsEntry, DriverLink>();
   private listeners: BoundListener[] = [];
   private tickTimer: NodeJS.Timeout | null = null;
@@ -71,6 +103,7 @@ export class UpsdServer implements CommandContext, ConnectionHost {
   private refusedTotal = 0;
   private refusedSinceLog = 0;
   private lastRefusalLog = Number.NEGATIVE_INFINITY;
+  private lastRefusalReason = '';
   private readonly clock: () => number;
   private readonly statePath: string | undefined;
 
@@ -130,24 +163,59 @@ export class UpsdServer implements CommandContext, ConnectionHost {
 
   private accept(socket: net.Socket, kind: 'tcp' | 'unix'): void {
     const address = kind === 'unix' ? UNIX_CLIENT_ADDRESS : (socket.remoteAddress ?? 'unknown');
-    if (this.connections.size >= this.settings.maxConn) {
-      this.refuse(socket, address);
-      return;
+    const now = this.now();
+    const own = this.byAddress.get(address);
+    if (own !== undefined && (own.size >= MAX_CONN_PER_ADDRESS || countUnauth(own) >= MAX_UNAUTH_PER_ADDRESS)) {
+      if (!this.evictOldestUnauth(own, now)) {
+        this.refuse(socket, address, `${String(MAX_CONN_PER_ADDRESS)} connections or ${String(MAX_UNAUTH_PER_ADDRESS)} not logged in from this address`);
+        return;
+      }
+    }
+    const max = this.settings.maxConn;
+    const unauthCap = max - reservedForAuthenticated(max);
+    if (this.connections.size >= max) {
+      if (!this.evictOldestUnauth(this.connections, now)) {
+        this.refuse(socket, address, `MAXCONN (${String(max)}) connections are open`);
+        return;
+      }
+    } else if (this.connections.size >= unauthCap && countUnauth(this.connections) >= unauthCap) {
+      // make room if an old one can go; else the newcomer is let into the reserved share for
+      // now (it may be the upsmon the share is for), and trimUnauth() takes it back if it stays
+      // unauthenticated
+      this.evictOldestUnauth(this.connections, now);
     }
     if (kind === 'tcp') socket.setNoDelay(true);
-    const session = new Session(this.nextId++, address, kind, this.now());
-    this.connections.add(new Connection(socket, session, this));
+    const session = new Session(this.nextId++, address, kind, now);
+    const c = new Connection(socket, session, this);
+    this.connections.add(c);
+    let set = this.byAddress.get(address);
+    if (set === undefined) this.byAddress.set(address, (set = new Set()));
+    set.add(c);
     this.log.debug(2, `Connect from ${address}`);
   }
 
-  private refuse(socket: net.Socket, address: string): void {
+  /** Closes the oldest unauthenticated connection of `pool` open for EVICTION_GRACE_MS; false if none. */
+  private evictOldestUnauth(pool: Iterable<Connection>, now: number): boolean {
+    for (const c of pool) {
+      const s = c.session;
+      if (s.authenticated || now - s.connectedAt < EVICTION_GRACE_MS) continue;
+      this.evictedTotal++;
+      if (this.evictedTotal === 1) this.log.warn(`Connection slots full: closing the oldest connection that has not logged in (${s.address}) for a new one (logged once)`);
+      c.destroy();
+      return true;
+    }
+    return false;
+  }
+
+  private refuse(socket: net.Socket, address: string, reason: string): void {
     this.refusedTotal++;
     this.refusedSinceLog++;
+    this.lastRefusalReason = reason;
     // closed at once: a flood beyond MAXCONN must not pile up sockets waiting to close
     socket.on('error', () => undefined);
     socket.destroy();
     if (this.refusedTotal === 1) {
-      this.log.warn(`Refused connection from ${address}: MAXCONN (${String(this.settings.maxConn)}) connections are open (1 refused so far)`);
+      this.log.warn(`Refused connection from ${address}: ${reason} (1 refused so far)`);
       this.refusedSinceLog = 0;
       this.lastRefusalLog = this.now();
     }
@@ -155,7 +223,7 @@ export class UpsdServer implements CommandContext, ConnectionHost {
 
   private logRefusals(now: number): void {
     if (this.refusedSinceLog === 0 || now - this.lastRefusalLog < REFUSAL_LOG_INTERVAL_MS) return;
-    this.log.warn(`Refused ${String(this.refusedSinceLog)} more connections: MAXCONN (${String(this.settings.maxConn)}) connections are open (${String(this.refusedTotal)} refused so far)`);
+    this.log.warn(`Refused ${String(this.refusedSinceLog)} more connections: ${this.lastRefusalReason} (${String(this.refusedTotal)} refused so far)`);
     this.refusedSinceLog = 0;
     this.lastRefusalLog = now;
   }
@@ -163,6 +231,11 @@ export class UpsdServer implements CommandContext, ConnectionHost {
   closed(c: Connection): void {
     if (!this.connections.delete(c)) return;
     const s = c.session;
+    const set = this.byAddress.get(s.address);
+    if (set !== undefined) {
+      set.delete(c);
+      if (set.size === 0) this.byAddress.delete(s.address);
+    }
     this.log.debug(2, `Disconnect from ${s.address}`);
     if (s.loginUps !== undefined) {
       const ups = this.registry.get(s.loginUps);
@@ -228,13 +301,32 @@ export class UpsdServer implements CommandContext, ConnectionHost {
       else if (f.transition === 'fresh') this.log.notice(`UPS [${e.name}] data is no longer stale`);
     }
     for (const c of [...this.connections]) {
-      if (now - c.session.lastHeard > IDLE_TIMEOUT_MS) {
-        this.log.debug(2, `Disconnecting idle client ${c.session.address}`);
+      const s = c.session;
+      const idle = now - s.lastHeard;
+      if (idle > IDLE_TIMEOUT_MS || (idle > PRELOGIN_IDLE_TIMEOUT_MS && !s.authenticated && (!s.spoke || this.suspect(s.address)))) {
+        this.log.debug(2, `Disconnecting idle client ${s.address}`);
         c.destroy();
       }
     }
+    this.trimUnauth(now);
     this.throttle.purge(now);
     this.logRefusals(now);
+  }
+
+  /** Unauthenticated connections beyond their share of MAXCONN go, oldest first (past their grace). */
+  private trimUnauth(now: number): void {
+    const max = this.settings.maxConn;
+    const unauthCap = max - reservedForAuthenticated(max);
+    if (this.connections.size <= unauthCap) return;
+    for (let excess = countUnauth(this.connections) - unauthCap; excess > 0; excess--) {
+      if (!this.evictOldestUnauth(this.connections, now)) return;
+    }
+  }
+
+  /** The address holds more than half its share of unauthenticated connections. */
+  private suspect(address: string): boolean {
+    const set = this.byAddress.get(address);
+    return set !== undefined && countUnauth(set) > MAX_UNAUTH_PER_ADDRESS / 2;
   }
 
   /** Applies a re-read configuration (SIGHUP / `upsd -c reload`, §4.2); LISTEN is not re-read. */
@@ -249,7 +341,7 @@ export class UpsdServer implements CommandContext, ConnectionHost {
   stats(): ServerStats {
     let drivers = 0;
     for (const e of this.registry.list()) if (e.connected) drivers++;
-    return { connections: this.connections.size, refused: this.refusedTotal, drivers };
+    return { connections: this.connections.size, refused: this.refusedTotal, evicted: this.evictedTotal, drivers };
   }
 
   /** Stops listening, closes every connection and driver link. */
@@ -259,7 +351,14 @@ export class UpsdServer implements CommandContext, ConnectionHost {
     const closing = this.listeners.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve())));
     for (const c of [...this.connections]) c.destroy();
     for (const link of this.links.values()) link.close();
-    if (this.refusedTotal > 0) this.log.notice(`${String(this.refusedTotal)} connections were refused over MAXCONN`);
+    if (this.refusedTotal > 0) this.log.notice(`${String(this.refusedTotal)} connections were refused over the connection limits`);
+    if (this.evictedTotal > 0) this.log.notice(`${String(this.evictedTotal)} connections that had not logged in were closed for newer ones`);
     await Promise.all(closing);
   }
+}
+
+function countUnauth(pool: Iterable<Connection>): number {
+  let n = 0;
+  for (const c of pool) if (!c.session.authenticated) n++;
+  return n;
 }

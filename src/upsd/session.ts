@@ -15,8 +15,16 @@ export class Session {
   loginUps: string | undefined;
   tracking = false;
   tls = false;
+  /**
+   * A credential check succeeded on this connection (LOGIN, PRIMARY, FSD, SET or INSTCMD). Only
+   * such connections count as authenticated for the connection limits (server.ts).
+   */
+  authenticated = false;
   /** When a complete line last arrived (ms): the idle timeout counts from here (§2.1). */
   lastHeard: number;
+  /** A complete line has arrived at all. */
+  spoke = false;
+  readonly connectedAt: number;
 
   constructor(
     readonly id: number,
@@ -26,6 +34,7 @@ export class Session {
     now: number,
   ) {
     this.lastHeard = now;
+    this.connectedAt = now;
   }
 
   /** `user@address` for log lines (never the password). */

@@ -180,6 +180,12 @@ export function startTls(socket: net.Socket, settings: TlsSettings, done: (err: 
   };
   const onClose = (): void => finish(new Error('connection closed during the TLS handshake'));
   server.once('secureConnection', (t: tls.TLSSocket) => {
+    // Client-initiated TLS 1.2 renegotiation costs the server a full handshake each time, and
+    // node:tls allows 3 per 10 minutes per connection; upsd needs none (issue #19): refused, the
+    // attempt is an error that closes the connection.
+    t.disableRenegotiation();
+    // node:tls only emits the error; the handshake would go on unless the socket is closed
+    t.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'ERR_TLS_RENEGOTIATION_DISABLED') t.destroy(); });
     if (settings.certRequest === 1 && !t.authorized && Object.keys(t.getPeerCertificate()).length > 0) {
       t.destroy();
       finish(new Error(`client certificate not accepted: ${String(t.authorizationError)}`));

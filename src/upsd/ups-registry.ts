@@ -21,6 +21,26 @@ export function driverSocketName(def: Pick<UpsDefinition, 'name' | 'driver'>): s
 /** NUT's SS_CONNFAIL_INT: at most one "Can't connect to UPS" log line per UPS this often. */
 export const CONNECT_FAIL_LOG_INTERVAL_MS = 300_000;
 
+/*
+ * Bounds on what one driver can make upsd keep (hardnut addition; NUT has none, and one hostile
+ * driver publishing a million variables ran NUT-like upsd out of heap, issue #19). Real drivers
+ * stay far below them: a 48-outlet PDU publishes about 1 500 variables and 300 commands. What
+ * goes beyond a bound is refused (the driver's other data is kept and served) and logged once per
+ * driver connection, so one driver can never take upsd or another UPS down.
+ */
+/** Variables one UPS may have. */
+export const MAX_VARS_PER_UPS = 10_000;
+/** Instant commands one UPS may have. */
+export const MAX_CMDS_PER_UPS = 2_000;
+/** ENUM values of one variable. */
+export const MAX_ENUMS_PER_VAR = 256;
+/** RANGE entries of one variable. */
+export const MAX_RANGES_PER_VAR = 64;
+/** Characters of names, values and enums of one UPS, each entry charged ENTRY_OVERHEAD_BYTES on top. */
+export const MAX_STATE_BYTES_PER_UPS = 4 * 1024 * 1024;
+/** What an entry costs besides its characters (object, map slot): a flood of empty ones is counted too. */
+export const ENTRY_OVERHEAD_BYTES = 64;
+
 export type Availability = 'ok' | 'DRIVER-NOT-CONNECTED' | 'DATA-STALE';
 
 /** What a staleness check (§2.6) asks of the caller. */
@@ -59,6 +79,11 @@ export class UpsEntry {
   numLogins = 0;
   /** When a failed connect was last logged (ms), for the 300 s rate limit. */
   lastConnectFailLog = Number.NEGATIVE_INFINITY;
+  /** Charged size of the state tree (see MAX_STATE_BYTES_PER_UPS). */
+  private stateBytes = 0;
+  private cmdCount = 0;
+  /** A bound was hit since the driver connected (reported once per connection). */
+  private overLimit = false;
 
   constructor(def: UpsDefinition, now: number) {
     this.name = def.name;
@@ -73,50 +98,137 @@ export class UpsEntry {
 
   /** A driver connection is up: forget old data, show WAIT until the dump arrives (§2.6). */
   connectedAt(now: number): void {
-    this.state.clear();
+    this.clearState();
     this.connected = true;
     this.dumpDone = false;
     this.stale = false;
     this.lastHeard = now;
-    this.state.setInfo('ups.status', 'WAIT');
+    this.setInfo('ups.status', 'WAIT');
   }
 
   /** The driver connection is gone: the data goes with it (NUT's sstate_disconnect). */
   disconnected(): void {
-    this.state.clear();
+    this.clearState();
     this.connected = false;
     this.dumpDone = false;
+  }
+
+  /** Charged bytes of the state tree (for tests and the log). */
+  get chargedBytes(): number {
+    return this.stateBytes;
+  }
+
+  private clearState(): void {
+    this.state.clear();
+    this.stateBytes = 0;
+    this.cmdCount = 0;
+    this.overLimit = false;
+  }
+
+  /** The bound a message would break, or undefined. Charges nothing. */
+  private wouldExceed(m: DriverMessage): string | undefined {
+    const room = MAX_STATE_BYTES_PER_UPS - this.stateBytes;
+    const bytes = `MAX_STATE_BYTES_PER_UPS (${String(MAX_STATE_BYTES_PER_UPS)} bytes)`;
+    switch (m.type) {
+      case 'SETINFO': {
+        const v = this.state.get(m.name);
+        if (v === undefined) {
+          if (this.state.size >= MAX_VARS_PER_UPS) return `MAX_VARS_PER_UPS (${String(MAX_VARS_PER_UPS)} variables)`;
+          return ENTRY_OVERHEAD_BYTES + m.name.length + m.value.length > room ? bytes : undefined;
+        }
+        return m.value.length - v.value.length > room ? bytes : undefined;
+      }
+      case 'ADDENUM': {
+        const v = this.state.get(m.name);
+        if (v === undefined) return undefined;
+        if (v.enums.length >= MAX_ENUMS_PER_VAR) return `MAX_ENUMS_PER_VAR (${String(MAX_ENUMS_PER_VAR)} values of ${v.name})`;
+        return ENTRY_OVERHEAD_BYTES + m.value.length > room ? bytes : undefined;
+      }
+      case 'ADDRANGE': {
+        const v = this.state.get(m.name);
+        if (v === undefined) return undefined;
+        if (v.ranges.length >= MAX_RANGES_PER_VAR) return `MAX_RANGES_PER_VAR (${String(MAX_RANGES_PER_VAR)} ranges of ${v.name})`;
+        return ENTRY_OVERHEAD_BYTES > room ? bytes : undefined;
+      }
+      case 'ADDCMD':
+        if (this.state.hasCmd(m.name)) return undefined;
+        if (this.cmdCount >= MAX_CMDS_PER_UPS) return `MAX_CMDS_PER_UPS (${String(MAX_CMDS_PER_UPS)} commands)`;
+        return ENTRY_OVERHEAD_BYTES + m.name.length > room ? bytes : undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  private setInfo(name: string, value: string): void {
+    const v = this.state.get(name);
+    const before = v === undefined ? 0 : v.value.length;
+    if (!this.state.setInfo(name, value)) return;
+    this.stateBytes += v === undefined ? ENTRY_OVERHEAD_BYTES + name.length + value.length : value.length - before;
+  }
+
+  private delInfo(name: string): void {
+    const v = this.state.get(name);
+    if (v === undefined || !this.state.delInfo(name)) return;
+    let cost = ENTRY_OVERHEAD_BYTES + v.name.length + v.value.length + v.ranges.length * ENTRY_OVERHEAD_BYTES;
+    for (const e of v.enums) cost += ENTRY_OVERHEAD_BYTES + e.length;
+    this.stateBytes -= cost;
   }
 
   /**
    * Applies one driver message (§3.2). Every parsed message counts as "heard from the driver"
    * (parseDriverMessage returns Malformed, never a message, for lines NUT would not count),
    * except PID and the LOGOUT reply, which upsd's parser does not know.
+   *
+   * A message that would break one of the per-UPS bounds is refused (not applied, but it still
+   * counts as heard: the driver is alive). Returns the bound the first time one is hit since the
+   * driver connected, for one log line; undefined otherwise.
    */
-  apply(m: DriverMessage, now: number, onTracking?: (id: string, status: number) => void): void {
+  apply(m: DriverMessage, now: number, onTracking?: (id: string, status: number) => void): string | undefined {
+    const exceeded = this.wouldExceed(m);
+    if (exceeded !== undefined) {
+      this.lastHeard = now;
+      if (this.overLimit) return undefined;
+      this.overLimit = true;
+      return exceeded;
+    }
     switch (m.type) {
       case 'PONG': break;
       case 'DUMPDONE': this.dumpDone = true; break;
       case 'DATASTALE': this.dataOk = false; break;
       case 'DATAOK': this.dataOk = true; break;
-      case 'ADDCMD': this.state.addCmd(m.name); break;
-      case 'DELCMD': this.state.delCmd(m.name); break;
-      case 'DELINFO': this.state.delInfo(m.name); break;
+      case 'ADDCMD':
+        if (this.state.addCmd(m.name)) { this.cmdCount++; this.stateBytes += ENTRY_OVERHEAD_BYTES + m.name.length; }
+        break;
+      case 'DELCMD':
+        // ASCII case folding keeps the length: the stored name is as long as m.name
+        if (this.state.delCmd(m.name)) { this.cmdCount--; this.stateBytes -= ENTRY_OVERHEAD_BYTES + m.name.length; }
+        break;
+      case 'DELINFO': this.delInfo(m.name); break;
       case 'SETFLAGS': this.state.setFlags(m.name, m.flags); break;
-      case 'SETINFO': this.state.setInfo(m.name, m.value); break;
-      case 'ADDENUM': this.state.addEnum(m.name, m.value); break;
-      case 'DELENUM': this.state.delEnum(m.name, m.value); break;
+      case 'SETINFO': this.setInfo(m.name, m.value); break;
+      case 'ADDENUM':
+        if (this.state.addEnum(m.name, m.value)) this.stateBytes += ENTRY_OVERHEAD_BYTES + m.value.length;
+        break;
+      case 'DELENUM':
+        // the enum removed matches m.value case-insensitively, so it has its length
+        if (this.state.delEnum(m.name, m.value)) this.stateBytes -= ENTRY_OVERHEAD_BYTES + m.value.length;
+        break;
       case 'SETAUX': this.state.setAux(m.name, m.aux); break;
       case 'TRACKING': onTracking?.(m.id, m.status); break;
-      case 'ADDRANGE': this.state.addRange(m.name, m.min, m.max); break;
-      case 'DELRANGE': this.state.delRange(m.name, m.min, m.max); break;
+      case 'ADDRANGE':
+        if (this.state.addRange(m.name, m.min, m.max)) this.stateBytes += ENTRY_OVERHEAD_BYTES;
+        break;
+      case 'DELRANGE':
+        if (this.state.delRange(m.name, m.min, m.max)) this.stateBytes -= ENTRY_OVERHEAD_BYTES;
+        break;
       case 'PID':
       case 'GOODBYE':
-        return; // not upsd's messages: not counted (sstate.c parse_args does not know them)
+        return undefined; // not upsd's messages: not counted (sstate.c parse_args does not know them)
       default:
-        return;
+        return undefined;
     }
     this.lastHeard = now;
+    return undefined;
   }
 
   /**

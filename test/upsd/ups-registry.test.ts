@@ -1,7 +1,10 @@
 // upsd's per-UPS state (spec §2.6, §3.2): WAIT on connect, staleness with PING at MAXAGE/3, the FSD
 // latch across reloads, LIST UPS order.
 import { describe, expect, it } from 'vitest';
-import { UpsEntry, UpsRegistry } from '../../src/upsd/ups-registry.js';
+import {
+  ENTRY_OVERHEAD_BYTES, MAX_CMDS_PER_UPS, MAX_ENUMS_PER_VAR, MAX_RANGES_PER_VAR, MAX_STATE_BYTES_PER_UPS, MAX_VARS_PER_UPS,
+  UpsEntry, UpsRegistry,
+} from '../../src/upsd/ups-registry.js';
 
 const T0 = 1_000_000_000;
 const s = (n: number): number => T0 + n * 1000;
@@ -11,6 +14,50 @@ function connected(): UpsEntry {
   e.connectedAt(T0);
   return e;
 }
+
+describe('UpsEntry bounds on a driver', () => {
+  it('variables beyond MAX_VARS_PER_UPS are refused, reported once; updates and deletions still work', () => {
+    const e = connected();
+    const reports: string[] = [];
+    for (let i = 0; i < MAX_VARS_PER_UPS + 500; i++) {
+      const r = e.apply({ type: 'SETINFO', name: `x.${String(i)}`, value: 'v' }, s(1));
+      if (r !== undefined) reports.push(r);
+    }
+    expect(e.state.size).toBe(MAX_VARS_PER_UPS);
+    expect(reports).toEqual([`MAX_VARS_PER_UPS (${String(MAX_VARS_PER_UPS)} variables)`]);
+    e.apply({ type: 'SETINFO', name: 'ups.status', value: 'OB' }, s(2));
+    expect(e.state.getInfo('ups.status')).toBe('OB');
+    e.apply({ type: 'DELINFO', name: 'x.1' }, s(2));
+    e.apply({ type: 'SETINFO', name: 'y.new', value: 'v' }, s(2));
+    expect(e.state.getInfo('y.new')).toBe('v');
+    // a reconnect starts afresh, and reports again
+    e.connectedAt(s(3));
+    expect(e.chargedBytes).toBe(ENTRY_OVERHEAD_BYTES + 'ups.status'.length + 'WAIT'.length);
+  });
+
+  it('commands, enums, ranges and bytes are bounded; charged bytes go back down on deletion', () => {
+    const e = connected();
+    const base = e.chargedBytes;
+    for (let i = 0; i < MAX_CMDS_PER_UPS + 10; i++) e.apply({ type: 'ADDCMD', name: `c.${String(i)}` }, s(1));
+    expect(e.state.cmds().length).toBe(MAX_CMDS_PER_UPS);
+    for (let i = 0; i < MAX_CMDS_PER_UPS; i++) e.apply({ type: 'DELCMD', name: `C.${String(i)}` }, s(1));
+    expect(e.state.cmds().length).toBe(0);
+    e.apply({ type: 'SETINFO', name: 'v', value: 'x' }, s(1));
+    for (let i = 0; i < MAX_ENUMS_PER_VAR + 10; i++) e.apply({ type: 'ADDENUM', name: 'v', value: String(i) }, s(1));
+    for (let i = 0; i < MAX_RANGES_PER_VAR + 10; i++) e.apply({ type: 'ADDRANGE', name: 'v', min: i * 10, max: i * 10 + 5 }, s(1));
+    expect(e.state.get('v')?.enums.length).toBe(MAX_ENUMS_PER_VAR);
+    expect(e.state.get('v')?.ranges.length).toBe(MAX_RANGES_PER_VAR);
+    e.apply({ type: 'DELENUM', name: 'v', value: '0' }, s(1));
+    e.apply({ type: 'DELINFO', name: 'v' }, s(1));
+    expect(e.chargedBytes).toBe(base);
+    // 512-character values: the byte bound comes before the count
+    const big = 'x'.repeat(512);
+    for (let i = 0; e.state.size < MAX_VARS_PER_UPS && i < MAX_VARS_PER_UPS; i++) e.apply({ type: 'SETINFO', name: `b.${String(i)}`, value: big }, s(1));
+    expect(e.chargedBytes).toBeLessThanOrEqual(MAX_STATE_BYTES_PER_UPS);
+    expect(e.state.size).toBeLessThan(MAX_VARS_PER_UPS);
+    expect(e.state.size).toBeGreaterThan(MAX_STATE_BYTES_PER_UPS / (ENTRY_OVERHEAD_BYTES + 520) - 1);
+  });
+});
 
 describe('UpsEntry', () => {
   it('a new entry is stale and not connected; the socket is <driver>-<ups>', () => {

@@ -1,5 +1,6 @@
 // The 60-second idle timeout (spec §2.1): a client that sends no complete line for more than 60 s is
-// disconnected; partial lines do not count (a slowloris client is dropped too). No test knob: the
+// disconnected; partial lines do not count (a slowloris client is dropped too). A client that has not
+// logged in and never sent a complete line goes after PRELOGIN_IDLE_TIMEOUT_MS (upsd-attacks.test.ts). No test knob: the
 // test waits the real minute, so it lives in its own file and runs beside the others.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
@@ -29,6 +30,8 @@ describe('idle clients', () => {
     const idle = await Client.open(port);
     const slow = await Client.open(port);
     const active = await Client.open(port);
+    // each says something first: one that never completes a line is cut much earlier (upsd-attacks.test.ts)
+    for (const c of [idle, slow, active]) expect(await c.request('NETVER')).toBe('1.3\n');
     const t0 = Date.now();
     // the slow client trickles bytes of a line it never finishes
     const trickle = setInterval(() => { if (!slow.closed) slow.send('x'); }, 5_000);

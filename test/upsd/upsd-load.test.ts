@@ -111,16 +111,18 @@ describe('abusive clients do not delay a good one', () => {
     const timers: NodeJS.Timeout[] = [];
     const closedByServer: Array<Promise<number>> = [];
     try {
+      // abusers come from other addresses than the good client, 8 per address: upsd gives one
+      // address only a few connections that have not logged in (upsd-attacks.test.ts)
       // 300 slowloris clients: one byte every 200 ms, never a newline
       for (let i = 0; i < 300; i++) {
-        const s = net.connect(port, '127.0.0.1');
+        const s = net.connect({ port, host: '127.0.0.1', localAddress: `127.3.0.${String((i >> 3) + 1)}` });
         s.on('error', () => undefined);
         abusers.push(s);
         timers.push(setInterval(() => { if (!s.destroyed) s.write('G'); }, 200));
       }
       // 8 clients each sending a 1 MB line as fast as they can: cut off after 33 KiB
       for (let i = 0; i < 8; i++) {
-        const s = net.connect(port, '127.0.0.1');
+        const s = net.connect({ port, host: '127.0.0.1', localAddress: '127.4.0.1' });
         s.on('error', () => undefined);
         abusers.push(s);
         const t0 = Date.now();
@@ -129,7 +131,7 @@ describe('abusive clients do not delay a good one', () => {
       }
       // 4 clients pipelining a megabyte of requests each and never reading a reply
       for (let i = 0; i < 4; i++) {
-        const s = net.connect(port, '127.0.0.1');
+        const s = net.connect({ port, host: '127.0.0.1', localAddress: '127.5.0.1' });
         s.on('error', () => undefined);
         s.once('connect', () => { s.pause(); s.write('LIST VAR ups1\n'.repeat(75_000)); });
         abusers.push(s);

@@ -340,6 +340,10 @@ describe('connections', () => {
       const c = await Client.open(s.port);
       cleanups.push(() => c.close());
       expect(await c.request('NETVER')).toBe('1.3\n');
+      // logged in: a connection that has not could be replaced by a newer one (server.ts)
+      c.send('USERNAME mon\nPASSWORD monpass\n');
+      expect(await c.until(/OK\nOK\n$/)).toBe('OK\nOK\n');
+      expect(await c.request('LOGIN ups1')).toBe('OK\n');
       held.push(c);
     }
     for (let i = 0; i < 4; i++) {
@@ -373,23 +377,5 @@ describe('connections', () => {
     expect(await c.request('FSD ups1 CLEAR')).toBe('OK FSD-CLEARED\n');
     expect(await ask(s.port, 'GET VAR ups1 ups.status\n', /\n/)).toBe('VAR ups1 ups.status "OL CHRG"\n');
     expect(s.upsd.output()).toContain('cleared FSD on UPS [ups1]');
-  });
-
-  it('failed logins from one address are slowed down; the right password is not', async () => {
-    const s = await stack();
-    const attempt = async (pw: string): Promise<{ reply: string; ms: number }> => {
-      const t0 = Date.now();
-      const reply = await ask(s.port, `USERNAME sec\nPASSWORD ${pw}\nLOGIN ups1\n`, /(.*\n){3}/, 15_000, '127.0.0.77');
-      return { reply, ms: Date.now() - t0 };
-    };
-    const fast = [await attempt('a'), await attempt('b'), await attempt('c')];
-    for (const f of fast) { expect(f.reply).toBe('OK\nOK\nERR ACCESS-DENIED\n'); expect(f.ms).toBeLessThan(900); }
-    const slow = await attempt('d');
-    expect(slow.reply).toBe('OK\nOK\nERR ACCESS-DENIED\n');
-    expect(slow.ms).toBeGreaterThanOrEqual(900);
-    const good = await attempt('secpass');
-    expect(good.reply).toBe('OK\nOK\nOK\n');
-    expect(good.ms).toBeLessThan(900);
-    expect(s.upsd.output()).not.toMatch(/secpass/);
   });
 });

@@ -82,6 +82,30 @@ describe('STARTTLS', () => {
     expect(r).toMatchObject({ ok: false, error: 'ERR_TLS_CERT_ALTNAME_INVALID' });
   });
 
+  it('TLS renegotiation is refused: the first attempt closes the connection; other clients go on', async (ctx) => {
+    const c = need(ctx);
+    const { port } = await server(`CERTFILE ${c.server}\n`);
+    // TLS 1.2: renegotiation does not exist in 1.3; node:tls alone would allow 3 per 10 minutes
+    const outcome = await new Promise<string>((resolve) => {
+      const raw = net.connect(port, '127.0.0.1', () => raw.write('STARTTLS\n'));
+      raw.once('data', () => {
+        const t = tls.connect({ socket: raw, ca: readFileSync(c.ca), servername: 'localhost', maxVersion: 'TLSv1.2' }, () => {
+          t.write('NETVER\n');
+          t.once('data', () => {
+            const asked = t.renegotiate({}, (err) => { if (!err) resolve('renegotiated'); });
+            if (!asked) resolve('not sent');
+          });
+        });
+        t.on('error', () => undefined);
+        t.on('close', () => resolve('closed'));
+      });
+      raw.on('error', () => undefined);
+    });
+    expect(outcome).toBe('closed');
+    const r = await starttls(port, { ca: readFileSync(c.ca), servername: 'localhost' });
+    expect(r).toMatchObject({ ok: true, reply: 'VAR ups1 ups.status "OL"\n' });
+  });
+
   it('TLS 1.1 is refused', async (ctx) => {
     const c = need(ctx);
     const { port } = await server(`CERTFILE ${c.server}\n`);

@@ -5,6 +5,7 @@
 // refresh last_heard, §3.2); null for an unknown verb or an empty line, which NUT ignores silently.
 // Extra words after the ones a verb needs are ignored, as NUT does.
 
+import { isValidName } from './encode.js';
 import type { ClientMessage, DriverMessage, Malformed } from './messages.js';
 import { atoi, strToInt, strtol } from '../../core/c-number.js';
 
@@ -29,11 +30,26 @@ function tooFew(verb: string, need: number, got: number): Malformed {
 }
 
 /**
+ * hardnut difference: NUT's upsd stores any word a driver sends as a variable or command name,
+ * even `""` (upsc then aborts on the empty name) or `"a b"` (the name's space splits the clients'
+ * LIST lines into other words). Names must be what the encoder could send as a bare word.
+ */
+function badName(verb: string, name: string): Malformed {
+  return malformed(verb, `${verb} with an invalid name ${JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name)}`);
+}
+
+/** Driver verbs whose first argument is a variable or command name. */
+const NAMED_VERBS: ReadonlySet<string> = new Set([
+  'ADDCMD', 'DELCMD', 'DELINFO', 'SETFLAGS', 'SETINFO', 'ADDENUM', 'DELENUM', 'SETAUX', 'ADDRANGE', 'DELRANGE',
+]);
+
+/**
  * A driver's line, as upsd's sstate.c parse_args reads it (§3.2). Minimum word counts:
  * 2 for ADDCMD/DELCMD/DELINFO/PID; 3 for SETFLAGS/SETINFO/ADDENUM/DELENUM/SETAUX/TRACKING;
  * 4 for ADDRANGE/DELRANGE. Numbers: ranges and TRACKING with atoi(), SETAUX with strtol(), so
  * "12abc" reads 12 and "abc" reads 0, as in NUT. `OK Goodbye` (any case) is the LOGOUT reply.
- * hardnut addition: PID (upsd ignores it; upsdrvctl reads it).
+ * hardnut addition: PID (upsd ignores it; upsdrvctl reads it). hardnut difference: a name that
+ * isValidName refuses (empty, a space, `"`, `#`, `=`, `\\`, longer than 512) is Malformed.
  */
 export function parseDriverMessage(args: readonly string[]): DriverMessage | Malformed | null {
   const n = args.length;
@@ -41,6 +57,7 @@ export function parseDriverMessage(args: readonly string[]): DriverMessage | Mal
   const verb = asciiUpper(args[0] as string);
   const a1 = args[1] as string;
   const a2 = args[2] as string;
+  if (n >= 2 && NAMED_VERBS.has(verb) && !isValidName(a1)) return badName(verb, a1);
   switch (verb) {
     case 'PONG':
     case 'DUMPDONE':

@@ -10,6 +10,16 @@ const c = (line: string) => parseClientMessage(splitLine(line));
 const bad = (verb: string) => ({ type: 'MALFORMED', verb, reason: expect.any(String) });
 
 describe('parseDriverMessage', () => {
+  it('refuses names a client could not read back: empty, with a space, quote, # or =, or a backslash (hardnut difference)', () => {
+    for (const line of ['SETINFO "" "x"', 'ADDCMD "load off"', 'ADDCMD load\\ off', 'DELINFO ""',
+      'ADDENUM "a\\"b" "1"', 'SETFLAGS "a=b" RW', 'ADDRANGE "a\\#b" 1 2', 'SETAUX "x\\\\y" 3', 'DELCMD "a b"']) {
+      expect(p(line), line).toEqual(bad(splitLine(line)[0]?.toUpperCase() ?? ''));
+    }
+    // what real drivers publish is kept
+    expect(p('SETINFO driver.parameter.pollinterval "2"')).toEqual({ type: 'SETINFO', name: 'driver.parameter.pollinterval', value: '2' });
+    expect(p('ADDCMD outlet.1.load.off')).toEqual({ type: 'ADDCMD', name: 'outlet.1.load.off' });
+  });
+
   const table: Array<[string, DriverMessage]> = [
     ['SETINFO ups.status "OL"', { type: 'SETINFO', name: 'ups.status', value: 'OL' }],
     ['SETINFO weird.var "a b \\\\c"', { type: 'SETINFO', name: 'weird.var', value: 'a b \\c' }],

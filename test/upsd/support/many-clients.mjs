@@ -8,9 +8,17 @@ const [port, count, batch] = process.argv.slice(2).map(Number);
 const socks = [];
 let failed = 0;
 
+let opened = 0;
+
+/**
+ * 8 connections per source address (127.2.x.y): upsd lets one address hold only a few connections
+ * that have not logged in (MAX_UNAUTH_PER_ADDRESS), and cuts idle ones early from an address that
+ * holds more than half of them.
+ */
 function open() {
+  const a = (opened++ >> 3) + 1;
   return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
+    const s = net.connect({ host: '127.0.0.1', port, localAddress: `127.2.${a >> 8}.${a & 255}` });
     let buf = '';
     s.setNoDelay(true);
     s.once('connect', () => s.write('NETVER\n'));
