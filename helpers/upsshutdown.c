@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -45,7 +46,9 @@
 #define EX_NOPERM_ 77
 #define EX_CONFIG_ 78
 
-#define RUN_TIMEOUT_S 30   /* SIGALRM ends a helper whose caller never closes stdin */
+#ifndef RUN_TIMEOUT_S
+#define RUN_TIMEOUT_S 30   /* SIGALRM ends a helper whose caller never closes stdin (tests build it shorter) */
+#endif
 #define NONCE_SLOTS 64     /* accepted intents remembered; more within the window are refused */
 #define FD_SCAN_MAX 65536  /* fallback close loop bound if close_range(2) is unavailable */
 #define INITCTL_SLEEPTIME 5 /* seconds between TERM and KILL: what `telinit 0` sends */
@@ -282,6 +285,24 @@ static void perform(const struct conf *c)
 	die(EX_CONFIG_, "no method");
 }
 
+/*
+ * Arms the RUN_TIMEOUT_S bound so that no caller can defeat it: an ignored SIGALRM stays ignored
+ * across execve, and a blocked one stays blocked, so a caller could otherwise keep this root
+ * process waiting on stdin forever. Fails closed: if the signal cannot be made fatal, exit.
+ */
+static void arm_run_timeout(void)
+{
+	struct sigaction sa;
+	sigset_t alrm;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	if (sigemptyset(&sa.sa_mask) != 0 || sigaction(SIGALRM, &sa, NULL) != 0) _exit(EX_OSERR_);
+	if (sigemptyset(&alrm) != 0 || sigaddset(&alrm, SIGALRM) != 0 || sigprocmask(SIG_UNBLOCK, &alrm, NULL) != 0)
+		_exit(EX_OSERR_);
+	alarm(RUN_TIMEOUT_S);
+}
+
 int main(int argc, char **argv)
 {
 	static struct conf conf;
@@ -296,7 +317,7 @@ int main(int argc, char **argv)
 	close_inherited_fds();
 	if (clearenv() != 0) _exit(EX_OSERR_);
 	umask(077);
-	alarm(RUN_TIMEOUT_S);
+	arm_run_timeout();
 	openlog("upsshutdown", LOG_PID, LOG_AUTHPRIV);
 	if (chdir("/") != 0) die(EX_OSERR_, "chdir /: %s", strerror(errno));
 

@@ -24,7 +24,15 @@ const T = {
   dummy: 'test/fuzz/dummy-ups.fuzz.test.ts',
   server: 'test/fuzz/state-server.fuzz.test.ts',
   config: 'test/fuzz/config.fuzz.test.ts',
+  frame: 'test/fuzz/notify-frame.fuzz.test.ts',
+  initctl: 'test/fuzz/initctl.fuzz.test.ts',
+  upssched: 'test/fuzz/upssched.fuzz.test.ts',
+  reply: 'test/fuzz/client-reply.fuzz.test.ts',
 };
+
+// The properties that judge a codec by the spec's literal charset and limits, not by its own code.
+const FRAME_SPEC = 'notify-frame codec against the spec';
+const SHUTDOWN_RULE = "the dispatcher's shutdown guard against NUT's MINSUPPLIES rule";
 
 /** Each defect: one exact replacement in one file, and the targets expected to catch it. */
 const DEFECTS = [
@@ -79,6 +87,116 @@ const DEFECTS = [
     to: "if (name === '') return false;\n    const capped",
     targets: [T.dummy, T.server],
   },
+  // The framed pipe (upsmon's network child → dispatcher, issue 19): its charset and limits first.
+  {
+    name: 'notify-frame name charset admits the backslash (A-Z range widened to 0x5c)',
+    file: 'src/protocol/notify-frame/names.ts',
+    from: '(b >= 0x41 && b <= 0x5a) // A-Z',
+    to: '(b >= 0x41 && b <= 0x5c) // A-Z',
+    targets: [T.frame],
+    filter: FRAME_SPEC,
+  },
+  {
+    name: 'notify-frame name charset admits the space',
+    file: 'src/protocol/notify-frame/names.ts',
+    from: '|| b === 0x5b || b === 0x5d; // [ ]',
+    to: '|| b === 0x5b || b === 0x5d || b === 0x20; // [ ]',
+    targets: [T.frame],
+    filter: FRAME_SPEC,
+  },
+  {
+    name: 'notify-frame names of 65 bytes (off by one on the 64-byte limit)',
+    file: 'src/protocol/notify-frame/names.ts',
+    from: 'export const MAX_FRAME_NAME_BYTES = 64;',
+    to: 'export const MAX_FRAME_NAME_BYTES = 65;',
+    targets: [T.frame],
+    filter: FRAME_SPEC,
+  },
+  {
+    name: 'notify-frame host frames (SHUTDOWN, EXEC_SHUTDOWN…) may carry a 1-byte name',
+    file: 'src/protocol/notify-frame/codec.ts',
+    from: 'if (host && b !== 0) return',
+    to: 'if (host && b > 1) return',
+    targets: [T.frame],
+    filter: FRAME_SPEC,
+  },
+  {
+    name: 'encodeFrame checks the name length only, not its characters',
+    file: 'src/protocol/notify-frame/codec.ts',
+    from: 'const problem = frameNameProblem(name);',
+    to: "const problem = name.length === 0 || name.length > MAX_FRAME_NAME_BYTES ? 'bad length' : undefined;",
+    targets: [T.frame],
+    filter: FRAME_SPEC,
+  },
+  // The dispatcher's shutdown guard (issue 19 item 7): each weakening lets a forged SHUTDOWN through.
+  {
+    name: 'shutdown guard: on battery counts as critical without LB (ONBATT → SHUTDOWN accepted)',
+    file: 'src/protocol/notify-frame/sequence.ts',
+    from: "return o.has('battery') && u.lowBattery; // 4.",
+    to: "return o.has('battery'); // 4.",
+    targets: [T.frame],
+    filter: SHUTDOWN_RULE,
+  },
+  {
+    name: 'shutdown guard: power values ignored (every MONITOR counts 1)',
+    file: 'src/protocol/notify-frame/sequence.ts',
+    from: 'healthy += m.powerValue;',
+    to: 'healthy += 1;',
+    targets: [T.frame],
+    filter: SHUTDOWN_RULE,
+  },
+  {
+    name: 'shutdown guard: ALARM with comms lost is critical whatever ALARMCRITICAL says',
+    file: 'src/protocol/notify-frame/sequence.ts',
+    from: "if (o.has('ALARM') && r.alarmCritical) return true;",
+    to: "if (o.has('ALARM')) return true;",
+    targets: [T.frame],
+    filter: SHUTDOWN_RULE,
+  },
+  // The other codecs in src/protocol: their charset and limit checks.
+  {
+    name: 'initctl encoder takes any one-character runlevel (telinit\'s set not checked)',
+    file: 'src/protocol/initctl/request.ts',
+    from: "if (runlevel.length !== 1 || !RUNLEVELS.includes(runlevel)) throw",
+    to: 'if (runlevel.length !== 1) throw',
+    targets: [T.initctl],
+  },
+  {
+    name: 'initctl encoder takes a sleeptime over 2^31-1 (the int32 limit)',
+    file: 'src/protocol/initctl/request.ts',
+    from: 'sleeptime < 0 || sleeptime > 0x7fffffff',
+    to: 'sleeptime < 0',
+    targets: [T.initctl],
+  },
+  {
+    name: 'upssched request decoder keeps a 4097-byte line (off by one on the 4096-byte limit)',
+    file: 'src/protocol/upssched/request.ts',
+    from: '} else if (this.lineBytes + seg.length > MAX_REQUEST_LINE_BYTES) {',
+    to: '} else if (this.lineBytes + seg.length > MAX_REQUEST_LINE_BYTES + 1) {',
+    targets: [T.upssched],
+  },
+  {
+    name: 'upssched request decoder keeps 9 words (off by one on the 8-word limit)',
+    file: 'src/protocol/upssched/request.ts',
+    from: 'new Tokenizer({ maxArgs: MAX_REQUEST_ARGS, maxArgLen: MAX_REQUEST_ARG_LEN })',
+    to: 'new Tokenizer({ maxArgs: MAX_REQUEST_ARGS + 1, maxArgLen: MAX_REQUEST_ARG_LEN })',
+    targets: [T.upssched],
+  },
+  {
+    name: 'sock name charset admits `=` (NAME_RE widened: `a=b` is no bare word, §1.2)',
+    file: 'src/protocol/sock/encode.ts',
+    from: 'const NAME_RE = /^[\\x21\\x24-\\x3c\\x3e-\\x5b\\x5d-\\x7e]+$/;',
+    to: 'const NAME_RE = /^[\\x21\\x24-\\x5b\\x5d-\\x7e]+$/;',
+    targets: [T.sock],
+    filter: 'isValidName accepts exactly',
+  },
+  {
+    name: 'net client reply decoder keeps an 8193-byte line (off by one on MAX_REPLY_LINE)',
+    file: 'src/protocol/net/client-codec.ts',
+    from: 'if (nl - start > MAX_REPLY_LINE) throw tooLong();',
+    to: 'if (nl - start > MAX_REPLY_LINE + 1) throw tooLong();',
+    targets: [T.reply],
+  },
 ];
 
 function run(cwd, files, filter) {
@@ -116,7 +234,8 @@ let ok = true;
 try {
   // Baseline: the same runs on the unmodified copy must pass (else a "catch" would mean nothing).
   const unfiltered = [...new Set(DEFECTS.filter((d) => !d.filter).flatMap((d) => d.targets))];
-  const baselines = [{ files: unfiltered }, ...DEFECTS.filter((d) => d.filter).map((d) => ({ files: d.targets, filter: d.filter }))];
+  const filtered = new Map(DEFECTS.filter((d) => d.filter).map((d) => [`${d.targets.join(' ')}\0${d.filter}`, { files: d.targets, filter: d.filter }]));
+  const baselines = [{ files: unfiltered }, ...filtered.values()];
   for (const b of baselines) {
     const base = await run(scratch, b.files, b.filter);
     const passed = base.code === 0;

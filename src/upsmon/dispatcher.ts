@@ -3,7 +3,9 @@
 // byte from a fixed table and a UPS name that must be a MONITOR this process read from
 // upsmon.conf itself. Anything else — a malformed byte, an unknown name, a frame out of order —
 // is fatal for the child: the dispatcher reports it, the supervisor kills and restarts the
-// child, and nothing of the bad input reaches a command.
+// child, and nothing of the bad input reaches a command. A shutdown is run only when the frames
+// before it satisfy NUT's rule (MINSUPPLIES over the power values of the dispatcher's own
+// upsmon.conf, counting the UPSes the frames say may be critical as lost), or a user asked for FSD.
 
 import { FrameDecoder, FrameSequenceValidator, isConfiguredName, type Frame } from '../protocol/notify-frame/index.js';
 import { formatNotifyMessage, notifyDeliveries, notifyTemplate, type NotifyDeliveries } from './notify-messages.js';
@@ -36,7 +38,7 @@ export class Dispatcher {
 
   constructor(private conf: UpsmonConf, private readonly actions: DispatcherActions) {
     this.monitors = conf.monitors.map((m) => m.system);
-    this.validator = new FrameSequenceValidator(this.monitors);
+    this.validator = new FrameSequenceValidator(conf);
   }
 
   /** A user asked for FSD (`upsmon -c fsd`) and the dispatcher forwarded it: a shutdown may follow. */
@@ -48,17 +50,19 @@ export class Dispatcher {
    * `upsmon -c reload`: messages and flags from the new configuration; its new MONITORs are
    * accepted from now on. Removed ones stay accepted for this child's lifetime: the child applies
    * a reload at its next poll cycle, and a notification of the cycle in flight must not count as
-   * a fault. What the validator learnt about the running child is kept (same array of names).
+   * a fault. What the validator learnt about the running child is kept; the new power values and
+   * MINSUPPLIES are tried alongside the old ones until the child is restarted.
    */
   reload(conf: UpsmonConf): void {
     this.conf = conf;
     for (const m of conf.monitors) if (!this.monitors.includes(m.system)) this.monitors.push(m.system);
+    this.validator.addRule(conf);
   }
 
   /** A new child starts from scratch: so does what we expect of it. */
   childRestarted(): void {
     this.decoder = new FrameDecoder();
-    this.validator = new FrameSequenceValidator(this.monitors);
+    this.validator = new FrameSequenceValidator(this.conf);
     if (this.shutdownStarted) this.validator.noteUserFsd();
   }
 

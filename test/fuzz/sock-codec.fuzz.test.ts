@@ -10,7 +10,7 @@ import { applyToTree, snapshot } from './state-model.js';
 import { StateTree } from '../../src/core/state-tree.js';
 import {
   MAX_SOCK_LINE_BYTES, SockDecoder, dumpAll, dumpValue, encodeClientMessage, encodeDriverMessage,
-  parseClientMessage, parseDriverMessage, sanitizeValue,
+  isValidName, parseClientMessage, parseDriverMessage, sanitizeValue,
   type ClientMessage, type DriverMessage, type Malformed,
 } from '../../src/protocol/sock/index.js';
 
@@ -188,7 +188,17 @@ function buildTree(ops: readonly TreeOp[]): StateTree {
   return t;
 }
 
+/** A bare-word name (§1.2): printable ASCII 0x21–0x7E but `"` `#` `=` `\\`, 1–512 characters, spelt out. */
+const SPEC_NAME_CHARS = Array.from({ length: 0x7f - 0x21 }, (_, i) => String.fromCharCode(0x21 + i)).filter((c) => !'"#=\\'.includes(c)).join('');
+const specName = (n: string): boolean => n.length >= 1 && n.length <= MAX_ARG_LEN && [...n].every((c) => SPEC_NAME_CHARS.includes(c));
+
 describe('sock codec fuzz', () => {
+  fuzz('isValidName accepts exactly the spec\'s bare-word names', fc.oneof(name,
+    fc.string({ unit: fc.constantFrom('a', 'Z', '"', '#', '=', '\\', ' ', '<', '>', '[', ']', '\x7f', '\x20', '\x21', 'é'), maxLength: 6 }),
+    fc.string({ unit: 'binary', maxLength: 8 }), fc.string({ unit: nameChar, minLength: 510, maxLength: 514 })), (n) => {
+    expect(isValidName(n), JSON.stringify(n)).toBe(specName(n));
+  });
+
   fuzz('DriverMessage: encode → bytes in random splits → decode round-trips', fc.tuple(fc.array(driverMessage, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 10 })), ([msgs, cuts]) => {
     const bytes = enc.encode(msgs.map(encodeDriverMessage).join(''));
     const r = decodeAll(new SockDecoder(parseDriverMessage), splitAt(bytes, cuts));

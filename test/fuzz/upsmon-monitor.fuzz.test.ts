@@ -1,7 +1,8 @@
 // Fuzz target: the upsmon monitor state machine (src/upsmon/monitor.ts) under random configs,
 // statuses, failures, signals and clock jumps. It never throws; each effect list has at most one
 // step, last; and every frame it would send the dispatcher decodes, names a configured MONITOR and
-// passes the dispatcher's sequence check — so a correct child is never killed as "out of order".
+// passes the dispatcher's sequence check (its MINSUPPLIES rule included) — so a correct child is
+// never killed as "out of order" and a shutdown the monitor decides on is never refused.
 import { describe, expect } from 'vitest';
 import fc from 'fast-check';
 import { fuzz as fuzzTarget } from './harness.js';
@@ -90,7 +91,7 @@ describe('upsmon monitor', () => {
     const conf = parse(confText(inp.mons, inp.s));
     let ms = T0;
     const m = new Monitor(conf, { now: () => ms });
-    const validator = new FrameSequenceValidator(NAMES);
+    const validator = new FrameSequenceValidator(conf); // the dispatcher's own copy of upsmon.conf
     let pending: MonitorEffect | undefined;
     let exited = false;
     let polls = 0;
@@ -126,7 +127,9 @@ describe('upsmon monitor', () => {
         if (at !== step || exited) continue;
         if (ev === 'reload') {
           const total = inp.reloadMons.reduce((n, x) => n + x.pv, 0);
-          send({ type: 'reload', conf: parse(confText(inp.reloadMons, { ...inp.s, minSupplies: Math.min(inp.s.minSupplies, total) })) });
+          const next = parse(confText(inp.reloadMons, { ...inp.s, minSupplies: Math.min(inp.s.minSupplies, total) }));
+          validator.addRule(next); // the dispatcher reloads first, then forwards the reload
+          send({ type: 'reload', conf: next });
         } else {
           send({ type: ev });
         }

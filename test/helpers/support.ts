@@ -46,15 +46,15 @@ export function make(args: string[]): string {
   return execFileSync('make', ['-s', '-C', HELPERS_DIR, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** Builds a test variant of upsshutdown into a fresh temp dir. */
-export function buildHelper(prefix = 'hn-ush-'): HelperBuild {
+/** Builds a test variant of upsshutdown into a fresh temp dir (`makeVars`: more make variables). */
+export function buildHelper(prefix = 'hn-ush-', makeVars: string[] = []): HelperBuild {
   const root = mkdtempSync(join(suidCapableBase(), prefix));
   chmodSync(root, 0o755);
   const state = join(root, 'state');
   mkdirSync(state, { mode: 0o700 });
   const conf = join(root, 'upsshutdown.conf');
   const fakeSystemctl = join(root, 'fake-systemctl');
-  make([`O=${join(root, 'build')}`, `UPSSHUTDOWN_CONF=${conf}`, `SYSTEMCTL_PATH=${fakeSystemctl}`]);
+  make([`O=${join(root, 'build')}`, `UPSSHUTDOWN_CONF=${conf}`, `SYSTEMCTL_PATH=${fakeSystemctl}`, ...makeVars]);
   return {
     root, conf, state, fakeSystemctl,
     bin: join(root, 'build', 'upsshutdown'),

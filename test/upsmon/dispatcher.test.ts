@@ -61,14 +61,18 @@ const settle = () => new Promise((r) => setTimeout(r, 300));
 describe('dispatcher, valid frames', () => {
   it('an outage runs NOTIFYCMD per notification (argv, message last, env) and the shutdown once', async () => {
     const { d, shutdowns } = harness();
-    const stream = cat(encodeFrame('ONBATT', 'ups1@localhost'), encodeFrame('LOWBATT', 'ups1@localhost'), encodeFrame('SHUTDOWN'), encodeFrame('EXEC_SHUTDOWN'));
+    // Both supplies OB+LB: none left of MINSUPPLIES 1.
+    const stream = cat(encodeFrame('ONBATT', 'ups1@localhost'), encodeFrame('LOWBATT', 'ups1@localhost'),
+      encodeFrame('ONBATT', 'ups2@localhost:3494'), encodeFrame('LOWBATT', 'ups2@localhost:3494'), encodeFrame('SHUTDOWN'), encodeFrame('EXEC_SHUTDOWN'));
     // split at every byte: frames may cross writes
     for (let i = 0; i < stream.length; i++) expect(d.receive(stream.subarray(i, i + 1))).toEqual({ ok: true });
     await waitFor('marker', () => existsSync(marker), 5000);
-    await waitFor('3 notifications', () => lines().length === 3, 5000);
+    await waitFor('5 notifications', () => lines().length === 5, 5000);
     expect(lines().sort()).toEqual([
       'LOWBATT|ups1@localhost|UPS ups1@localhost battery is low|1',
+      'LOWBATT|ups2@localhost:3494|UPS ups2@localhost:3494 battery is low|1',
       'ONBATT|ups1@localhost|UPS ups1@localhost on battery|1',
+      'ONBATT|ups2@localhost:3494|UPS ups2@localhost:3494 on battery|1',
       'SHUTDOWN||Auto logout and shutdown proceeding|1',
     ]);
     expect(shutdowns()).toBe(1);
@@ -110,6 +114,41 @@ describe('dispatcher, hostile child', () => {
       expect(existsSync(marker)).toBe(false);
     });
   }
+
+  // Issue 19 item 7: a compromised child forging a shutdown NUT's rule does not allow (two supplies,
+  // MINSUPPLIES 1). The frames before the forged one are delivered; the shutdown never runs.
+  const forged: Array<[string, Uint8Array[], string]> = [
+    ['OL then SHUTDOWN', [encodeFrame('SHUTDOWN'), encodeFrame('EXEC_SHUTDOWN')], 'SHUTDOWN'],
+    ['ONBATT then SHUTDOWN', [encodeFrame('ONBATT', 'ups1@localhost'), encodeFrame('SHUTDOWN'), encodeFrame('EXEC_SHUTDOWN')], 'SHUTDOWN'],
+    ['LOWBATT without ONBATT', [encodeFrame('LOWBATT', 'ups1@localhost'), encodeFrame('SHUTDOWN'), encodeFrame('EXEC_SHUTDOWN')], 'SHUTDOWN'],
+    ['OB+LB on one of two supplies', [encodeFrame('ONBATT', 'ups1@localhost'), encodeFrame('LOWBATT', 'ups1@localhost'), encodeFrame('SHUTDOWN_HOSTSYNC'),
+      encodeFrame('SHUTDOWN'), encodeFrame('EXEC_SHUTDOWN')], 'SHUTDOWN_HOSTSYNC'],
+  ];
+  for (const [what, frames, refused] of forged) {
+    it(`forged shutdown, ${what}: reported, no shutdown`, async () => {
+      const { d, shutdowns, notifier } = harness();
+      const r = d.receive(cat(...frames));
+      expect(r.ok).toBe(false);
+      expect(r.ok === false && r.reason).toMatch(new RegExp(`^frame ${refused} out of order: .*MINSUPPLIES`));
+      await waitFor('notifications done', () => notifier.inFlight === 0, 5000);
+      expect(lines().some((l) => l.startsWith('SHUTDOWN'))).toBe(false);
+      expect(shutdowns()).toBe(0);
+      expect(existsSync(marker)).toBe(false);
+      // the next child is held to the same rule
+      d.childRestarted();
+      expect(d.receive(encodeFrame('SHUTDOWN')).ok).toBe(false);
+      expect(shutdowns()).toBe(0);
+    });
+  }
+
+  it('a reload to MINSUPPLIES 2 makes one supply OB+LB enough', async () => {
+    const { d, shutdowns } = harness();
+    const two = parseUpsmonConf(`MONITOR ups1@localhost 1 mon pass primary\nMONITOR ups2@localhost:3494 1 mon pass primary\nMINSUPPLIES 2\nSHUTDOWNCMD /bin/true\n`, 'upsmon.conf');
+    d.reload(two.value);
+    expect(d.receive(cat(encodeFrame('ONBATT', 'ups1@localhost'), encodeFrame('LOWBATT', 'ups1@localhost'), encodeFrame('SHUTDOWN'), encodeFrame('EXEC_SHUTDOWN')))).toEqual({ ok: true });
+    expect(shutdowns()).toBe(1);
+    await waitFor('marker', () => existsSync(marker), 5000);
+  });
 
   it('after a fault, a restarted child is heard again', async () => {
     const { d } = harness();

@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { frameOf } from '../../src/upsmon/frames.js';
 import { needsAlarmQuery } from '../../src/upsmon/ups-state.js';
 import { FrameDecoder, FrameSequenceValidator, type Frame } from '../../src/protocol/notify-frame/index.js';
-import { BASE, Sim, timeline, world } from './sim.js';
+import { BASE, Sim, conf, timeline, world } from './sim.js';
 
 function frames(s: Sim): Frame[] {
   const d = new FrameDecoder();
@@ -20,13 +20,14 @@ function frames(s: Sim): Frame[] {
 
 describe('frames of an outage', () => {
   it('primary: ONBATT, LOWBATT, FSD, SHUTDOWN_HOSTSYNC, SHUTDOWN, EXEC_SHUTDOWN — accepted by the dispatcher’s check', () => {
-    const s = new Sim(`${BASE}MONITOR ups@localhost:3493 1 mon secret primary\n`,
+    const text = `${BASE}MONITOR ups@localhost:3493 1 mon secret primary\n`;
+    const s = new Sim(text,
       world(timeline([[0, 'OL'], [30, 'OB'], [60, 'OB LB']]), { numlogins: (_u, t) => (t < 62 ? '2' : '1') })).run(300);
     const f = frames(s);
     expect(f.map((x) => `${x.type}${x.name ? ` ${x.name}` : ''}`)).toEqual([
       'ONBATT ups@localhost:3493', 'LOWBATT ups@localhost:3493', 'FSD ups@localhost:3493', 'SHUTDOWN_HOSTSYNC', 'SHUTDOWN', 'EXEC_SHUTDOWN',
     ]);
-    const v = new FrameSequenceValidator(['ups@localhost:3493']);
+    const v = new FrameSequenceValidator(conf(text)); // the dispatcher's own copy of upsmon.conf
     expect(f.map((x) => v.check(x))).toEqual(f.map(() => undefined));
   });
 

@@ -8,5 +8,5 @@ export {
   STX, ETX, FRAME_OVERHEAD_BYTES, MAX_FRAME_BYTES, FrameDecoder, FrameEncodeError, decodeFrame, encodeFrame,
 } from './codec.js';
 export type { Frame, FrameDecodeResult, FrameError, FrameErrorCode } from './codec.js';
-export { FrameSequenceValidator } from './sequence.js';
-export type { SequenceProblem } from './sequence.js';
+export { FrameSequenceValidator, MAX_SUPPLY_RULES } from './sequence.js';
+export type { SequenceProblem, SupplyMonitor, SupplyRule } from './sequence.js';
