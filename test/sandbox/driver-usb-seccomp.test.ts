@@ -21,7 +21,8 @@ describe('driver-usb policy', () => {
   it('allows no network family but AF_UNIX, and nothing a driver must never do', () => {
     const p = resolvePolicy('driver-usb');
     expect(p.get('socket')?.equals).toEqual([1]);
-    for (const n of ['execve', 'fork', 'vfork', 'ptrace', 'mount', 'setuid', 'chmod', 'kill', 'bind', 'listen']) expect(p.has(n), n).toBe(false);
+    for (const n of ['execve', 'fork', 'vfork', 'ptrace', 'mount', 'setuid', 'chmod', 'bind', 'listen']) expect(p.has(n), n).toBe(false);
+    expect(p.get('kill')?.equals, 'kill only of itself').toEqual(['self']);
   });
 });
 

@@ -32,7 +32,8 @@ describe('upsmon seccomp policies', () => {
     expect(POLICIES.has('upsmon-net')).toBe(true);
     expect(isDenylist('upsmon-net')).toBe(false);
     const allowed = resolvePolicy('upsmon-net');
-    for (const n of ['execve', 'execveat', 'fork', 'vfork', 'openat', 'open', 'ptrace', 'setuid', 'chroot', 'kill', 'mount', 'bpf', 'io_uring_setup']) {
+    expect(allowed.get('kill')?.equals, 'kill only of itself').toEqual(['self']);
+    for (const n of ['execve', 'execveat', 'fork', 'vfork', 'openat', 'open', 'ptrace', 'setuid', 'chroot', 'mount', 'bpf', 'io_uring_setup']) {
       expect(allowed.has(n), `upsmon-net allows ${n}`).toBe(false);
     }
     expect(allowed.get('socket')?.equals).toEqual([1, 2, 10]);
@@ -47,7 +48,9 @@ describe('upsmon seccomp policies', () => {
     }
     for (const [n, rule] of denied) expect(rule.reason.length, n).toBeGreaterThan(5);
     // what it must keep: running NOTIFYCMD and the shutdown helper
-    for (const n of ['execve', 'clone', 'fork', 'vfork', 'wait4', 'reboot']) expect(denied.has(n), n).toBe(false);
+    for (const n of ['execve', 'fork', 'vfork', 'wait4', 'reboot']) expect(denied.has(n), n).toBe(false);
+    // clone: refused only with a namespace flag (issue 19), so fork and threads work
+    expect(denied.get('clone')?.ifEquals).toContain('CLONE_NEWUSER');
   });
 });
 
