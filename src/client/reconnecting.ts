@@ -2,12 +2,9 @@
 // and after a lost connection waits before trying again, doubling the wait up to a cap, so a
 // server that is down is not hammered and its return is noticed soon enough.
 import { NutError } from '../protocol/net/client-errors.js';
-import { NutClient, preloadTls, type ClientOptions } from './client.js';
+import { NutClient, type ClientOptions } from './client.js';
 import { NutTransportError } from './errors.js';
 import type { ServerAddress } from './ups-spec.js';
-
-// this client may STARTTLS after its process confined itself: load TLS now (see preloadTls)
-await preloadTls();
 
 export const DEFAULT_INITIAL_DELAY_MS = 1_000;
 export const DEFAULT_MAX_DELAY_MS = 30_000;
