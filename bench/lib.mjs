@@ -28,3 +28,19 @@ export function writeBenchBlock(name, heading, table) {
     : `${doc.trimEnd()}\n\n## ${heading}\n\n${block}\n`;
   writeFileSync(bm, doc);
 }
+
+/** Polls `fn` every 100 ms until it is truthy; throws after `ms`. */
+export async function waitFor(what, fn, ms = 20_000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) { if (await fn()) return; await sleep(100); }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** upsd's answer to GET VAR u ups.status on loopback PORT, '' when it cannot be asked. */
+export const upsStatus = (port) => new Promise((res) => {
+  const s = net.connect(port, '127.0.0.1');
+  let b = '';
+  s.on('connect', () => s.write('GET VAR u ups.status\n'));
+  s.on('data', (d) => { b += d; if (b.includes('\n')) { s.destroy(); res(b.trim()); } });
+  s.on('error', () => res(''));
+});

@@ -22,9 +22,8 @@
 // <!-- bench:mem:begin --> and <!-- bench:mem:end --> unless NO_WRITE=1.
 import { spawn, execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
-import { HARDNUT, freePort, root, sleep, writeBenchBlock } from './lib.mjs';
+import { HARDNUT, freePort, root, sleep, upsStatus, waitFor, writeBenchBlock } from './lib.mjs';
 
 const NUT = { upsd: '/lib/nut/upsd', dummyUps: '/lib/nut/dummy-ups', upsmon: '/lib/nut/upsmon' };
 const WARM_S = Number(process.env.WARM_S ?? 8);
@@ -134,18 +133,6 @@ function start(cmd, args, env, tag) {
   procs.push(p);
   return p;
 }
-async function waitFor(what, fn, ms = 30_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) { if (await fn()) return; await sleep(100); }
-  throw new Error(`timed out waiting for ${what}`);
-}
-const upsStatus = (port) => new Promise((res) => {
-  const s = net.connect(port, '127.0.0.1');
-  let b = '';
-  s.on('connect', () => s.write('GET VAR u ups.status\n'));
-  s.on('data', (d) => { b += d; if (b.includes('\n')) { s.destroy(); res(b.trim()); } });
-  s.on('error', () => res(''));
-});
 
 /** Starts one stack, waits WARM_S, samples for IDLE_S; returns per-role medians and the distinct frames. */
 async function measure(name, kind, hardnut) {

@@ -23,7 +23,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { HARDNUT, freePort, sleep, writeBenchBlock } from './lib.mjs';
+import { HARDNUT, freePort, sleep, upsStatus, waitFor, writeBenchBlock } from './lib.mjs';
 const NUT = { upsd: '/lib/nut/upsd', dummyUps: '/lib/nut/dummy-ups', upsmon: '/lib/nut/upsmon' };
 const WARM_S = Number(process.env.WARM_S ?? 8);
 const IDLE_S = Number(process.env.IDLE_S ?? 10);
@@ -131,18 +131,6 @@ const upsmonFile = (s, tag, system) => { const f = join(s.etc, `upsmon-${tag}.co
 const startHardnutUpsmon = (s, tag, system) => start(process.execPath, [HARDNUT, 'upsmon', '-F', '-f', upsmonFile(s, tag, system)], hnEnv(s.env, tag), `hardnut upsmon ${tag}`);
 const startNutUpsmon = (s, tag, system) => start(NUT.upsmon, ['-F', '-f', upsmonFile(s, tag, system), '-P', NO_SUCH_PID], s.env, `NUT upsmon ${tag}`);
 
-async function waitFor(what, fn, ms = 20_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) { if (await fn()) return; await sleep(100); }
-  throw new Error(`timed out waiting for ${what}`);
-}
-const upsStatus = (port) => new Promise((res) => {
-  const s = net.connect(port, '127.0.0.1');
-  let b = '';
-  s.on('connect', () => s.write('GET VAR u ups.status\n'));
-  s.on('data', (d) => { b += d; if (b.includes('\n')) { s.destroy(); res(b.trim()); } });
-  s.on('error', () => res(''));
-});
 
 // ---- 1. memory: two full stacks, the same outage replay ---------------------------------------
 const cycles = Math.ceil(OUTAGE_S / 6) + 2;
