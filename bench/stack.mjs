@@ -23,9 +23,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-
-const root = new URL('..', import.meta.url).pathname;
-const HARDNUT = join(root, 'dist/hardnut.js');
+import { HARDNUT, freePort, sleep, upsStatus, waitFor, writeBenchBlock } from './lib.mjs';
 const NUT = { upsd: '/lib/nut/upsd', dummyUps: '/lib/nut/dummy-ups', upsmon: '/lib/nut/upsmon' };
 const WARM_S = Number(process.env.WARM_S ?? 8);
 const IDLE_S = Number(process.env.IDLE_S ?? 10);
@@ -39,14 +37,10 @@ const NO_SUCH_PID = '4194303';
 for (const f of [HARDNUT, ...Object.values(NUT)]) if (!existsSync(f)) { console.error(`missing ${f} (npm run build; apt-get install nut-server nut-client)`); process.exit(2); }
 if (process.getuid?.() !== 0) { console.error('bench:stack needs root: upsmon as root is the process model being measured'); process.exit(2); }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const med = (xs) => { const a = [...xs].sort((x, y) => x - y); return a.length === 0 ? NaN : a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2; };
 const idOf = (file, name) => Number(readFileSync(file, 'latin1').split('\n').find((l) => l.startsWith(`${name}:`))?.split(':')[2]);
 const NUT_UID = idOf('/etc/passwd', 'nut');
 const NUT_GID = idOf('/etc/group', 'nut');
-function freePort() {
-  return new Promise((res) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
-}
 function rssKb(pid) {
   try { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1] ?? 0); } catch { return 0; }
 }
@@ -137,18 +131,6 @@ const upsmonFile = (s, tag, system) => { const f = join(s.etc, `upsmon-${tag}.co
 const startHardnutUpsmon = (s, tag, system) => start(process.execPath, [HARDNUT, 'upsmon', '-F', '-f', upsmonFile(s, tag, system)], hnEnv(s.env, tag), `hardnut upsmon ${tag}`);
 const startNutUpsmon = (s, tag, system) => start(NUT.upsmon, ['-F', '-f', upsmonFile(s, tag, system), '-P', NO_SUCH_PID], s.env, `NUT upsmon ${tag}`);
 
-async function waitFor(what, fn, ms = 20_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) { if (await fn()) return; await sleep(100); }
-  throw new Error(`timed out waiting for ${what}`);
-}
-const upsStatus = (port) => new Promise((res) => {
-  const s = net.connect(port, '127.0.0.1');
-  let b = '';
-  s.on('connect', () => s.write('GET VAR u ups.status\n'));
-  s.on('data', (d) => { b += d; if (b.includes('\n')) { s.destroy(); res(b.trim()); } });
-  s.on('error', () => res(''));
-});
 
 // ---- 1. memory: two full stacks, the same outage replay ---------------------------------------
 const cycles = Math.ceil(OUTAGE_S / 6) + 2;
@@ -305,15 +287,5 @@ for (const [name, suffix] of [["Debian's upsd", 'nut-upsd'], ["hardnut's upsd", 
 }
 const table = lines.join('\n');
 console.log(table);
-if (!NO_WRITE) {
-  const bm = join(root, 'BENCHMARKS.md');
-  const begin = '<!-- bench:stack:begin -->';
-  const end = '<!-- bench:stack:end -->';
-  let doc = readFileSync(bm, 'utf8');
-  const block = `${begin}\n${table}\n${end}`;
-  doc = doc.includes(begin)
-    ? doc.replace(new RegExp(`${begin}[\\s\\S]*${end}`), () => block)
-    : `${doc.trimEnd()}\n\n## Full stack: hardnut vs NUT (driver + upsd + upsmon)\n\n${block}\n`;
-  writeFileSync(bm, doc);
-}
+if (!NO_WRITE) writeBenchBlock('stack', 'Full stack: hardnut vs NUT (driver + upsd + upsmon)', table);
 process.exit(0);

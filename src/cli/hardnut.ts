@@ -1,39 +1,45 @@
+#!/usr/bin/env node
 // `hardnut <tool> [NUT's flags]`: one executable, NUT's tool names as subcommands (DESIGN.md).
-import { DRIVERS, PLANNED_DRIVERS } from '../driver/drivers/index.js';
-import { runDriver, VERSION } from '../driver/runtime.js';
-import { main as upsdrvctl } from '../driver/upsdrvctl.js';
-import { main as configTool } from '../tools/config-check.js';
-import { main as demo } from '../tools/demo.js';
-import { main as upsd } from '../upsd/main.js';
-import { main as upsc } from '../clients/upsc.js';
-import { main as upscmd } from '../clients/upscmd.js';
-import { main as upsrw } from '../clients/upsrw.js';
-import { main as upslog } from '../clients/upslog.js';
-import { main as upsmon } from '../upsmon/main.js';
-import { main as upssched } from '../upssched/main.js';
+// Each tool's code is imported only when that tool runs (scripts/build.mjs splits the bundle into
+// chunks), so `hardnut upsc` does not compile upsd, the drivers or net-snmp: a tool starts in
+// about Node's own time. The tool's module graph is loaded here, before its main() runs, so a
+// daemon has every chunk in memory before it confines itself (after chroot none could be loaded).
+import { DRIVER_LOADERS, PLANNED_DRIVERS } from '../driver/drivers/index.js';
+import type { DriverDefinition } from '../driver/driver.js';
 
-interface Tool { summary: string; run?: (argv: string[], env: NodeJS.ProcessEnv) => Promise<number> }
+declare const HARDNUT_VERSION: string;
+const VERSION = typeof HARDNUT_VERSION === 'string' ? HARDNUT_VERSION : '0.0.0-dev';
+
+type Main = (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>;
+interface Tool { summary: string | (() => Promise<string>); load?: () => Promise<Main> }
 
 const TOOLS = new Map<string, Tool>([
-  ['upsdrvctl', { summary: 'start, stop or shut down drivers from ups.conf', run: upsdrvctl }],
-  ['config', { summary: 'config check [DIR]: validate NUT config files', run: configTool }],
-  ['demo', { summary: 'run the demo: a simulated UPS replaying an outage, watched live', run: demo }],
-  ['upsd', { summary: 'the NUT network server: serves driver data to clients', run: upsd }],
-  ['upsc', { summary: 'read UPS variables', run: upsc }],
-  ['upscmd', { summary: 'send instant commands', run: upscmd }],
-  ['upsrw', { summary: 'list and set writable UPS variables', run: upsrw }],
-  ['upslog', { summary: 'log UPS variables at an interval', run: upslog }],
-  ['upsmon', { summary: 'monitor UPSes through upsd and shut down when the power runs out', run: upsmon }],
-  ['upssched', { summary: 'timers for upsmon events: run by upsmon as NOTIFYCMD', run: upssched }],
+  ['upsdrvctl', { summary: 'start, stop or shut down drivers from ups.conf', load: async () => (await import('../driver/upsdrvctl.js')).main }],
+  ['config', { summary: 'config check [DIR]: validate NUT config files', load: async () => (await import('../tools/config-check.js')).main }],
+  ['demo', { summary: 'run the demo: a simulated UPS replaying an outage, watched live', load: async () => (await import('../tools/demo.js')).main }],
+  ['upsd', { summary: 'the NUT network server: serves driver data to clients', load: async () => (await import('../upsd/main.js')).main }],
+  ['upsc', { summary: 'read UPS variables', load: async () => (await import('../clients/upsc.js')).main }],
+  ['upscmd', { summary: 'send instant commands', load: async () => (await import('../clients/upscmd.js')).main }],
+  ['upsrw', { summary: 'list and set writable UPS variables', load: async () => (await import('../clients/upsrw.js')).main }],
+  ['upslog', { summary: 'log UPS variables at an interval', load: async () => (await import('../clients/upslog.js')).main }],
+  ['upsmon', { summary: 'monitor UPSes through upsd and shut down when the power runs out', load: async () => (await import('../upsmon/main.js')).main }],
+  ['upssched', { summary: 'timers for upsmon events: run by upsmon as NOTIFYCMD', load: async () => (await import('../upssched/main.js')).main }],
 ]);
-for (const [name, def] of DRIVERS) {
-  TOOLS.set(name, { summary: `driver: ${def.description}`, run: (argv, env) => runDriver(def, argv, env) });
+for (const [name, loadDriver] of DRIVER_LOADERS) {
+  const runtime = async (): Promise<[DriverDefinition, typeof import('../driver/runtime.js')]> =>
+    Promise.all([loadDriver(), import('../driver/runtime.js')]);
+  TOOLS.set(name, {
+    // only --help needs the description, and only --help pays for loading every driver
+    summary: async () => `driver: ${(await loadDriver()).description}`,
+    load: async () => { const [def, rt] = await runtime(); return (argv, env) => rt.runDriver(def, argv, env); },
+  });
 }
 for (const name of PLANNED_DRIVERS) TOOLS.set(name, { summary: 'driver (not built yet)' });
 
-function usage(): string {
+async function usage(): Promise<string> {
   const width = Math.max(...[...TOOLS.keys()].map((k) => k.length));
-  const rows = [...TOOLS].map(([name, t]) => `  ${name.padEnd(width)}  ${t.summary}`);
+  const rows = await Promise.all([...TOOLS].map(async ([name, t]) =>
+    `  ${name.padEnd(width)}  ${typeof t.summary === 'string' ? t.summary : await t.summary()}`));
   return `hardnut ${VERSION}: Network UPS Tools in TypeScript\n\nusage: hardnut <tool> [options]\n\ntools:\n${rows.join('\n')}\n\n`
     + 'Config and state follow NUT: NUT_CONFPATH, NUT_STATEPATH, NUT_ALTPIDPATH.\n';
 }
@@ -41,17 +47,25 @@ function usage(): string {
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage());
+    process.stdout.write(await usage());
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-V') { process.stdout.write(`hardnut ${VERSION}\n`); return 0; }
   const tool = TOOLS.get(name);
   if (!tool) { process.stderr.write(`hardnut: unknown tool '${name}' (hardnut --help lists them)\n`); return 2; }
-  if (!tool.run) { process.stderr.write(`hardnut: ${name} is not built yet in hardnut ${VERSION}\n`); return 2; }
-  return tool.run(rest, process.env);
+  if (!tool.load) { process.stderr.write(`hardnut: ${name} is not built yet in hardnut ${VERSION}\n`); return 2; }
+  const run = await tool.load();
+  return run(rest, process.env);
 }
 
+// Fail closed (issue #12): a tool that failed ends the process now. A daemon whose start-up
+// failed half way may still hold listening sockets, timers or children that would keep it
+// alive, serving unconfined; process.exit stops all of that. Success only sets the exit code,
+// so a client's last output drains before Node exits on its own.
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (err: unknown) => { process.stderr.write(`hardnut: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`); process.exitCode = 1; },
+  (code) => { if (code === 0) process.exitCode = 0; else process.exit(code); },
+  (err: unknown) => {
+    process.stderr.write(`hardnut: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exit(1);
+  },
 );

@@ -4,7 +4,7 @@
 // Encoding and reply checks are the pure codec's (src/protocol/net/client-codec.ts); this file
 // only moves bytes, keeps the queue and the timers.
 import net from 'node:net';
-import tls from 'node:tls';
+import type * as Tls from 'node:tls';
 import dns from 'node:dns/promises';
 import {
   ReplyDecoder, buildRequest, expectGet, expectLine, expectList, expectOk, parseTracking, parseType, trackingId,
@@ -72,7 +72,18 @@ interface Pending {
   reject(e: Error): void;
 }
 
-type Sock = net.Socket | tls.TLSSocket;
+type Sock = net.Socket | Tls.TLSSocket;
+
+// node:tls (and the crypto it pulls in) costs a short-lived client like upsc about as much CPU
+// as the rest of its start-up, and most upsd's answer STARTTLS with an error: it is loaded only
+// when a server agrees to TLS. A process that may STARTTLS after it confined itself (after
+// chroot and seccomp) calls preloadTls() first, so no module is loaded inside the jail.
+let tlsLib: typeof Tls | undefined;
+/** Loads node:tls now (idempotent); see above for who must. */
+export async function preloadTls(): Promise<typeof Tls> {
+  tlsLib ??= await import('node:tls');
+  return tlsLib;
+}
 
 export class NutClient {
   private socket: Sock;
@@ -246,6 +257,7 @@ export class NutClient {
     raw.on('error', () => undefined);
     const host = 'path' in this.address ? 'localhost' : this.address.host;
     const servername = opts?.servername ?? host;
+    const tls = tlsLib ?? await preloadTls();
     const secure = tls.connect({
       socket: raw,
       host,

@@ -11,7 +11,7 @@ import { trustedPid } from '../runtime/pidfile.js';
 import { loadUpsConf } from '../runtime/config-files.js';
 import { altPidPath, type Env } from '../core/paths.js';
 import { UsageError } from '../core/errors.js';
-import { DRIVERS } from './drivers/index.js';
+import { DRIVER_LOADERS } from './drivers/index.js';
 import { VERSION } from './runtime.js';
 import type { UpsConf, UpsSection } from '../core/config/ups-conf.js';
 
@@ -99,7 +99,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
 
 /** The command that runs a driver: hardnut's own, or a native NUT driver from driverpath. */
 export function driverCommand(conf: UpsConf, driver: string): string[] | undefined {
-  if (DRIVERS.has(driver)) return [process.execPath, ...process.execArgv, process.argv[1] as string, driver];
+  if (DRIVER_LOADERS.has(driver)) return [process.execPath, ...process.execArgv, process.argv[1] as string, driver];
   const dir = conf.global.driverpath;
   if (dir === undefined) return undefined;
   const path = join(dir, driver);

@@ -19,7 +19,7 @@ import { stat } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from '../runtime/log.js';
-import type { ClientOptions } from '../client/client.js';
+import { preloadTls, type ClientOptions } from '../client/client.js';
 import type { ServerAddress } from '../client/ups-spec.js';
 import type { UpsmonConf } from '../core/config/upsmon-conf.js';
 import { encodeFrame } from '../protocol/notify-frame/index.js';
@@ -171,6 +171,8 @@ export async function runNetChild(): Promise<number> {
 
 /** Resolve (done by the caller), jail, drop, limit, filter — in that order (DESIGN.md). True if jailed. */
 async function enterSandbox(s: NetStart, conf: UpsmonConf, log: Logger): Promise<boolean> {
+  // STARTTLS happens inside the jail, where no module can be loaded: node:tls comes in now
+  await preloadTls();
   if (s.seccomp !== 'off') preloadSeccomp();
   if (!isRoot()) {
     if (s.seccomp !== 'off') applySeccomp('upsmon-net', { mode: s.seccomp });

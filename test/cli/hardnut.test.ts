@@ -1,6 +1,25 @@
 // The single executable: dispatch by NUT's tool names, honest about what is not built yet.
 import { describe, it, expect } from 'vitest';
-import { runHardnut } from '../support/stack.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HARDNUT, freePort, makeTestDir, run, runHardnut, startProcess, userArgs } from '../support/stack.js';
+
+/** Runs hardnut with an ESM load hook that reports every file it loads; returns their text. */
+async function loadedCode(args: string[]): Promise<{ code: number; files: string[]; text: string; builtins: string[] }> {
+  const dir = makeTestDir();
+  try {
+    const hook = join(dir.root, 'hook.mjs');
+    writeFileSync(hook, "import { writeSync } from 'node:fs';\nexport async function load(url, ctx, next) { if (url.startsWith('file:')) writeSync(2, `LOADED ${url}\\n`); return next(url, ctx); }\n");
+    const report = join(dir.root, 'report.mjs');
+    writeFileSync(report, `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hook}`)});\nprocess.on('exit', () => process.stderr.write('BUILTINS ' + process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)).join(' ') + '\\n'));\n`);
+    const r = await run(process.execPath, ['--import', report, HARDNUT, ...args], dir.env);
+    const files = [...r.stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => fileURLToPath(m[1] as string));
+    const builtins = /^BUILTINS (.*)$/m.exec(r.stderr)?.[1]?.split(' ') ?? [];
+    return { code: r.code, files, text: files.map((f) => readFileSync(f, 'utf8')).join('\n'), builtins };
+  } finally { dir.cleanup(); }
+}
 
 describe('hardnut <tool>', () => {
   it('--help lists the tools, with the drivers and NUT tool names', async () => {
@@ -9,6 +28,58 @@ describe('hardnut <tool>', () => {
     for (const tool of ['upsdrvctl', 'dummy-ups', 'upsd', 'upsc', 'upsmon', 'config', 'demo']) expect(r.stdout).toMatch(new RegExp(`^  ${tool} `, 'm'));
     expect(r.stdout).toMatch(/NUT_CONFPATH/);
   });
+
+  it('--help gives every driver its description', async () => {
+    const r = await runHardnut(['--help'], process.env);
+    for (const driver of ['dummy-ups', 'nutdrv_qx', 'apcsmart', 'snmp-ups', 'usbhid-ups']) expect(r.stdout).toMatch(new RegExp(`^  ${driver} +driver: \\w`, 'm'));
+  });
+
+  // Start-up time is what a user notices (issue #13: upsc took 0.49 s, bare Node 0.04 s); its
+  // cause is what each tool compiles, which this checks exactly (bench/startup.mjs times it).
+  it('upsc loads its own code, not upsd, upsmon, the drivers, net-snmp or TLS', async () => {
+    const r = await loadedCode(['upsc', '-h']);
+    expect(r.code).toBe(0);
+    expect(r.text).toMatch(/^\/\/ src\/clients\/upsc\.ts$/m);
+    for (const other of ['src/upsd/', 'src/upsmon/', 'src/driver/runtime.ts', 'src/driver/drivers/dummy-ups.ts', 'node_modules/net-snmp/']) expect(r.text).not.toContain(`// ${other}`);
+    expect(r.builtins).toContain('net');
+    expect(r.builtins).not.toContain('tls');
+  });
+
+  it('a driver loads its own driver only (dummy-ups: no snmp-ups, no usbhid-ups)', async () => {
+    const r = await loadedCode(['dummy-ups', '-h']);
+    expect(r.code).toBe(0);
+    expect(r.text).toMatch(/^\/\/ src\/driver\/drivers\/dummy-ups\.ts$/m);
+    for (const other of ['src/driver/drivers/snmp-ups.ts', 'src/driver/drivers/usbhid-ups.ts', 'node_modules/net-snmp/', 'src/upsd/main.ts']) expect(r.text).not.toContain(`// ${other}`);
+  });
+
+  // Issue #12: a daemon whose start-up fails after it bound its listeners must not live on.
+  it('a daemon that fails after binding exits non-zero at once, its port closed', async () => {
+    const port = await freePort();
+    const dir = makeTestDir({
+      'ups.conf': '[u]\n\tdriver = dummy-ups\n\tport = u.dev\n', 'u.dev': 'ups.status: OL\n',
+      'upsd.conf': `LISTEN 127.0.0.1 ${port}\n`, 'upsd.users': '',
+    });
+    // the state directory upsd must chdir into (after binding, after the drop) does not exist
+    const env = { ...dir.env, NUT_STATEPATH: join(dir.root, 'no-such-state') };
+    const upsd = startProcess(process.execPath, [HARDNUT, 'upsd', '-F', ...userArgs()], env);
+    try {
+      const code = await new Promise<number | null>((resolve) => {
+        const t = setTimeout(() => resolve(-1), 15_000); // lived on: the bug
+        upsd.child.once('exit', (c) => { clearTimeout(t); resolve(c); });
+      });
+      expect(code, upsd.output()).toBe(1);
+      expect(upsd.output()).toMatch(/Can't chdir to/);
+      const refused = await new Promise<boolean>((resolve) => {
+        const s = net.connect(port, '127.0.0.1');
+        s.once('connect', () => { s.destroy(); resolve(false); });
+        s.once('error', () => resolve(true));
+      });
+      expect(refused).toBe(true);
+    } finally {
+      await upsd.stop('SIGKILL');
+      dir.cleanup();
+    }
+  }, 30_000);
 
   it('an unknown tool says so and exits 2', async () => {
     const unknown = await runHardnut(['frobnicate'], process.env);

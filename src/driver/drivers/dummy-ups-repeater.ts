@@ -8,6 +8,7 @@
 // last value for ever), and the data is marked stale while the upstream cannot be read (NUT
 // 2.8.0 keeps reporting it as fresh).
 import { ReconnectingClient } from '../../client/reconnecting.js';
+import { preloadTls } from '../../client/client.js';
 import { splitName, type UpsSpec } from '../../client/ups-spec.js';
 import { DriverError } from '../../core/errors.js';
 import { STAT_UNKNOWN } from '../state-server.js';
@@ -55,8 +56,10 @@ export class RepeaterUps implements DriverInstance {
     });
   }
 
-  initUps(): void {
-    // The network connection is made in initInfo, after the privilege drop.
+  async initUps(): Promise<void> {
+    // The network connection is made in initInfo, after the privilege drop (and any chroot):
+    // TLS, which it may negotiate, is loaded now, while modules can still be loaded.
+    await preloadTls();
   }
 
   async initInfo(): Promise<void> {

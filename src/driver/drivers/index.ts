@@ -1,12 +1,18 @@
 // The drivers hardnut has, by the name ups.conf gives them (`driver = dummy-ups`).
+// Each is loaded only when asked for: a driver process then pulls in its own code and
+// dependencies (net-snmp for snmp-ups…), not every driver's, and no other tool loads any.
+// Callers load the driver before any confinement: after chroot no module can be loaded.
 import type { DriverDefinition } from '../driver.js';
-import { dummyUps } from './dummy-ups.js';
-import { nutdrvQx } from './nutdrv-qx.js';
-import { apcsmart } from './apcsmart.js';
-import { snmpUps } from './snmp-ups.js';
-import { usbhidUps } from './usbhid-ups.js';
 
-export const DRIVERS: ReadonlyMap<string, DriverDefinition> = new Map([[dummyUps.name, dummyUps], [nutdrvQx.name, nutdrvQx], [apcsmart.name, apcsmart], [snmpUps.name, snmpUps], [usbhidUps.name, usbhidUps]]);
+type LoadDriver = () => Promise<DriverDefinition>;
+
+export const DRIVER_LOADERS: ReadonlyMap<string, LoadDriver> = new Map<string, LoadDriver>([
+  ['dummy-ups', async () => (await import('./dummy-ups.js')).dummyUps],
+  ['nutdrv_qx', async () => (await import('./nutdrv-qx.js')).nutdrvQx],
+  ['apcsmart', async () => (await import('./apcsmart.js')).apcsmart],
+  ['snmp-ups', async () => (await import('./snmp-ups.js')).snmpUps],
+  ['usbhid-ups', async () => (await import('./usbhid-ups.js')).usbhidUps],
+]);
 
 /** NUT drivers hardnut will have (hardware drivers issue), so the CLI can say "not built yet". */
 export const PLANNED_DRIVERS: readonly string[] = [];

@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+// npm run bench:startup: how long a hardnut tool takes from exec to exit, beside Debian's C upsc
+// and a bare `node -e 0` (the floor any Node program pays), in ONE run, rotating between them.
+//
+//   hardnut upsc u@127.0.0.1:PORT   and  /bin/upsc u@127.0.0.1:PORT   against Debian's upsd
+//     (/lib/nut/upsd serving /lib/nut/dummy-ups; no TLS configured, as in most installs)
+//   hardnut upssched ONBATT/ONLINE  as upsmon runs it: UPSNAME/NOTIFYTYPE set, a real
+//     upssched.conf whose AT lines start and cancel a timer in the running timer daemon
+//   hardnut upsd -h                 the biggest tool's code loaded, nothing served
+//
+// Each command runs RUNS times (default 40) after WARMUP (3) unmeasured runs; its median and p90
+// wall time go beside the ratio of its median to bare Node's. Results go to BENCHMARKS.md between
+// <!-- bench:startup:begin --> and <!-- bench:startup:end --> unless NO_WRITE=1.
+// Needs Debian's NUT (apt-get install nut-server nut-client) and a build (npm run build).
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HARDNUT, freePort, sleep, writeBenchBlock } from './lib.mjs';
+const NUT = { upsd: '/lib/nut/upsd', dummyUps: '/lib/nut/dummy-ups', upsc: '/bin/upsc' };
+const RUNS = Number(process.env.RUNS ?? 40);
+const WARMUP = Number(process.env.WARMUP ?? 3);
+const NO_WRITE = process.env.NO_WRITE === '1';
+
+for (const f of [HARDNUT, ...Object.values(NUT)]) if (!existsSync(f)) { console.error(`missing ${f} (npm run build; apt-get install nut-server nut-client)`); process.exit(2); }
+
+const quantile = (xs, q) => { const a = [...xs].sort((x, y) => x - y); return a[Math.min(a.length - 1, Math.ceil(q * a.length) - 1)]; };
+
+const dir = mkdtempSync('/tmp/hn-bstart-');
+chmodSync(dir, 0o755);
+const etc = join(dir, 'etc');
+const state = join(dir, 'state');
+for (const d of [etc, state]) { mkdirSync(d); chmodSync(d, 0o777); }
+const procs = [];
+function cleanup() {
+  for (const p of procs) try { p.kill('SIGKILL'); } catch { /* gone */ }
+  // the upssched timer daemon backgrounded itself: find it by the config dir in its environment
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try { if (readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`NUT_CONFPATH=${etc}`)) process.kill(Number(pid), 'SIGKILL'); } catch { /* gone, or not ours to read */ }
+  }
+}
+process.on('exit', () => { cleanup(); rmSync(dir, { recursive: true, force: true }); });
+process.on('SIGINT', () => process.exit(130));
+
+const port = await freePort();
+const env = { ...process.env, NUT_CONFPATH: etc, NUT_STATEPATH: state, NUT_ALTPIDPATH: state };
+writeFileSync(join(etc, 'ups.conf'), '[u]\n\tdriver = dummy-ups\n\tport = u.dev\n');
+writeFileSync(join(etc, 'u.dev'), 'battery.charge: 100\nups.status: OL\nups.mfr: bench\n');
+writeFileSync(join(etc, 'upsd.conf'), `LISTEN 127.0.0.1 ${port}\n`);
+writeFileSync(join(etc, 'upsd.users'), '');
+writeFileSync(join(dir, 'cmd.sh'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+writeFileSync(join(etc, 'upssched.conf'), [
+  `CMDSCRIPT ${join(dir, 'cmd.sh')}`, `PIPEFN ${join(dir, 'upssched.pipe')}`, `LOCKFN ${join(dir, 'upssched.lock')}`,
+  'AT ONBATT * START-TIMER onbatt 300', 'AT ONLINE * CANCEL-TIMER onbatt', '',
+].join('\n'));
+// NUT's daemons as root need -u; as anyone else they run as that user
+const asUser = process.getuid?.() === 0 ? ['-u', 'root'] : [];
+const start = (cmd, args) => { const p = spawn(cmd, args, { env, stdio: 'ignore' }); procs.push(p); return p; };
+start(NUT.dummyUps, ['-a', 'u', '-F', ...asUser]);
+for (let i = 0; !existsSync(join(state, 'dummy-ups-u')); i++) { if (i > 200) throw new Error('dummy-ups did not start'); await sleep(50); }
+start(NUT.upsd, ['-F', ...asUser]);
+const target = `u@127.0.0.1:${port}`;
+for (let i = 0; ; i++) {
+  const r = spawnSync(NUT.upsc, [target, 'ups.status'], { env, encoding: 'utf8' });
+  if (r.stdout.trim() === 'OL') break;
+  if (i > 200) throw new Error(`upsd did not serve u: ${r.stderr}`);
+  await sleep(50);
+}
+
+let flip = 0;
+const CASES = [
+  { name: 'bare Node (`node -e 0`)', cmd: process.execPath, args: () => ['-e', '0'], ok: () => true },
+  { name: "Debian's C upsc (`/bin/upsc u@host`)", cmd: NUT.upsc, args: () => [target], ok: (r) => /ups\.status: OL/.test(r.stdout) },
+  { name: 'hardnut upsc u@host', cmd: process.execPath, args: () => [HARDNUT, 'upsc', target], ok: (r) => /ups\.status: OL/.test(r.stdout) },
+  {
+    name: 'hardnut upssched (as NOTIFYCMD, timer start/cancel)', cmd: process.execPath, args: () => [HARDNUT, 'upssched', 'UPS u on battery'],
+    env: () => ({ ...env, UPSNAME: 'u', NOTIFYTYPE: flip++ % 2 === 0 ? 'ONBATT' : 'ONLINE' }), ok: (r) => r.status === 0,
+  },
+  { name: 'hardnut upsd -h', cmd: process.execPath, args: () => [HARDNUT, 'upsd', '-h'], ok: (r) => /usage/i.test(r.stdout) },
+];
+const times = CASES.map(() => []);
+// CPU time of waited-for children (utime+stime, /proc/self/stat fields 16 and 17, in clock ticks):
+// less disturbed by other load on the machine than wall time; a mean, the tick being 10 ms
+const childTicks = () => { const f = readFileSync('/proc/self/stat', 'latin1'); const x = f.slice(f.lastIndexOf(')') + 2).split(' '); return Number(x[13]) + Number(x[14]); };
+const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK']).toString());
+const cpu = CASES.map(() => 0);
+for (let round = 0; round < WARMUP + RUNS; round++) {
+  for (const [i, c] of CASES.entries()) {
+    const c0 = childTicks();
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(c.cmd, c.args(), { env: c.env?.() ?? env, encoding: 'utf8' });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (round >= WARMUP) cpu[i] += (childTicks() - c0) * TICK_MS;
+    if (r.status !== 0 || !c.ok(r)) throw new Error(`${c.name} failed (exit ${r.status}): ${r.stdout}${r.stderr}`);
+    if (round >= WARMUP) times[i].push(ms);
+  }
+}
+cleanup();
+
+const floor = quantile(times[0], 0.5);
+const nutVersion = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'nut-client']).toString();
+const lines = [];
+lines.push(`Measured ${new Date().toISOString().slice(0, 10)} on ${execFileSync('nproc').toString().trim()} cores (load average ${readFileSync('/proc/loadavg', 'latin1').split(' ').slice(0, 3).join(' ')} at the end), Node ${process.version}, Debian NUT ${nutVersion}.`);
+lines.push(`Command: \`RUNS=${RUNS} npm run bench:startup\` (bench/startup.mjs): ${RUNS} runs of each command, rotating, after ${WARMUP} unmeasured; wall time from spawn to exit; CPU = the child's user+system time.`);
+lines.push('');
+lines.push('| command | median ms | p90 ms | median / bare Node | CPU ms (mean) | CPU / bare Node |');
+lines.push('|---|---:|---:|---:|---:|---:|');
+for (const [i, c] of CASES.entries()) {
+  const m = quantile(times[i], 0.5);
+  lines.push(`| ${c.name} | ${m.toFixed(1)} | ${quantile(times[i], 0.9).toFixed(1)} | **${(m / floor).toFixed(2)}×** | ${(cpu[i] / RUNS).toFixed(1)} | ${(cpu[i] / cpu[0]).toFixed(2)}× |`);
+}
+const table = lines.join('\n');
+console.log(table);
+if (!NO_WRITE) writeBenchBlock('startup', "Tool start-up: hardnut vs bare Node vs NUT's C upsc", table);
+process.exit(0);
