@@ -9,7 +9,7 @@ import { getopt } from '../runtime/getopt.js';
 import { Logger } from '../runtime/log.js';
 import { loadUpsConf } from '../runtime/config-files.js';
 import { altPidPath, confPath, statePath, type Env } from '../core/paths.js';
-import { DriverError, UsageError } from '../core/errors.js';
+import { ConfigError, DriverError, UsageError } from '../core/errors.js';
 import { DriverState } from './dstate.js';
 import { StateServer, STAT_UNKNOWN } from './state-server.js';
 import { dropPrivileges, isRoot, lookupGroup, lookupUser } from '../sandbox/drop-privileges.js';
@@ -134,7 +134,13 @@ export function resolveSettings(def: DriverDefinition, argv: readonly string[], 
           }
           if (coreArg(e.key, e.value, `UPS [${name}]`)) continue;
           if (CORE_KEYS.has(e.key)) continue;
-          storeVar(e.key, e.value);
+          try {
+            storeVar(e.key, e.value);
+          } catch (err) {
+            // a ups.conf mistake: file:line and exit 1 like every config error (-x stays a usage error)
+            if (err instanceof UsageError) throw new ConfigError(join(s.confPath, 'ups.conf'), e.line, err.message, 'ERR_CONFIG_DRIVER_VAR');
+            throw err;
+          }
         }
         break;
       }

@@ -120,6 +120,21 @@ export class DataFileReplay {
   }
 }
 
+/** A relative port is a file in the config directory, as in NUT. */
+export function dataFilePath(port: string, confPath: string): string {
+  return isAbsolute(port) || port.startsWith('./') || port.startsWith('../') ? port : join(confPath, port);
+}
+
+function readDataFile(file: string): { text: Buffer; mtimeMs: number } {
+  try {
+    return { text: readFileSync(file), mtimeMs: statSync(file).mtimeMs };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new DriverError(`Can't open dummy-ups definition file ${file}: ${why}`, 'ERR_DATA_FILE');
+  }
+}
+
 class DummyUps implements DriverInstance {
   private readonly mode: DummyMode;
   private readonly file: string;
@@ -128,7 +143,7 @@ class DummyUps implements DriverInstance {
 
   constructor(private readonly ctx: DriverContext) {
     this.mode = resolveMode(ctx.port, ctx.vars.get('mode'));
-    this.file = isAbsolute(ctx.port) || ctx.port.startsWith('./') || ctx.port.startsWith('../') ? ctx.port : join(ctx.confPath, ctx.port);
+    this.file = dataFilePath(ctx.port, ctx.confPath);
     this.replay = new DataFileReplay(ctx.state);
   }
 
@@ -177,13 +192,8 @@ class DummyUps implements DriverInstance {
   }
 
   private readFile(): void {
-    let text: Buffer;
-    try {
-      text = readFileSync(this.file);
-      this.mtimeMs = statSync(this.file).mtimeMs;
-    } catch (err) {
-      throw new DriverError(`Can't open dummy-ups definition file ${this.file}: ${(err as Error).message}`, 'ERR_DATA_FILE');
-    }
+    const { text, mtimeMs } = readDataFile(this.file);
+    this.mtimeMs = mtimeMs;
     this.replay.load(text);
   }
 
@@ -201,5 +211,10 @@ export const dummyUps: DriverDefinition = {
     { name: 'mode', kind: 'value', description: 'Specify mode instead of guessing it from port value (dummy = dummy-loop, dummy-once, repeater)' },
     { name: STRICT_START_FLAG, kind: 'flag', description: 'Do not terminate the driver encountering errors when starting the repeater mode' },
   ],
+  checkPort: (ctx) => {
+    if (isRepeater(ctx)) return undefined;
+    try { readDataFile(dataFilePath(ctx.port, ctx.confPath)); } catch (err) { return (err as Error).message; }
+    return undefined;
+  },
   create: (ctx) => (isRepeater(ctx) ? new RepeaterUps(ctx, (name, value) => setDummyVar(ctx.state, name, value)) : new DummyUps(ctx)),
 };
