@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/tools/config-check.js';
 import { lookupUser } from '../../src/sandbox/drop-privileges.js';
+import { requirePeer } from '../support/peers.js';
 
 /** The NUT user (apt nut-server creates it); the checks as upsd's user need it and root. */
 const NUT = lookupUser('nut');
 const AS_ROOT = process.getuid?.() === 0;
-const NUT_REASON = 'needs root and the nut user (apt nut-server)';
-const needNut = it.skipIf(!(NUT && AS_ROOT) && !process.env['CI']);
+const NUT_PEER = 'root and the nut user (apt nut-server)';
 
 const CONF_SAMPLES = new URL('../../conf/', import.meta.url).pathname;
 const SIX = ['nut.conf', 'ups.conf', 'upsd.conf', 'upsd.users', 'upsmon.conf', 'upssched.conf'];
@@ -201,7 +201,8 @@ describe('hardnut config check', () => {
       expect(out).toBe(`checked 6 files in ${dir}: 1 error, 0 warnings\n`);
     });
 
-    needNut(`upsd.users that user nut cannot read (root:root 0640): error with the chown/chmod fix (${NUT_REASON})`, async () => {
+    it('upsd.users that user nut cannot read (root:root 0640): error with the chown/chmod fix', async (ctx) => {
+      requirePeer(ctx, Boolean(NUT) && AS_ROOT, NUT_PEER);
       const dir = write(join(tmp, 'rootonly'), { ...GOOD, ...DEV });
       const users = join(dir, 'upsd.users');
       chownSync(users, 0, 0);
@@ -211,7 +212,8 @@ describe('hardnut config check', () => {
       expect(out).toBe(`checked 6 files in ${dir}: 1 error, 0 warnings\n`);
     });
 
-    needNut(`a config directory user nut cannot enter: error naming the directory (${NUT_REASON})`, async () => {
+    it('a config directory user nut cannot enter: error naming the directory', async (ctx) => {
+      requirePeer(ctx, Boolean(NUT) && AS_ROOT, NUT_PEER);
       const dir = write(join(tmp, 'closed'), { 'upsd.conf': 'MAXAGE 15\n' });
       chmodSync(dir, 0o700);
       expect(await main(['check', dir], {})).toBe(1);

@@ -148,6 +148,7 @@ class DummyUps implements DriverInstance {
   }
 
   initUps(): void {
+    this.ctx.log.debug(1, `Dummy (simulation) mode using data ${this.mode === 'dummy-once' ? 'read once' : 'read in a loop'} from ${this.file}`);
     // Read now, while the file is certainly reachable (before a privilege drop or chroot).
     this.readFile();
   }
@@ -175,8 +176,11 @@ class DummyUps implements DriverInstance {
       this.readFile();
       this.replay.run();
     } else if (this.changedOnDisk()) {
+      this.ctx.log.debug(2, 'upsdrv_updateinfo: input file was already read once to the end, but changed later - re-reading');
       this.readFile();
       this.replay.run();
+    } else {
+      this.ctx.log.debug(2, 'upsdrv_updateinfo: NO-OP: input file was already read once to the end');
     }
     state.dataOk();
   }
