@@ -8,6 +8,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getopt } from '../runtime/getopt.js';
 import { loadUpsConf } from '../runtime/config-files.js';
+import { signalFailure } from '../runtime/control-check.js';
 import { altPidPath, type Env } from '../core/paths.js';
 import { UsageError } from '../core/errors.js';
 import { DRIVERS } from './drivers/index.js';
@@ -156,7 +157,10 @@ async function stopDriver(c: Ctl, ups: UpsSection): Promise<void> {
   try {
     pid = Number.parseInt(readFileSync(pidFile, 'latin1'), 10);
   } catch (err) {
-    c.out(`Can't open ${pidFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    c.out(code === 'ENOENT'
+      ? `Can't stop the driver of [${ups.name}]: it is not running (no pid file ${pidFile})`
+      : `Can't open ${pidFile}: ${code ?? (err as Error).message}`);
     c.errors++;
     return;
   }
@@ -165,7 +169,7 @@ async function stopDriver(c: Ctl, ups: UpsSection): Promise<void> {
   try {
     process.kill(pid, 'SIGTERM');
   } catch (err) {
-    c.out(`Stopping ${pidFile} failed: ${(err as NodeJS.ErrnoException).code ?? ''}`);
+    c.out(`Can't stop the driver of [${ups.name}]: ${signalFailure(ups.driver ?? 'the driver', pid, pidFile, err)}`);
     c.errors++;
     return;
   }
