@@ -48,6 +48,11 @@ export interface DriverDefinition {
   version: string;
   description: string;
   vars: DriverVar[];
+  /**
+   * What initUps would refuse about the port (a missing data file, a device path that is not
+   * there), as a message, without opening the device; `hardnut config check` runs it.
+   */
+  checkPort?(ctx: Pick<DriverContext, 'upsName' | 'port' | 'confPath' | 'vars'>): string | undefined;
   /** Its seccomp allowlist, policy/seccomp/<role>.json (src/sandbox/seccomp.ts). */
   seccompRole: string;
   create(ctx: DriverContext): DriverInstance;

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { getopt } from '../runtime/getopt.js';
 import { Logger } from '../runtime/log.js';
 import { loadUpsConf } from '../runtime/config-files.js';
+import { stateDirMessage } from '../runtime/state-dir.js';
 import { altPidPath, confPath, statePath, type Env } from '../core/paths.js';
-import { DriverError, UsageError } from '../core/errors.js';
+import { ConfigError, DriverError, UsageError } from '../core/errors.js';
 import { DriverState } from './dstate.js';
 import { StateServer, STAT_UNKNOWN } from './state-server.js';
 import { dropPrivileges, isRoot, lookupGroup, lookupUser } from '../sandbox/drop-privileges.js';
@@ -135,7 +136,13 @@ export function resolveSettings(def: DriverDefinition, argv: readonly string[], 
           }
           if (coreArg(e.key, e.value, `UPS [${name}]`)) continue;
           if (CORE_KEYS.has(e.key)) continue;
-          storeVar(e.key, e.value);
+          try {
+            storeVar(e.key, e.value);
+          } catch (err) {
+            // a ups.conf mistake: file:line and exit 1 like every config error (-x stays a usage error)
+            if (err instanceof UsageError) throw new ConfigError(join(s.confPath, 'ups.conf'), e.line, err.message, 'ERR_CONFIG_DRIVER_VAR');
+            throw err;
+          }
         }
         break;
       }
@@ -232,6 +239,7 @@ export async function runDriver(def: DriverDefinition, argv: readonly string[], 
     return err instanceof UsageError ? 2 : 1;
   }
   log.debugLevel = settings.debugLevel;
+  if (settings.debugLevel > 0) log.info(`Debug level is ${String(settings.debugLevel)}, backgrounding mode requested as ${settings.background ? 'on' : 'off'}`);
 
   const daemonChild = takeDaemonChildFlag(env);
   if (settings.background && !settings.killPower && !daemonChild) return respawnInBackground(env);
@@ -277,7 +285,11 @@ async function serve(def: DriverDefinition, s: DriverSettings, log: Logger, env:
     return 0;
   }
 
-  process.chdir(s.statePath);
+  try {
+    process.chdir(s.statePath);
+  } catch (err) {
+    throw new DriverError(stateDirMessage(s.statePath, `Can't chdir to ${s.statePath}`, err) ?? `Can't chdir to ${s.statePath}: ${(err as Error).message}`, 'ERR_STATE_DIR');
+  }
   const pidFile = pidFilePath(s, def.name);
   await replaceDuplicate(pidFile, log);
 
@@ -299,7 +311,12 @@ async function serve(def: DriverDefinition, s: DriverSettings, log: Logger, env:
     instcmd: (cmd, param) => instance.instcmd?.(cmd, param) ?? STAT_UNKNOWN,
     setvar: (name, value) => instance.setvar?.(name, value) ?? STAT_UNKNOWN,
   }, log);
-  await server.listen();
+  try {
+    await server.listen();
+  } catch (err) {
+    const why = stateDirMessage(s.statePath, `Can't create the driver socket ${server.path}`, err);
+    throw why !== undefined ? new DriverError(why, 'ERR_STATE_DIR') : err;
+  }
   if (s.userCustomized) fixSocketGroup(server.path, s.group, log);
 
   state.setInfo('driver.parameter.pollinterval', String(s.pollInterval));
@@ -317,6 +334,7 @@ async function serve(def: DriverDefinition, s: DriverSettings, log: Logger, env:
   let stopping = false;
   const poll = async (): Promise<void> => {
     const started = Date.now();
+    log.debug(1, 'upsdrv_updateinfo...');
     try {
       await instance.updateInfo();
     } catch (err) {
@@ -326,6 +344,7 @@ async function serve(def: DriverDefinition, s: DriverSettings, log: Logger, env:
     if (!stopping) timer = setTimeout(() => void poll(), Math.max(0, s.pollInterval * 1000 - (Date.now() - started)));
   };
   timer = setTimeout(() => void poll(), s.pollInterval * 1000);
+  log.debug(1, `${def.name} on [${s.upsName}] (port ${s.port}): serving ${server.path}, polling every ${String(s.pollInterval)} s`);
 
   return await new Promise<number>((resolve) => {
     const stop = (sig: string): void => {

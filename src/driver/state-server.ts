@@ -78,6 +78,7 @@ export class StateServer {
     } finally {
       process.umask(oldMask);
     }
+    this.log.debug(2, `dstate_init: sock ${this.path} open`);
     server.on('error', (err) => this.log.error(`driver socket ${this.path}: ${err.message}`));
     this.server = server;
   }
@@ -103,9 +104,13 @@ export class StateServer {
     this.refusedSinceLog = 0;
     const client: Client = { socket, decoder: new SockDecoder(parseClientMessage), broadcast: true, loggedOut: false };
     this.clients.add(client);
+    this.log.debug(2, `sock_connect: new client (${String(this.clients.size)} connected)`);
     socket.on('data', (chunk: Buffer) => this.receive(client, chunk));
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.clients.delete(client));
+    socket.on('close', () => {
+      this.clients.delete(client);
+      this.log.debug(2, `sock_close: client gone (${String(this.clients.size)} connected)`);
+    });
   }
 
   private receive(client: Client, chunk: Buffer): void {
@@ -138,6 +143,7 @@ export class StateServer {
   }
 
   private broadcast(line: string): void {
+    this.log.debug(3, `send_to_all: ${line.trimEnd()}`); // what changed, as NUT shows it
     for (const c of this.clients) if (c.broadcast) this.send(c, line);
   }
 

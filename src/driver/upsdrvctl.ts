@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { getopt } from '../runtime/getopt.js';
 import { trustedPid } from '../runtime/pidfile.js';
 import { loadUpsConf } from '../runtime/config-files.js';
+import { signalFailure } from '../runtime/control-check.js';
 import { altPidPath, type Env } from '../core/paths.js';
 import { UsageError } from '../core/errors.js';
 import { DRIVER_LOADERS } from './drivers/index.js';
@@ -156,14 +157,14 @@ async function stopDriver(c: Ctl, ups: UpsSection): Promise<void> {
   // hardnut difference: the driver wrote this file after dropping to its user, so root signals
   // only a process that user could have signalled itself (pidfile.ts: trustedPid)
   const v = trustedPid(pidFile, ups.driver ?? '');
-  if ('missing' in v) { c.out(`Can't open ${pidFile}, or it holds no valid pid`); c.errors++; return; }
+  if ('missing' in v) { c.out(`Can't stop the driver of [${ups.name}]: it is not running (no readable pid file ${pidFile})`); c.errors++; return; }
   if (c.testMode) { c.out(`Sending signal to ${pidFile}`); return; }
   if ('refused' in v) { c.out(`Not stopping the driver for ${ups.name}: ${v.refused}`); c.errors++; return; }
   const pid = v.pid;
   try {
     process.kill(pid, 'SIGTERM');
   } catch (err) {
-    c.out(`Stopping ${pidFile} failed: ${(err as NodeJS.ErrnoException).code ?? ''}`);
+    c.out(`Can't stop the driver of [${ups.name}]: ${signalFailure(ups.driver ?? 'the driver', pid, pidFile, err)}`);
     c.errors++;
     return;
   }

@@ -6,7 +6,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readFileSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { confPath } from '../core/paths.js';
 import { DiagnosticList, firstError, formatDiagnostic } from '../core/config/diagnostics.js';
@@ -23,6 +23,7 @@ import { parseUpsmonConf } from '../core/config/upsmon-conf.js';
 import type { UpsmonConf } from '../core/config/upsmon-conf.js';
 import { parseUpsschedConf } from '../core/config/upssched-conf.js';
 import type { UpsschedConf } from '../core/config/upssched-conf.js';
+import { groupName } from '../sandbox/drop-privileges.js';
 
 export type ConfigParser<T> = (input: Uint8Array | string, file: string) => ConfigResult<T>;
 
@@ -118,10 +119,71 @@ function permissionDiagnostics(path: string, st: Stats): Diagnostic[] {
     d.warning(0, `is group-writable (mode ${octal}): the group can change what the NUT daemons do`, `chmod g-w ${path}`);
   }
   if (SECRET_FILES.has(basename(path)) && (mode & 0o004)) {
-    d.warning(0, `is readable by every user (mode ${octal}) and contains passwords`,
-      `chmod 640 ${path} and give it to root and the NUT group (chown root:nut)`);
+    d.warning(0, `is readable by every user (mode ${octal}) and contains passwords`, secretFileFix(path, DAEMON_USER));
   }
   return d.sorted();
+}
+
+/** NUT's RUN_AS_USER on Debian: upsd and the drivers read their files as this user after the drop. */
+export const DAEMON_USER = 'nut';
+
+/** How a file with passwords is meant to be: readable by root and the daemons' group only. */
+function secretFileFix(path: string, group: string): string {
+  return `chown root:${group} ${path}; chmod 0640 ${path}`;
+}
+
+/** The account a daemon reads its files as once it has dropped root (setgroups([]): primary group only). */
+export interface ReaderAccount { name: string; uid: number; gid: number }
+
+/** Does `st` grant `reader` the permission `bit` (4 read, 1 search)? Mode bits only, as the kernel checks them without ACLs. */
+function permits(st: Stats, reader: ReaderAccount, bit: number): boolean {
+  if (reader.uid === 0) return true;
+  if (st.uid === reader.uid) return ((st.mode >> 6) & bit) !== 0;
+  if (st.gid === reader.gid) return ((st.mode >> 3) & bit) !== 0;
+  return (st.mode & bit) !== 0;
+}
+
+function ownerText(st: Stats): string {
+  const g = groupName(st.gid) ?? String(st.gid);
+  return `owner uid ${String(st.uid)}, group ${g}, mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}`;
+}
+
+/**
+ * Whether `reader` can read `path`: search permission on every directory above it, read
+ * permission on the file. An error diagnostic (naming `daemon`, what fails and the fix) if not.
+ * upsd re-reads its files as its user on reload; a file only root can read works at start-up
+ * and then makes every reload fail, so this is checked before either.
+ */
+export function readableByDiagnostics(path: string, reader: ReaderAccount, daemon: string, severity: 'error' | 'warning' = 'error'): Diagnostic[] {
+  const d = new DiagnosticList(path);
+  const report = (message: string, hint: string): Diagnostic[] => {
+    if (severity === 'error') d.error(0, message, hint); else d.warning(0, message, hint);
+    return d.sorted();
+  };
+  const group = groupName(reader.gid) ?? String(reader.gid);
+  const abs = resolve(path);
+  const dirs: string[] = [];
+  for (let dir = dirname(abs); ; dir = dirname(dir)) {
+    dirs.unshift(dir);
+    if (dir === dirname(dir)) break;
+  }
+  try {
+    for (const dir of dirs) {
+      const st = statSync(dir);
+      if (!permits(st, reader, 0o1)) {
+        return report(`user ${reader.name} (${daemon}) cannot reach this file: it may not enter ${dir} (${ownerText(st)})`,
+          `chgrp ${group} ${dir}; chmod g+x ${dir}`);
+      }
+    }
+    const st = statSync(abs);
+    if (!permits(st, reader, 0o4)) {
+      return report(`user ${reader.name} (${daemon}) cannot read this file (${ownerText(st)})`,
+        SECRET_FILES.has(basename(abs)) ? secretFileFix(path, group) : `chgrp ${group} ${path}; chmod g+r ${path}`);
+    }
+  } catch {
+    return []; // a missing file is reported where it is read
+  }
+  return [];
 }
 
 export interface LoadedConfig<T> {
@@ -175,7 +237,16 @@ export interface CheckOptions {
   passwdFile?: string;
   /** Extra names that mean "this machine" in a MONITOR host. */
   localHostNames?: readonly string[];
+  /** upsd's user: upsd.conf, ups.conf and upsd.users must be readable by it (reload). */
+  upsdReader?: ReaderAccount;
+  /** The NUT user for upsmon.conf (a warning: hardnut's upsmon reloads as root, NUT's packages expect root:nut 0640). */
+  upsmonReader?: ReaderAccount;
+  /** What each driver would refuse in ups.conf (src/tools/config-check.ts runs the drivers' own code). */
+  checkUpsConf?: (path: string, conf: UpsConf) => Diagnostic[];
 }
+
+/** The files upsd reads again, as its user, on reload. */
+export const UPSD_FILES: readonly ConfigFileName[] = ['upsd.conf', 'ups.conf', 'upsd.users'];
 
 export interface CheckResult {
   diagnostics: Diagnostic[];
@@ -234,6 +305,12 @@ export async function checkConfigDir(dir: string, options: CheckOptions = {}): P
       continue;
     }
     diagnostics.push(...file.diagnostics);
+    if (options.upsdReader && UPSD_FILES.includes(name)) {
+      diagnostics.push(...readableByDiagnostics(path, options.upsdReader, 'upsd reads it as this user on reload'));
+    }
+    if (options.upsmonReader && name === 'upsmon.conf') {
+      diagnostics.push(...readableByDiagnostics(path, options.upsmonReader, 'the NUT group should read it', 'warning'));
+    }
     switch (name) {
       case 'nut.conf': diagnostics.push(...take(parseNutConf(file.bytes, path), (v) => { parsed.nut = v; })); break;
       case 'ups.conf': diagnostics.push(...take(parseUpsConf(file.bytes, path), (v) => { parsed.ups = v; })); break;
@@ -244,6 +321,8 @@ export async function checkConfigDir(dir: string, options: CheckOptions = {}): P
     }
   }
 
+  const upsPath = paths.get('ups.conf');
+  if (options.checkUpsConf && parsed.ups && upsPath) diagnostics.push(...options.checkUpsConf(upsPath, parsed.ups));
   diagnostics.push(...crossCheck(dir, parsed, paths, options));
   return { diagnostics, filesChecked };
 }

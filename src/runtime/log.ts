@@ -11,6 +11,8 @@ export const LOG_DEBUG = 7;
 export class Logger {
   private toSyslog = false;
   debugLevel = 0;
+  /** NUT stamps foreground lines with the seconds since start once -D is given. */
+  private readonly started = process.hrtime.bigint();
   constructor(readonly ident: string) {}
 
   /** Switches to syslog (a backgrounded daemon has no terminal). */
@@ -21,7 +23,13 @@ export class Logger {
 
   private write(priority: number, message: string): void {
     if (this.toSyslog) syslog(priority, message);
-    else process.stderr.write(`${message}\n`);
+    else process.stderr.write(this.debugLevel > 0 ? `${this.stamp()}\t${message}\n` : `${message}\n`);
+  }
+
+  /** NUT's `%4.0f.%06ld` elapsed-time prefix (common.c, vupslog). */
+  private stamp(): string {
+    const us = (process.hrtime.bigint() - this.started) / 1000n;
+    return `${String(us / 1_000_000n).padStart(4, ' ')}.${String(us % 1_000_000n).padStart(6, '0')}`;
   }
 
   error(message: string): void { this.write(LOG_ERR, message); }
@@ -31,6 +39,6 @@ export class Logger {
 
   /** Like upsdebugx: printed when -D was given at least `level` times. */
   debug(level: number, message: string): void {
-    if (this.debugLevel >= level) this.write(LOG_DEBUG, message);
+    if (this.debugLevel >= level) this.write(LOG_DEBUG, `[D${String(level)}] ${message}`);
   }
 }

@@ -2,10 +2,23 @@
 // /etc/nut) and how they fit together. Diagnostics go to stderr, one summary line to stdout.
 // Exit 0 = no errors (warnings allowed), 1 = errors or an unusable DIR, 2 = usage.
 
+//
+// One validation: what the daemons refuse, this refuses first, by running their own code — the
+// ups.conf/upsd/upsmon readers (runtime/config-files.ts), each driver's settings resolution
+// (resolveSettings with its variable table), upsdrvctl's driver lookup and each driver's port
+// check — plus the files' permissions as upsd's user will see them when it reloads.
+
+import { dirname } from 'node:path';
 import { confPath } from '../core/paths.js';
-import { ConfigError } from '../core/errors.js';
-import { countBySeverity, formatDiagnostic } from '../core/config/diagnostics.js';
-import { checkConfigDir, CONFIG_FILES } from '../runtime/config-files.js';
+import { ConfigError, HardnutError } from '../core/errors.js';
+import { countBySeverity, DiagnosticList, formatDiagnostic, type Diagnostic } from '../core/config/diagnostics.js';
+import type { UpsConf, UpsSection } from '../core/config/ups-conf.js';
+import { checkConfigDir, CONFIG_FILES, DAEMON_USER, type ReaderAccount } from '../runtime/config-files.js';
+import { loadAllDrivers } from '../driver/drivers/index.js';
+import type { DriverDefinition } from '../driver/driver.js';
+import { resolveSettings } from '../driver/runtime.js';
+import { driverCommand } from '../driver/upsdrvctl.js';
+import { lookupUser } from '../sandbox/drop-privileges.js';
 
 const USAGE = 'usage: hardnut config check [DIR]\n'
   + '  Validates nut.conf, ups.conf, upsd.conf, upsd.users, upsmon.conf and upssched.conf in DIR\n'
@@ -32,8 +45,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const dir = rest[0] ?? confPath(env);
 
   let result;
+  const nut = daemonAccount();
   try {
-    result = await checkConfigDir(dir);
+    const drivers = await loadAllDrivers();
+    result = await checkConfigDir(dir, {
+      ...(nut ? { upsdReader: nut, upsmonReader: nut } : {}),
+      checkUpsConf: (path, conf) => driverDiagnostics(path, conf, env, drivers),
+    });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`hardnut config check: ${err.message}\n`);
@@ -50,4 +68,54 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const { errors, warnings } = countBySeverity(result.diagnostics);
   process.stdout.write(`checked ${plural(result.filesChecked.length, 'file')} in ${dir}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}\n`);
   return errors > 0 ? 1 : 0;
+}
+
+/** The NUT user, when this host has one: without it no daemon could drop to it either. */
+function daemonAccount(): ReaderAccount | undefined {
+  try { return lookupUser(DAEMON_USER); } catch { return undefined; }
+}
+
+function entryLine(section: UpsSection, key: string): number {
+  return section.entries.find((e) => e.key === key)?.line ?? section.line;
+}
+
+/** ConfigError's message without its `file:line: ` prefix. */
+function bareMessage(err: ConfigError): string {
+  const prefix = err.line > 0 ? `${err.file}:${String(err.line)}: ` : `${err.file}: `;
+  return err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+}
+
+/** For each [ups]: what upsdrvctl and the driver would refuse at start-up, found by their own code. */
+export function driverDiagnostics(path: string, conf: UpsConf, env: NodeJS.ProcessEnv, drivers: ReadonlyMap<string, DriverDefinition>): Diagnostic[] {
+  const d = new DiagnosticList(path);
+  const out: Diagnostic[] = [];
+  for (const section of conf.sections) {
+    const driver = section.driver;
+    if (driver === undefined || section.port === undefined) continue; // the reader has reported it
+    const def = drivers.get(driver);
+    if (!def) {
+      if (driverCommand(conf, driver) === undefined) {
+        d.error(entryLine(section, 'driver'), `[${section.name}]: driver ${driver} is not a hardnut driver, and not found in driverpath${conf.global.driverpath !== undefined ? ` (${conf.global.driverpath})` : ''}: upsdrvctl cannot start it`,
+          `hardnut's drivers are ${[...drivers.keys()].join(', ')}; for one of NUT's own, set driverpath = /lib/nut`);
+      }
+      continue;
+    }
+    try {
+      const r = resolveSettings(def, ['-a', section.name], { ...env, NUT_CONFPATH: dirname(path) }, () => conf);
+      if (typeof r !== 'object' || !def.checkPort) continue;
+      const problem = def.checkPort({ upsName: r.upsName, port: r.port, confPath: r.confPath, vars: r.vars });
+      if (problem !== undefined) {
+        d.error(entryLine(section, 'port'), `[${section.name}]: ${problem}: ${driver} refuses to start`, 'correct port =, or create what it names');
+      }
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        out.push({ severity: 'error', file: err.file, line: err.line, message: `[${section.name}]: ${bareMessage(err)}`, hint: `hardnut ${driver} -L lists the variables it takes` });
+      } else if (err instanceof HardnutError) {
+        d.error(section.line, `[${section.name}]: ${err.message}`);
+      } else {
+        throw err;
+      }
+    }
+  }
+  return [...out, ...d.sorted()].sort((a, b) => a.line - b.line);
 }

@@ -19,7 +19,8 @@
 import { alive, parsePidOption, readPid, removePidFile, trustedPid, writePidFile } from '../runtime/pidfile.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../runtime/config-files.js';
+import { loadConfig, readableByDiagnostics, UPSD_FILES } from '../runtime/config-files.js';
+import { daemonView, seenBy, signalFailure } from '../runtime/control-check.js';
 import { getopt } from '../runtime/getopt.js';
 import { Logger } from '../runtime/log.js';
 import { formatDiagnostic, type Diagnostic } from '../core/config/diagnostics.js';
@@ -129,13 +130,43 @@ function signalRunning(o: Options, env: NodeJS.ProcessEnv, log: Logger): number 
   if ('refused' in v) log.error(`Not signalling upsd: ${v.refused}`);
   if (!('pid' in v)) return 1;
   const pid = v.pid;
+  if (o.command === 'reload') {
+    // hardnut difference: NUT signals and exits 0 whatever upsd then makes of its files.
+    const problem = reloadProblem(pid, confPath(env));
+    if (problem !== undefined) {
+      log.error(`upsd -c reload: not reloading; upsd (pid ${String(pid)}) keeps the configuration it has:\n${problem}`);
+      return 1;
+    }
+  }
   try {
     process.kill(pid, o.command === 'reload' ? 'SIGHUP' : 'SIGTERM');
     return 0;
   } catch (err) {
-    log.error(`Cannot signal upsd (pid ${String(pid)}): ${(err as Error).message}`);
+    log.error(`upsd -c ${o.command ?? ''}: ${signalFailure('upsd', pid, o.pid !== undefined ? '-P' : file, err)}`);
     return 1;
   }
+}
+
+/**
+ * What the running upsd would refuse on SIGHUP (control-check.ts): its files, as its user can
+ * read them (inside its chroot), through the loader its reload uses. A later change to the files,
+ * between this check and upsd's read, still fails only in upsd's log.
+ */
+function reloadProblem(pid: number, confDir: string): string | undefined {
+  const view = daemonView(pid);
+  if (!view) return undefined; // no such process: kill() says so
+  const dir = seenBy(view, confDir);
+  for (const name of UPSD_FILES) {
+    const d = readableByDiagnostics(join(dir, name), view.account, 'upsd reads it as this user on reload')[0];
+    if (d) return formatDiagnostic(d);
+  }
+  try {
+    loadAll(dir);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message;
+    throw err;
+  }
+  return undefined;
 }
 
 interface Loaded {
@@ -244,6 +275,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       const name = o.user ?? DEFAULT_USER;
       account = lookupUser(name);
       if (!account) throw new HardnutError('ERR_NO_USER', `user ${name} not found (give another with -u)`);
+      // read as root now, but as `account` on every reload: say so before the first reload fails
+      for (const f of UPSD_FILES) logWarnings(log, readableByDiagnostics(join(outside(confDir), f), account, 'upsd reads it as this user on reload', 'warning'));
     }
   } catch (err) {
     if (err instanceof ConfigError || err instanceof TlsConfigError || err instanceof HardnutError) {

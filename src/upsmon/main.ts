@@ -20,6 +20,7 @@ import { alive, parsePidOption, readPid, readRegularFile, trustedPid, UnsafeFile
 import { accessSync, constants, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { loadConfig } from '../runtime/config-files.js';
+import { daemonView, seenBy, signalFailure } from '../runtime/control-check.js';
 import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../runtime/daemon.js';
 import { getopt } from '../runtime/getopt.js';
 import { Logger } from '../runtime/log.js';
@@ -128,20 +129,53 @@ function helpText(): string {
 const SIGNAL_OF = { fsd: 'SIGUSR1', stop: 'SIGTERM', reload: 'SIGHUP' } as const;
 
 /** `upsmon -c fsd|stop|reload [-P pid]`. */
-function signalRunning(o: Options, pidFile: string, log: Logger): number {
+function signalRunning(o: Options, pidFile: string, log: Logger, env: NodeJS.ProcessEnv): number {
   // hardnut difference: root signals only a pid its writer could have signalled (pidfile.ts)
   const v = o.pid !== undefined ? { pid: o.pid } : trustedPid(pidFile, 'upsmon');
   if ('missing' in v) log.error(`Can't open PID file ${pidFile} (is upsmon running?)`);
   if ('refused' in v) log.error(`Not signalling upsmon: ${v.refused}`);
   if (!('pid' in v)) return 1;
   const pid = v.pid;
+  const problem = o.command === 'stop' ? undefined : commandProblem(o, pid, env);
+  if (problem !== undefined) {
+    log.error(`upsmon -c ${o.command ?? ''}: ${problem}`);
+    return 1;
+  }
   try {
     process.kill(pid, SIGNAL_OF[o.command as keyof typeof SIGNAL_OF]);
     return 0;
   } catch (err) {
-    log.error(`Signal ${SIGNAL_OF[o.command as keyof typeof SIGNAL_OF]} to upsmon (pid ${String(pid)}) failed: ${(err as Error).message}`);
+    log.error(`upsmon -c ${o.command ?? ''}: ${signalFailure('upsmon', pid, o.pid !== undefined ? '-P' : pidFile, err)}`);
     return 1;
   }
+}
+
+/**
+ * What the running upsmon would make of `-c reload|fsd` (control-check.ts): its upsmon.conf
+ * (its own -f, read from /proc, else this one's) through the loader its reload uses — the
+ * supervisor reloads as root, so root's view is its view. hardnut difference: NUT signals and
+ * exits 0 even when the reload fails or FSD has no primary UPS to act on.
+ */
+function commandProblem(o: Options, pid: number, env: NodeJS.ProcessEnv): string | undefined {
+  const view = daemonView(pid);
+  if (!view) return undefined; // no such process: kill() says so
+  let file = o.configFile ?? join(confPath(env), 'upsmon.conf');
+  const at = view.argv.findIndex((a) => a === 'upsmon' || a.endsWith('/upsmon'));
+  try {
+    const theirs = at >= 0 ? parseArgs(view.argv.slice(at + 1)) : undefined;
+    if (typeof theirs === 'object' && theirs.configFile !== undefined) file = theirs.configFile;
+  } catch { /* not a command line we can read: use ours */ }
+  let conf: UpsmonConf;
+  try {
+    conf = loadUpsmonConf(seenBy(view, file)).conf;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return o.command === 'reload' ? `not reloading; upsmon (pid ${String(pid)}) keeps the configuration it has:\n${err.message}` : err.message;
+  }
+  if (o.command === 'fsd' && !conf.monitors.some((m) => m.role === 'primary')) {
+    return `no MONITOR in ${file} is primary: a forced shutdown would do nothing (fsd acts on the UPSes this host manages)`;
+  }
+  return undefined;
 }
 
 /**
@@ -242,7 +276,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const isDaemonChild = takeDaemonChildFlag(env);
   if (!isDaemonChild && !o.checkFlag && o.command === undefined) process.stdout.write(`Network UPS Tools upsmon (hardnut ${VERSION})\n`);
   const pidFile = join(altPidPath(env), PID_FILE_NAME);
-  if (o.command !== undefined) return signalRunning(o, pidFile, log);
+  if (o.command !== undefined) return signalRunning(o, pidFile, log, env);
 
   if (!o.checkFlag && !isDaemonChild) {
     const old = o.pid ?? readPid(pidFile);

@@ -1,7 +1,7 @@
 // hardnut's driver as a real process: its socket, signals, pid file, config errors, and hostile
 // clients on its socket (issue 2 item 7).
 import { describe, it, expect, afterEach } from 'vitest';
-import { existsSync, lstatSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { isRoot, requirePeer } from '../support/peers.js';
@@ -116,12 +116,54 @@ describe('bad config stops the driver before anything starts', () => {
 
   it('an unknown driver variable, a missing section, a wrong driver name, a bad pollinterval', async () => {
     const d = setup('[u1]\n\tdriver = dummy-ups\n\tport = u1.dev\n\tbogus = 1\n[u2]\n\tdriver = apcsmart\n\tport = /dev/null\n[u3]\n\tdriver = dummy-ups\n\tport = u1.dev\n');
-    expect((await runHardnutDriverOnce(d)).stderr).toMatch(/'bogus' is not a valid variable name/);
+    const bogus = await runHardnutDriverOnce(d);
+    expect(bogus.code).toBe(1);
+    expect(bogus.stderr).toContain(`${join(d.etc, 'ups.conf')}:4: 'bogus' is not a valid variable name for driver dummy-ups`);
     expect((await runHardnutDriverOnce(d, 'nope')).stderr).toMatch(/Section nope not found in ups.conf/);
     expect((await runHardnutDriverOnce(d, 'u2')).stderr).toMatch(/UPS \[u2\] is for driver apcsmart, but I'm dummy-ups/);
     const e = await runHardnutDriverOnce(d, 'u3', ['-i', '0']);
     expect(e.code).not.toBe(0);
     expect(e.stderr).toMatch(/invalid pollinterval/);
+  });
+});
+
+describe('foreground logs (NUT-like)', () => {
+  it('-DDD: the data file, the socket, each poll, who connects and what changed, stamped like NUT', async () => {
+    const d = setup();
+    const { proc, sock } = await started(d, ['-DDD', '-i', '1']);
+    await talk(sock, 'PING\n', /PONG\n/);
+    await waitFor('a poll', () => proc.output().includes('[D1] upsdrv_updateinfo...'));
+    writeFileSync(join(d.etc, 'u1.dev'), DEV.replace('battery.charge: 90', 'battery.charge: 42'));
+    const out = await waitFor('the change broadcast', () => (proc.output().includes('SETINFO battery.charge "42"') ? proc.output() : undefined), 15_000);
+    expect(out).toMatch(/^ {3}0\.\d{6}\tDebug level is 3, backgrounding mode requested as off$/m);
+    expect(out).toContain(`[D1] Dummy (simulation) mode using data read once from ${join(d.etc, 'u1.dev')}`);
+    expect(out).toContain(`[D2] dstate_init: sock ${sock} open`);
+    expect(out).toContain('[D2] sock_connect: new client (1 connected)');
+    expect(out).toContain('[D2] sock_close: client gone (0 connected)');
+    expect(out).toContain('[D2] upsdrv_updateinfo: input file was already read once to the end, but changed later - re-reading');
+    expect(out).toContain('[D3] send_to_all: SETINFO battery.charge "42"');
+  });
+
+  it('without -D: no debug lines and no time stamps', async () => {
+    const d = setup();
+    const { proc, sock } = await started(d);
+    const quiet = net.createConnection(sock);
+    quiet.write('INSTCMD no.such.cmd\n');
+    await waitFor('the notice', () => proc.output().includes('instcmd: unknown command'));
+    quiet.destroy();
+    expect(proc.output()).toMatch(/^instcmd: unknown command \[no\.such\.cmd\] \[\(null\)\]$/m);
+    expect(proc.output()).not.toContain('[D');
+  });
+
+  it('a state directory nut cannot write: names the directory, its owner and the chown/chmod', async (ctx) => {
+    requirePeer(ctx, isRoot(), 'root and the nut user (CI runs as root)');
+    const d = setup();
+    chownSync(d.state, 0, 0);
+    chmodSync(d.state, 0o755);
+    const r = await runHardnutDriverOnce(d, 'u1', userArgs());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`Can't create the driver socket ${join(d.state, 'dummy-ups-u1')}: user nut may not write to the state directory ${d.state} (owner uid 0, group root, mode 0755). Fix: chown root:nut ${d.state}; chmod 0770 ${d.state}`);
+    expect(r.stderr).not.toContain('EACCES');
   });
 });
 

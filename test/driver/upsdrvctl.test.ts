@@ -88,6 +88,14 @@ describe('upsdrvctl', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/UPS zzz not found in ups.conf/);
     expect((await runHardnut(['upsdrvctl', 'frobnicate'], d.env)).code).toBe(1);
+    // stop: nothing running, then a stale pid file: exit 1 with the reason, not an errno
+    const none = await runHardnut(['upsdrvctl', 'stop', 'a'], d.env);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain(`Can't stop the driver of [a]: it is not running (no pid file ${join(d.state, 'dummy-ups-a.pid')})`);
+    writeFileSync(join(d.state, 'dummy-ups-a.pid'), '999999999\n');
+    const stale = await runHardnut(['upsdrvctl', 'stop', 'a'], d.env);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain(`Can't stop the driver of [a]: dummy-ups is not running: no process 999999999 (from ${join(d.state, 'dummy-ups-a.pid')})`);
     await waitFor('nothing started', () => !existsSync(join(d.state, 'dummy-ups-a')));
   });
 });

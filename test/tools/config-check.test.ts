@@ -1,8 +1,15 @@
 import { describe, it, expect, vi, beforeEach, afterEach } from 'vitest';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/tools/config-check.js';
+import { lookupUser } from '../../src/sandbox/drop-privileges.js';
+import { requirePeer } from '../support/peers.js';
+
+/** The NUT user (apt nut-server creates it); the checks as upsd's user need it and root. */
+const NUT = lookupUser('nut');
+const AS_ROOT = process.getuid?.() === 0;
+const NUT_PEER = 'root and the nut user (apt nut-server)';
 
 const CONF_SAMPLES = new URL('../../conf/', import.meta.url).pathname;
 const SIX = ['nut.conf', 'ups.conf', 'upsd.conf', 'upsd.users', 'upsmon.conf', 'upssched.conf'];
@@ -13,6 +20,7 @@ let err: string;
 
 beforeEach(() => {
   tmp = mkdtempSync(join(tmpdir(), 'hardnut-config-check-'));
+  chmodSync(tmp, 0o711); // upsd's user must reach the files, as in /etc/nut
   out = '';
   err = '';
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out += String(chunk); return true; });
@@ -24,15 +32,19 @@ afterEach(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-/** Writes files with mode 0640 (what a careful admin has), unless a mode is given. */
+/** Writes files root:nut with mode 0640 (what a careful admin has), unless a mode is given. */
 function write(dir: string, files: Record<string, string>, mode = 0o640): string {
   mkdirSync(dir, { recursive: true });
   for (const [name, text] of Object.entries(files)) {
     writeFileSync(join(dir, name), text);
     chmodSync(join(dir, name), mode);
+    if (NUT && AS_ROOT) chownSync(join(dir, name), 0, NUT.gid);
   }
   return dir;
 }
+
+/** dummy-ups' data file that GOOD's ups.conf names. */
+const DEV = { 'ups1.dev': 'ups.status: OL\n' };
 
 const GOOD = {
   'nut.conf': 'MODE=standalone\n',
@@ -45,7 +57,7 @@ const GOOD = {
 
 describe('hardnut config check', () => {
   it('a good directory: exit 0, summary on stdout, nothing on stderr', async () => {
-    const dir = write(join(tmp, 'good'), GOOD);
+    const dir = write(join(tmp, 'good'), { ...GOOD, ...DEV });
     expect(await main(['check', dir], {})).toBe(0);
     expect(out).toBe(`checked 6 files in ${dir}: 0 errors, 0 warnings\n`);
     expect(err).toBe('');
@@ -57,6 +69,7 @@ describe('hardnut config check', () => {
     for (const f of SIX) {
       copyFileSync(join(CONF_SAMPLES, f), join(dir, f));
       chmodSync(join(dir, f), 0o640);
+      if (NUT && AS_ROOT) chownSync(join(dir, f), 0, NUT.gid); // as Debian installs them: root:nut
     }
     expect(await main(['check', dir], {})).toBe(0);
     expect(err).toBe('');
@@ -64,7 +77,7 @@ describe('hardnut config check', () => {
   });
 
   it('DIR defaults to NUT_CONFPATH', async () => {
-    const dir = write(join(tmp, 'env'), { 'ups.conf': GOOD['ups.conf'] });
+    const dir = write(join(tmp, 'env'), { 'ups.conf': GOOD['ups.conf'], ...DEV });
     expect(await main(['check'], { NUT_CONFPATH: dir })).toBe(0);
     expect(out).toBe(`checked 1 file in ${dir}: 0 errors, 0 warnings\n`);
   });
@@ -87,7 +100,7 @@ describe('hardnut config check', () => {
 
   it('the old 5-word MONITOR line: error naming the line, hint with the 6-word form and upsd.users', async () => {
     const dir = write(join(tmp, 'legacy'), {
-      ...GOOD,
+      ...GOOD, ...DEV,
       'upsmon.conf': '# converted from NUT 2.4\nMONITOR myups@localhost 1 Legacy-Secret-55 master\nSHUTDOWNCMD x\nPOWERDOWNFLAG /etc/killpower\nMINSUPPLIES 0\n',
     });
     expect(await main(['check', dir], {})).toBe(1);
@@ -99,7 +112,7 @@ describe('hardnut config check', () => {
 
   it('a MONITOR user that is an OS account and not in upsd.users: says it is an operating-system account', async () => {
     const dir = write(join(tmp, 'osuser'), {
-      ...GOOD,
+      ...GOOD, ...DEV,
       'upsmon.conf': 'MONITOR myups@localhost 1 root "Root-Pw-4412" primary\nSHUTDOWNCMD x\nPOWERDOWNFLAG /etc/killpower\n',
     });
     expect(await main(['check', dir], {})).toBe(1);
@@ -110,7 +123,7 @@ describe('hardnut config check', () => {
 
   it('a MONITOR user that is neither: hint to add the section', async () => {
     const dir = write(join(tmp, 'nouser'), {
-      ...GOOD,
+      ...GOOD, ...DEV,
       'upsmon.conf': 'MONITOR myups@127.0.0.1 1 ghost pw primary\nSHUTDOWNCMD x\nPOWERDOWNFLAG /etc/killpower\n',
     });
     expect(await main(['check', dir], {})).toBe(1);
@@ -119,7 +132,7 @@ describe('hardnut config check', () => {
 
   it('cross-checks: case of the username, password mismatch, primary rights, unknown UPS', async () => {
     const dir = write(join(tmp, 'cross'), {
-      ...GOOD,
+      ...GOOD, ...DEV,
       'upsd.users': '[monuser]\npassword = "Users-Pw-1"\nupsmon secondary\n[other]\npassword = "Users-Pw-2"\nupsmon primary\n',
       'upsmon.conf': [
         'MONITOR myups@localhost 1 MonUser "Users-Pw-1" secondary',
@@ -159,7 +172,7 @@ describe('hardnut config check', () => {
     expect(await main(['check', dir], {})).toBe(0);
     expect(err).toContain(`${join(dir, 'upsd.users')}: warning: is readable by every user (mode 0644) and contains passwords`);
     expect(err).toContain(`${join(dir, 'upsmon.conf')}: warning: is readable by every user (mode 0644) and contains passwords`);
-    expect(err).toContain(`hint: chmod 640 ${join(dir, 'upsd.users')}`);
+    expect(err).toContain(`hint: chown root:nut ${join(dir, 'upsd.users')}; chmod 0640 ${join(dir, 'upsd.users')}`);
     expect(err).toContain(`${join(dir, 'upsd.conf')}: warning: is world-writable (mode 0666)`);
     expect(out).toBe(`checked 3 files in ${dir}: 0 errors, 3 warnings\n`);
   });
@@ -172,8 +185,53 @@ describe('hardnut config check', () => {
     expect(out).toMatch(/: 1 errors?, /);
   });
 
+  describe('what the daemons refuse, check refuses first (their own code)', () => {
+    it('an unknown driver variable: exit 1, ups.conf:line, as dummy-ups itself says', async () => {
+      const dir = write(join(tmp, 'badvar'), { ...GOOD, ...DEV, 'ups.conf': '[myups]\n\tdriver = dummy-ups\n\tport = ups1.dev\n\tbogus = 1\n' });
+      expect(await main(['check', dir], {})).toBe(1);
+      expect(err).toContain(`${join(dir, 'ups.conf')}:4: error: [myups]: 'bogus' is not a valid variable name for driver dummy-ups`);
+      expect(err).toContain('hint: hardnut dummy-ups -L lists the variables it takes');
+      expect(out).toBe(`checked 6 files in ${dir}: 1 error, 0 warnings\n`);
+    });
+
+    it('an unknown driver name: exit 1 at the driver line, naming the drivers there are', async () => {
+      const dir = write(join(tmp, 'baddrv'), { ...GOOD, 'ups.conf': '[myups]\n\tdriver = dummy-upz\n\tport = ups1.dev\n' });
+      expect(await main(['check', dir], {})).toBe(1);
+      expect(err).toContain(`${join(dir, 'ups.conf')}:2: error: [myups]: driver dummy-upz is not a hardnut driver, and not found in driverpath: upsdrvctl cannot start it`);
+      expect(err).toMatch(/hint: hardnut's drivers are dummy-ups, /);
+      expect(out).toBe(`checked 6 files in ${dir}: 1 error, 0 warnings\n`);
+    });
+
+    it('a missing port file: exit 1 at the port line, naming the file dummy-ups would open', async () => {
+      const dir = write(join(tmp, 'noport'), GOOD);
+      expect(await main(['check', dir], {})).toBe(1);
+      expect(err).toContain(`${join(dir, 'ups.conf')}:3: error: [myups]: Can't open dummy-ups definition file ${join(dir, 'ups1.dev')}: no such file: dummy-ups refuses to start`);
+      expect(out).toBe(`checked 6 files in ${dir}: 1 error, 0 warnings\n`);
+    });
+
+    it('upsd.users that user nut cannot read (root:root 0640): error with the chown/chmod fix', async (ctx) => {
+      requirePeer(ctx, Boolean(NUT) && AS_ROOT, NUT_PEER);
+      const dir = write(join(tmp, 'rootonly'), { ...GOOD, ...DEV });
+      const users = join(dir, 'upsd.users');
+      chownSync(users, 0, 0);
+      expect(await main(['check', dir], {})).toBe(1);
+      expect(err).toContain(`${users}: error: user nut (upsd reads it as this user on reload) cannot read this file (owner uid 0, group root, mode 0640)`);
+      expect(err).toContain(`hint: chown root:nut ${users}; chmod 0640 ${users}`);
+      expect(out).toBe(`checked 6 files in ${dir}: 1 error, 0 warnings\n`);
+    });
+
+    it('a config directory user nut cannot enter: error naming the directory', async (ctx) => {
+      requirePeer(ctx, Boolean(NUT) && AS_ROOT, NUT_PEER);
+      const dir = write(join(tmp, 'closed'), { 'upsd.conf': 'MAXAGE 15\n' });
+      chmodSync(dir, 0o700);
+      expect(await main(['check', dir], {})).toBe(1);
+      expect(err).toContain(`${join(dir, 'upsd.conf')}: error: user nut (upsd reads it as this user on reload) cannot reach this file: it may not enter ${dir} (owner uid 0, group root, mode 0700)`);
+      expect(err).toContain(`hint: chgrp nut ${dir}; chmod g+x ${dir}`);
+    });
+  });
+
   it('group-writable is a warning', async () => {
-    const dir = write(join(tmp, 'gw'), { 'ups.conf': GOOD['ups.conf'] }, 0o660);
+    const dir = write(join(tmp, 'gw'), { 'ups.conf': GOOD['ups.conf'], ...DEV }, 0o660);
     expect(await main(['check', dir], {})).toBe(0);
     expect(err).toContain('is group-writable (mode 0660)');
   });

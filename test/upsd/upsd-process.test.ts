@@ -2,7 +2,7 @@
 // MAXCONN, FSD, LOGOUT (issue 3).
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lookupUser } from '../../src/sandbox/drop-privileges.js';
 import { isRoot, requirePeer } from '../support/peers.js';
@@ -307,6 +307,47 @@ describe('reload', () => {
     expect((await runHardnut(['upsd', '-c', 'stop'], dir.env)).code).toBe(0);
     await waitFor('stopped', () => { try { process.kill(pid, 0); return false; } catch { return true; } }, 5000);
     expect(() => statSync(pidFile)).toThrow();
+  });
+
+  it('`upsd -c reload` refuses, exit 1 and the reason on the terminal, what upsd would refuse: it is not signalled', async (ctx) => {
+    requirePeer(ctx, isRoot(), 'root and the nut user (CI runs as root)');
+    const s = await stack();
+    const pidFile = join(s.dir.state, 'upsd.pid');
+    await waitFor('pid file', () => { try { return readFileSync(pidFile, 'latin1').trim() !== ''; } catch { return false; } });
+
+    writeFiles(s.dir, { 'ups.conf': '[broken\n' });
+    const bad = await runHardnut(['upsd', '-c', 'reload'], s.dir.env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`upsd -c reload: not reloading; upsd (pid ${readFileSync(pidFile, 'latin1').trim()}) keeps the configuration it has:\n${join(s.dir.etc, 'ups.conf')}:1:`);
+
+    writeFiles(s.dir, { 'ups.conf': upsConf(['ups1']) });
+    const users = join(s.dir.etc, 'upsd.users');
+    chownSync(users, 0, 0); // root:root 0640: upsd, now nut, could not read it on reload
+    const unreadable = await runHardnut(['upsd', '-c', 'reload'], s.dir.env);
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stderr).toContain(`${users}: error: user nut (upsd reads it as this user on reload) cannot read this file (owner uid 0, group root, mode 0640)`);
+    expect(unreadable.stderr).toContain(`hint: chown root:nut ${users}; chmod 0640 ${users}`);
+
+    writeFiles(s.dir, { 'upsd.users': SIMPLE_USERS });
+    const good = await runHardnut(['upsd', '-c', 'reload'], s.dir.env);
+    expect(good.code).toBe(0);
+    expect(good.stderr).toBe('');
+    await waitFor('reloaded', () => s.upsd.output().includes('Reloaded:'), 10_000);
+    // only the good reload reached upsd
+    expect(s.upsd.output().split('SIGHUP: reloading').length - 1).toBe(1);
+  });
+
+  it('`upsd -c reload|stop` on a stale pid file: exit 1, "not running", not `kill ESRCH`', async () => {
+    const dir = makeTestDir();
+    cleanups.push(() => dir.cleanup());
+    const gone = spawn(process.execPath, ['-e', '']);
+    const pid = await new Promise<number>((resolve) => gone.once('exit', () => resolve(gone.pid ?? 0)));
+    writeFileSync(join(dir.state, 'upsd.pid'), `${String(pid)}\n`);
+    for (const cmd of ['reload', 'stop']) {
+      const r = await runHardnut(['upsd', '-c', cmd], dir.env);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`upsd -c ${cmd}: upsd is not running: no process ${String(pid)} (from ${join(dir.state, 'upsd.pid')})`);
+    }
   });
 
   it('`upsd -c reload` without a running upsd fails; -c stop stops it', async () => {

@@ -193,6 +193,27 @@ describe('upsmon without root', () => {
     expect((await runHardnut(['upsmon', '-K', '-f', join(d.etc, 'upsmon-nr.conf')], d.env)).code).toBe(0);
   }, 45_000);
 
+  it('-c fsd with no primary MONITOR and -c reload of a broken file: exit 1, the reason on the terminal, no signal', async () => {
+    const { d, port } = await stack({ u: 'OL' });
+    const conf = upsmonConf(d, 'cc', { system: `u@127.0.0.1:${port}`, role: 'secondary', login: PRIMARY_LOGIN, extra: TIMINGS }, 'hardnut');
+    const p = startUnprivileged(d, 'cc', conf);
+    const env = hardnutEnv(d, 'cc');
+    const pidFile = join(env['NUT_ALTPIDPATH'] as string, 'upsmon.pid');
+    await waitFor('pid file', () => { try { return readFileSync(pidFile, 'latin1').trim() !== ''; } catch { return false; } }, 10_000);
+    const file = join(d.etc, 'upsmon-cc.conf');
+
+    const fsd = await runHardnut(['upsmon', '-c', 'fsd'], env);
+    expect(fsd.code).toBe(1);
+    expect(fsd.stderr).toContain(`upsmon -c fsd: no MONITOR in ${file} is primary: a forced shutdown would do nothing`);
+
+    writeFileSync(file, `${conf}MINSUPPLIES many\n`);
+    const reload = await runHardnut(['upsmon', '-c', 'reload'], env);
+    expect(reload.code).toBe(1);
+    expect(reload.stderr).toMatch(new RegExp(`upsmon -c reload: not reloading; upsmon \\(pid \\d+\\) keeps the configuration it has:\\n${file.replace(/[.]/g, '\\.')}:\\d+: `));
+    expect(p.output()).not.toContain('FSD');
+    expect(p.child.exitCode).toBeNull();
+  }, 30_000);
+
   it('goes to the background when ready; -c stop ends it and its pid file', async () => {
     const { d, port } = await stack({ u: 'OL' });
     const file = join(d.etc, 'upsmon-bg.conf');

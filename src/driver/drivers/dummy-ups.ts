@@ -121,6 +121,21 @@ export class DataFileReplay {
   }
 }
 
+/** A relative port is a file in the config directory, as in NUT. */
+export function dataFilePath(port: string, confPath: string): string {
+  return isAbsolute(port) || port.startsWith('./') || port.startsWith('../') ? port : join(confPath, port);
+}
+
+function readDataFile(file: string): { text: Buffer; mtimeMs: number } {
+  try {
+    return { text: readFileSync(file), mtimeMs: statSync(file).mtimeMs };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new DriverError(`Can't open dummy-ups definition file ${file}: ${why}`, 'ERR_DATA_FILE');
+  }
+}
+
 class DummyUps implements DriverInstance {
   private readonly mode: DummyMode;
   private readonly file: string;
@@ -129,11 +144,12 @@ class DummyUps implements DriverInstance {
 
   constructor(private readonly ctx: DriverContext) {
     this.mode = resolveMode(ctx.port, ctx.vars.get('mode'));
-    this.file = isAbsolute(ctx.port) || ctx.port.startsWith('./') || ctx.port.startsWith('../') ? ctx.port : join(ctx.confPath, ctx.port);
+    this.file = dataFilePath(ctx.port, ctx.confPath);
     this.replay = new DataFileReplay(ctx.state);
   }
 
   initUps(): void {
+    this.ctx.log.debug(1, `Dummy (simulation) mode using data ${this.mode === 'dummy-once' ? 'read once' : 'read in a loop'} from ${this.file}`);
     // Read now, while the file is certainly reachable (before a privilege drop or chroot).
     this.readFile();
   }
@@ -161,8 +177,11 @@ class DummyUps implements DriverInstance {
       this.readFile();
       this.replay.run();
     } else if (this.changedOnDisk()) {
+      this.ctx.log.debug(2, 'upsdrv_updateinfo: input file was already read once to the end, but changed later - re-reading');
       this.readFile();
       this.replay.run();
+    } else {
+      this.ctx.log.debug(2, 'upsdrv_updateinfo: NO-OP: input file was already read once to the end');
     }
     state.dataOk();
   }
@@ -178,13 +197,8 @@ class DummyUps implements DriverInstance {
   }
 
   private readFile(): void {
-    let text: Buffer;
-    try {
-      text = readFileSync(this.file);
-      this.mtimeMs = statSync(this.file).mtimeMs;
-    } catch (err) {
-      throw new DriverError(`Can't open dummy-ups definition file ${this.file}: ${(err as Error).message}`, 'ERR_DATA_FILE');
-    }
+    const { text, mtimeMs } = readDataFile(this.file);
+    this.mtimeMs = mtimeMs;
     this.replay.load(text);
   }
 
@@ -202,5 +216,10 @@ export const dummyUps: DriverDefinition = {
     { name: 'mode', kind: 'value', description: 'Specify mode instead of guessing it from port value (dummy = dummy-loop, dummy-once, repeater)' },
     { name: STRICT_START_FLAG, kind: 'flag', description: 'Do not terminate the driver encountering errors when starting the repeater mode' },
   ],
+  checkPort: (ctx) => {
+    if (isRepeater(ctx)) return undefined;
+    try { readDataFile(dataFilePath(ctx.port, ctx.confPath)); } catch (err) { return (err as Error).message; }
+    return undefined;
+  },
   create: (ctx) => (isRepeater(ctx) ? new RepeaterUps(ctx, (name, value) => setDummyVar(ctx.state, name, value)) : new DummyUps(ctx)),
 };

@@ -14,5 +14,12 @@ export const DRIVER_LOADERS: ReadonlyMap<string, LoadDriver> = new Map<string, L
   ['usbhid-ups', async () => (await import('./usbhid-ups.js')).usbhidUps],
 ]);
 
+/** Every driver, loaded (config check, which validates each ups.conf section with its driver's own code). */
+export async function loadAllDrivers(): Promise<Map<string, DriverDefinition>> {
+  const out = new Map<string, DriverDefinition>();
+  for (const [name, load] of DRIVER_LOADERS) out.set(name, await load());
+  return out;
+}
+
 /** NUT drivers hardnut will have (hardware drivers issue), so the CLI can say "not built yet". */
 export const PLANNED_DRIVERS: readonly string[] = [];
