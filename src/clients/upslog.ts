@@ -63,7 +63,8 @@ function help(): string {
     'format string defaults to:',
     DEFAULT_LOGFORMAT,
     '',
-    'See the upslog(8) man page for more information.',
+    // hardnut ships no man pages: this help is the whole reference (README.md for the differences)
+    'Everything upslog takes is listed above; README.md lists where hardnut differs from NUT.',
     '',
   ].join('\n');
 }

@@ -4,7 +4,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { chmodSync, chownSync, existsSync, lstatSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { isRoot, requirePeer } from '../support/peers.js';
+import { requireRoot } from '../support/peers.js';
 import {
   HARDNUT, makeTestDir, rssKiB, runHardnut, startHardnutDriver, startProcess, talk, userArgs, waitFor, waitForSocket,
   type Proc, type TestDir,
@@ -156,7 +156,7 @@ describe('foreground logs (NUT-like)', () => {
   });
 
   it('a state directory nut cannot write: names the directory, its owner and the chown/chmod', async (ctx) => {
-    requirePeer(ctx, isRoot(), 'root and the nut user (CI runs as root)');
+    requireRoot(ctx);
     const d = setup();
     chownSync(d.state, 0, 0);
     chmodSync(d.state, 0o755);
@@ -236,7 +236,7 @@ describe('pid file', () => {
 
 describe('privileges', () => {
   it('a driver started as root runs as its user, with no supplementary groups', async (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx);
     const d = setup();
     const { proc } = await started(d);
     const status = readFileSync(`/proc/${proc.child.pid}/status`, 'latin1');

@@ -41,6 +41,7 @@ import {
   HARDNUT, freePort, makeTestDir, rssKiB, startHardnutDriver, waitFor, waitForSocket, type Proc, type TestDir,
 } from '../support/stack.js';
 import { ask, startHardnutUpsd } from '../upsd/support/upsd-stack.js';
+import { DAEMON_USER_WHY, requireAll, runsDaemons } from '../support/peers.js';
 
 const USERS = '[admin]\n\tpassword = adminpass\n\tactions = SET FSD\n\tinstcmds = ALL\n\tupsmon primary\n'
   + '[monuser]\n\tpassword = monpass\n\tupsmon secondary\n';
@@ -76,7 +77,8 @@ let rssBase = 0;
 let rssMax = 0;
 let paced = true;
 
-beforeAll(async () => {
+beforeAll(async ({}, suite) => {
+  requireAll(suite, runsDaemons(), DAEMON_USER_WHY);
   if (!existsSync(HARDNUT)) throw new Error(`${HARDNUT} is missing: run \`npm run build\` first`);
   port = await freePort();
   dir = makeTestDir({

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { onPath, requirePeer } from '../support/peers.js';
+import { canBuildHelpers, HELPER_BUILD, onPath, requirePeer } from '../support/peers.js';
 import { HELPERS_DIR, make } from './support.js';
 
 const SECONDS = Math.max(1, Number(process.env['AFL_SECONDS'] ?? 30) || 30);
@@ -31,7 +31,7 @@ function stats(file: string): Map<string, string> {
 
 describe('upsshutdown intent/config parsers under AFL++', () => {
   it(`afl-fuzz for ${SECONDS} s (persistent mode, ASan + UBSan): no crash, no hang`, async (ctx) => {
-    requirePeer(ctx, onPath('afl-fuzz') && onPath('afl-clang-fast'), 'AFL++ (apt afl++: afl-fuzz, afl-clang-fast)');
+    requirePeer(ctx, onPath('afl-fuzz') && onPath('afl-clang-fast'), 'AFL++ (apt afl++: afl-fuzz, afl-clang-fast)'); requirePeer(ctx, canBuildHelpers(), HELPER_BUILD);
     make(['afl', `O=${dir}`]);
     const out = join(dir, 'afl-out');
     const started = Date.now();

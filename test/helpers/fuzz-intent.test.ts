@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inCI } from '../support/peers.js';
+import { canBuildHelpers, HELPER_BUILD, inCI, onPath, requirePeer } from '../support/peers.js';
 import { HELPERS_DIR, make } from './support.js';
 
 const MIN_CI_SECONDS = 60;
@@ -25,7 +25,8 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: nu
 }
 
 describe('upsshutdown intent/config parsers under libFuzzer', () => {
-  it(`run ${SECONDS} s under ASan and UBSan with zero crashes`, async () => {
+  it(`run ${SECONDS} s under ASan and UBSan with zero crashes`, async (ctx) => {
+    requirePeer(ctx, onPath('clang') && canBuildHelpers(), `clang with libFuzzer (apt-get install clang libclang-rt-14-dev) and ${HELPER_BUILD}`);
     make(['fuzz', `O=${dir}`]);
     const corpus = join(dir, 'corpus');
     mkdirSync(corpus);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lookupGroup } from '../../src/sandbox/drop-privileges.js';
 import { loadIntentKey, makeIntent, publicKeyHex } from '../../src/sandbox/shutdown-intent.js';
-import { isRoot, requirePeer } from '../support/peers.js';
+import { canBuildHelpers, isRoot, requireHelperBuild } from '../support/peers.js';
 import { EXIT, HELPERS_DIR, runHelper, suidCapableBase } from './support.js';
 
 // An existing group to install for (not nutshutdown: test/upsmon/shutdown-e2e.test.ts creates and removes it).
@@ -14,7 +14,7 @@ const GROUP = ['nut', 'nogroup', 'nobody'].find((g) => lookupGroup(g) !== undefi
 
 let root: string;
 beforeAll(() => {
-  if (!isRoot()) return;
+  if (!isRoot() || !canBuildHelpers()) return;
   root = mkdtempSync(join(suidCapableBase(), 'hn-inst-'));
   chmodSync(root, 0o755);
 });
@@ -41,7 +41,7 @@ function install(vars: string[]): { status: number; out: string } {
 
 describe('make -C helpers install', () => {
   it('installs root:<group> 4750 with a fresh key pair and a config that the installed helper accepts', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root');
+    requireHelperBuild(ctx);
     const l = layout(join(root, 'ok'));
     const r = install(l.vars);
     expect(r.out).toContain(`is root:${GROUP} 4750`);
@@ -74,7 +74,7 @@ describe('make -C helpers install', () => {
   });
 
   it('refuses a group that does not exist', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root');
+    requireHelperBuild(ctx);
     const l = layout(join(root, 'nogroup'), ['GROUP=hn-no-such-group']);
     const r = install(l.vars);
     expect(r.status).not.toBe(0);
@@ -83,7 +83,7 @@ describe('make -C helpers install', () => {
   });
 
   it('refuses a target directory writable by group or others, even sticky, and an unsafe ancestor', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root');
+    requireHelperBuild(ctx);
     for (const mode of [0o775, 0o1777]) {
       const l = layout(join(root, `open-${mode.toString(8)}`));
       mkdirSync(l.lib, { recursive: true });
@@ -109,7 +109,7 @@ describe('make -C helpers install', () => {
   });
 
   it('refuses an existing key that others can read', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root');
+    requireHelperBuild(ctx);
     const l = layout(join(root, 'leaky'));
     mkdirSync(join(l.key, '..'), { recursive: true });
     writeFileSync(l.key, Buffer.alloc(64), { mode: 0o644 });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeInitRequest, INIT_MAGIC, INIT_REQUEST_BYTES } from '../../src/protocol/initctl/index.js';
 import { generateKeyPair, makeIntent, type IntentKeyPair } from '../../src/sandbox/shutdown-intent.js';
 import { lookupUser } from '../../src/sandbox/drop-privileges.js';
-import { isRoot, requirePeer } from '../support/peers.js';
+import { canBuildHelpers, isRoot, requireHelperBuild } from '../support/peers.js';
 import { buildHelper, EXIT, runAs, runHelper, writeRootFile, type HelperBuild } from './support.js';
 
 /** The shutdown group of the setuid copy: any gid `nobody` is not in will do; no /etc/group edit. */
@@ -38,7 +38,7 @@ function writeConf(o: ConfOptions = {}): void {
 const poweroff = (line: string, args = ['poweroff']) => runHelper(h.bin, args, line);
 
 beforeAll(() => {
-  if (!isRoot()) return;
+  if (!isRoot() || !canBuildHelpers()) return;
   h = buildHelper();
   keys = generateKeyPair();
   marker = join(h.root, 'marker');
@@ -47,7 +47,7 @@ afterAll(() => h?.cleanup());
 
 describe('upsshutdown build', () => {
   it('is a PIE with full RELRO, fortified, with a stack protector', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root');
+    requireHelperBuild(ctx);
     expect(execFileSync('readelf', ['-h', h.bin], { encoding: 'utf8' })).toMatch(/Type:\s+DYN/);
     const dynamic = execFileSync('readelf', ['-d', h.bin], { encoding: 'utf8' });
     expect(dynamic).toMatch(/\(BIND_NOW\)|Flags:.*\bNOW\b/);
@@ -62,7 +62,7 @@ describe('upsshutdown build', () => {
 
 describe('upsshutdown with a valid intent', () => {
   it('performs exactly the configured command once; the same intent again is refused as a replay', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root');
+    requireHelperBuild(ctx);
     writeConf();
     rmSync(marker, { force: true });
     const line = makeIntent('poweroff', keys.secretKey);
@@ -79,7 +79,7 @@ describe('upsshutdown with a valid intent', () => {
   });
 
   it('accepts an intent 50 s old (the window is ±60 s)', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root');
+    requireHelperBuild(ctx);
     writeConf();
     rmSync(marker, { force: true });
     expect(poweroff(makeIntent('poweroff', keys.secretKey, Date.now() - 50_000)).status).toBe(EXIT.ok);
@@ -87,7 +87,7 @@ describe('upsshutdown with a valid intent', () => {
   });
 
   it('check verifies the intent and exits 0 without acting', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root');
+    requireHelperBuild(ctx);
     writeConf();
     rmSync(marker, { force: true });
     const r = runHelper(h.bin, ['check'], makeIntent('check', keys.secretKey));
@@ -97,7 +97,7 @@ describe('upsshutdown with a valid intent', () => {
   });
 
   it('runs the action as full root with a cleared environment and no inherited fds', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root');
+    requireHelperBuild(ctx);
     writeConf({ argv: ['/usr/bin/env'] });
     const env = runHelper(h.bin, ['poweroff'], makeIntent('poweroff', keys.secretKey), { HARDNUT_TEST_LEAK: 'yes', PATH: '/tmp/evil' });
     expect(env.status).toBe(EXIT.ok);
@@ -115,7 +115,7 @@ describe('upsshutdown with a valid intent', () => {
   });
 
   it('systemctl method executes `systemctl poweroff` (a stand-in systemctl in the test build)', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root');
+    requireHelperBuild(ctx);
     const out = join(h.root, 'systemctl-called');
     writeRootFile(h.fakeSystemctl, `#!/bin/sh\necho "$0 $*" > ${out}\n`, 0o755);
     writeConf({ method: 'systemctl' });
@@ -125,7 +125,7 @@ describe('upsshutdown with a valid intent', () => {
   });
 
   it('initctl method writes the 384-byte runlevel-0 request to the FIFO standing in for init', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root');
+    requireHelperBuild(ctx);
     const fifo = join(h.root, 'initctl');
     rmSync(fifo, { force: true });
     execFileSync('mkfifo', ['-m', '600', fifo]);
@@ -167,7 +167,7 @@ describe('upsshutdown refuses', () => {
   ];
   for (const [what, line, status, message] of cases) {
     it(what, (ctx) => {
-      requirePeer(ctx, isRoot(), 'root');
+      requireHelperBuild(ctx);
       writeConf();
       rmSync(marker, { force: true });
       const r = poweroff(line());
@@ -178,7 +178,7 @@ describe('upsshutdown refuses', () => {
   }
 
   it('any argument beyond one verb of the fixed set', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root');
+    requireHelperBuild(ctx);
     writeConf();
     rmSync(marker, { force: true });
     for (const args of [[], ['poweroff', 'now'], ['reboot'], ['--help'], ['poweroff', '-c', '/tmp/x'], ['POWEROFF']]) {
@@ -190,7 +190,7 @@ describe('upsshutdown refuses', () => {
   });
 
   it('a config that is missing, not root-owned, group/world-writable, a symlink, malformed, or in an unsafe directory', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root');
+    requireHelperBuild(ctx);
     const nobody = lookupUser('nobody');
     expect(nobody).toBeDefined();
     const expectConfigRefused = (message: string): void => {
@@ -238,7 +238,7 @@ describe('upsshutdown refuses', () => {
   });
 
   it('a nonce file that is a symlink, and more intents than the replay table holds within the window', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root');
+    requireHelperBuild(ctx);
     const link = join(h.state, 'linked');
     symlinkSync('/etc/passwd', link);
     writeConf({ nonces: link });
@@ -257,7 +257,7 @@ describe('upsshutdown refuses', () => {
 
 describe('upsshutdown installed setuid root, mode 4750', () => {
   it('runs only for its group, and then as root', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root');
+    requireHelperBuild(ctx);
     const dir = join(h.root, 'sbin');
     mkdirSync(dir, { mode: 0o755 });
     const bin = join(dir, 'upsshutdown');
@@ -286,7 +286,7 @@ describe('upsshutdown installed setuid root, mode 4750', () => {
   });
 
   it('refuses to run when it is not setuid root', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root');
+    requireHelperBuild(ctx);
     const bin = join(h.root, 'sbin', 'plain');
     mkdirSync(join(h.root, 'sbin'), { recursive: true, mode: 0o755 });
     copyFileSync(h.bin, bin);

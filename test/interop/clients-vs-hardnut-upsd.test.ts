@@ -4,7 +4,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { NutClient, NutTransportError } from '../../src/client/index.js';
-import { onPath, requirePeer } from '../support/peers.js';
+import { DAEMON_USER_WHY, onPath, requireAll, requirePeer, runsDaemons } from '../support/peers.js';
 import {
   HARDNUT, freePort, makeTestDir, runHardnut, startHardnutDriver, startProcess, userArgs, waitFor, waitForSocket, writeFiles,
   type Proc, type TestDir,
@@ -19,7 +19,8 @@ let port: number;
 let sock: string;
 const procs: Proc[] = [];
 
-beforeAll(async () => {
+beforeAll(async ({}, suite) => {
+  requireAll(suite, runsDaemons(), DAEMON_USER_WHY);
   if (!haveOpenssl) return;
   certs = makeCerts();
   port = await freePort();

@@ -15,6 +15,7 @@ import { STAT_HANDLED, StateServer } from '../../src/driver/state-server.js';
 import { freePort, makeTestDir, type Proc, type TestDir } from '../support/stack.js';
 import { startHardnutUpsd } from '../upsd/support/upsd-stack.js';
 import { QuietLogger } from '../support/quiet-logger.js';
+import { DAEMON_USER_WHY, requireAll, runsDaemons } from '../support/peers.js';
 
 function leaks(diags: Diagnostic[], secret: string): string[] {
   return diags.map(formatDiagnostic).filter((t) => t.includes(secret));
@@ -88,7 +89,8 @@ describe('upsd-socket fuzz: every reply reaches the client', () => {
   let dir: TestDir | undefined;
   let upsd: Proc | undefined;
   let port = 0;
-  beforeAll(async () => {
+  beforeAll(async ({}, suite) => {
+    requireAll(suite, runsDaemons(), DAEMON_USER_WHY);
     port = await freePort();
     // no driver needed: LOGIN checks only the UPS name and the credentials (§2.3)
     dir = makeTestDir({

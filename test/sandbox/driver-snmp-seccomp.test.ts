@@ -1,13 +1,13 @@
 // Death tests for the driver-snmp role (issue 5), inside the real sandbox — dropped to nut, the
 // role's filter loaded — with the fixture child seccomp.test.ts uses; then hardnut's snmp-ups
 // itself under its filter, polling an agent, taking commands and garbage, without a kill.
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { isRoot, requirePeer } from '../support/peers.js';
+import { dirname, join } from 'node:path';
+import { requirePeer, requireRoot } from '../support/peers.js';
 import { resolvePolicy } from '../../src/sandbox/seccomp.js';
 
 const ROLE = 'driver-snmp';
@@ -24,6 +24,7 @@ beforeAll(async () => {
     outfile: child, bundle: true, platform: 'node', format: 'esm', target: 'node20', external: ['koffi'], logLevel: 'warning',
   });
 });
+afterAll(() => { for (const d of [scratch, child && dirname(child)]) if (d) rmSync(d, { recursive: true, force: true }); });
 
 const attempt = (what: string): { signal: NodeJS.Signals | null; out: string } => {
   const r = spawnSync(process.execPath, [child, ROLE, what, scratch], { encoding: 'utf8', timeout: 20_000, cwd: '/' });
@@ -39,14 +40,14 @@ describe(`death tests, role ${ROLE}`, () => {
   });
 
   it('the sandbox itself leaves the process working (control)', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx);
     expect(attempt('none')).toEqual({ signal: null, out: 'ALIVE' });
   });
 
   // an AF_INET socket is what this role has none of (its UDP socket exists before the filter)
   for (const what of ['execve', 'shell', 'inet', 'ptrace', 'mount', 'setuid', 'chmod', 'kill']) {
     it(`${what}: kills the process (SIGSYS)`, (ctx) => {
-      requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+      requireRoot(ctx);
       const r = attempt(what);
       expect(r.out).not.toMatch(/ALLOWED/);
       expect(r.signal).toBe('SIGSYS');
@@ -54,14 +55,14 @@ describe(`death tests, role ${ROLE}`, () => {
   }
 
   it('open of /etc/shadow fails with EACCES (no longer root)', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx);
     expect(attempt('shadow')).toEqual({ signal: null, out: 'ERROR EACCES' });
   });
 });
 
 describe('snmp-ups under its filter', () => {
   it('runs with Seccomp 2, NoNewPrivs 1, no capabilities, and survives polls, commands, garbage and a silent agent', async (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx);
     const { makeTestDir, startHardnutDriver, talk, waitFor, waitForSocket, HARDNUT } = await import('../support/stack.js');
     const { hasExecutable } = await import('../support/peers.js');
     requirePeer(ctx, hasExecutable(HARDNUT), 'a build (npm run build)');

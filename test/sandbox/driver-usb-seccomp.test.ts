@@ -3,8 +3,8 @@
 // and what a USB driver does after start-up (udev enumeration, reopening a hidraw node) does not.
 // The fixture-driven driver process under this filter, through upsd with unplug and replug, is
 // test/driver/usbhid/process.test.ts.
-import { describe, it, expect, beforeAll } from 'vitest';
-import { isRoot, requirePeer } from '../support/peers.js';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { hasLibusb, LIBUSB, requirePeer, requireRoot } from '../support/peers.js';
 import { buildSeccompChild, type SeccompChild } from '../support/seccomp-child.js';
 import { resolvePolicy } from '../../src/sandbox/seccomp.js';
 
@@ -14,6 +14,8 @@ beforeAll(async () => {
   shared = await buildSeccompChild();
   usb = await buildSeccompChild(new URL('../driver/usbhid/seccomp-usb-child.ts', import.meta.url).pathname, ['koffi', 'node-hid']);
 }, 60_000);
+// (undefined when beforeAll failed)
+afterAll(() => { (shared as SeccompChild | undefined)?.cleanup(); (usb as SeccompChild | undefined)?.cleanup(); });
 
 const FORBIDDEN = ['execve', 'shell', 'inet', 'ptrace', 'mount', 'setuid', 'chmod', 'kill'];
 
@@ -28,13 +30,13 @@ describe('driver-usb policy', () => {
 
 describe('death tests, role driver-usb', () => {
   it('the sandbox itself leaves the process working (control)', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx);
     expect(shared.attempt('driver-usb', 'none')).toEqual({ signal: null, out: 'ALIVE' });
   });
 
   for (const what of FORBIDDEN) {
     it(`${what}: kills the process (SIGSYS)`, (ctx) => {
-      requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+      requireRoot(ctx);
       const r = shared.attempt('driver-usb', what);
       expect(r.out).not.toMatch(/ALLOWED/);
       expect(r.signal).toBe('SIGSYS');
@@ -42,26 +44,26 @@ describe('death tests, role driver-usb', () => {
   }
 
   it('open of /etc/shadow fails with EACCES (no longer root)', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx);
     expect(shared.attempt('driver-usb', 'shadow')).toEqual({ signal: null, out: 'ERROR EACCES' });
   });
 
   it('a netlink socket (libusb hotplug) kills the process: hardnut drives hidraw', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx); requirePeer(ctx, hasLibusb(), LIBUSB);
     const r = usb.attempt('driver-usb', 'netlink');
     expect(r.out).not.toMatch(/ALLOWED/);
     expect(r.signal).toBe('SIGSYS');
   });
 
   it('node-hid enumerates the bus under the filter (what a reconnect does first)', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx); requirePeer(ctx, hasLibusb(), LIBUSB);
     const r = usb.attempt('driver-usb', 'enumerate');
     expect(r.signal).toBeNull();
     expect(r.out).toMatch(/^ENUMERATED \d+$/);
   });
 
   it('reopening a hidraw node by path is allowed by the filter', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx); requirePeer(ctx, hasLibusb(), LIBUSB);
     expect(usb.attempt('driver-usb', 'hidraw')).toEqual({ signal: null, out: 'ERROR ENOENT' });
   });
 });

@@ -1,12 +1,12 @@
 // Death tests (issue 5): inside the real sandbox of a role — dropped to nut, its seccomp filter
 // loaded — each forbidden call fails or kills the process, as the policy states.
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { isRoot, requirePeer } from '../support/peers.js';
+import { dirname, join } from 'node:path';
+import { isRoot, requirePeer, requireRoot } from '../support/peers.js';
 import { ARG_CONSTANTS, FORBIDDEN_IOCTLS, NAMESPACE_FLAGS, NEVER_ALLOWED, POLICIES, SELF_ONLY, isDenylist, resolveDenials, resolvePolicy, validateAllowlist, type AllowRule } from '../../src/sandbox/seccomp.js';
 
 let child = '';
@@ -24,6 +24,7 @@ beforeAll(async () => {
     external: ['koffi'], logLevel: 'warning',
   });
 });
+afterAll(() => { for (const d of [scratch, child && dirname(child)]) if (d) rmSync(d, { recursive: true, force: true }); });
 
 function attempt(role: string, what: string): { signal: NodeJS.Signals | null; out: string } {
   const r = spawnSync(process.execPath, [child, role, what, scratch], { encoding: 'utf8', timeout: 20_000, cwd: '/' });
@@ -133,13 +134,13 @@ const DEATH: Record<string, Record<string, 'SIGSYS' | 'ALLOWED-BY-POLICY'>> = {
 for (const [role, attempts] of Object.entries(DEATH)) {
   describe(`death tests, role ${role}`, () => {
     it('the sandbox itself leaves the process working (control)', (ctx) => {
-      requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+      requireRoot(ctx);
       expect(attempt(role, 'none')).toEqual({ signal: null, out: 'ALIVE' });
     });
 
     for (const [what, expected] of Object.entries(attempts)) {
       it(`${what}: ${expected === 'SIGSYS' ? 'kills the process (SIGSYS)' : 'allowed by this role'}`, (ctx) => {
-        requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+        requireRoot(ctx);
         const r = attempt(role, what);
         if (expected === 'SIGSYS') {
           expect(r.out).not.toMatch(/ALLOWED/);
@@ -151,7 +152,7 @@ for (const [role, attempts] of Object.entries(DEATH)) {
     }
 
     it('open of /etc/shadow fails with EACCES (no longer root)', (ctx) => {
-      requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+      requireRoot(ctx);
       expect(attempt(role, 'shadow')).toEqual({ signal: null, out: 'ERROR EACCES' });
     });
   });
@@ -159,7 +160,7 @@ for (const [role, attempts] of Object.entries(DEATH)) {
 
 describe('a driver under its filter', () => {
   it('runs with Seccomp 2, NoNewPrivs 1 and no capabilities when started as root', async (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx);
     const { makeTestDir, startHardnutDriver, talk, waitForSocket } = await import('../support/stack.js');
     const d = makeTestDir({ 'ups.conf': '[s]\n\tdriver = dummy-ups\n\tport = s.seq\n', 's.seq': 'ups.status: OL\nTIMER 1\nups.status: OB\nTIMER 1\n' });
     const proc = startHardnutDriver(d, 'dummy-ups', 's', ['-i', '1']);

@@ -15,7 +15,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { NutClient } from '../../src/client/client.js';
-import { inCI, isRoot, requirePeer } from '../support/peers.js';
+import { inCI, requireRoot } from '../support/peers.js';
 import { freePort, rssKiB, runHardnut, waitFor, type Proc } from '../support/stack.js';
 import {
   PRIMARY_LOGIN, hardnutEnv, makeUpsmonDir, startDriver, startHardnutUpsmon, startUpsd, statusField, upsmonChildren, waitForUpsd,
@@ -66,7 +66,7 @@ async function transitionWatcher(port: number): Promise<{ counts: Record<'OB' | 
 
 describe('soak: the whole stack under its enforcing seccomp filters', () => {
   it(`driver → upsd → upsmon replaying outages for ${SOAK_S} s: no SIGSYS, notifications flowing, memory bounded`, async (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx);
     const port = await freePort();
     const d = makeUpsmonDir({
       'ups.conf': 'pollinterval = 1\n[u]\n\tdriver = dummy-ups\n\tport = u.seq\n',

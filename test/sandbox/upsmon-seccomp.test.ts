@@ -2,12 +2,12 @@
 // may talk TCP and nothing else (no exec, no files); 'dispatcher', a denylist — it must exec
 // NOTIFYCMDs, which inherit its filter, so it refuses (EPERM) what none of them needs: any socket
 // but AF_UNIX, ptrace, io_uring, personality, mounts, BPF… — for itself and for what it runs.
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
-import { isRoot, requirePeer } from '../support/peers.js';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { requireRoot } from '../support/peers.js';
 import { POLICIES, isDenylist, resolveDenials, resolvePolicy } from '../../src/sandbox/seccomp.js';
 
 let child = '';
@@ -21,6 +21,7 @@ beforeAll(async () => {
     external: ['koffi'], logLevel: 'warning',
   });
 });
+afterAll(() => { for (const d of [child && dirname(child)]) if (d) rmSync(d, { recursive: true, force: true }); });
 
 function attempt(role: string, what: string): { signal: NodeJS.Signals | null; out: string } {
   const r = spawnSync(process.execPath, [child, role, what], { encoding: 'utf8', timeout: 20_000, cwd: '/' });
@@ -56,12 +57,12 @@ describe('upsmon seccomp policies', () => {
 
 describe('death tests, role upsmon-net', () => {
   it('TCP works inside the filter (control)', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx);
     expect(attempt('upsmon-net', 'inet')).toEqual({ signal: null, out: 'ERROR ECONNREFUSED' });
   });
   for (const what of ['exec', 'open', 'ptrace', 'personality', 'io_uring']) {
     it(`${what} kills the process (SIGSYS)`, (ctx) => {
-      requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+      requireRoot(ctx);
       const r = attempt('upsmon-net', what);
       expect(r.out).not.toMatch(/ALLOWED|EXIT 0/);
       expect(r.signal).toBe('SIGSYS');
@@ -71,20 +72,20 @@ describe('death tests, role upsmon-net', () => {
 
 describe('death tests, role dispatcher', () => {
   it('runs a program and reaches AF_UNIX sockets (control)', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx);
     expect(attempt('dispatcher', 'exec')).toEqual({ signal: null, out: 'EXIT 0' });
     expect(attempt('dispatcher', 'unix')).toEqual({ signal: null, out: 'ERROR ENOENT' });
   });
 
   it('no TCP: socket(AF_INET) is refused, for the dispatcher and for a program it runs', (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx);
     expect(attempt('dispatcher', 'inet')).toEqual({ signal: null, out: 'ERROR EPERM' });
     expect(attempt('dispatcher', 'exec-inet')).toEqual({ signal: null, out: 'CHILD EPERM' });
   });
 
   for (const what of ['ptrace', 'personality', 'io_uring']) {
     it(`${what} fails with EPERM (allowed to nut without the filter)`, (ctx) => {
-      requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+      requireRoot(ctx);
       expect(attempt('dispatcher', what)).toEqual({ signal: null, out: 'ERROR errno 1' });
     });
   }

@@ -28,9 +28,11 @@ const RUN_TIMEOUT_MS = 20_000;
 export async function buildSeccompChild(entry = new URL('../sandbox/fixtures/seccomp-child.ts', import.meta.url).pathname, external: string[] = ['koffi']): Promise<SeccompChild> {
   const cache = new URL('../../node_modules/.cache/', import.meta.url).pathname;
   mkdirSync(cache, { recursive: true });
-  const child = join(mkdtempSync(join(cache, 'hn-seccomp-')), 'child.mjs');
+  const bundleDir = mkdtempSync(join(cache, 'hn-seccomp-'));
+  const child = join(bundleDir, 'child.mjs');
   const scratch = mkdtempSync(join(tmpdir(), 'hn-scratch-'));
   chmodSync(scratch, 0o777);
+
   await build({ entryPoints: [entry], outfile: child, bundle: true, platform: 'node', format: 'esm', target: 'node20', external, logLevel: 'warning' });
   return {
     attempt(role, what) {

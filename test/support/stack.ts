@@ -6,7 +6,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isRoot } from './peers.js';
+import { isRoot, requireDaemonUser } from './peers.js';
 
 export const HARDNUT = fileURLToPath(new URL('../../dist/hardnut.js', import.meta.url));
 
@@ -23,6 +23,7 @@ export const TEST_USER = 'nut';
 
 /** A short temp dir (driver socket paths must fit in 108 bytes) with etc/ and state/. */
 export function makeTestDir(files: Record<string, string> = {}): TestDir {
+  requireDaemonUser();
   const root = mkdtempSync('/tmp/hn-');
   const etc = join(root, 'etc');
   const state = join(root, 'state');

@@ -9,8 +9,11 @@ export default class SummaryReporter implements Reporter {
     let skipped = 0;
     const reasons: string[] = [];
     for (const mod of testModules) {
-      if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) failed++;
-      for (const test of mod.children.allTests()) {
+      // a file that failed outside its tests (collection, beforeAll, afterAll) counts once, even
+      // when vitest then marked its tests skipped
+      const tests = [...mod.children.allTests()];
+      if (mod.state() === 'failed' && !tests.some((t) => t.result().state === 'failed')) failed++;
+      for (const test of tests) {
         const result = test.result();
         if (result.state === 'passed') passed++;
         else if (result.state === 'failed') failed++;

@@ -8,13 +8,15 @@ import { IDLE_TIMEOUT_MS, TICK_MS } from '../../src/upsd/server.js';
 import { freePort, makeTestDir, waitFor, type Proc, type TestDir } from '../support/stack.js';
 import { FakeDriver } from './support/fake-driver.js';
 import { Client, SIMPLE_DUMP, SIMPLE_USERS, ask, startHardnutUpsd, upsConf } from './support/upsd-stack.js';
+import { DAEMON_USER_WHY, requireAll, runsDaemons } from '../support/peers.js';
 
 let dir: TestDir;
 let upsd: Proc;
 let driver: FakeDriver;
 let port = 0;
 
-beforeAll(async () => {
+beforeAll(async ({}, suite) => {
+  requireAll(suite, runsDaemons(), DAEMON_USER_WHY);
   port = await freePort();
   dir = makeTestDir({ 'ups.conf': upsConf(['ups1']), 'upsd.conf': `LISTEN 127.0.0.1 ${String(port)}\n`, 'upsd.users': SIMPLE_USERS });
   driver = new FakeDriver(join(dir.state, 'dummy-ups-ups1'), { dump: SIMPLE_DUMP });
@@ -22,7 +24,7 @@ beforeAll(async () => {
   upsd = await startHardnutUpsd(dir, port);
   await waitFor('data', async () => (await ask(port, 'GET VAR ups1 ups.status\n', /\n/)) === 'VAR ups1 ups.status "OL"\n', 10_000, 100);
 });
-afterAll(async () => { await upsd.stop(); await driver.close(); dir.cleanup(); });
+afterAll(async () => { await upsd?.stop(); await driver?.close(); dir?.cleanup(); });
 
 describe('idle clients', () => {
   it('are disconnected after 60 s without a complete line; a partial line does not count; an active client stays', async () => {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hasExecutable, isRoot, requirePeer } from '../support/peers.js';
+import { DAEMON_USER_WHY, hasExecutable, isRoot, requireAll, requirePeer, runsDaemons } from '../support/peers.js';
 import { HARDNUT, freePort, makeTestDir, rssKiB, startProcess, userArgs, waitFor, type Proc, type TestDir } from '../support/stack.js';
 import { FakeDriver } from './support/fake-driver.js';
 import { Client, SIMPLE_DUMP, SIMPLE_USERS, ask, upsConf } from './support/upsd-stack.js';
@@ -36,7 +36,8 @@ let upsd: Proc;
 let port = 0;
 const canRaise = (isRoot() || hardLimit >= NEEDED_FDS) && hasExecutable(PRLIMIT);
 
-beforeAll(async () => {
+beforeAll(async ({}, suite) => {
+  requireAll(suite, runsDaemons(), DAEMON_USER_WHY);
   if (!canRaise) return;
   port = await freePort();
   dir = makeTestDir({ 'ups.conf': upsConf(['ups1']), 'upsd.conf': `LISTEN 127.0.0.1 ${String(port)}\nMAXCONN 12000\n`, 'upsd.users': SIMPLE_USERS });

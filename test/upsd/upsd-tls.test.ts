@@ -8,7 +8,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { NutClient, NutTransportError } from '../../src/client/index.js';
-import { requirePeer } from '../support/peers.js';
+import { DAEMON_USER_WHY, requireAll, requirePeer, runsDaemons } from '../support/peers.js';
 import { freePort, makeTestDir, waitFor, type Proc, type TestDir } from '../support/stack.js';
 import { hasOpenssl, makeCerts, type CertSet } from './support/certs.js';
 import { FakeDriver } from './support/fake-driver.js';
@@ -19,7 +19,8 @@ afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c();
 
 let certs: CertSet | undefined;
 let certRoot: TestDir | undefined;
-beforeAll(() => {
+beforeAll(({}, suite) => {
+  requireAll(suite, runsDaemons(), DAEMON_USER_WHY);
   if (!hasOpenssl()) return;
   certRoot = makeTestDir();
   const d = join(certRoot.root, 'certs');

@@ -21,7 +21,7 @@ import type Nacl from 'tweetnacl';
 import { INTENT_PREFIX, INTENT_WINDOW_S } from '../../src/sandbox/shutdown-intent.js';
 import { lookupUser } from '../../src/sandbox/drop-privileges.js';
 import { SHUTDOWN_GROUP } from '../../src/upsmon/main.js';
-import { isRoot, requirePeer } from '../support/peers.js';
+import { canBuildHelpers, hasDaemonUser, HELPER_BUILD, isRoot, requirePeer, requireRoot } from '../support/peers.js';
 import { freePort, runHardnut, waitFor, type Proc } from '../support/stack.js';
 import { ensureGroup, installHelper, runAs, type InstalledHelper } from '../helpers/support.js';
 import {
@@ -39,7 +39,7 @@ const SEQ = 'battery.charge: 100\nups.status: OL\nTIMER 6\nbattery.charge: 40\nu
 let group: ReturnType<typeof ensureGroup> | undefined;
 let helper: InstalledHelper | undefined;
 beforeAll(() => {
-  if (!isRoot()) return;
+  if (!isRoot() || !hasDaemonUser() || !canBuildHelpers()) return;
   group = ensureGroup(SHUTDOWN_GROUP);
   helper = installHelper(SHUTDOWN_GROUP);
 }, 60_000);
@@ -153,7 +153,7 @@ function checkShutdown(tag: string, r: OutageResult, h: InstalledHelper, since: 
 
 describe('upsmon as root hands the shutdown over, end to end', () => {
   it('to the setuid helper installed root:nutshutdown 4750; once, on time, as root; only the group may run it', async (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx); requirePeer(ctx, canBuildHelpers(), HELPER_BUILD);
     const h = helper!;
     const st = statSync(h.bin);
     expect([st.uid, st.gid, st.mode & 0o7777]).toEqual([0, group!.gid, 0o4750]);
@@ -181,7 +181,7 @@ describe('upsmon as root hands the shutdown over, end to end', () => {
   }, 90_000);
 
   it('to the shutdown socket (root:nutshutdown 0660): one signed intent, verified, acted on once, on time', async (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx); requirePeer(ctx, canBuildHelpers(), HELPER_BUILD);
     const h = helper!;
     const sock = await shutdownSocket(h.root, h);
     cleanups.push(() => sock.close());
@@ -211,7 +211,7 @@ describe('upsmon as root hands the shutdown over, end to end', () => {
 
 describe('upsmon as root refuses to start when its dispatcher could not hand the shutdown over', () => {
   it('a helper that is not setuid root or not executable by nut + nutshutdown, a socket nut cannot connect to, a missing key', async (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx); requirePeer(ctx, canBuildHelpers(), HELPER_BUILD);
     const h = helper!;
     const d = makeUpsmonDir({});
     cleanups.push(() => d.cleanup());

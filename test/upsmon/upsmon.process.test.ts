@@ -8,7 +8,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRoot, requirePeer } from '../support/peers.js';
+import { isRoot, requireRoot } from '../support/peers.js';
 import { HARDNUT, freePort, rssKiB, runHardnut, waitFor, type Proc } from '../support/stack.js';
 import { makeCerts } from '../client/certs.js';
 import {
@@ -149,7 +149,7 @@ describe('upsmon command line', () => {
   });
 
   it('as root without a shutdown helper it refuses to start, naming the ways out', async (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx);
     const d = makeUpsmonDir({});
     cleanups.push(() => d.cleanup());
     writeFileSync(join(d.etc, 'upsmon.conf'), 'MONITOR u@127.0.0.1:1 1 a b primary\nSHUTDOWNCMD "/sbin/shutdown -h +0"\n', { mode: 0o600 });
@@ -248,7 +248,7 @@ describe('upsmon without root', () => {
 
 describe('upsmon as root: the split', () => {
   it('jails the network child (nobody, no_new_privs, seccomp, no capabilities, empty root); the dispatcher holds no TCP socket', async (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx);
     const { d, port } = await stack({ u: 'OB' });
     const p = track(startHardnutUpsmon(d, 'j', { system: `u@127.0.0.1:${port}`, role: 'primary', login: PRIMARY_LOGIN, extra: TIMINGS }));
     await waitFor('ONBATT', () => timeOf(d.events(), 'j', 'ONBATT'), 15_000);
@@ -283,7 +283,7 @@ describe('upsmon as root: the split', () => {
   }, 40_000);
 
   it('restarts the pair after a crash and after bad frames; nothing of a bad frame runs; valid frames work again', async (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx);
     const { d, port } = await stack({ u: 'OB' });
     const p = track(startHardnutUpsmon(d, 'r', { system: `u@127.0.0.1:${port}`, role: 'primary', login: PRIMARY_LOGIN, extra: TIMINGS }, [], { HARDNUT_UPSMON_TEST_INJECT: '1' }));
     const sup = p.child.pid!;
@@ -316,7 +316,7 @@ describe('upsmon as root: the split', () => {
   }, 90_000);
 
   it('TLS from inside the jail (FORCESSL, CERTVERIFY, the CA read before the jail); -u picks the child\'s user', async (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx);
     const certs = makeCerts();
     cleanups.push(() => certs.cleanup());
     chmodSync(certs.dir, 0o755);
@@ -342,7 +342,7 @@ describe('upsmon as root: the split', () => {
   }, 40_000);
 
   it('in the background (syslog) the jailed child logs under its filter and survives', async (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx);
     const d = makeUpsmonDir({});
     cleanups.push(() => d.cleanup());
     const dead = await freePort(); // nothing listens: a connect failure logged every poll
@@ -361,7 +361,7 @@ describe('upsmon as root: the split', () => {
   }, 40_000);
 
   it('without the test knob SIGUSR2 changes nothing; with the dispatcher gone the child says NOPARENT', async (ctx) => {
-    requirePeer(ctx, isRoot(), 'root (CI runs as root)');
+    requireRoot(ctx);
     const { d, port } = await stack({ u: 'OL' });
     const p = track(startHardnutUpsmon(d, 'np', { system: `u@127.0.0.1:${port}`, role: 'primary', login: PRIMARY_LOGIN, extra: TIMINGS }));
     const sup = p.child.pid!;

@@ -7,6 +7,11 @@ import { makeTestDir, run, runHardnut, waitFor, type TestDir } from '../support/
 import { hasExecutable, requirePeer } from '../support/peers.js';
 
 const DEBIAN_UPSSCHED = '/sbin/upssched';
+/**
+ * The timer ONBATT starts: long enough that a `upssched -l` (a Node start, seconds on a loaded
+ * machine) still finds it running; the tests then wait for it to fire, however long that takes.
+ */
+const FIRE_S = 6;
 
 let dir: TestDir | undefined;
 const started: number[] = [];
@@ -27,7 +32,7 @@ function setup(): { env: NodeJS.ProcessEnv; pipe: string; calls: () => string[];
   writeFileSync(join(d.etc, 'upssched.conf'), [
     `CMDSCRIPT ${script}`, `PIPEFN ${pipe}`, `LOCKFN ${join(d.state, 'upssched.lock')}`,
     'AT COMMBAD * START-TIMER keep 30',
-    'AT ONBATT * START-TIMER fired 1',
+    `AT ONBATT * START-TIMER fired ${String(FIRE_S)}`,
     // keep exists, so it is removed and nothing runs; nothere does not, so cancel-ran runs.
     'AT ONBATT * CANCEL-TIMER keep keep-was-not-running',
     'AT ONBATT * CANCEL-TIMER nothere cancel-ran',
@@ -62,10 +67,10 @@ describe('upssched interop with Debian NUT 2.8.0', () => {
     const deb = await run(DEBIAN_UPSSCHED, ['on battery'], { ...env, UPSNAME: 'ups1', NOTIFYTYPE: 'ONBATT' });
     expect(deb.code, deb.stdout + deb.stderr).toBe(0);
     expect((await runHardnut(['upssched', '-l'], env)).stdout).toMatch(/^fired\t\d+\t-?\d+\t""\t""\t""\n$/);
-    await waitFor('the timer Debian started to fire', () => calls().includes('fired|'), 8000);
-    await waitFor('hardnut daemon to exit', () => !existsSync(pipe), 10_000);
+    await waitFor('the timer Debian started to fire', () => calls().includes('fired|'), FIRE_S * 1000 + 20_000);
+    await waitFor('hardnut daemon to exit', () => !existsSync(pipe), 20_000);
     expect(calls().sort()).toEqual(['cancel-ran|', 'fired|']);
-  }, 30_000);
+  }, 60_000);
 
   it("hardnut's upssched client drives Debian's daemon", async (ctx) => {
     requirePeer(ctx, hasExecutable(DEBIAN_UPSSCHED), `Debian's ${DEBIAN_UPSSCHED}`);
@@ -77,8 +82,8 @@ describe('upssched interop with Debian NUT 2.8.0', () => {
     // Our requests carry 5 words; NUT 2.8.0's daemon ignores the extra ones and answers OK.
     const h = await runHardnut(['upssched', 'on battery'], { ...env, UPSNAME: 'ups1', NOTIFYTYPE: 'ONBATT' });
     expect(h.code, h.stderr).toBe(0);
-    await waitFor("the timer hardnut started to fire in Debian's daemon", () => calls().some((c) => c.startsWith('fired|')), 8000);
+    await waitFor("the timer hardnut started to fire in Debian's daemon", () => calls().some((c) => c.startsWith('fired|')), FIRE_S * 1000 + 20_000);
     // NUT 2.8.0's daemon sets no UPSNAME of its own: it keeps the one of the client that forked it.
     expect(calls().sort()).toEqual(['cancel-ran|ups1', 'fired|ups1']);
-  }, 30_000);
+  }, 60_000);
 });

@@ -6,7 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NutClient } from '../../../src/client/index.js';
-import { hasExecutable, isRoot, requirePeer } from '../../support/peers.js';
+import { DAEMON_USER_WHY, hasExecutable, hasLibusb, isRoot, LIBUSB, requireAll, requirePeer, runsDaemons } from '../../support/peers.js';
 import {
   HARDNUT, freePort, makeTestDir, startHardnutDriver, startProcess, userArgs, waitFor, waitForSocket, writeFiles, type Proc, type TestDir,
 } from '../../support/stack.js';
@@ -29,7 +29,8 @@ async function read(name: string): Promise<string> {
   try { return await c.getVar('bk', name); } catch (err) { return `ERR ${(err as { code?: string }).code ?? (err as Error).message}`; } finally { await c.close(); }
 }
 
-beforeAll(async () => {
+beforeAll(async ({}, suite) => {
+  requireAll(suite, runsDaemons(), DAEMON_USER_WHY); requireAll(suite, hasLibusb(), LIBUSB);
   if (!built) return;
   port = await freePort();
   dir = makeTestDir({
