@@ -159,6 +159,7 @@ async function stopDriver(c: Ctl, ups: UpsSection): Promise<void> {
   const v = trustedPid(pidFile, ups.driver ?? '');
   if ('missing' in v) { c.out(`Can't stop the driver of [${ups.name}]: it is not running (no readable pid file ${pidFile})`); c.errors++; return; }
   if (c.testMode) { c.out(`Sending signal to ${pidFile}`); return; }
+  if ('gone' in v) { c.out(`Can't stop the driver of [${ups.name}]: it is not running (no process ${String(v.gone)}, from ${pidFile})`); c.errors++; return; }
   if ('refused' in v) { c.out(`Not stopping the driver for ${ups.name}: ${v.refused}`); c.errors++; return; }
   const pid = v.pid;
   try {

@@ -164,7 +164,8 @@ function isOurRootTool(pid: number, tool: string): boolean {
 }
 
 /** `missing`: no pid file, or none holding a pid (is the daemon running?). */
-export type PidVerdict = { pid: number } | { refused: string } | { missing: true };
+/** gone: the file names no live process (a stale pid file); nothing is signalled, since the pid may be reused. */
+export type PidVerdict = { pid: number } | { refused: string } | { missing: true } | { gone: number };
 
 /**
  * The pid in `file` that root may signal as hardnut's `tool`, or why not. NUT signals whatever
@@ -194,7 +195,7 @@ export function trustedPid(file: string, tool: string): PidVerdict {
   if (!isRootEuid()) return { pid };
   if (rootOnly(stat) && rootOnlyPath(dirname(file))) return { pid };
   const uids = processUids(pid);
-  if (uids === undefined) return { refused: `no process ${String(pid)} (named by ${file})` };
+  if (uids === undefined) return { gone: pid };
   const [uid] = uids as [number];
   if (uids.some((u) => u !== uid)) {
     return { refused: `process ${String(pid)} named by ${file} has mixed user ids (${uids.join(' ')}); refusing to signal it as root` };

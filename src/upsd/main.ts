@@ -128,6 +128,7 @@ function signalRunning(o: Options, env: NodeJS.ProcessEnv, log: Logger): number 
   const v = o.pid !== undefined ? { pid: o.pid } : trustedPid(file, 'upsd');
   if ('missing' in v) log.error(`Could not find or read the pid file ${file}: is upsd running? (or give its pid with -P)`);
   if ('refused' in v) log.error(`Not signalling upsd: ${v.refused}`);
+  if ('gone' in v) log.error(`upsd -c ${o.command ?? ''}: upsd is not running: no process ${String(v.gone)} (from ${file})`);
   if (!('pid' in v)) return 1;
   const pid = v.pid;
   if (o.command === 'reload') {

@@ -134,6 +134,7 @@ function signalRunning(o: Options, pidFile: string, log: Logger, env: NodeJS.Pro
   const v = o.pid !== undefined ? { pid: o.pid } : trustedPid(pidFile, 'upsmon');
   if ('missing' in v) log.error(`Can't open PID file ${pidFile} (is upsmon running?)`);
   if ('refused' in v) log.error(`Not signalling upsmon: ${v.refused}`);
+  if ('gone' in v) log.error(`upsmon -c ${o.command ?? ''}: upsmon is not running: no process ${String(v.gone)} (from ${pidFile})`);
   if (!('pid' in v)) return 1;
   const pid = v.pid;
   const problem = o.command === 'stop' ? undefined : commandProblem(o, pid, env);
