@@ -157,9 +157,9 @@ async function stopDriver(c: Ctl, ups: UpsSection): Promise<void> {
   // hardnut difference: the driver wrote this file after dropping to its user, so root signals
   // only a process that user could have signalled itself (pidfile.ts: trustedPid)
   const v = trustedPid(pidFile, ups.driver ?? '');
-  if ('missing' in v) { c.out(`Can't stop the driver of [${ups.name}]: it is not running (no readable pid file ${pidFile})`); c.errors++; return; }
+  if ('missing' in v) { c.out(`Can't stop the driver of [${ups.name}]: it is not running (no pid file ${pidFile})`); c.errors++; return; }
   if (c.testMode) { c.out(`Sending signal to ${pidFile}`); return; }
-  if ('gone' in v) { c.out(`Can't stop the driver of [${ups.name}]: it is not running (no process ${String(v.gone)}, from ${pidFile})`); c.errors++; return; }
+  if ('gone' in v) { c.out(`Can't stop the driver of [${ups.name}]: ${ups.driver ?? 'the driver'} is not running: no process ${String(v.gone)} (from ${pidFile})`); c.errors++; return; }
   if ('refused' in v) { c.out(`Not stopping the driver for ${ups.name}: ${v.refused}`); c.errors++; return; }
   const pid = v.pid;
   try {

@@ -83,11 +83,13 @@ const line = fc.oneof(
 const generated = fc.array(line, { maxLength: 40 }).map((ls) => bytes(`${ls.join('\n')}\n`));
 const dataFile = fc.oneof(mutated(dataFileSeeds()), generated);
 
+import { atoi } from '../../src/core/c-number.js';
+
 /** TIMER durations the replay will see, in order (the same reading as dummy-ups': §7.2). */
 function timers(data: Uint8Array): number[] {
   return parseText(data).lines.filter((l) => (l.args[0] as string).startsWith('TIMER')).map((l) => {
-    const n = Number.parseInt(l.args[1] ?? '0', 10);
-    return Number.isFinite(n) ? n * 1000 : 0;
+    // NUT: atoi(args[1]), which wraps past 32 bits (2^40 reads 0); atoi is checked against glibc in test/core
+    return atoi(l.args[1] ?? '') * 1000;
   });
 }
 

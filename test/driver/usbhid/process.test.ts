@@ -26,7 +26,7 @@ async function client(): Promise<NutClient> {
 
 async function read(name: string): Promise<string> {
   const c = await client();
-  try { return await c.getVar('bk', name); } catch (err) { return `ERR ${(err as { code?: string }).code ?? (err as Error).message}`; } finally { await c.close(); }
+  try { return await c.getVar('bk', name); } catch (err) { return `ERR ${(err as { word?: string }).word ?? (err as Error).message}`; } finally { await c.close(); }
 }
 
 beforeAll(async ({}, suite) => {
