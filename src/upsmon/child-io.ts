@@ -2,20 +2,20 @@
 // stdin, log at the monitor's levels, and keep terminal signals for the supervisor to handle.
 
 import { Logger } from '../runtime/log.js';
-import { LineSplitter, parseControl, type ControlMessage, type LogSettings } from './control.js';
+import { LineSplitter, decodeControl, type ControlMessage, type ControlPeer, type LogSettings } from '../protocol/control/index.js';
 import type { LogLevel } from './types.js';
 
 /** Calls `onMessage` for each control message on stdin, `onEnd` when the supervisor is gone. */
-export function readControl(onMessage: (m: ControlMessage) => void, onEnd: () => void, log: Logger): void {
+export function readControl(peer: ControlPeer, onMessage: (m: ControlMessage) => void, onEnd: () => void, log: Logger): void {
   const split = new LineSplitter();
   process.stdin.on('data', (chunk: Buffer) => {
     const { lines, overflow } = split.push(chunk);
     if (overflow) log.error('upsmon: control message too long: ignored');
     for (const line of lines) {
       if (line === '') continue;
-      const m = parseControl(line);
-      if (m) onMessage(m);
-      else log.error('upsmon: unreadable control message: ignored');
+      const r = decodeControl(line, peer);
+      if (r.ok) onMessage(r.message);
+      else log.error(`upsmon: control message refused (${r.reason}): ignored`);
     }
   });
   process.stdin.on('end', onEnd);
@@ -23,10 +23,10 @@ export function readControl(onMessage: (m: ControlMessage) => void, onEnd: () =>
 }
 
 /** The first control message (`start`), then every later one through `onMessage`. */
-export function firstControl(log: Logger, onMessage: (m: ControlMessage) => void, onEnd: () => void): Promise<ControlMessage> {
+export function firstControl(peer: ControlPeer, log: Logger, onMessage: (m: ControlMessage) => void, onEnd: () => void): Promise<ControlMessage> {
   return new Promise((resolve, reject) => {
     let started = false;
-    readControl((m) => {
+    readControl(peer, (m) => {
       if (!started) {
         started = true;
         resolve(m);

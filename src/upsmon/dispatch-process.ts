@@ -20,7 +20,7 @@ import { InitctlChannel } from '../sandbox/initctl.js';
 import { applySeccomp, preloadSeccomp } from '../sandbox/seccomp.js';
 import { loadIntentKey } from '../sandbox/shutdown-intent.js';
 import { childLogger, firstControl, leaveTerminalSignalsToSupervisor } from './child-io.js';
-import { CTRL_FSD_NOTED, CTRL_SHUTDOWN, type ControlMessage, type DispatchStart } from './control.js';
+import { CTRL_FSD_NOTED, CTRL_SHUTDOWN, type ControlMessage, type DispatchStart } from '../protocol/control/index.js';
 import { Dispatcher, type Notification } from './dispatcher.js';
 import { SHUTDOWN_WALL_MESSAGE } from './monitor.js';
 import { Notifier } from './notifier.js';
@@ -44,7 +44,7 @@ export async function runDispatchProcess(): Promise<number> {
   let handle: ((m: ControlMessage) => void) | undefined;
   let start: ControlMessage;
   try {
-    start = await firstControl(early, (m) => (handle ? handle(m) : pending.push(m)), () => undefined);
+    start = await firstControl('dispatch', early, (m) => (handle ? handle(m) : pending.push(m)), () => undefined);
   } catch (err) {
     early.error(`upsmon dispatcher: ${(err as Error).message}`);
     return 1;

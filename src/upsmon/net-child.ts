@@ -29,7 +29,7 @@ import { closeInheritedFds } from '../sandbox/fds.js';
 import { highestOpenFd, preloadRlimits, RLIMIT_CORE, RLIMIT_NOFILE, RLIMIT_NPROC, setRlimit } from '../sandbox/rlimits.js';
 import { applySeccomp, preloadSeccomp } from '../sandbox/seccomp.js';
 import { childLogger, firstControl, leaveTerminalSignalsToSupervisor, logAt } from './child-io.js';
-import type { ControlMessage, InjectKind, NetStart } from './control.js';
+import type { ControlMessage, InjectKind, NetStart } from '../protocol/control/index.js';
 import { frameOf } from './frames.js';
 import { MonitorShell } from './shell.js';
 
@@ -52,7 +52,7 @@ export async function runNetChild(): Promise<number> {
   let handle: ((m: ControlMessage) => void) | undefined;
   let start: ControlMessage;
   try {
-    start = await firstControl(early, (m) => (handle ? handle(m) : pending.push(m)), () => log.debug(1, 'upsmon: the supervisor is gone; monitoring goes on'));
+    start = await firstControl('net', early, (m) => (handle ? handle(m) : pending.push(m)), () => log.debug(1, 'upsmon: the supervisor is gone; monitoring goes on'));
   } catch (err) {
     early.error(`upsmon: ${(err as Error).message}`);
     return 1;

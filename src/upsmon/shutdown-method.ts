@@ -22,13 +22,9 @@ export const DEFAULT_SHUTDOWN_HELPER = '/usr/local/lib/hardnut/upsshutdown';
 export const DEFAULT_INTENT_KEY = '/etc/hardnut/upsshutdown.key';
 
 /** Serializable: the supervisor decides, the dispatcher carries it out. */
-export type ShutdownPlan =
-  | { kind: 'socket'; path: string; keyPath: string }
-  | { kind: 'helper'; path: string; keyPath: string }
-  | { kind: 'initctl'; path: string | null }
-  | { kind: 'command'; argv: string[] }
-  /** Not root and no SHUTDOWNCMD: a shutdown can only be logged (NUT warns the same way). */
-  | { kind: 'none' };
+/** Defined with the control codec that carries it to the dispatcher. */
+export type { ShutdownPlan } from '../protocol/control/index.js';
+import type { ShutdownPlan } from '../protocol/control/index.js';
 
 export class ShutdownMethodError extends HardnutError {
   constructor(message: string) {

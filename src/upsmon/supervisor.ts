@@ -28,7 +28,7 @@ import type { UpsmonConf } from '../core/config/upsmon-conf.js';
 import {
   CTRL_FSD_NOTED, CTRL_SHUTDOWN, INJECT_KINDS, encodeControl, withoutSecrets,
   type ControlMessage, type LogSettings,
-} from './control.js';
+} from '../protocol/control/index.js';
 import { EXIT_CHILD_FAULT } from './dispatch-process.js';
 import { EXIT_RESOLVE_RETRY } from './net-child.js';
 import { writePowerDownFlag, SHUTDOWN_HANDOVER_TIMEOUT_MS } from './shutdown.js';
