@@ -122,7 +122,10 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       // The dispatcher's fd 3 is one end of a socketpair; the other end, which we hold, becomes
       // the network child's fd 3 and is closed here at once: the supervisor reads no frame.
       const frameEnd = dispatcher.stdio[3] as net.Socket;
-      const netChild = spawn(process.execPath, [...base, '--role', 'net'], { stdio: ['pipe', out, out, frameEnd], env: childEnv });
+      // One malloc arena in the jailed child: when a thread arena's heap shrinks, glibc reads
+      // /proc/sys/vm/overcommit_memory once (arena.c, check_may_shrink_heap), an openat its seccomp
+      // role kills (seen in the 120 s soak). The main arena (brk) never makes that read.
+      const netChild = spawn(process.execPath, [...base, '--role', 'net'], { stdio: ['pipe', out, out, frameEnd], env: { ...childEnv, MALLOC_ARENA_MAX: '1' } });
       frameEnd.destroy();
       const p: Pair = {
         dispatcher, net: netChild, dispatcherDone: false, netDone: false, netCode: null, fault: false, shutdown: false,

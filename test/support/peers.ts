@@ -35,7 +35,6 @@ export function requirePeer(ctx: SkipContext, ok: boolean, what: string): void {
   ctx.skip(`needs ${what}`);
 }
 
-/** The system account hardnut's and NUT's daemons drop to when a test starts them as root. */
 /**
  * requirePeer for a whole file or describe block, called first thing in its beforeAll with the
  * suite vitest passes to it: locally every test in it is skipped with the reason, and the rest of
@@ -58,6 +57,7 @@ export function requireAll(suite: Readonly<RunnerTestSuite | RunnerTestFile>, ok
   throw new Error(note);
 }
 
+/** The system account hardnut's and NUT's daemons drop to when a test starts them as root. */
 export const DAEMON_USER = 'nut';
 export const DAEMON_USER_WHY = `the ${DAEMON_USER} system user and group (apt-get install nut-server creates them): as root, every daemon a test starts drops to it`;
 
