@@ -12,7 +12,9 @@ import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../runtim
 import { Logger } from '../runtime/log.js';
 import { pidFileFor, removePidFile, writePidFile } from '../runtime/pidfile.js';
 import { altPidPath } from '../core/paths.js';
-import { dropPrivileges, isRoot, lookupUser } from '../sandbox/drop-privileges.js';
+import { isRoot, lookupUser } from '../sandbox/drop-privileges.js';
+import { confine } from '../sandbox/confine.js';
+import { installFatalHandlers } from '../runtime/fatal.js';
 import { closeQuietly, errorText, fatal, getopts, out, runTool, specFailure, VERSION } from './common.js';
 import { compileFormat, DEFAULT_LOGFORMAT, renderFormat, type FormatItem } from './upslog-format.js';
 import { atoi } from '../core/c-number.js';
@@ -86,9 +88,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   return runTool(async () => {
     // NUT forks once set up; here the background copy (src/runtime/daemon.ts) sets up again.
     const daemonChild = takeDaemonChildFlag(env);
-    // Its stderr reaches the terminal until it is ready, and the parent has already warned
-    // about the same things, so the copy keeps the set-up warnings to itself.
-    const setupWarning = (line: string): void => { if (!daemonChild) process.stderr.write(`${line}\n`); };
+    // Only the copy talks to upsd; its stderr reaches the terminal until it is ready.
+    const setupWarning = (line: string): void => { process.stderr.write(`${line}\n`); };
     out(`Network UPS Tools upslog (hardnut ${VERSION})\n`);
     const s = parseArgs(argv);
     if (s === 'help') { out(help()); return 0; }
@@ -112,6 +113,24 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       monitors.push({ monhost, spec, target, conn });
     };
     try {
+      const foreground = s.foreground ?? s.monitors.some((m) => m.logfn === '-');
+      // The parent exits once the copy is ready (its exit code if set-up fails there); only the
+      // copy connects, so nothing upsd sends is ever parsed as root.
+      if (!foreground && !daemonChild) {
+        for (const m of s.monitors) if (!(m.monhost === '*' || m.monhost.startsWith('*@'))) out(`logging status of ${m.monhost} to ${m.logfn} (${s.interval}s intervals)\n`);
+        return await respawnInBackground(env);
+      }
+      // Open as root: the log files (e.g. in /var/log); the pid file. Then the one pipeline.
+      for (const m of s.monitors) if (!targets.has(m.logfn)) targets.set(m.logfn, { path: m.logfn, fd: openLog(m.logfn) });
+      const pidFile = pidFileFor(altPidPath(env), s.pidBase);
+      let pidWritten = false;
+      try { writePidFile(pidFile); pidWritten = true; } catch (e) {
+        log.warn(`writepid: fopen ${pidFile}: ${errorText(e)}`);
+      }
+      if (isRoot() && lookupUser(s.user) === undefined) fatal(`getpwnam(${s.user}): No such user`);
+      installFatalHandlers('upslog', log);
+      await confine({ role: 'upslog', log, env, user: s.user });
+
       for (const m of s.monitors) {
         const star = m.monhost === '*' || m.monhost.startsWith('*@');
         if (!star) out(`logging status of ${m.monhost} to ${m.logfn} (${s.interval}s intervals)\n`);
@@ -132,23 +151,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         }
       }
       if (monitors.length === 0) fatal('Queries failed to find anything');
-
-      const account = isRoot() ? lookupUser(s.user) : undefined;
-      if (isRoot() && !account) fatal(`getpwnam(${s.user}): No such user`);
-      const foreground = s.foreground ?? targets.has('-');
-      // The parent exits once the copy is ready (its exit code if set-up fails there); the
-      // finally below closes the parent's connections and logs meanwhile.
-      if (!foreground && !daemonChild) return respawnInBackground(env);
       if (daemonChild) {
         notifyReady();
         try { log.useSyslog(); } catch { /* keep stderr */ }
       }
-      const pidFile = pidFileFor(altPidPath(env), s.pidBase);
-      let pidWritten = false;
-      try { writePidFile(pidFile); pidWritten = true; } catch (e) {
-        log.warn(`writepid: fopen ${pidFile}: ${errorText(e)}`);
-      }
-      if (account) dropPrivileges({ user: account });
       const code = await loop(s, monitors, targets, compileFormat(s.format), log);
       if (pidWritten) removePidFile(pidFile);
       return code;

@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   ERR_NO_USER: 'the account a daemon must run as does not exist',
   ERR_NO_UPS: 'upsd has no UPS to serve',
   // confinement
+  ERR_ROLE: 'a process asked for a role the role table does not have',
+  ERR_CHDIR: 'a daemon cannot enter its state directory',
   ERR_PRIVILEGE: 'the privilege drop failed or root could be regained',
   ERR_SECCOMP: 'the seccomp filter could not be built or loaded',
   ERR_RLIMIT: 'a resource limit could not be set',

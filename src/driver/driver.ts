@@ -27,7 +27,15 @@ export interface DriverContext {
 export interface DriverInstance {
   /** Overrides the definition's seccomp role when a mode needs other syscalls (repeater: network). */
   readonly seccompRole?: string;
-  /** Opens the device; runs before privileges are dropped (NUT's upsdrv_initups). */
+  /**
+   * Opens the device, socket or key while root, and parses nothing it sent (DESIGN.md: open as
+   * root, parse as nobody). A driver that has it gets initUps after the privilege drop.
+   */
+  openDevice?(): Promise<void> | void;
+  /**
+   * NUT's upsdrv_initups: first talk to the device. After the drop when openDevice exists; else
+   * it opens the device too, and runs before the drop.
+   */
   initUps(): Promise<void> | void;
   /** Publishes the first data (upsdrv_initinfo). */
   initInfo(): Promise<void> | void;

@@ -14,8 +14,9 @@ import { altPidPath, confPath, statePath, type Env } from '../core/paths.js';
 import { ConfigError, DriverError, UsageError } from '../core/errors.js';
 import { DriverState } from './dstate.js';
 import { StateServer, STAT_UNKNOWN } from './state-server.js';
-import { dropPrivileges, isRoot, lookupGroup, lookupUser } from '../sandbox/drop-privileges.js';
-import { enterSeccomp, seccompMode } from '../sandbox/seccomp.js';
+import { lookupGroup } from '../sandbox/drop-privileges.js';
+import { confine } from '../sandbox/confine.js';
+import { fatal, installFatalHandlers } from '../runtime/fatal.js';
 import type { DriverDefinition, DriverInstance } from './driver.js';
 import type { UpsConf } from '../core/config/ups-conf.js';
 import { chownSync } from 'node:fs';
@@ -265,70 +266,73 @@ async function serve(def: DriverDefinition, s: DriverSettings, log: Logger, env:
   };
   applyOverrides();
 
-  // decided before the drop: afterwards we are no longer root
-  const sandboxMode = seccompMode(env, isRoot());
-  const account = isRoot() ? lookupUser(s.user) : undefined;
-  if (isRoot() && !account) throw new DriverError(`user ${s.user} not found (ups.conf user =, or -u)`, 'ERR_NO_USER');
-
   const instance: DriverInstance = def.create({ upsName: s.upsName, port: s.port, confPath: s.confPath, state, log, vars });
   state.setInfo('device.type', 'ups');
-  await instance.initUps();
+  // A driver that stops half-way must not keep a socket that answers with frozen data.
+  installFatalHandlers(def.name, log);
+  // Open as root, parse as nobody: a driver with openDevice reads its device only after the drop.
+  const split = instance.openDevice !== undefined;
+  if (split) await instance.openDevice?.();
+  else await instance.initUps();
 
-  if (account) {
-    dropPrivileges({ user: account, ...(s.chroot !== undefined ? { chrootDir: s.chroot } : {}) });
-    if (account.uid === 0) log.warn('Warning: running as root (-u root); drivers should run as an unprivileged user');
-  }
-
-  if (s.killPower) {
-    if (!instance.shutdown) throw new DriverError('shutdown not supported', 'ERR_NO_SHUTDOWN');
-    await instance.shutdown();
-    return 0;
-  }
-
-  try {
-    process.chdir(s.statePath);
-  } catch (err) {
-    throw new DriverError(stateDirMessage(s.statePath, `Can't chdir to ${s.statePath}`, err) ?? `Can't chdir to ${s.statePath}: ${(err as Error).message}`, 'ERR_STATE_DIR');
-  }
   const pidFile = pidFilePath(s, def.name);
-  await replaceDuplicate(pidFile, log);
-
-  state.setInfo('driver.version', VERSION);
-  state.setInfo('driver.version.internal', def.version);
-  state.setInfo('driver.name', def.name);
-  await instance.initInfo();
-  await instance.updateInfo();
-  applyOverrides();
-
-  if (state.getInfo('driver.flag.ignorelb') !== undefined) {
-    const has = (a: string, b: string): boolean => state.getInfo(a) !== undefined && state.getInfo(b) !== undefined;
-    if (!has('battery.charge', 'battery.charge.low') && !has('battery.runtime', 'battery.runtime.low')) {
-      throw new DriverError("The 'ignorelb' flag is set, but there is no way to determine the battery state of charge", 'ERR_IGNORELB');
-    }
-  }
-
-  const server = new StateServer(socketPath(s, def.name), state, {
-    instcmd: (cmd, param) => instance.instcmd?.(cmd, param) ?? STAT_UNKNOWN,
-    setvar: (name, value) => instance.setvar?.(name, value) ?? STAT_UNKNOWN,
-  }, log);
-  try {
-    await server.listen();
-  } catch (err) {
-    const why = stateDirMessage(s.statePath, `Can't create the driver socket ${server.path}`, err);
-    throw why !== undefined ? new DriverError(why, 'ERR_STATE_DIR') : err;
-  }
-  if (s.userCustomized) fixSocketGroup(server.path, s.group, log);
-
-  state.setInfo('driver.parameter.pollinterval', String(s.pollInterval));
-  state.setInfo('driver.parameter.synchronous', s.synchronous);
-  for (const [from, to] of [['ups.mfr', 'device.mfr'], ['ups.model', 'device.model'], ['ups.serial', 'device.serial']] as const) {
-    const v = state.getInfo(from);
-    if (v !== undefined) state.setInfo(to, v);
-  }
-
-  writePidFile(pidFile); // never through a link or into a FIFO planted in the shared state directory
+  let server: StateServer | undefined;
+  let killed = false;
+  // One pipeline (src/sandbox/confine.ts); any failure in it ends the driver at once.
+  const confined = await confine({
+    role: instance.seccompRole ?? def.seccompRole, log, env, user: s.user,
+    ...(s.chroot !== undefined ? { jail: s.chroot } : {}),
+    asUser: async () => {
+      if (split) await instance.initUps();
+      if (s.killPower) {
+        if (!instance.shutdown) throw new DriverError('shutdown not supported', 'ERR_NO_SHUTDOWN');
+        await instance.shutdown();
+        killed = true;
+        return;
+      }
+      try {
+        process.chdir(s.statePath);
+      } catch (err) {
+        throw new DriverError(stateDirMessage(s.statePath, `Can't chdir to ${s.statePath}`, err) ?? `Can't chdir to ${s.statePath}: ${(err as Error).message}`, 'ERR_STATE_DIR');
+      }
+      await replaceDuplicate(pidFile, log);
+      state.setInfo('driver.version', VERSION);
+      state.setInfo('driver.version.internal', def.version);
+      state.setInfo('driver.name', def.name);
+      await instance.initInfo();
+      await instance.updateInfo();
+      applyOverrides();
+      if (state.getInfo('driver.flag.ignorelb') !== undefined) {
+        const has = (a: string, b: string): boolean => state.getInfo(a) !== undefined && state.getInfo(b) !== undefined;
+        if (!has('battery.charge', 'battery.charge.low') && !has('battery.runtime', 'battery.runtime.low')) {
+          throw new DriverError("The 'ignorelb' flag is set, but there is no way to determine the battery state of charge", 'ERR_IGNORELB');
+        }
+      }
+      server = new StateServer(socketPath(s, def.name), state, {
+        instcmd: (cmd, param) => instance.instcmd?.(cmd, param) ?? STAT_UNKNOWN,
+        setvar: (name, value) => instance.setvar?.(name, value) ?? STAT_UNKNOWN,
+      }, log);
+      try {
+        await server.listen();
+      } catch (err) {
+        const why = stateDirMessage(s.statePath, `Can't create the driver socket ${server.path}`, err);
+        throw why !== undefined ? new DriverError(why, 'ERR_STATE_DIR') : err;
+      }
+      if (s.userCustomized) fixSocketGroup(server.path, s.group, log);
+      state.setInfo('driver.parameter.pollinterval', String(s.pollInterval));
+      state.setInfo('driver.parameter.synchronous', s.synchronous);
+      for (const [from, to] of [['ups.mfr', 'device.mfr'], ['ups.model', 'device.model'], ['ups.serial', 'device.serial']] as const) {
+        const v = state.getInfo(from);
+        if (v !== undefined) state.setInfo(to, v);
+      }
+      writePidFile(pidFile); // never through a link or into a FIFO planted in the shared state directory
+    },
+  });
+  if (killed) return 0;
+  if (confined.account?.uid === 0) log.warn('Warning: running as root (-u root); drivers should run as an unprivileged user');
   if (daemonChild) becomeDaemon(log);
-  enterSeccomp(instance.seccompRole ?? def.seccompRole, sandboxMode, (m) => log.debug(1, m));
+  const listening = server;
+  if (!listening) return fatal(log, `${def.name}: internal error: confined without a socket`);
 
   let timer: NodeJS.Timeout | undefined;
   let stopping = false;
@@ -341,10 +345,14 @@ async function serve(def: DriverDefinition, s: DriverSettings, log: Logger, env:
       log.error(`update failed: ${(err as Error).message}`);
       state.dataStale();
     }
-    if (!stopping) timer = setTimeout(() => void poll(), Math.max(0, s.pollInterval * 1000 - (Date.now() - started)));
+    if (!stopping) timer = setTimeout(pollNow, Math.max(0, s.pollInterval * 1000 - (Date.now() - started)));
   };
-  timer = setTimeout(() => void poll(), s.pollInterval * 1000);
-  log.debug(1, `${def.name} on [${s.upsName}] (port ${s.port}): serving ${server.path}, polling every ${String(s.pollInterval)} s`);
+  // A poll loop that stops must end the driver: its socket would serve frozen data as fresh
+  // (issue #12). Anything poll() itself did not catch is fatal, not a silent end of polling.
+  const pollNow = (): void => {
+    poll().catch((err: unknown) => fatal(log, `${def.name}: poll loop stopped: ${(err as Error).message}; exiting`));
+  };
+  timer = setTimeout(pollNow, s.pollInterval * 1000);
 
   return await new Promise<number>((resolve) => {
     const stop = (sig: string): void => {
@@ -353,7 +361,7 @@ async function serve(def: DriverDefinition, s: DriverSettings, log: Logger, env:
       if (timer) clearTimeout(timer);
       log.info(`Signal ${sig}: exiting`);
       void (async () => {
-        await server.close();
+        await listening.close();
         try { await instance.cleanup?.(); } catch { /* exiting anyway */ }
         try { unlinkSync(pidFile); } catch { /* not ours any more */ }
         resolve(0);

@@ -1,7 +1,5 @@
-// The one privilege drop every daemon uses (DESIGN.md): chroot → setgroups → setgid → setuid,
-// then proof that root cannot be regained. Seccomp and rlimits are layered on by the sandbox
-// issue; this is the part every daemon needs from day one.
-import { chroot, preloadLibc } from './libc.js';
+// Users and groups for the privilege drop. The drop itself (setgroups, setgid, setuid and the
+// proof that root is gone) happens in one place only: the pipeline, src/sandbox/confine.ts.
 import { HardnutError } from '../core/errors.js';
 import { readFileSync } from 'node:fs';
 
@@ -40,56 +38,6 @@ export function groupName(gid: number, group = '/etc/group'): string | undefined
   return undefined;
 }
 
-export interface DropOptions {
-  user: Account;
-  /** Extra group ids to keep (e.g. the shutdown group for the dispatcher). */
-  groups?: number[];
-  chrootDir?: string;
-}
-
 export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
-}
-
-/**
- * Drops root for good. Not root: nothing to drop, returns false. Throws PrivilegeError if any
- * step fails or if root can be regained afterwards.
- */
-export function dropPrivileges(opts: DropOptions): boolean {
-  if (!isRoot()) return false;
-  const { user } = opts;
-  if (opts.chrootDir !== undefined) {
-    preloadLibc();
-    chroot(opts.chrootDir);
-    process.chdir('/');
-  }
-  const { setgroups, setgid, setuid } = posix();
-  setgroups(opts.groups ?? []);
-  setgid(user.gid);
-  setuid(user.uid);
-  if (user.uid !== 0) assertRootIsGone();
-  return true;
-}
-
-interface PosixIds {
-  setgroups: (groups: number[]) => void;
-  setgid: (id: number) => void;
-  setuid: (id: number) => void;
-}
-
-function posix(): PosixIds {
-  const { setgroups, setgid, setuid } = process;
-  if (!setgroups || !setgid || !setuid) throw new PrivilegeError('this platform cannot change user or group ids');
-  return { setgroups, setgid, setuid };
-}
-
-/** Proves the drop: setuid(0) and setgid(0) must both fail now. */
-export function assertRootIsGone(): void {
-  const { setgid, setuid } = posix();
-  for (const [what, fn] of [['setuid', () => setuid(0)], ['setgid', () => setgid(0)]] as const) {
-    let regained = true;
-    try { fn(); } catch { regained = false; }
-    if (regained) throw new PrivilegeError(`${what}(0) succeeded after dropping privileges`);
-  }
-  if (process.getuid?.() === 0 || process.geteuid?.() === 0) throw new PrivilegeError('still uid 0 after the drop');
 }

@@ -19,6 +19,9 @@ let bound: {
   chroot: (path: string) => number;
   openlog: (ident: Buffer, option: number, facility: number) => void;
   syslog: (priority: number, fmt: string, ...rest: unknown[]) => void;
+  setsid: () => number;
+  ioctl: (fd: number, request: number, ...rest: unknown[]) => number;
+  prctl: (option: number, a: number, b: number, c: number, d: number) => number;
 } | undefined;
 
 function libc(): NonNullable<typeof bound> {
@@ -31,6 +34,9 @@ function libc(): NonNullable<typeof bound> {
     chroot: lib.func('int chroot(const char *path)') as (path: string) => number,
     openlog: lib.func('void openlog(void *ident, int option, int facility)') as (i: Buffer, o: number, f: number) => void,
     syslog: lib.func('void syslog(int priority, const char *fmt, ...)') as (p: number, f: string, ...r: unknown[]) => void,
+    setsid: lib.func('int setsid(void)') as () => number,
+    ioctl: lib.func('int ioctl(int fd, unsigned long request, ...)') as (fd: number, request: number, ...r: unknown[]) => number,
+    prctl: lib.func('int prctl(int option, unsigned long a, unsigned long b, unsigned long c, unsigned long d)') as (o: number, a: number, b: number, c: number, d: number) => number,
   };
   return bound;
 }
@@ -43,6 +49,28 @@ export function preloadLibc(): void {
 export function chroot(path: string): void {
   const l = libc();
   if (l.chroot(path) !== 0) throw new LibcError(`chroot(${path})`, l.koffi.errno());
+}
+
+/** asm-generic/ioctls.h (x86_64 and aarch64 alike): give up the controlling terminal. */
+export const TIOCNOTTY = 0x5422;
+const PR_SET_NO_NEW_PRIVS = 38;
+
+/** setsid(2): a session of our own, hence no controlling terminal. Fails (EPERM) for a group leader. */
+export function setsid(): void {
+  const l = libc();
+  if (l.setsid() < 0) throw new LibcError('setsid()', l.koffi.errno());
+}
+
+/** ioctl(fd, TIOCNOTTY): detaches this process from its controlling terminal `fd`. */
+export function detachTerminal(fd: number): void {
+  const l = libc();
+  if (l.ioctl(fd, TIOCNOTTY) !== 0) throw new LibcError('ioctl(TIOCNOTTY)', l.koffi.errno());
+}
+
+/** prctl(PR_SET_NO_NEW_PRIVS): no exec of ours can gain privileges again (setuid bits, file caps). */
+export function setNoNewPrivs(): void {
+  const l = libc();
+  if (l.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) !== 0) throw new LibcError('prctl(PR_SET_NO_NEW_PRIVS)', l.koffi.errno());
 }
 
 export const LOG_PID = 0x01;

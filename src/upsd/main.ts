@@ -29,9 +29,10 @@ import { parseUpsdConf, type UpsdConf } from '../core/config/upsd-conf.js';
 import { parseUpsdUsers, type UpsdUsers } from '../core/config/upsd-users.js';
 import { ConfigError, HardnutError, UsageError } from '../core/errors.js';
 import { altPidPath, confPath, statePath } from '../core/paths.js';
-import { dropPrivileges, groupName, isRoot, lookupUser, type Account } from '../sandbox/drop-privileges.js';
+import { groupName, isRoot, lookupUser, type Account } from '../sandbox/drop-privileges.js';
 import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../runtime/daemon.js';
-import { enterSeccomp, preloadSeccomp, seccompMode } from '../sandbox/seccomp.js';
+import { confine } from '../sandbox/confine.js';
+import { installFatalHandlers } from '../runtime/fatal.js';
 import { CMDVARTAB, Descriptions } from './descriptions.js';
 import { bindAll, ListenError, listenSpecs, unlinkUnixSocket } from './listeners.js';
 import { UpsdServer, type ServerSettings } from './server.js';
@@ -315,24 +316,21 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     log.warn(`Could not write the pid file ${pidFile}: ${(err as Error).message}`);
   }
 
-  // decided while still root; libseccomp is loaded now, as a chroot would hide it later
-  const sandbox = seccompMode(env, isRoot());
-  if (sandbox !== 'off') preloadSeccomp();
-  if (account) {
-    try {
-      dropPrivileges({ user: account, ...(root !== undefined ? { chrootDir: root } : {}) });
-    } catch (err) {
-      log.error(`Fatal error: cannot drop privileges: ${(err as Error).message}`);
-      return 1;
-    }
-    log.info(`Running as ${account.name} (uid ${String(account.uid)}, gid ${String(account.gid)}${groupSuffix(account.gid)})${root !== undefined ? `, chroot ${root}` : ''}`);
-    if (account.uid === 0) log.warn('Warning: running as root (-u root); upsd should run as an unprivileged user');
-  }
-  try {
-    process.chdir(state);
-  } catch (err) {
-    log.error(`Fatal error: Can't chdir to ${state}: ${(err as Error).message}`);
-    return 1;
+  // From here upsd serves: an error nobody handles ends it (src/runtime/fatal.ts), and any
+  // failure in the one pipeline (src/sandbox/confine.ts) ends it at once, listeners and all.
+  installFatalHandlers('upsd', log);
+  const confined = await confine({
+    role: 'upsd', log, env,
+    ...(account ? { user: account.name } : {}),
+    ...(root !== undefined ? { jail: root } : {}),
+    asUser: () => {
+      try { process.chdir(state); } catch (err) { throw new HardnutError('ERR_CHDIR', `Can't chdir to ${state}: ${(err as Error).message}`); }
+    },
+  });
+  if (confined.account) {
+    const a = confined.account;
+    log.info(`Running as ${a.name} (uid ${String(a.uid)}, gid ${String(a.gid)}${groupSuffix(a.gid)})${root !== undefined ? `, chroot ${root}` : ''}`);
+    if (a.uid === 0) log.warn('Warning: running as root (-u root); upsd should run as an unprivileged user');
   }
 
   const server = new UpsdServer({
@@ -349,12 +347,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   if (isDaemonChild) {
     notifyReady();
     try { log.useSyslog(); } catch { /* no syslog: keep stderr */ }
-  }
-  try {
-    enterSeccomp('upsd', sandbox, (m) => log.debug(1, m));
-  } catch (err) {
-    log.error(`Fatal error: cannot enter the seccomp sandbox: ${(err as Error).message}`);
-    return 1;
   }
 
   const reload = (): void => {

@@ -15,9 +15,9 @@ import net from 'node:net';
 import type { Logger } from '../runtime/log.js';
 import type { UpsmonConf } from '../core/config/upsmon-conf.js';
 import { keepInheritedFdsFromChildren } from '../sandbox/fds.js';
-import { dropPrivileges, isRoot, lookupGroup, lookupUser } from '../sandbox/drop-privileges.js';
+import { confine } from '../sandbox/confine.js';
+import { installFatalHandlers } from '../runtime/fatal.js';
 import { InitctlChannel } from '../sandbox/initctl.js';
-import { applySeccomp, preloadSeccomp } from '../sandbox/seccomp.js';
 import { loadIntentKey } from '../sandbox/shutdown-intent.js';
 import { childLogger, firstControl, leaveTerminalSignalsToSupervisor } from './child-io.js';
 import { CTRL_FSD_NOTED, CTRL_SHUTDOWN, type ControlMessage, type DispatchStart } from '../protocol/control/index.js';
@@ -55,10 +55,11 @@ export async function runDispatchProcess(): Promise<number> {
   }
   const s: DispatchStart = start;
   const log = childLogger(s.log);
+  installFatalHandlers('upsmon dispatcher', log);
 
   let method: ShutdownMethod | undefined;
   try {
-    method = prepare(s, log);
+    method = await prepare(s, log);
   } catch (err) {
     log.error(`upsmon dispatcher: ${(err as Error).message}`);
     return 1;
@@ -164,27 +165,16 @@ export function shutdownMethodOf(plan: ShutdownPlan): ShutdownMethod | undefined
   }
 }
 
-/** Root-only preparation, then the privilege drop and the seccomp role. */
-function prepare(s: DispatchStart, log: Logger): ShutdownMethod | undefined {
-  const root = isRoot();
+/** Root-only preparation (the key, init's FIFO), then the one pipeline: drop and seccomp role. */
+async function prepare(s: DispatchStart, log: Logger): Promise<ShutdownMethod | undefined> {
   const plan: ShutdownPlan = s.plan;
   const method = shutdownMethodOf(plan);
-  if (s.seccomp !== 'off') preloadSeccomp();
-  if (root) {
-    const account = lookupUser(s.user);
-    if (!account) throw new Error(`user ${s.user} not found`);
-    const groups = [account.gid];
-    if (s.group !== null) {
-      const gid = lookupGroup(s.group);
-      if (gid !== undefined) groups.push(gid);
-    }
-    // The setuid helper cannot work under no_new_privs: load the filter while root, without it.
-    if (s.seccomp !== 'off' && plan.kind === 'helper') applySeccomp('dispatcher', { mode: s.seccomp, noNewPrivs: false });
-    dropPrivileges({ user: account, groups });
-    log.debug(1, `upsmon dispatcher: running as ${account.name} (uid ${account.uid}), groups ${groups.join(',')}`);
-    if (s.seccomp !== 'off' && plan.kind !== 'helper') applySeccomp('dispatcher', { mode: s.seccomp });
-  } else if (s.seccomp !== 'off') {
-    applySeccomp('dispatcher', { mode: s.seccomp });
-  }
+  // The supervisor names the shutdown group only when it exists (main.ts); the pipeline ends
+  // the dispatcher if it has gone since, rather than one that cannot hand the shutdown over.
+  await confine({
+    role: 'dispatcher', log, env: { HARDNUT_SECCOMP: s.seccomp }, user: s.user,
+    ...(s.group !== null ? { extraGroups: [s.group] } : {}),
+    setuidHelper: plan.kind === 'helper',
+  });
   return method;
 }

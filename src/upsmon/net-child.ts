@@ -14,7 +14,7 @@
 // child does — it cannot frame it to a dead dispatcher — and keeps monitoring.
 
 import dns from 'node:dns/promises';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -23,11 +23,11 @@ import { preloadTls, type ClientOptions } from '../client/client.js';
 import type { ServerAddress } from '../client/ups-spec.js';
 import type { UpsmonConf } from '../core/config/upsmon-conf.js';
 import { encodeFrame } from '../protocol/notify-frame/index.js';
-import { dropPrivileges, isRoot, lookupUser } from '../sandbox/drop-privileges.js';
-import { preloadLibc } from '../sandbox/libc.js';
+import { isRoot } from '../sandbox/drop-privileges.js';
 import { closeInheritedFds } from '../sandbox/fds.js';
-import { highestOpenFd, preloadRlimits, RLIMIT_CORE, RLIMIT_NOFILE, RLIMIT_NPROC, setRlimit } from '../sandbox/rlimits.js';
-import { applySeccomp, preloadSeccomp } from '../sandbox/seccomp.js';
+import { highestOpenFd } from '../sandbox/rlimits.js';
+import { confine } from '../sandbox/confine.js';
+import { installFatalHandlers } from '../runtime/fatal.js';
 import { childLogger, firstControl, leaveTerminalSignalsToSupervisor, logAt } from './child-io.js';
 import type { ControlMessage, InjectKind, NetStart } from '../protocol/control/index.js';
 import { frameOf } from './frames.js';
@@ -39,11 +39,9 @@ export const EXIT_RESOLVE_RETRY = 75;
 export const RESOLVE_RETRY_MS = 60_000;
 /** Descriptors the jailed child may open beyond those it has: its connections, and slack for libuv. */
 export const NOFILE_HEADROOM = 16;
-/** Where the child is jailed unless HARDNUT_UPSMON_JAIL says otherwise (tests, the demo). */
+/** Where the child is jailed unless HARDNUT_UPSMON_JAIL says otherwise (tests, the demo); the role table's default. */
 export const DEFAULT_JAIL = '/run/hardnut/upsmon/empty';
 export const FRAME_FD = 3;
-
-export class JailError extends Error {}
 
 export async function runNetChild(): Promise<number> {
   leaveTerminalSignalsToSupervisor();
@@ -64,6 +62,7 @@ export async function runNetChild(): Promise<number> {
   const s: NetStart = start;
   // syslog is opened (and connected) here, before the jail hides /dev/log
   const log = childLogger(s.log);
+  installFatalHandlers('upsmon', log);
   const family = s.family;
   let conf = s.conf;
 
@@ -169,54 +168,28 @@ export async function runNetChild(): Promise<number> {
   });
 }
 
-/** Resolve (done by the caller), jail, drop, limit, filter — in that order (DESIGN.md). True if jailed. */
+/** Resolve (done by the caller), then the one pipeline: jail, drop, limit, filter. True if jailed. */
 async function enterSandbox(s: NetStart, conf: UpsmonConf, log: Logger): Promise<boolean> {
   // STARTTLS happens inside the jail, where no module can be loaded: node:tls comes in now
   await preloadTls();
-  if (s.seccomp !== 'off') preloadSeccomp();
-  if (!isRoot()) {
-    if (s.seccomp !== 'off') applySeccomp('upsmon-net', { mode: s.seccomp });
-    return false;
+  if (isRoot()) {
+    // Nothing whoever started upsmon left open comes into the jail (0–2 stdio, 3 the pipe).
+    const stray = closeInheritedFds(FRAME_FD + 1);
+    if (stray.length > 0) log.debug(1, `upsmon: closed inherited descriptors ${stray.join(' ')}`);
+    // Start libuv's thread pool now: with RLIMIT_NPROC 0 no thread can be created later.
+    await stat('/');
+    // Read the time zone now (/etc/localtime): date handling, e.g. checking a TLS certificate's
+    // validity, would otherwise try to open it inside the jail, which seccomp forbids.
+    void new Date().getTimezoneOffset();
+    void new Date().toString();
   }
-  const account = lookupUser(s.user);
-  if (!account) throw new Error(`RUN_AS_USER ${s.user} not found`);
-  const jail = s.jail ?? DEFAULT_JAIL;
-  prepareJail(jail);
-  // Nothing whoever started upsmon left open comes into the jail (0–2 stdio, 3 the pipe).
-  const stray = closeInheritedFds(FRAME_FD + 1);
-  if (stray.length > 0) log.debug(1, `upsmon: closed inherited descriptors ${stray.join(' ')}`);
-  preloadLibc();
-  preloadRlimits();
-  // Start libuv's thread pool now: with RLIMIT_NPROC 0 no thread can be created later.
-  await stat('/');
-  // Read the time zone now (/etc/localtime): date handling, e.g. checking a TLS certificate's
-  // validity, would otherwise try to open it inside the jail, which seccomp forbids.
-  void new Date().getTimezoneOffset();
-  void new Date().toString();
   const nofile = highestOpenFd() + 1 + NOFILE_HEADROOM + 2 * conf.monitors.length;
-  dropPrivileges({ user: account, groups: [], chrootDir: jail });
-  // Defence in depth behind the jail and seccomp: a service manager that refuses setrlimit
-  // must not turn into a monitor that never starts, so a refusal is logged, not fatal.
-  for (const [what, resource, value] of [['RLIMIT_NOFILE', RLIMIT_NOFILE, nofile], ['RLIMIT_NPROC', RLIMIT_NPROC, 0], ['RLIMIT_CORE', RLIMIT_CORE, 0]] as const) {
-    try { setRlimit(resource, value); } catch (err) { log.error(`upsmon: cannot set ${what}: ${(err as Error).message}`); }
-  }
-  if (s.seccomp !== 'off') applySeccomp('upsmon-net', { mode: s.seccomp });
-  log.debug(1, `upsmon: network child jailed in ${jail} as ${account.name} (uid ${account.uid}), seccomp ${s.seccomp}`);
-  return true;
-}
-
-/**
- * The jail: an empty directory owned by root that nobody else can write to, reached without a
- * symlink. Created (0755) if missing; an existing one that is not so is refused.
- */
-export function prepareJail(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
-  const st = lstatSync(dir);
-  if (!st.isDirectory()) throw new JailError(`jail ${dir}: not a directory`);
-  if (realpathSync(dir) !== dir) throw new JailError(`jail ${dir}: the path goes through a symlink (give the real path)`);
-  if (st.uid !== 0) throw new JailError(`jail ${dir}: owned by uid ${st.uid}, not root`);
-  if ((st.mode & 0o022) !== 0) throw new JailError(`jail ${dir}: writable by group or others (mode ${(st.mode & 0o777).toString(8)})`);
-  if (readdirSync(dir).length > 0) throw new JailError(`jail ${dir}: not empty`);
+  const c = await confine({
+    role: 'upsmon-net', log, env: { HARDNUT_SECCOMP: s.seccomp }, user: s.user,
+    ...(s.jail !== null ? { jail: s.jail } : {}),
+    computed: { RLIMIT_NOFILE: nofile },
+  });
+  return c.jail !== undefined;
 }
 
 /** Every MONITOR's addresses, by system name; a host that does not resolve gets none (logged). */

@@ -31,6 +31,8 @@ import { loadConfig } from '../runtime/config-files.js';
 import { getopt } from '../runtime/getopt.js';
 import { Logger } from '../runtime/log.js';
 import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../runtime/daemon.js';
+import { installFatalHandlers } from '../runtime/fatal.js';
+import { confine } from '../sandbox/confine.js';
 import {
   RequestDecoder, encodeRequest, type RequestVerb,
 } from '../protocol/upssched/request.js';
@@ -263,14 +265,22 @@ async function runDaemon(r: Ready, env: NodeJS.ProcessEnv): Promise<number> {
 
   const server = createServer();
   server.maxConnections = MAX_CONNECTIONS;
-  const oldMask = process.umask(0o007);
-  try {
-    await new Promise<void>((res, rej) => {
-      server.once('error', rej);
-      server.listen({ path: r.pipeFn, backlog: LISTEN_BACKLOG }, () => { server.removeListener('error', rej); res(); });
-    });
-  } finally { process.umask(oldMask); }
-  chmodSync(r.pipeFn, 0o660);
+  installFatalHandlers('upssched', log);
+  // The one pipeline (src/sandbox/confine.ts). PIPEFN is bound as the role's user, so the
+  // socket is that user's, not root's; the filter forbids bind and chmod afterwards.
+  await confine({
+    role: 'upssched', log, env,
+    asUser: async () => {
+      const oldMask = process.umask(0o007);
+      try {
+        await new Promise<void>((res, rej) => {
+          server.once('error', rej);
+          server.listen({ path: r.pipeFn, backlog: LISTEN_BACKLOG }, () => { server.removeListener('error', rej); res(); });
+        });
+      } finally { process.umask(oldMask); }
+      chmodSync(r.pipeFn, 0o660);
+    },
+  });
 
   notifyReady();
   try { unlinkSync(r.lockFn); } catch { /* already gone */ }

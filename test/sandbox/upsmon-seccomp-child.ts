@@ -8,7 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { openSync } from 'node:fs';
 import net from 'node:net';
 import { applySeccomp, preloadSeccomp } from '../../src/sandbox/seccomp.js';
-import { dropPrivileges, isRoot, lookupUser } from '../../src/sandbox/drop-privileges.js';
+import { dropToUser } from '../../src/sandbox/confine.js';
+import { isRoot, lookupUser } from '../../src/sandbox/drop-privileges.js';
 
 const [role = 'dispatcher', attempt = 'none'] = process.argv.slice(2);
 const koffi = createRequire(import.meta.url)('koffi') as { load(p: string): { func(s: string): (...a: unknown[]) => number }; errno(): number };
@@ -21,7 +22,7 @@ preloadSeccomp();
 if (isRoot()) {
   const user = lookupUser(role === 'upsmon-net' ? 'nobody' : 'nut');
   if (!user) throw new Error('no such user');
-  dropPrivileges({ user });
+  dropToUser(user);
 }
 applySeccomp(role);
 

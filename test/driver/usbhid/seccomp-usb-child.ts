@@ -4,7 +4,8 @@
 import { createRequire } from 'node:module';
 import { openSync } from 'node:fs';
 import { applySeccomp, preloadSeccomp } from '../../../src/sandbox/seccomp.js';
-import { dropPrivileges, isRoot, lookupUser } from '../../../src/sandbox/drop-privileges.js';
+import { dropToUser } from '../../../src/sandbox/confine.js';
+import { isRoot, lookupUser } from '../../../src/sandbox/drop-privileges.js';
 import { NodeHidBus, preloadNodeHid } from '../../../src/driver/usbhid/node-hid-transport.js';
 
 const [, attempt = 'none'] = process.argv.slice(2);
@@ -15,7 +16,7 @@ preloadSeccomp();
 if (isRoot()) {
   const nut = lookupUser('nut');
   if (!nut) throw new Error('no nut user');
-  dropPrivileges({ user: nut });
+  dropToUser(nut);
 }
 applySeccomp('driver-usb');
 const report = (s: string): void => { process.stdout.write(`${s}\n`); };

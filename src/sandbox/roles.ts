@@ -1,0 +1,148 @@
+// The role table (DESIGN.md): every process hardnut confines has one row here, and the one
+// pipeline (confine.ts) reads it. A row says what the process becomes after start-up — its seccomp
+// policy, user and groups, jail, rlimits — what it keeps across the drop and why, and which native
+// libraries must be loaded while they still can be (a chroot hides them, seccomp forbids opening).
+// test/sandbox/roles.test.ts starts the real daemon of every row as root and checks /proc/PID:
+// adding a row without a starter there fails that test.
+
+import { HardnutError } from '../core/errors.js';
+
+/** Linux resource numbers (asm-generic/resource.h; the same on x86_64 and aarch64). */
+export type RlimitName = 'RLIMIT_CORE' | 'RLIMIT_NPROC' | 'RLIMIT_NOFILE';
+
+export interface RlimitRow {
+  resource: RlimitName;
+  /** A fixed value, or 'computed': the caller passes it (upsmon-net: descriptors open now + headroom). */
+  value: number | 'computed';
+  why: string;
+}
+
+export type NativeLib = 'koffi' | 'libc' | 'libseccomp' | 'rlimits';
+
+export interface RoleRow {
+  /** Row name; also the default seccomp policy name when `seccomp` is the same. */
+  name: string;
+  /** The command that runs in this role. */
+  process: string;
+  /** policy/seccomp/<seccomp>.json (a driver instance may name another, e.g. repeater mode). */
+  seccomp: string;
+  /** Who the process becomes when started as root, and where that name comes from. */
+  user: { default: string; from: string };
+  /** Supplementary groups after the drop (setgroups): 'none', or the primary group plus named ones. */
+  groups: { keep: 'none' | 'primary'; extra: string; why: string };
+  /** chroot: 'none', 'optional' (a flag names it), or 'required' (an empty root-owned dir, created if missing). */
+  jail: { kind: 'none' } | { kind: 'optional'; from: string } | { kind: 'required'; default: string; empty: true };
+  rlimits: RlimitRow[];
+  /** Descriptors and secrets the process keeps across the drop, and why. */
+  fdsKept: Array<{ what: string; why: string }>;
+  /** What the process does as its user between the drop and the filter (ConfineOptions.asUser). */
+  asUser: string;
+  /** Native bindings loaded before the drop (in this order). */
+  natives: NativeLib[];
+  /**
+   * 'always': no_new_privs then the filter after the drop. 'unless-setuid-helper': the dispatcher
+   * hands a shutdown to the setuid helper, which no_new_privs would strip of its setuid bit; it
+   * then loads its filter while still root (the kernel demands CAP_SYS_ADMIN without nnp).
+   */
+  noNewPrivs: 'always' | 'unless-setuid-helper';
+}
+
+/** No core dumps: a core of upsd or the dispatcher would hold passwords or the intent key. */
+const NO_CORE: RlimitRow = { resource: 'RLIMIT_CORE', value: 0, why: 'no core dump: memory holds secrets (passwords, SNMP communities, the intent key)' };
+
+/**
+ * hardnut difference: NUT's drivers keep the group given by -g / ups.conf `group` for the socket
+ * only; ours drop every group too (setgroups([])), and the socket's group is set by descriptor.
+ */
+const DRIVER_USER = { default: 'nut', from: '-u, else ups.conf user =, else nut (NUT RUN_AS_USER)' };
+const DRIVER_GROUPS = { keep: 'none' as const, extra: '', why: 'a driver needs only its own device and socket, both opened or created for it' };
+const DRIVER_JAIL = { kind: 'optional' as const, from: '-r <dir> or ups.conf chroot = (root-owned, not writable by others)' };
+const DRIVER_NATIVES: NativeLib[] = ['koffi', 'libc', 'rlimits', 'libseccomp'];
+const DRIVER_AS_USER = 'chdir to the state path, replace a duplicate instance (a nut process), first reads of the device (parsed as nut), bind the socket 0660 (policies forbid bind, chmod, kill), write the pid file';
+const DRIVER_SOCKET = { what: 'state socket <statepath>/<driver>-<ups>', why: 'upsd reads the driver through it; created after the drop, so nut owns it' };
+
+function driverRow(name: string, device: { what: string; why: string }, process: string): RoleRow {
+  return {
+    name, process, seccomp: name, user: DRIVER_USER, groups: DRIVER_GROUPS, jail: DRIVER_JAIL,
+    rlimits: [NO_CORE], asUser: DRIVER_AS_USER, fdsKept: [device, DRIVER_SOCKET], natives: DRIVER_NATIVES, noNewPrivs: 'always',
+  };
+}
+
+export const ROLES: readonly RoleRow[] = [
+  driverRow('driver-file', { what: 'the device file (dummy-ups .dev/.seq)', why: 're-read on change; opened by path, readable by nut' }, 'hardnut dummy-ups'),
+  driverRow('driver-serial', { what: 'the serial port', why: 'opened as root in initUps (root:dialout 0660); the device talks only after the drop' }, 'hardnut nutdrv_qx | apcsmart'),
+  driverRow('driver-network', { what: 'none beyond the socket', why: 'repeater mode connects to the upstream upsd after the drop' }, 'hardnut dummy-ups (repeater: port = ups@host)'),
+  driverRow('driver-snmp', { what: 'the UDP socket to the agent', why: 'created while root (the policy forbids new Internet sockets); MIB detection parses the replies only after the drop' }, 'hardnut snmp-ups'),
+  driverRow('driver-usb', { what: 'the hidraw device', why: 'opened while root; its report descriptor is parsed only after the drop' }, 'hardnut usbhid-ups'),
+  {
+    name: 'upsd', process: 'hardnut upsd', seccomp: 'upsd', asUser: 'chdir to the state path',
+    user: { default: 'nut', from: '-u, else nut (NUT RUN_AS_USER)' },
+    groups: { keep: 'none', extra: '', why: 'upsd reads ups.conf/upsd.users (root:nut 0640) through its primary group' },
+    jail: { kind: 'optional', from: '-r <dir> (NUT: every path is then inside <dir>)' },
+    rlimits: [NO_CORE],
+    fdsKept: [
+      { what: 'the listening sockets (TCP 3493, LISTEN unix paths)', why: 'port 3493 < 1024 needs root to bind' },
+      { what: 'the TLS certificate and key, in memory', why: 'the key file is root-only' },
+    ],
+    natives: ['koffi', 'libc', 'rlimits', 'libseccomp'], noNewPrivs: 'always',
+  },
+  {
+    name: 'upsmon-net', process: 'hardnut upsmon --role net (spawned by the supervisor)', seccomp: 'upsmon-net', asUser: 'nothing',
+    user: { default: 'nobody', from: 'RUN_AS_USER in upsmon.conf, else nobody' },
+    groups: { keep: 'none', extra: '', why: 'the network child reads nothing but sockets it opens' },
+    jail: { kind: 'required', default: '/run/hardnut/upsmon/empty', empty: true },
+    rlimits: [
+      { resource: 'RLIMIT_NOFILE', value: 'computed', why: 'descriptors open now + headroom + 2 per MONITOR: no descriptor exhaustion games' },
+      { resource: 'RLIMIT_NPROC', value: 0, why: 'no new process (or thread): libuv\'s pool is started before' },
+      NO_CORE,
+    ],
+    fdsKept: [
+      { what: 'fd 0: control messages from the supervisor', why: 'start, reload, fsd, stop' },
+      { what: 'fd 1, 2: stdio', why: 'log in the foreground' },
+      { what: 'fd 3: the framed pipe to the dispatcher', why: 'its only way to ask for anything' },
+    ],
+    natives: ['koffi', 'libc', 'rlimits', 'libseccomp'], noNewPrivs: 'always',
+  },
+  {
+    name: 'dispatcher', process: 'hardnut upsmon --role dispatch (spawned by the supervisor)', seccomp: 'dispatcher', asUser: 'nothing',
+    user: { default: 'nut', from: 'the supervisor (NUT RUN_AS_USER for the dispatcher: nut)' },
+    groups: { keep: 'primary', extra: 'the shutdown group (nutshutdown) when the helper or socket plan needs it', why: 'only that group may run the setuid helper or connect to hardnut-shutdown.socket' },
+    jail: { kind: 'none' },
+    rlimits: [NO_CORE],
+    fdsKept: [
+      { what: 'fd 0: control messages from the supervisor', why: 'start, reload, fsd, flag-written, stop' },
+      { what: 'fd 3: the framed pipe from the network child', why: 'the only input it acts on (close-on-exec: no NOTIFYCMD sees it)' },
+      { what: 'fd 4: bytes to the supervisor', why: 'asks root to write POWERDOWNFLAG (close-on-exec)' },
+      { what: 'the intent key in memory, or /run/initctl', why: 'read or opened while root: the shutdown hand-over' },
+    ],
+    natives: ['koffi', 'libc', 'rlimits', 'libseccomp'], noNewPrivs: 'unless-setuid-helper',
+  },
+  {
+    // hardnut difference: NUT's upslog drops to its user before the first query too, but
+    // connects as root; ours connects, lists UPSes and parses every reply only after the drop.
+    name: 'upslog', process: 'hardnut upslog', seccomp: 'driver-network', asUser: 'nothing: it connects, lists and parses under the filter',
+    user: { default: 'nut', from: '-u, else nut (NUT RUN_AS_USER)' },
+    groups: { keep: 'none', extra: '', why: 'it writes only log files it opened as root' },
+    jail: { kind: 'none' },
+    rlimits: [NO_CORE],
+    fdsKept: [{ what: 'the log files (-l, -m)', why: 'opened as root (e.g. in /var/log), written as nut' }],
+    natives: ['koffi', 'libc', 'rlimits', 'libseccomp'], noNewPrivs: 'always',
+  },
+  {
+    // hardnut difference: NUT's upssched runs as whoever starts it; started as root, ours drops
+    // to nut. It execs CMDSCRIPT, so its filter is the dispatcher's denylist (inherited by it).
+    name: 'upssched', process: 'hardnut upssched (its timer daemon)', seccomp: 'dispatcher', asUser: 'bind PIPEFN (0660), so it is the user\'s',
+    user: { default: 'nut', from: 'nut (the dispatcher\'s user, which normally starts it)' },
+    groups: { keep: 'none', extra: '', why: 'CMDSCRIPT runs with the daemon\'s identity; it needs no group' },
+    jail: { kind: 'none' },
+    rlimits: [NO_CORE],
+    fdsKept: [{ what: 'the PIPEFN listening socket', why: 'upssched clients send START/CANCEL through it' }],
+    natives: ['koffi', 'libc', 'rlimits', 'libseccomp'], noNewPrivs: 'always',
+  },
+];
+
+export function roleRow(name: string): RoleRow {
+  const row = ROLES.find((r) => r.name === name);
+  if (!row) throw new HardnutError('ERR_ROLE', `no role '${name}' in the role table`);
+  return row;
+}
