@@ -50,6 +50,17 @@ export function writeFiles(dir: TestDir, files: Record<string, string>): void {
   }
 }
 
+/**
+ * An empty file in the state dir that the daemons' user can append to, whichever process of the
+ * test (root or the dropped daemon) writes it first: a CMDSCRIPT's record of its calls.
+ */
+export function daemonWritableFile(dir: TestDir, name: string): string {
+  const path = join(dir.state, name);
+  writeFileSync(path, '');
+  if (isRoot()) chownSync(path, uidOf(TEST_USER), nutGid());
+  return path;
+}
+
 function uidOf(user: string): number {
   for (const line of readFileSync('/etc/passwd', 'latin1').split('\n')) {
     const f = line.split(':');

@@ -3,7 +3,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { existsSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTestDir, runHardnut, talk, waitFor, type TestDir } from '../support/stack.js';
+import { daemonWritableFile, makeTestDir, runHardnut, talk, waitFor, type TestDir } from '../support/stack.js';
 
 interface Call { argv: string; upsName: string; notifyType: string; notifyMsg: string; at: number }
 
@@ -15,7 +15,8 @@ function setup(atLines: string): { d: TestDir; env: NodeJS.ProcessEnv; pipe: str
   const d = makeTestDir();
   dir = d;
   const script = join(d.root, 'cmd.sh');
-  const out = join(d.root, 'calls');
+  // the daemon runs CMDSCRIPT as its user (nut when started as root), a client as its caller
+  const out = daemonWritableFile(d, 'calls');
   writeFileSync(script, `#!/bin/sh\nprintf '%s|%s|%s|%s|%s\\n' "$*" "$UPSNAME" "$NOTIFYTYPE" "$NOTIFYMSG" "$(date +%s%3N)" >> '${out}'\n`);
   chmodSync(script, 0o755);
   const pipe = join(d.state, 'upssched.pipe');
@@ -25,7 +26,7 @@ function setup(atLines: string): { d: TestDir; env: NodeJS.ProcessEnv; pipe: str
   delete env['UPSNAME'];
   delete env['NOTIFYTYPE'];
   delete env['NOTIFYMSG'];
-  const calls = (): Call[] => (existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n') : []).map((l) => {
+  const calls = (): Call[] => readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => {
     const [argv = '', upsName = '', notifyType = '', notifyMsg = '', at = '0'] = l.split('|');
     return { argv, upsName, notifyType, notifyMsg, at: Number(at) };
   });

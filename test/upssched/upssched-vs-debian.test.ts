@@ -3,7 +3,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { existsSync, readFileSync, readdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTestDir, run, runHardnut, waitFor, type TestDir } from '../support/stack.js';
+import { daemonWritableFile, makeTestDir, run, runHardnut, waitFor, type TestDir } from '../support/stack.js';
 import { hasExecutable, requirePeer } from '../support/peers.js';
 
 const DEBIAN_UPSSCHED = '/sbin/upssched';
@@ -25,7 +25,8 @@ function setup(): { env: NodeJS.ProcessEnv; pipe: string; calls: () => string[];
   const d = makeTestDir();
   dir = d;
   const script = join(d.root, 'cmd.sh');
-  const out = join(d.root, 'calls');
+  // the daemon runs CMDSCRIPT as its user (nut when started as root), a client as its caller
+  const out = daemonWritableFile(d, 'calls');
   writeFileSync(script, `#!/bin/sh\nprintf '%s|%s\\n' "$*" "$UPSNAME" >> '${out}'\n`);
   chmodSync(script, 0o755);
   const pipe = join(d.state, 'upssched.pipe');
@@ -39,7 +40,7 @@ function setup(): { env: NodeJS.ProcessEnv; pipe: string; calls: () => string[];
     '',
   ].join('\n'));
   const env: NodeJS.ProcessEnv = { ...d.env, HARDNUT_UPSSCHED_IDLE_SECONDS: '1' };
-  const calls = (): string[] => (existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n') : []);
+  const calls = (): string[] => readFileSync(out, 'utf8').split('\n').filter(Boolean);
   return { env, pipe, calls, d };
 }
 
