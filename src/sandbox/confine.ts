@@ -62,11 +62,14 @@ export async function confine(o: ConfineOptions): Promise<Confined> {
   const mode = seccompMode(o.env, root);
   const die: (step: string, err: unknown) => never = (step, err) =>
     fatal(o.log, `${row.name}: cannot confine (${step}): ${err instanceof Error ? err.message : String(err)}; exiting`, EXIT_NOT_CONFINED);
+  // The caller's own start-up (a driver's first reads, a socket it binds) failing is not a
+  // confinement failure: its message is the daemon's, as NUT words it; the exit is the same.
+  const startupFailed = (err: unknown): never => fatal(o.log, `Error: ${err instanceof Error ? err.message : String(err)}`, EXIT_NOT_CONFINED);
 
   // 1. everything loaded now: after the chroot no module can be found, after seccomp none opened
   try { loadNatives(row, root, mode); } catch (err) { die('loading native libraries', err); }
   if (!root) {
-    try { await o.asUser?.(); } catch (err) { die('start-up as the user', err); }
+    try { await o.asUser?.(); } catch (err) { startupFailed(err); }
     try { if (mode !== 'off') applySeccomp(row.seccomp, { mode }); } catch (err) { die('seccomp', err); }
     o.log.debug(1, `${row.name}: not root: no privilege drop; seccomp ${mode}`);
     return { account: undefined, seccomp: mode, jail: undefined };
@@ -90,7 +93,7 @@ export async function confine(o: ConfineOptions): Promise<Confined> {
   } catch (err) { die(`chroot ${jail ?? ''}`, err); }
   try { dropIds(account, groups); } catch (err) { die('dropping privileges', err); }
   try { if (account.uid !== 0) assertRootIsGone(); } catch (err) { die('proving root is gone', err); }
-  try { await o.asUser?.(); } catch (err) { die(`start-up as ${account.name}`, err); }
+  try { await o.asUser?.(); } catch (err) { startupFailed(err); }
   // 6. rlimits
   try { applyRlimits(row, o.computed ?? {}); } catch (err) { die('rlimits', err); }
   // 7. no_new_privs, 8. seccomp with TSYNC

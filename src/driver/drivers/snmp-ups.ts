@@ -2,9 +2,11 @@
 // (RFC 1628, spec §10.4) and apcc (APC PowerNet) mappings. The NUT logic is src/driver/snmp;
 // this file opens the session and moves PDUs.
 //
-// The UDP socket is created and used (MIB detection, start-up reads) in initUps, so it exists
-// before the runtime drops privileges and loads the driver-snmp seccomp role, which allows no
-// new Internet socket. The host name is resolved once, there too (NUT's snmp_open does the same).
+// Open as root, parse as nut (issue #12): openDevice resolves the host name once (NUT's snmp_open
+// does the same; after a chroot /etc/hosts may be gone) and creates the UDP socket, since the
+// driver-snmp seccomp role allows no new Internet socket. It sends nothing, and the runtime drops
+// privileges before the event loop polls again, so no datagram is parsed as root. MIB detection
+// and the start-up reads (parsing the agent's replies) run in initUps, after the drop.
 // A session `error` listener is always attached: net-snmp emits `error` for a reply it cannot
 // parse, and an unlistened `error` would end the process.
 import { lookup as dnsLookup } from 'node:dns/promises';
@@ -74,6 +76,7 @@ export class NetSnmpIo implements SnmpIo {
 
 export class SnmpUpsDriver implements DriverInstance {
   private session: Session | undefined;
+  private io: NetSnmpIo | undefined;
   private ups: SnmpUps | undefined;
   private readonly opts: SnmpOptions;
 
@@ -95,9 +98,9 @@ export class SnmpUpsDriver implements DriverInstance {
     return this.ups;
   }
 
-  /** upsdrv_initups: session, MIB detection, start-up reads, all before the privilege drop. */
-  async initUps(): Promise<void> {
-    const { ctx, opts } = this;
+  /** As root: resolve the agent's name and create the session's socket; nothing is sent yet. */
+  async openDevice(): Promise<void> {
+    const { opts } = this;
     if (opts.mibs === '--list') {
       process.stdout.write(`${['NUMBER\tMAPPING NAME\tVERSION\tENTRY POINT OID', ...MAPPINGS.map((m, i) => `${i + 1}\t${m.name}\t${m.version}\t${m.sysOid ?? '<NULL>'}`)].join('\n')}\n`);
       throw new DriverError(`listed ${MAPPINGS.length} MIB-to-NUT mappings`, 'ERR_SNMP_LISTED');
@@ -126,7 +129,15 @@ export class SnmpUpsDriver implements DriverInstance {
     } else {
       this.session = snmp.createSession(address, opts.community, { ...base, version: opts.version === 'v2c' ? snmp.Version2c : snmp.Version1 });
     }
-    const io = new NetSnmpIo(this.session, ctx.log);
+    // the `error` listener from the start: an unlistened `error` would end the process
+    this.io = new NetSnmpIo(this.session, this.ctx.log);
+  }
+
+  /** upsdrv_initups after the drop: MIB detection and start-up reads parse the agent's replies. */
+  async initUps(): Promise<void> {
+    const { ctx, opts } = this;
+    if (!this.io) throw new DriverError('snmp-ups: no session', 'ERR_SNMP_STATE');
+    const io = this.io;
     this.ups = await SnmpUps.open(io, ctx.state, ctx.log, opts.mibs, {
       pollFreq: opts.pollFreq,
       noTransferOids: this.flag('notransferoids'),
