@@ -8,7 +8,7 @@
 //   and a driver whose poll loop is frozen, which upsd marks stale.
 import { describe, it, expect, afterEach } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { lookupUser } from '../../src/sandbox/drop-privileges.js';
@@ -188,6 +188,32 @@ describe('an install the role\'s user cannot read', () => {
     expect(await probe(port)).toBe('refused');
   }, 30_000);
 });
+
+describe('an install without its native modules (koffi not found)', () => {
+  it('upsdrvctl start exits non-zero and names the UPS; no driver stays behind, nothing serves', async (ctx) => {
+    requireBuild(ctx);
+    // dist/ alone, readable by everyone, with no node_modules on the way up: koffi cannot be found
+    const dir = mkdtempSync('/tmp/hn-nokoffi-');
+    undo.push(() => rmSync(dir, { recursive: true, force: true }));
+    chmodSync(dir, 0o755);
+    cpSync(dirname(HARDNUT), join(dir, 'dist'), { recursive: true });
+    const bundle = join(dir, 'dist', 'hardnut.js');
+    const d = dummyDir();
+    const r = await runToEnd(process.execPath, [bundle, 'upsdrvctl', 'start'], d.env);
+    expectFailedClosed(r, /cannot confine \(loading native libraries\): .*koffi/);
+    expect(r.out).toContain('upsdrvctl: not started: dummy-ups for UPS [u]');
+    expect(await probe(join(d.state, 'dummy-ups-u'))).toBe('absent');
+    expect(existsSync(join(d.state, 'dummy-ups-u.pid'))).toBe(false);
+    expect(processesRunning(bundle)).toEqual([]);
+  }, 30_000);
+});
+
+/** Pids of processes whose command line names `path`. */
+function processesRunning(path: string): number[] {
+  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((n) => {
+    try { return readFileSync(`/proc/${n}/cmdline`, 'latin1').split('\0').includes(path); } catch { return false; }
+  }).map(Number);
+}
 
 describe('upsmon whose required jail is not root\'s', () => {
   it('ends non-zero: no network child keeps running, no notification is run', async (ctx) => {
