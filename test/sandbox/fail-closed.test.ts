@@ -44,6 +44,7 @@ function runToEnd(cmd: string, args: string[], env: NodeJS.ProcessEnv, limitMs =
 
 /** Ended by itself, non-zero, in time. */
 function expectFailedClosed(r: Ended, why: RegExp): void {
+  process.stdout.write(`ended with ${String(r.code)} after ${String(r.ms)} ms (limit ${String(FAIL_MS)})\n`);
   expect(r.out).toMatch(why);
   expect(r.signal, r.out).toBeNull();
   expect(r.code, r.out).not.toBe(0);
