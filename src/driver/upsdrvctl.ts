@@ -27,6 +27,8 @@ interface Ctl {
   root?: string;
   user?: string;
   errors: number;
+  /** UPSes whose driver did not come up (`start`), named in the last line. */
+  notStarted: string[];
   out: (line: string) => void;
 }
 
@@ -54,7 +56,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   try { parsed = getopt(argv, '+htu:r:DdV'); } catch (err) { process.stderr.write(`${(err as Error).message}\n${USAGE}`); return 2; }
   let debug = 0;
   let passthrough = false;
-  const ctl: Omit<Ctl, 'conf'> = { env, testMode: false, passDebug: 0, errors: 0, out: (l) => process.stderr.write(`${l}\n`) };
+  const ctl: Omit<Ctl, 'conf'> = { env, testMode: false, passDebug: 0, errors: 0, notStarted: [], out: (l) => process.stderr.write(`${l}\n`) };
   for (const o of parsed.options) {
     if (o.flag === 'h') { process.stdout.write(USAGE); return 0; }
     if (o.flag === 'V') return 0;
@@ -95,6 +97,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     // nowait: no waiting for the previous driver (NUT's parallel start); stop only signals
     await Promise.all(targets.map((t) => action(c, t)));
   }
+  // hardnut difference: NUT's upsdrvctl does not sum up; a failed start is easy to miss in its output
+  if (c.notStarted.length > 0) c.out(`upsdrvctl: not started: ${c.notStarted.join(', ')}`);
   return c.errors > 0 ? 1 : 0;
 }
 
@@ -138,7 +142,7 @@ function runAndWait(args: string[], env: Env, limitMs: number): Promise<'ok' | '
 
 async function startDriver(c: Ctl, ups: UpsSection): Promise<void> {
   const args = driverArgs(c, ups, []);
-  if (!args) return;
+  if (!args) { c.notStarted.push(`${ups.driver ?? '?'} for UPS [${ups.name}]`); return; }
   if (c.testMode) { c.out(`exec: ${args.join(' ')}`); return; }
   const limit = (ups.maxstartdelay ?? c.conf.global.maxstartdelay) * 1000;
   for (let attempt = Math.max(1, c.conf.global.maxretry); attempt > 0; attempt--) {
@@ -148,7 +152,12 @@ async function startDriver(c: Ctl, ups: UpsSection): Promise<void> {
     else if (typeof r === 'number') c.out(`Driver failed to start (exit status=${r})`);
     else c.out(`Driver exited abnormally (${r})`);
     if (attempt > 1) await new Promise((res) => setTimeout(res, c.conf.global.retrydelay * 1000));
-    else c.errors++;
+    else {
+      c.errors++;
+      const what = `${ups.driver ?? '?'} for UPS [${ups.name}]`;
+      c.notStarted.push(what);
+      c.out(`Driver ${what} did not come up`);
+    }
   }
 }
 

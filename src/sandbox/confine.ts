@@ -112,6 +112,10 @@ function lookupRow(o: ConfineOptions): RoleRow {
 }
 
 function loadNatives(row: RoleRow, root: boolean, mode: SeccompMode): void {
+  // The local time zone, now: ICU detects it on the first local-time call by reading
+  // /etc/localtime and resolving links (readlink), which no policy allows and a chroot hides.
+  // upslog's %TIME …% (its default format) was killed by SIGSYS at its first line without it.
+  new Date().getTimezoneOffset();
   for (const lib of row.natives) {
     if (lib === 'koffi' || lib === 'libc') { if (root) preloadLibc(); }
     else if (lib === 'rlimits') { if (root) preloadRlimits(); }

@@ -29,6 +29,7 @@ import { parseUpsmonConf, type UpsmonConf } from '../core/config/upsmon-conf.js'
 import { ConfigError, UsageError } from '../core/errors.js';
 import { altPidPath, confPath } from '../core/paths.js';
 import { frameNameProblem } from '../protocol/notify-frame/index.js';
+import { checkJail } from '../sandbox/confine.js';
 import { isRoot, lookupGroup, lookupUser } from '../sandbox/drop-privileges.js';
 import { seccompMode } from '../sandbox/seccomp.js';
 import { loadIntentKey } from '../sandbox/shutdown-intent.js';
@@ -312,6 +313,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     return 1;
   }
   const runAsUser = o.user ?? conf.runAsUser ?? DEFAULT_NET_USER;
+  const jail = root ? env['HARDNUT_UPSMON_JAIL'] || DEFAULT_JAIL : null;
   const dispatchUser = env['HARDNUT_UPSMON_DISPATCH_USER'] || DEFAULT_DISPATCH_USER;
   if (root && !o.single) {
     for (const u of [runAsUser, dispatchUser]) {
@@ -319,6 +321,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     }
     const problem = shutdownProblem(plan, dispatchUser);
     if (problem !== undefined) { log.error(`upsmon: no way to shut this host down: ${problem}`); return 1; }
+    // A jail root must not use does not heal by restarting the network child: refuse to start
+    // rather than restart it forever without monitoring (issue 12).
+    try { checkJail(jail ?? DEFAULT_JAIL, true); } catch (err) { log.error(`upsmon: ${(err as Error).message}`); return 1; }
   }
   if (!isDaemonChild) {
     if (o.single) log.warn('upsmon -p: running as one process without the privilege split: the process that reads the network also runs NOTIFYCMD and the shutdown');
@@ -347,7 +352,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     runAsUser,
     dispatchUser,
     dispatchGroup: root && lookupGroup(SHUTDOWN_GROUP) !== undefined ? SHUTDOWN_GROUP : null,
-    jail: root ? env['HARDNUT_UPSMON_JAIL'] || DEFAULT_JAIL : null,
+    jail,
     seccomp: seccompMode(env, root),
     logSettings: { syslog: isDaemonChild, debug: log.debugLevel },
     family: o.family,

@@ -54,6 +54,18 @@ describe('upsdrvctl', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
   }, 30_000);
 
+  it('start with one good and one broken driver: exits non-zero and names the one that did not come up; the good one serves', async () => {
+    const d = setup('[a]\n\tdriver = dummy-ups\n\tport = a.dev\n[b]\n\tdriver = dummy-ups\n\tport = missing.dev\n');
+    const r = await runHardnut(['upsdrvctl', ...userArgs(), 'start'], d.env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Driver dummy-ups for UPS [b] did not come up');
+    expect(r.stderr.trim().split('\n').pop()).toBe('upsdrvctl: not started: dummy-ups for UPS [b]');
+    expect(r.stderr).not.toMatch(/UPS \[a\]/);
+    expect(await talk(join(d.state, 'dummy-ups-a'), 'PING\n', /PONG/)).toBe('PONG\n');
+    expect(existsSync(join(d.state, 'dummy-ups-b'))).toBe(false);
+    expect(existsSync(join(d.state, 'dummy-ups-b.pid'))).toBe(false);
+  }, 30_000);
+
   it('maxstartdelay bounds the wait for a driver that never backgrounds', async () => {
     const d = setup('');
     writeFileSync(join(d.root, 'slowdrv'), '#!/bin/sh\nexec sleep 6\n');

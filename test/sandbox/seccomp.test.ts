@@ -1,35 +1,10 @@
-// Death tests (issue 5): inside the real sandbox of a role — dropped to nut, its seccomp filter
-// loaded — each forbidden call fails or kills the process, as the policy states.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { build } from 'esbuild';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { isRoot, requirePeer, requireRoot } from '../support/peers.js';
+// The seccomp policies as written (issue 5): reasons, what no role may do, argument filters; and
+// a driver doing real work under its filter. The death tests run per row in roles.test.ts.
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { requireRoot } from '../support/peers.js';
 import { ARG_CONSTANTS, FORBIDDEN_IOCTLS, NAMESPACE_FLAGS, NEVER_ALLOWED, POLICIES, SELF_ONLY, isDenylist, resolveDenials, resolvePolicy, validateAllowlist, type AllowRule } from '../../src/sandbox/seccomp.js';
-
-let child = '';
-let scratch = '';
-beforeAll(async () => {
-  // inside the repo, so the child resolves koffi from node_modules like the real executable
-  const cache = new URL('../../node_modules/.cache/', import.meta.url).pathname;
-  mkdirSync(cache, { recursive: true });
-  child = join(mkdtempSync(join(cache, 'hn-seccomp-')), 'child.mjs');
-  scratch = mkdtempSync(join(tmpdir(), 'hn-scratch-'));
-  chmodSync(scratch, 0o777);
-  await build({
-    entryPoints: [new URL('./fixtures/seccomp-child.ts', import.meta.url).pathname],
-    outfile: child, bundle: true, platform: 'node', format: 'esm', target: 'node20',
-    external: ['koffi'], logLevel: 'warning',
-  });
-});
-afterAll(() => { for (const d of [scratch, child && dirname(child)]) if (d) rmSync(d, { recursive: true, force: true }); });
-
-function attempt(role: string, what: string): { signal: NodeJS.Signals | null; out: string } {
-  const r = spawnSync(process.execPath, [child, role, what, scratch], { encoding: 'utf8', timeout: 20_000, cwd: '/' });
-  return { signal: r.signal, out: `${r.stdout}${r.stderr}`.trim() };
-}
 
 describe('seccomp policies', () => {
   it('every syscall a policy allows has its reason written down', () => {
@@ -122,41 +97,9 @@ describe('argument filters (issue 19): no terminal, no neighbour, no namespace',
   });
 });
 
-/** Per role: what each forbidden attempt must do. Roles not listed here are tested by their own suites. */
-const DEATH: Record<string, Record<string, 'SIGSYS' | 'ALLOWED-BY-POLICY'>> = {
-  'driver-file': { execve: 'SIGSYS', shell: 'SIGSYS', inet: 'SIGSYS', ptrace: 'SIGSYS', mount: 'SIGSYS', setuid: 'SIGSYS', chmod: 'SIGSYS', kill: 'SIGSYS' },
-  // a network driver may open Internet sockets; nothing else
-  'driver-network': { execve: 'SIGSYS', shell: 'SIGSYS', inet: 'ALLOWED-BY-POLICY', ptrace: 'SIGSYS', mount: 'SIGSYS', setuid: 'SIGSYS', chmod: 'SIGSYS', kill: 'SIGSYS' },
-  // upsd's listeners are bound before the filter: no new Internet socket after it
-  upsd: { execve: 'SIGSYS', shell: 'SIGSYS', inet: 'SIGSYS', ptrace: 'SIGSYS', mount: 'SIGSYS', setuid: 'SIGSYS', chmod: 'SIGSYS', kill: 'SIGSYS' },
-};
-
-for (const [role, attempts] of Object.entries(DEATH)) {
-  describe(`death tests, role ${role}`, () => {
-    it('the sandbox itself leaves the process working (control)', (ctx) => {
-      requireRoot(ctx);
-      expect(attempt(role, 'none')).toEqual({ signal: null, out: 'ALIVE' });
-    });
-
-    for (const [what, expected] of Object.entries(attempts)) {
-      it(`${what}: ${expected === 'SIGSYS' ? 'kills the process (SIGSYS)' : 'allowed by this role'}`, (ctx) => {
-        requireRoot(ctx);
-        const r = attempt(role, what);
-        if (expected === 'SIGSYS') {
-          expect(r.out).not.toMatch(/ALLOWED/);
-          expect(r.signal).toBe('SIGSYS');
-        } else {
-          expect(r.signal).toBeNull();
-        }
-      });
-    }
-
-    it('open of /etc/shadow fails with EACCES (no longer root)', (ctx) => {
-      requireRoot(ctx);
-      expect(attempt(role, 'shadow')).toEqual({ signal: null, out: 'ERROR EACCES' });
-    });
-  });
-}
+// The death tests of every row's policy (execve, a shell, an AF_INET socket, ptrace, mount,
+// setuid, chmod, kill of another pid, /etc/shadow) are generated from the role table in
+// test/sandbox/roles.test.ts.
 
 describe('a driver under its filter', () => {
   it('runs with Seccomp 2, NoNewPrivs 1 and no capabilities when started as root', async (ctx) => {
