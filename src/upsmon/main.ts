@@ -32,12 +32,12 @@ import { frameNameProblem } from '../protocol/notify-frame/index.js';
 import { isRoot, lookupGroup, lookupUser } from '../sandbox/drop-privileges.js';
 import { seccompMode } from '../sandbox/seccomp.js';
 import { loadIntentKey } from '../sandbox/shutdown-intent.js';
-import { runDispatchProcess } from './dispatch-process.js';
-import { DEFAULT_JAIL, runNetChild } from './net-child.js';
-import { POWERDOWNFLAG_MAGIC } from './shutdown.js';
-import { describePlan, planAccessProblem, selectShutdownPlan, type PathOwnership, type ShutdownPlan } from './shutdown-method.js';
+import { runDispatchProcess } from './dispatcher/dispatch-process.js';
+import { DEFAULT_JAIL, runNetChild } from './monitor/net-child.js';
+import { POWERDOWNFLAG_MAGIC } from './shared/shutdown.js';
+import { describePlan, planAccessProblem, selectShutdownPlan, type PathOwnership, type ShutdownPlan } from './supervisor/shutdown-method.js';
 import { runSingleProcess } from './single-process.js';
-import { runSupervisor } from './supervisor.js';
+import { runSupervisor } from './supervisor/supervisor.js';
 
 declare const HARDNUT_VERSION: string;
 const VERSION = typeof HARDNUT_VERSION === 'string' ? HARDNUT_VERSION : '0.0.0-dev';

@@ -5,7 +5,7 @@
 // so they are reproduced exactly, including the types added after 2.8.0 (OFF…, SHUTDOWN_HOSTSYNC,
 // SUSPEND_*).
 
-import type { NotifyFlag, NotifyType, UpsmonConf } from '../core/config/upsmon-conf.js';
+import type { NotifyFlag, NotifyType, UpsmonConf } from '../../core/config/upsmon-conf.js';
 
 /** NUT's stock message per type; `%s` is the UPS (MONITOR system name), ALARM/OTHER add a 2nd. */
 export const DEFAULT_NOTIFY_MESSAGES: Readonly<Record<NotifyType, string>> = {

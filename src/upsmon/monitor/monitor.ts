@@ -4,15 +4,15 @@
 // does with time_t. The I/O shell that runs the effects is in another file (types.ts describes
 // the protocol between the two).
 
-import { HardnutError } from '../core/errors.js';
-import type { MonitorEntry, NotifyType, UpsmonConf } from '../core/config/upsmon-conf.js';
-import { formatNotifyMessage, notifyDeliveries, notifyTemplate } from './notify-messages.js';
+import { HardnutError } from '../../core/errors.js';
+import type { MonitorEntry, NotifyType, UpsmonConf } from '../../core/config/upsmon-conf.js';
+import { formatNotifyMessage, notifyDeliveries, notifyTemplate } from '../shared/notify-messages.js';
 import { applyPollResult, clearFlags, newUpsState, type UpsContext, type UpsState } from './ups-state.js';
 import { gcd, healthyPower, inAlertState } from './critical.js';
-import { strtol } from '../core/c-number.js';
+import { strtol } from '../../core/c-number.js';
 import type {
   Clock, FsdResult, LogLevel, MonitorEffect, MonitorEvent, MonitorPhase, NumloginsResult, UpsPollResult,
-} from './types.js';
+} from '../shared/types.js';
 
 /** The primary polls NUMLOGINS this often while waiting for secondaries (§5.7 step 3). */
 export const HOSTSYNC_POLL_MS = 250;

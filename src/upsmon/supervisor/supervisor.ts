@@ -21,17 +21,17 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type net from 'node:net';
-import type { Logger } from '../runtime/log.js';
-import { removePidFile, writePidFile } from '../runtime/pidfile.js';
-import { keepInheritedFdsFromChildren } from '../sandbox/fds.js';
-import type { UpsmonConf } from '../core/config/upsmon-conf.js';
+import type { Logger } from '../../runtime/log.js';
+import { removePidFile, writePidFile } from '../../runtime/pidfile.js';
+import { keepInheritedFdsFromChildren } from '../../sandbox/fds.js';
+import type { UpsmonConf } from '../../core/config/upsmon-conf.js';
 import {
   CTRL_FSD_NOTED, CTRL_SHUTDOWN, INJECT_KINDS, encodeControl, withoutSecrets,
   type ControlMessage, type LogSettings,
-} from '../protocol/control/index.js';
-import { EXIT_CHILD_FAULT } from './dispatch-process.js';
-import { EXIT_RESOLVE_RETRY } from './net-child.js';
-import { writePowerDownFlag, SHUTDOWN_HANDOVER_TIMEOUT_MS } from './shutdown.js';
+} from '../../protocol/control/index.js';
+import { EXIT_CHILD_FAULT } from '../dispatcher/dispatch-process.js';
+import { EXIT_RESOLVE_RETRY } from '../monitor/net-child.js';
+import { writePowerDownFlag, SHUTDOWN_HANDOVER_TIMEOUT_MS } from '../shared/shutdown.js';
 import type { ShutdownPlan } from './shutdown-method.js';
 
 export const TEST_INJECT_ENV = 'HARDNUT_UPSMON_TEST_INJECT';

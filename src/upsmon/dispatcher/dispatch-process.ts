@@ -12,20 +12,20 @@
 
 import { writeSync } from 'node:fs';
 import net from 'node:net';
-import type { Logger } from '../runtime/log.js';
-import type { UpsmonConf } from '../core/config/upsmon-conf.js';
-import { keepInheritedFdsFromChildren } from '../sandbox/fds.js';
-import { confine } from '../sandbox/confine.js';
-import { installFatalHandlers } from '../runtime/fatal.js';
-import { InitctlChannel } from '../sandbox/initctl.js';
-import { loadIntentKey } from '../sandbox/shutdown-intent.js';
-import { childLogger, firstControl, leaveTerminalSignalsToSupervisor } from './child-io.js';
-import { CTRL_FSD_NOTED, CTRL_SHUTDOWN, type ControlMessage, type DispatchStart } from '../protocol/control/index.js';
+import type { Logger } from '../../runtime/log.js';
+import type { UpsmonConf } from '../../core/config/upsmon-conf.js';
+import { keepInheritedFdsFromChildren } from '../../sandbox/fds.js';
+import { confine } from '../../sandbox/confine.js';
+import { installFatalHandlers } from '../../runtime/fatal.js';
+import { InitctlChannel } from '../../sandbox/initctl.js';
+import { loadIntentKey } from '../../sandbox/shutdown-intent.js';
+import { childLogger, firstControl, leaveTerminalSignalsToSupervisor } from '../shared/child-io.js';
+import { CTRL_FSD_NOTED, CTRL_SHUTDOWN, type ControlMessage, type DispatchStart } from '../../protocol/control/index.js';
 import { Dispatcher, type Notification } from './dispatcher.js';
-import { SHUTDOWN_WALL_MESSAGE } from './monitor.js';
+import { SHUTDOWN_WALL_MESSAGE } from '../monitor/monitor.js';
 import { Notifier } from './notifier.js';
-import { performShutdown, type ShutdownMethod } from './shutdown.js';
-import type { ShutdownPlan } from './shutdown-method.js';
+import { performShutdown, type ShutdownMethod } from '../shared/shutdown.js';
+import type { ShutdownPlan } from '../supervisor/shutdown-method.js';
 
 /** The dispatcher's exit code when the network child sent a bad frame (the supervisor restarts both). */
 export const EXIT_CHILD_FAULT = 3;
