@@ -11,7 +11,7 @@ import { logAt } from './shared/child-io.js';
 import { shutdownMethodOf } from './dispatcher/dispatch-process.js';
 import { Dispatcher } from './dispatcher/dispatcher.js';
 import { frameOf } from './monitor/frames.js';
-import { SHUTDOWN_WALL_MESSAGE } from './monitor/monitor.js';
+import { SHUTDOWN_WALL_MESSAGE } from './shared/notify-messages.js';
 import { clientOptions, loadCa, resolveAll } from './monitor/net-child.js';
 import { Notifier } from './dispatcher/notifier.js';
 import { MonitorShell } from './monitor/shell.js';

@@ -1,4 +1,4 @@
-// Fuzz target: the upsmon monitor state machine (src/upsmon/monitor.ts) under random configs,
+// Fuzz target: the upsmon monitor state machine (src/upsmon/monitor/monitor.ts) under random configs,
 // statuses, failures, signals and clock jumps. It never throws; each effect list has at most one
 // step, last; and every frame it would send the dispatcher decodes, names a configured MONITOR and
 // passes the dispatcher's sequence check (its MINSUPPLIES rule included) — so a correct child is

@@ -7,6 +7,9 @@
 
 import type { NotifyFlag, NotifyType, UpsmonConf } from '../../core/config/upsmon-conf.js';
 
+/** NUT's direct broadcast in doshutdown, independent of NOTIFYFLAG (the monitor and the dispatcher both send it). */
+export const SHUTDOWN_WALL_MESSAGE = 'Executing automatic power-fail shutdown\n';
+
 /** NUT's stock message per type; `%s` is the UPS (MONITOR system name), ALARM/OTHER add a 2nd. */
 export const DEFAULT_NOTIFY_MESSAGES: Readonly<Record<NotifyType, string>> = {
   ONLINE: 'UPS %s on line power',
