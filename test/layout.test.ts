@@ -1,7 +1,8 @@
 // The house rules of DESIGN.md ("Layout"), checked on the source itself: no folder-level import
-// cycle, nothing imports cli/ (the entry point only), core/ and protocol/ do no I/O.
+// cycle, nothing imports cli/ (the entry point only), core/ and protocol/ do no I/O, and upsmon's
+// processes load none of each other's code.
 import { describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -99,5 +100,105 @@ describe('source layout (DESIGN.md)', () => {
     const io = new Set(IO_MODULES.flatMap((m) => [m, `node:${m}`]));
     const offenders = imports.filter(({ from, target }) => ['core', 'protocol'].includes(folderOf(from)) && io.has(target));
     expect(offenders.map((o) => `${relative(SRC, o.from)} imports ${o.target}`)).toEqual([]);
+  });
+});
+
+// upsmon is split by process (issue 12 item 4): every process starts in src/upsmon/main.ts, which
+// import()s the code of the child it was started as. What a process loads is main.ts's closure
+// plus its own entry's, over every import (static, dynamic, type-only) except main.ts's switch.
+const UPSMON = join(SRC, 'upsmon');
+const MAIN = join(UPSMON, 'main.ts');
+/** main.ts's import() of each process's own code: the switch `--role net|dispatch` and `-p` take. */
+const ROLE_ENTRIES = {
+  net: join(UPSMON, 'monitor/net-child.ts'),
+  dispatch: join(UPSMON, 'dispatcher/dispatch-process.ts'),
+  single: join(UPSMON, 'single-process.ts'),
+} as const;
+
+/** A relative import as the .ts file it names (TypeScript's `.js` spelling), or undefined. */
+function resolveTs(from: string, target: string): string | undefined {
+  if (!target.startsWith('.')) return undefined;
+  const abs = resolve(dirname(from), target).replace(/\.js$/, '.ts');
+  return existsSync(abs) ? abs : undefined;
+}
+
+/** file → the source files it imports, and the ones it only import()s */
+function fileGraph(): Map<string, { all: Set<string>; dynamic: Set<string> }> {
+  const g = new Map<string, { all: Set<string>; dynamic: Set<string> }>();
+  for (const f of files) {
+    const text = readFileSync(f, 'utf8');
+    const dynamic = new Set([...text.matchAll(/\bimport\s*\(\s*'([^']+)'/g)].flatMap((m) => resolveTs(f, m[1] ?? '') ?? []));
+    const all = new Set(importsOf(f).flatMap((t) => resolveTs(f, t) ?? []));
+    g.set(f, { all, dynamic });
+  }
+  return g;
+}
+
+/** Every file `entries` load, each with the import chain that brings it in; main.ts's switch is not followed. */
+function closure(g: ReturnType<typeof fileGraph>, entries: string[]): Map<string, string[]> {
+  const switchTargets = new Set<string>(Object.values(ROLE_ENTRIES));
+  const seen = new Map<string, string[]>(entries.map((e) => [e, [e]]));
+  const queue = [...entries];
+  for (let f = queue.shift(); f !== undefined; f = queue.shift()) {
+    for (const t of g.get(f)?.all ?? []) {
+      if (f === MAIN && switchTargets.has(t)) continue;
+      if (seen.has(t)) continue;
+      seen.set(t, [...(seen.get(f) ?? []), t]);
+      queue.push(t);
+    }
+  }
+  return seen;
+}
+
+/** The import chains by which `loaded` reaches a file under one of `folders` (src/upsmon/<folder>/). */
+function crossings(loaded: Map<string, string[]>, folders: string[]): string[] {
+  const dirs = folders.map((d) => join(UPSMON, d) + '/');
+  return [...loaded].filter(([f]) => dirs.some((d) => f.startsWith(d))).map(([, chain]) => chain.map((c) => relative(SRC, c)).join(' → '));
+}
+
+const upsmonLoads = (g: ReturnType<typeof fileGraph>): Record<'supervisor' | 'net' | 'dispatch', Map<string, string[]>> => ({
+  supervisor: closure(g, [MAIN]),
+  net: closure(g, [MAIN, ROLE_ENTRIES.net]),
+  dispatch: closure(g, [MAIN, ROLE_ENTRIES.dispatch]),
+});
+
+describe('upsmon split by process (DESIGN.md, issue 12)', () => {
+  const g = fileGraph();
+
+  it("main.ts switches to each process's code with import(), and nothing else in upsmon/ does", () => {
+    expect([...(g.get(MAIN)?.dynamic ?? [])].sort()).toEqual(Object.values(ROLE_ENTRIES).sort());
+    const others = [...g].filter(([f, e]) => f.startsWith(UPSMON + '/') && f !== MAIN && e.dynamic.size > 0);
+    expect(others.map(([f]) => relative(SRC, f))).toEqual([]);
+  });
+
+  it('each process loads its own half (the closures are real)', () => {
+    const loads = upsmonLoads(g);
+    expect(loads.net.has(join(UPSMON, 'monitor/monitor.ts'))).toBe(true);
+    expect(loads.net.has(join(UPSMON, 'monitor/ups-state.ts'))).toBe(true);
+    expect(loads.dispatch.has(join(UPSMON, 'dispatcher/dispatcher.ts'))).toBe(true);
+    expect(loads.dispatch.has(join(UPSMON, 'dispatcher/notifier.ts'))).toBe(true);
+    expect(loads.supervisor.has(join(UPSMON, 'supervisor/supervisor.ts'))).toBe(true);
+  });
+
+  it('the dispatcher loads nothing of the network child (monitor/), nor the reverse', () => {
+    const loads = upsmonLoads(g);
+    expect(crossings(loads.dispatch, ['monitor'])).toEqual([]);
+    expect(crossings(loads.net, ['dispatcher'])).toEqual([]);
+  });
+
+  it("the supervisor loads neither child's code (monitor/, dispatcher/) nor -p's single process", () => {
+    const loads = upsmonLoads(g);
+    expect(crossings(loads.supervisor, ['monitor', 'dispatcher'])).toEqual([]);
+    expect(loads.supervisor.has(ROLE_ENTRIES.single)).toBe(false);
+  });
+
+  it('a planted cross import is found, with its chain', () => {
+    // shared/child-io.ts importing the monitor would bring it into the dispatcher
+    const planted = new Map(g);
+    const childIo = join(UPSMON, 'shared/child-io.ts');
+    const io = g.get(childIo);
+    expect(io).toBeDefined();
+    planted.set(childIo, { all: new Set([...(io?.all ?? []), join(UPSMON, 'monitor/monitor.ts')]), dynamic: io?.dynamic ?? new Set() });
+    expect(crossings(upsmonLoads(planted).dispatch, ['monitor'])).toContain('upsmon/dispatcher/dispatch-process.ts → upsmon/shared/child-io.ts → upsmon/monitor/monitor.ts');
   });
 });

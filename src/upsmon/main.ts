@@ -1,5 +1,5 @@
 // `hardnut upsmon`: NUT's monitor with NUT's flags (§5.2) and files, split into processes as
-// DESIGN.md draws it (supervisor.ts): a jailed network child, a dispatcher, and the small
+// DESIGN.md draws it (supervisor/supervisor.ts): a jailed network child, a dispatcher, and the small
 // supervisor that started them.
 //
 //   -c fsd|stop|reload   signal the running upsmon (pid file, or -P <pid>)
@@ -10,8 +10,8 @@
 //   -p                   no split: one process (warned)
 //   -4 / -6              IPv4 / IPv6 only
 // Hidden, internal: `--role net|dispatch` starts one of the supervisor's children; each expects
-// the supervisor's control channel on stdin and its pipe on fd 3 (net-child.ts,
-// dispatch-process.ts). Started by hand it waits for a start message and does nothing else.
+// the supervisor's control channel on stdin and its pipe on fd 3 (monitor/net-child.ts,
+// dispatcher/dispatch-process.ts). Started by hand it waits for a start message and does nothing else.
 //
 // Without root the same processes run without chroot and user change (and seccomp only with
 // HARDNUT_SECCOMP=enforce), with a warning that the host is not protected.
@@ -33,12 +33,9 @@ import { checkJail } from '../sandbox/confine.js';
 import { isRoot, lookupGroup, lookupUser } from '../sandbox/drop-privileges.js';
 import { seccompMode } from '../sandbox/seccomp.js';
 import { loadIntentKey } from '../sandbox/shutdown-intent.js';
-import { runDispatchProcess } from './dispatch-process.js';
-import { DEFAULT_JAIL, runNetChild } from './net-child.js';
-import { POWERDOWNFLAG_MAGIC } from './shutdown.js';
-import { describePlan, planAccessProblem, selectShutdownPlan, type PathOwnership, type ShutdownPlan } from './shutdown-method.js';
-import { runSingleProcess } from './single-process.js';
-import { runSupervisor } from './supervisor.js';
+import { POWERDOWNFLAG_MAGIC } from './shared/shutdown.js';
+import { describePlan, planAccessProblem, selectShutdownPlan, type PathOwnership, type ShutdownPlan } from './supervisor/shutdown-method.js';
+import { runSupervisor } from './supervisor/supervisor.js';
 
 declare const HARDNUT_VERSION: string;
 const VERSION = typeof HARDNUT_VERSION === 'string' ? HARDNUT_VERSION : '0.0.0-dev';
@@ -50,6 +47,8 @@ export const DEFAULT_NET_USER = 'nobody';
 /** The dispatcher's user (NUT's RUN_AS_USER on Debian) and its extra group, if the group exists. */
 export const DEFAULT_DISPATCH_USER = 'nut';
 export const SHUTDOWN_GROUP = 'nutshutdown';
+/** Where the network child is jailed unless HARDNUT_UPSMON_JAIL says otherwise (tests, the demo); the role table's default. */
+export const DEFAULT_JAIL = '/run/hardnut/upsmon/empty';
 export const NOT_ROOT_WARNING = 'upsmon: not started as root: the monitor is not jailed; this host is not protected';
 
 interface Options {
@@ -260,7 +259,11 @@ const probe = {
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (argv[0] === '--role') {
     // An internal child of the supervisor: it ends the process itself, whatever is still open.
-    const code = argv[1] === 'net' ? await runNetChild() : argv[1] === 'dispatch' ? await runDispatchProcess() : 2;
+    // Each child import()s only its own half, before it confines itself: the dispatcher never
+    // holds the network child's code, nor the reverse, and the supervisor neither (issue 12;
+    // test/layout.test.ts checks the import closures).
+    const code = argv[1] === 'net' ? await (await import('./monitor/net-child.js')).runNetChild()
+      : argv[1] === 'dispatch' ? await (await import('./dispatcher/dispatch-process.js')).runDispatchProcess() : 2;
     process.exit(code);
   }
   const log = new Logger('upsmon');
@@ -341,6 +344,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const reloadConf = (): { conf: UpsmonConf; warnings: string[] } => loadUpsmonConf(file);
 
   if (o.single) {
+    // `-p` joins both halves in this process: only then is their code loaded here
+    const { runSingleProcess } = await import('./single-process.js');
     return runSingleProcess({ conf, reloadConf, plan, log, family: o.family, powerDownFlag, pidFile });
   }
   const code = await runSupervisor({

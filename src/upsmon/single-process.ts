@@ -7,16 +7,16 @@ import type { Logger } from '../runtime/log.js';
 import { removePidFile, writePidFile } from '../runtime/pidfile.js';
 import type { UpsmonConf } from '../core/config/upsmon-conf.js';
 import { keepInheritedFdsFromChildren } from '../sandbox/fds.js';
-import { logAt } from './child-io.js';
-import { shutdownMethodOf } from './dispatch-process.js';
-import { Dispatcher } from './dispatcher.js';
-import { frameOf } from './frames.js';
-import { SHUTDOWN_WALL_MESSAGE } from './monitor.js';
-import { clientOptions, loadCa, resolveAll } from './net-child.js';
-import { Notifier } from './notifier.js';
-import { MonitorShell } from './shell.js';
-import { performShutdown, writePowerDownFlag } from './shutdown.js';
-import type { ShutdownPlan } from './shutdown-method.js';
+import { logAt } from './shared/child-io.js';
+import { shutdownMethodOf } from './dispatcher/dispatch-process.js';
+import { Dispatcher } from './dispatcher/dispatcher.js';
+import { frameOf } from './monitor/frames.js';
+import { SHUTDOWN_WALL_MESSAGE } from './shared/notify-messages.js';
+import { clientOptions, loadCa, resolveAll } from './monitor/net-child.js';
+import { Notifier } from './dispatcher/notifier.js';
+import { MonitorShell } from './monitor/shell.js';
+import { performShutdown, writePowerDownFlag } from './shared/shutdown.js';
+import type { ShutdownPlan } from './supervisor/shutdown-method.js';
 import { encodeFrame } from '../protocol/notify-frame/index.js';
 
 export interface SingleOptions {

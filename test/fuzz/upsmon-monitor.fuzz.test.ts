@@ -1,4 +1,4 @@
-// Fuzz target: the upsmon monitor state machine (src/upsmon/monitor.ts) under random configs,
+// Fuzz target: the upsmon monitor state machine (src/upsmon/monitor/monitor.ts) under random configs,
 // statuses, failures, signals and clock jumps. It never throws; each effect list has at most one
 // step, last; and every frame it would send the dispatcher decodes, names a configured MONITOR and
 // passes the dispatcher's sequence check (its MINSUPPLIES rule included) — so a correct child is
@@ -7,10 +7,10 @@ import { describe, expect } from 'vitest';
 import fc from 'fast-check';
 import { fuzz as fuzzTarget } from './harness.js';
 import { parseUpsmonConf, type UpsmonConf } from '../../src/core/config/upsmon-conf.js';
-import { Monitor } from '../../src/upsmon/monitor.js';
-import { frameOf } from '../../src/upsmon/frames.js';
-import { MAX_NOTIFY_MESSAGE_LEN } from '../../src/upsmon/notify-messages.js';
-import { STEP_KINDS, type MonitorEffect, type MonitorEvent, type PollResult } from '../../src/upsmon/types.js';
+import { Monitor } from '../../src/upsmon/monitor/monitor.js';
+import { frameOf } from '../../src/upsmon/monitor/frames.js';
+import { MAX_NOTIFY_MESSAGE_LEN } from '../../src/upsmon/shared/notify-messages.js';
+import { STEP_KINDS, type MonitorEffect, type MonitorEvent, type PollResult } from '../../src/upsmon/shared/types.js';
 import { FrameSequenceValidator, decodeFrame, isConfiguredName } from '../../src/protocol/notify-frame/index.js';
 
 const fuzz = <T>(name: string, arb: fc.Arbitrary<T>, predicate: (v: T) => void): void => fuzzTarget('upsmon-monitor', name, arb, predicate);

@@ -7,7 +7,7 @@ import { lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readPid, readRegularFile, trustedPid, UnsafeFileError, writePidFile } from '../../src/runtime/pidfile.js';
-import { writePowerDownFlag } from '../../src/upsmon/shutdown.js';
+import { writePowerDownFlag } from '../../src/upsmon/shared/shutdown.js';
 
 const dirs: string[] = [];
 afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });

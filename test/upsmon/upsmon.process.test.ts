@@ -3,7 +3,7 @@
 // jailed (uid 65534, no_new_privs, seccomp, no capabilities, root = the empty jail), the
 // dispatcher without any TCP socket, the supervisor restarting the pair after a crash and after
 // bad frames (nothing of them executed, valid frames working again), NOPARENT when the
-// dispatcher is gone.
+// dispatcher is gone; a compromised network child forging a shutdown NUT's rule does not allow.
 import { describe, it, expect, afterEach } from 'vitest';
 import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import { isRoot, requireRoot } from '../support/peers.js';
 import { HARDNUT, freePort, rssKiB, runHardnut, waitFor, type Proc } from '../support/stack.js';
 import { makeCerts } from '../client/certs.js';
+import { encodeFrame, type FrameTypeName } from '../../src/protocol/notify-frame/index.js';
 import {
   PRIMARY_LOGIN, hardnutEnv, makeUpsmonDir, recorder, sequence, startDriver, startHardnutUpsmon, startUpsd, timeOf,
-  upsdFiles, upsmonConf, waitForUpsd, type UpsmonDir,
+  upsdFiles, upsmonConf, waitForUpsd, type Ev, type UpsmonDir,
 } from '../interop/upsmon-stack.js';
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
@@ -22,10 +23,10 @@ const track = (p: Proc): Proc => { cleanups.push(() => p.stop()); return p; };
 const TIMINGS = ['POLLFREQ 1', 'POLLFREQALERT 1', 'FINALDELAY 1', 'HOSTSYNC 3', 'DEADTIME 15'];
 
 /** hardnut dummy-ups + hardnut upsd serving `ups` with a static status. */
-async function stack(status: Record<string, string>): Promise<{ d: UpsmonDir; port: number }> {
+async function stack(status: Record<string, string>, charge = 50): Promise<{ d: UpsmonDir; port: number }> {
   const port = await freePort();
   const ups = Object.keys(status).map((u) => `[${u}]\n\tdriver = dummy-ups\n\tport = ${u}.dev\n`).join('');
-  const devs = Object.fromEntries(Object.entries(status).map(([u, s]) => [`${u}.dev`, `ups.status: ${s}\nbattery.charge: 50\n`]));
+  const devs = Object.fromEntries(Object.entries(status).map(([u, s]) => [`${u}.dev`, `ups.status: ${s}\nbattery.charge: ${String(charge)}\n`]));
   const d = makeUpsmonDir({ 'ups.conf': `pollinterval = 1\n${ups}`, ...devs, ...upsdFiles(port) });
   cleanups.push(() => d.cleanup());
   for (const u of Object.keys(status)) track(await startDriver('hardnut', d, u));
@@ -359,6 +360,69 @@ describe('upsmon as root: the split', () => {
     expect(later.net.pid).toBe(first.net.pid);
     expect(field(readFileSync(`/proc/${later.net.pid}/status`, 'latin1'), 'Seccomp')).toBe('2');
   }, 40_000);
+
+  // Issue 19 item 7 on the real processes. The attack model: an exploit of a parser bug runs code in
+  // the network child after it confined itself. Stand-in: a module preloaded into upsmon's processes
+  // (NODE_OPTIONS, which the children inherit; no hook in hardnut) that, in the network child only
+  // and only when signalled — after the test saw it jailed and filtered — writes forged frames on
+  // its real fd 3 with the child's own rights. The real dispatcher judges them by NUT's rule.
+  it('a compromised jailed child forging ONBATT → SHUTDOWN → EXEC_SHUTDOWN (UPS on line, 100 %) is refused and restarted; frames NUT\'s rule accepts shut down', async (ctx) => {
+    requireRoot(ctx);
+    const { d, port } = await stack({ u: 'OL' }, 100);
+    const ups = `u@127.0.0.1:${port}`;
+    const hex = (frames: Array<[FrameTypeName, string?]>): string => Buffer.concat(frames.map(([t, n]) => encodeFrame(t, n))).toString('hex');
+    const refused = hex([['ONBATT', ups], ['SHUTDOWN'], ['EXEC_SHUTDOWN']]);
+    const accepted = hex([['ONBATT', ups], ['LOWBATT', ups], ['SHUTDOWN'], ['EXEC_SHUTDOWN']]);
+    const exploit = join(d.root, 'exploit.mjs');
+    writeFileSync(exploit, [
+      "import { writeSync } from 'node:fs';",
+      "const at = process.argv.indexOf('--role');",
+      "if (at >= 0 && process.argv[at + 1] === 'net') {",
+      "  const send = (hex, what) => {",
+      "    const n = writeSync(3, Buffer.from(hex, 'hex'));",
+      "    process.stderr.write(`exploit: network child uid ${process.getuid()} wrote ${what} (${n} bytes)\\n`);",
+      "  };",
+      `  process.on('SIGUSR2', () => send('${refused}', 'ONBATT SHUTDOWN EXEC_SHUTDOWN'));`,
+      `  process.on('SIGURG', () => send('${accepted}', 'ONBATT LOWBATT SHUTDOWN EXEC_SHUTDOWN'));`,
+      '}',
+      '',
+    ].join('\n'));
+    const flag = join(d.rec, 'killpower');
+    const nodeOptions = [process.env['NODE_OPTIONS'], `--import=file://${exploit}`].filter((o) => o).join(' ');
+    const p = track(startHardnutUpsmon(d, 'fx', { system: ups, role: 'primary', login: PRIMARY_LOGIN, extra: [...TIMINGS, `POWERDOWNFLAG ${flag}`] }, [], { NODE_OPTIONS: nodeOptions }));
+    const sup = p.child.pid!;
+    /** The pair once its network child is jailed, filtered and logged in to upsd: only then is it attacked. */
+    const confinedPair = (other?: number): Promise<{ net: ProcInfo; dispatch: ProcInfo }> => waitFor('a confined pair, logged in', async () => {
+      const q = await pair(sup);
+      if (q.net.pid === other || q.dispatch.pid === other) return undefined;
+      const st = proc(q.net.pid)?.status ?? '';
+      return field(st, 'Seccomp') === '2' && field(st, 'Uid').startsWith('65534\t') && tcpSockets(q.net.pid).tcp > 0 ? q : undefined;
+    }, 20_000, 100);
+    const events = (type: string): Ev[] => d.events().filter((e) => e.tag === 'fx' && e.type === type);
+
+    const first = await confinedPair();
+    process.kill(first.net.pid, 'SIGUSR2');
+    await waitFor('the dispatcher refuses', () => /upsmon dispatcher: bad frame from the network child \(frame SHUTDOWN out of order: [^)]*MINSUPPLIES/.test(p.output()) || undefined, 10_000);
+    expect(p.output()).toMatch(/exploit: network child uid 65534 wrote ONBATT SHUTDOWN EXEC_SHUTDOWN \(\d+ bytes\)/);
+    // both processes replaced; the forged ONBATT was delivered like any frame the rule allows (a lie
+    // the monitor can tell), the shutdown was not: no SHUTDOWN notice, no SHUTDOWNCMD, no flag
+    const second = await confinedPair(first.net.pid);
+    expect(second.dispatch.pid).not.toBe(first.dispatch.pid);
+    await waitFor('the forged ONBATT delivered', () => events('ONBATT').length === 1 || undefined, 10_000);
+    expect(events('SHUTDOWN')).toEqual([]);
+    expect(events('SHUTDOWNCMD')).toEqual([]);
+    expect(existsSync(flag)).toBe(false);
+
+    // the control: the same exploit forging what NUT's rule accepts (OB+LB on the only supply)
+    // shuts down, once — so the refusal above is the rule's, not a channel that carries nothing
+    process.kill(second.net.pid, 'SIGURG');
+    // (the supervisor then waits for the network child to end, which its real monitor never asks)
+    await waitFor('SHUTDOWNCMD', () => events('SHUTDOWNCMD').length === 1 || undefined, 20_000);
+    expect(p.output()).toMatch(/exploit: network child uid 65534 wrote ONBATT LOWBATT SHUTDOWN EXEC_SHUTDOWN/);
+    expect(events('LOWBATT')).toHaveLength(1);
+    expect(events('SHUTDOWN')).toHaveLength(1);
+    expect(readFileSync(flag, 'latin1')).toBe('upsmon-shutdown-file');
+  }, 90_000);
 
   it('without the test knob SIGUSR2 changes nothing; with the dispatcher gone the child says NOPARENT', async (ctx) => {
     requireRoot(ctx);

@@ -46,7 +46,7 @@ describe('upssched as upsmon\'s NOTIFYCMD', () => {
       '',
     ].join('\n'));
     chmodSync(join(d.etc, 'upssched.conf'), 0o644);
-    // The dispatcher gives NOTIFYCMD a fixed environment (src/upsmon/notifier.ts), so upssched's
+    // The dispatcher gives NOTIFYCMD a fixed environment (src/upsmon/dispatcher/notifier.ts), so upssched's
     // configuration directory and its test idle time travel in the argv, through env(1), quoted:
     // an unquoted = is a word of its own in NUT's config syntax (upsmon warns about it).
     const upsmonConf = join(d.etc, 'upsmon-s.conf');

@@ -17,7 +17,7 @@ import { MAX_ARG_LEN, MAX_ARGS } from '../../core/tokenizer.js';
 import { NOTIFY_FLAGS, NOTIFY_TYPES, type UpsmonConf } from '../../core/config/upsmon-conf.js';
 import { arr, bool, int, nullable, obj, oneOf, recordOf, SchemaError, str, type Check } from './schema.js';
 
-/** How the supervisor hands the shutdown to the dispatcher (chosen in upsmon/shutdown-method.ts). */
+/** How the supervisor hands the shutdown to the dispatcher (chosen in upsmon/supervisor/shutdown-method.ts). */
 export type ShutdownPlan =
   | { kind: 'socket'; path: string; keyPath: string }
   | { kind: 'helper'; path: string; keyPath: string }

@@ -2,7 +2,7 @@
 // root; the systemd socket, then the setuid helper; SHUTDOWNCMD as an argv only without root;
 // refusal otherwise, naming the choices.
 import { describe, it, expect } from 'vitest';
-import { selectShutdownPlan, ShutdownMethodError, DEFAULT_INTENT_KEY, DEFAULT_SHUTDOWN_HELPER, DEFAULT_SHUTDOWN_SOCKET } from '../../src/upsmon/shutdown-method.js';
+import { selectShutdownPlan, ShutdownMethodError, DEFAULT_INTENT_KEY, DEFAULT_SHUTDOWN_HELPER, DEFAULT_SHUTDOWN_SOCKET } from '../../../src/upsmon/supervisor/shutdown-method.js';
 
 const none = { isSocket: () => false, isExecutable: () => false };
 const socketOnly = { isSocket: (p: string) => p === DEFAULT_SHUTDOWN_SOCKET, isExecutable: () => false };

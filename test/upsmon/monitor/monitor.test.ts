@@ -1,7 +1,7 @@
 // The monitor state machine against scripted outages on a fake clock (spec §5.4–§5.7).
 import { describe, it, expect } from 'vitest';
-import { Monitor, UpsmonPowerError } from '../../src/upsmon/monitor.js';
-import type { MonitorEffect } from '../../src/upsmon/types.js';
+import { Monitor, UpsmonPowerError } from '../../../src/upsmon/monitor/monitor.js';
+import type { MonitorEffect } from '../../../src/upsmon/shared/types.js';
 import { BASE, FakeClock, LOST, REFUSED, Sim, T0, conf, ok, timeline, world } from './sim.js';
 
 const PRIMARY = `${BASE}MONITOR ups@localhost 1 mon secret primary\n`;

@@ -2,7 +2,7 @@
 // Pure: evaluated once per UPS per poll cycle, in MONITOR order; it has side effects on the UPS
 // state (the OBLBDURATION timer), so every UPS is evaluated every time, critical or not.
 
-import type { UpsmonConf } from '../core/config/upsmon-conf.js';
+import type { UpsmonConf } from '../../core/config/upsmon-conf.js';
 import type { UpsContext, UpsState } from './ups-state.js';
 
 /**

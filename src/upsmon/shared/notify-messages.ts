@@ -5,7 +5,10 @@
 // so they are reproduced exactly, including the types added after 2.8.0 (OFF…, SHUTDOWN_HOSTSYNC,
 // SUSPEND_*).
 
-import type { NotifyFlag, NotifyType, UpsmonConf } from '../core/config/upsmon-conf.js';
+import type { NotifyFlag, NotifyType, UpsmonConf } from '../../core/config/upsmon-conf.js';
+
+/** NUT's direct broadcast in doshutdown, independent of NOTIFYFLAG (the monitor and the dispatcher both send it). */
+export const SHUTDOWN_WALL_MESSAGE = 'Executing automatic power-fail shutdown\n';
 
 /** NUT's stock message per type; `%s` is the UPS (MONITOR system name), ALARM/OTHER add a 2nd. */
 export const DEFAULT_NOTIFY_MESSAGES: Readonly<Record<NotifyType, string>> = {

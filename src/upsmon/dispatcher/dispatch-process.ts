@@ -1,6 +1,6 @@
 // upsmon's dispatcher process (DESIGN.md): outside the jail, no network socket, user nut plus
 // the shutdown group. Started by the supervisor as `hardnut upsmon --role dispatch` with
-//   fd 0  the supervisor's control messages (control.ts): start, reload, fsd, flag-written, stop
+//   fd 0  the supervisor's control messages (protocol/control): start, reload, fsd, flag-written, stop
 //   fd 3  the framed pipe's read end: frames from the jailed network child, nothing else
 //   fd 4  bytes to the supervisor: 'F' (user FSD noted), 'S' (shutdown: write POWERDOWNFLAG)
 // While still root it loads what the shutdown needs (the intent key, or /run/initctl), then drops
@@ -12,23 +12,22 @@
 
 import { writeSync } from 'node:fs';
 import net from 'node:net';
-import type { Logger } from '../runtime/log.js';
-import type { UpsmonConf } from '../core/config/upsmon-conf.js';
-import { keepInheritedFdsFromChildren } from '../sandbox/fds.js';
-import { confine } from '../sandbox/confine.js';
-import { installFatalHandlers } from '../runtime/fatal.js';
-import { InitctlChannel } from '../sandbox/initctl.js';
-import { loadIntentKey } from '../sandbox/shutdown-intent.js';
-import { childLogger, firstControl, leaveTerminalSignalsToSupervisor } from './child-io.js';
-import { CTRL_FSD_NOTED, CTRL_SHUTDOWN, type ControlMessage, type DispatchStart } from '../protocol/control/index.js';
+import type { Logger } from '../../runtime/log.js';
+import type { UpsmonConf } from '../../core/config/upsmon-conf.js';
+import { keepInheritedFdsFromChildren } from '../../sandbox/fds.js';
+import { confine } from '../../sandbox/confine.js';
+import { installFatalHandlers } from '../../runtime/fatal.js';
+import { InitctlChannel } from '../../sandbox/initctl.js';
+import { loadIntentKey } from '../../sandbox/shutdown-intent.js';
+import { childLogger, firstControl, leaveTerminalSignalsToSupervisor } from '../shared/child-io.js';
+import { CTRL_FSD_NOTED, CTRL_SHUTDOWN, type ControlMessage, type DispatchStart } from '../../protocol/control/index.js';
 import { Dispatcher, type Notification } from './dispatcher.js';
-import { SHUTDOWN_WALL_MESSAGE } from './monitor.js';
+import { EXIT_CHILD_FAULT } from '../shared/exit-codes.js';
+import { SHUTDOWN_WALL_MESSAGE } from '../shared/notify-messages.js';
 import { Notifier } from './notifier.js';
-import { performShutdown, type ShutdownMethod } from './shutdown.js';
-import type { ShutdownPlan } from './shutdown-method.js';
+import { performShutdown, type ShutdownMethod } from '../shared/shutdown.js';
+import type { ShutdownPlan } from '../../protocol/control/index.js';
 
-/** The dispatcher's exit code when the network child sent a bad frame (the supervisor restarts both). */
-export const EXIT_CHILD_FAULT = 3;
 /** How long the dispatcher waits for the supervisor to write POWERDOWNFLAG before shutting down anyway. */
 export const FLAG_WAIT_MS = 5_000;
 export const FRAME_FD = 3;

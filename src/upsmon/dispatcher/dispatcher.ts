@@ -7,9 +7,9 @@
 // before it satisfy NUT's rule (MINSUPPLIES over the power values of the dispatcher's own
 // upsmon.conf, counting the UPSes the frames say may be critical as lost), or a user asked for FSD.
 
-import { FrameDecoder, FrameSequenceValidator, isConfiguredName, type Frame } from '../protocol/notify-frame/index.js';
-import { formatNotifyMessage, notifyDeliveries, notifyTemplate, type NotifyDeliveries } from './notify-messages.js';
-import type { NotifyType, UpsmonConf } from '../core/config/upsmon-conf.js';
+import { FrameDecoder, FrameSequenceValidator, isConfiguredName, type Frame } from '../../protocol/notify-frame/index.js';
+import { formatNotifyMessage, notifyDeliveries, notifyTemplate, type NotifyDeliveries } from '../shared/notify-messages.js';
+import type { NotifyType, UpsmonConf } from '../../core/config/upsmon-conf.js';
 
 export interface Notification {
   type: NotifyType;

@@ -11,7 +11,7 @@
 // - The answer to `poll` is a `polled` event, to `set-fsd` an `fsd-set` event, to
 //   `query-numlogins` a `numlogins` event; when a `wait` elapses the shell sends `timer`.
 
-import type { NotifyType, UpsmonConf } from '../core/config/upsmon-conf.js';
+import type { NotifyType, UpsmonConf } from '../../core/config/upsmon-conf.js';
 import type { NotifyDeliveries } from './notify-messages.js';
 
 /** Injectable time source; milliseconds since the epoch, like Date.now(). */

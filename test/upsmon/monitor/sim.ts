@@ -1,9 +1,9 @@
 // A fake-clock harness for the monitor state machine: it plays the I/O shell, answering each
 // step from a scripted world (what upsd would say at a given second) and recording every effect
 // with the time it happened.
-import { parseUpsmonConf, type UpsmonConf } from '../../src/core/config/upsmon-conf.js';
-import { Monitor } from '../../src/upsmon/monitor.js';
-import type { MonitorEffect, MonitorEvent, PollResult } from '../../src/upsmon/types.js';
+import { parseUpsmonConf, type UpsmonConf } from '../../../src/core/config/upsmon-conf.js';
+import { Monitor } from '../../../src/upsmon/monitor/monitor.js';
+import type { MonitorEffect, MonitorEvent, PollResult } from '../../../src/upsmon/shared/types.js';
 
 /** 2023-11-14T22:13:20Z: a realistic epoch, since NUT's timers start from 0 (lastpoll = 0). */
 export const T0 = 1_700_000_000_000;

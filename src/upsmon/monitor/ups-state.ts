@@ -2,8 +2,8 @@
 // parse_status, ups_is_alive and ups_is_gone with their notifications. Pure; time is whole
 // seconds (NUT compares time_t values), given by the caller.
 
-import type { MonitorEntry, NotifyType, UpsmonConf } from '../core/config/upsmon-conf.js';
-import type { LogLevel, PollResult } from './types.js';
+import type { MonitorEntry, NotifyType, UpsmonConf } from '../../core/config/upsmon-conf.js';
+import type { LogLevel, PollResult } from '../shared/types.js';
 
 /** The status flags upsmon tracks (NUT's ST_* bits minus connection bookkeeping). */
 export interface StatusFlags {

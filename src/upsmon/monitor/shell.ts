@@ -4,16 +4,16 @@
 // dispatcher (as frames in the split, directly with -p), logs to the log. Used by the jailed
 // network child and by the single-process mode alike.
 
-import { NutError } from '../protocol/net/client-errors.js';
-import type { ClientOptions } from '../client/client.js';
-import type { ServerAddress } from '../client/ups-spec.js';
-import type { UpsmonConf } from '../core/config/upsmon-conf.js';
+import { NutError } from '../../protocol/net/client-errors.js';
+import type { ClientOptions } from '../../client/client.js';
+import type { ServerAddress } from '../../client/ups-spec.js';
+import type { UpsmonConf } from '../../core/config/upsmon-conf.js';
 import { Monitor } from './monitor.js';
 import { needsAlarmQuery } from './ups-state.js';
 import { ConnectFailure, UpsLink } from './ups-link.js';
 import type {
   Clock, FsdResult, LogLevel, MonitorEffect, MonitorEvent, NumloginsResult, PollResult, StepEffect, UpsPollResult,
-} from './types.js';
+} from '../shared/types.js';
 
 export type NotifyEffect = Extract<MonitorEffect, { kind: 'notify' }>;
 

@@ -4,7 +4,7 @@
 // processes: at most MAX_NOTIFY_CHILDREN run at once, the rest are dropped and counted.
 
 import { spawn } from 'node:child_process';
-import type { Logger } from '../runtime/log.js';
+import type { Logger } from '../../runtime/log.js';
 import type { Notification } from './dispatcher.js';
 
 /** Notification commands (and wall) running at once; more are dropped with a log line. */

@@ -1,7 +1,7 @@
 // Properties of the critical predicate over random timelines (§5.6), on the fake clock.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import type { PollResult } from '../../src/upsmon/types.js';
+import type { PollResult } from '../../../src/upsmon/shared/types.js';
 import { BASE, FAIL, LOST, Sim, ok } from './sim.js';
 
 interface Setup {

@@ -1,9 +1,9 @@
 // `upsmon -c reload` reaching the dispatcher (Dispatcher.reload): new messages and MONITORs apply
 // at once, a removed MONITOR's in-flight notification is no fault, an unknown name still is.
 import { describe, it, expect } from 'vitest';
-import { parseUpsmonConf } from '../../src/core/config/upsmon-conf.js';
-import { encodeFrame } from '../../src/protocol/notify-frame/index.js';
-import { Dispatcher, type Notification } from '../../src/upsmon/dispatcher.js';
+import { parseUpsmonConf } from '../../../src/core/config/upsmon-conf.js';
+import { encodeFrame } from '../../../src/protocol/notify-frame/index.js';
+import { Dispatcher, type Notification } from '../../../src/upsmon/dispatcher/dispatcher.js';
 
 const conf = (text: string) => parseUpsmonConf(text, 'upsmon.conf').value;
 

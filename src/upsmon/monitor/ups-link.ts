@@ -6,11 +6,11 @@
 // ReconnectingClient. Addresses were resolved before the jail: there is no DNS inside it, so
 // the link tries each resolved address in turn, as libupsclient does with getaddrinfo's list.
 
-import { NutClient, type ClientOptions } from '../client/client.js';
-import { NutError } from '../protocol/net/client-errors.js';
-import type { ServerAddress } from '../client/ups-spec.js';
-import type { MonitorEntry } from '../core/config/upsmon-conf.js';
-import type { LogLevel } from './types.js';
+import { NutClient, type ClientOptions } from '../../client/client.js';
+import { NutError } from '../../protocol/net/client-errors.js';
+import type { ServerAddress } from '../../client/ups-spec.js';
+import type { MonitorEntry } from '../../core/config/upsmon-conf.js';
+import type { LogLevel } from '../shared/types.js';
 
 /** NUT's NET_TIMEOUT: how long upsd may take to answer (and to accept a connection). */
 export const UPSMON_NET_TIMEOUT_MS = 10_000;

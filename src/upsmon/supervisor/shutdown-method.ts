@@ -14,8 +14,8 @@
 // `command` as root runs SHUTDOWNCMD as the dispatcher's user, not as root.
 // Paths: HARDNUT_SHUTDOWN_SOCKET, HARDNUT_SHUTDOWN_HELPER, HARDNUT_INTENT_KEY, HARDNUT_INITCTL.
 
-import { HardnutError } from '../core/errors.js';
-import type { UpsmonConf } from '../core/config/upsmon-conf.js';
+import { HardnutError } from '../../core/errors.js';
+import type { UpsmonConf } from '../../core/config/upsmon-conf.js';
 
 export const DEFAULT_SHUTDOWN_SOCKET = '/run/hardnut/shutdown.sock';
 export const DEFAULT_SHUTDOWN_HELPER = '/usr/local/lib/hardnut/upsshutdown';
@@ -23,8 +23,8 @@ export const DEFAULT_INTENT_KEY = '/etc/hardnut/upsshutdown.key';
 
 /** Serializable: the supervisor decides, the dispatcher carries it out. */
 /** Defined with the control codec that carries it to the dispatcher. */
-export type { ShutdownPlan } from '../protocol/control/index.js';
-import type { ShutdownPlan } from '../protocol/control/index.js';
+export type { ShutdownPlan } from '../../protocol/control/index.js';
+import type { ShutdownPlan } from '../../protocol/control/index.js';
 
 export class ShutdownMethodError extends HardnutError {
   constructor(message: string) {

@@ -1,8 +1,8 @@
 // What both of upsmon's child processes do alike: read the supervisor's control messages from
 // stdin, log at the monitor's levels, and keep terminal signals for the supervisor to handle.
 
-import { Logger } from '../runtime/log.js';
-import { LineSplitter, decodeControl, type ControlMessage, type ControlPeer, type LogSettings } from '../protocol/control/index.js';
+import { Logger } from '../../runtime/log.js';
+import { LineSplitter, decodeControl, type ControlMessage, type ControlPeer, type LogSettings } from '../../protocol/control/index.js';
 import type { LogLevel } from './types.js';
 
 /** Calls `onMessage` for each control message on stdin, `onEnd` when the supervisor is gone. */

@@ -9,10 +9,10 @@
 
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { HardnutError } from '../core/errors.js';
-import { createFileExclusive } from '../runtime/pidfile.js';
-import { makeIntent } from '../sandbox/shutdown-intent.js';
-import type { InitctlChannel } from '../sandbox/initctl.js';
+import { HardnutError } from '../../core/errors.js';
+import { createFileExclusive } from '../../runtime/pidfile.js';
+import { makeIntent } from '../../sandbox/shutdown-intent.js';
+import type { InitctlChannel } from '../../sandbox/initctl.js';
 
 /** What NUT writes into POWERDOWNFLAG, exactly (`upsmon -K` checks the file starts with it). */
 export const POWERDOWNFLAG_MAGIC = 'upsmon-shutdown-file';

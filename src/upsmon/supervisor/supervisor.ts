@@ -5,7 +5,7 @@
 //     (net-child.ts), joined by the framed pipe — a socketpair whose dispatcher end is the
 //     dispatcher's fd 3; the supervisor hands the other end to the network child as its fd 3 and
 //     closes its own copy without reading from it;
-//   - passes both the configuration it read (control.ts), and later reload, fsd and stop;
+//   - passes both the configuration it read (protocol/control), and later reload, fsd and stop;
 //   - forwards `-c fsd` to the dispatcher first and to the network child only once the
 //     dispatcher has noted it (so the shutdown that follows is not taken for an out-of-order one);
 //   - writes POWERDOWNFLAG when the dispatcher accepted a shutdown request (as NUT's root parent);
@@ -21,17 +21,16 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type net from 'node:net';
-import type { Logger } from '../runtime/log.js';
-import { removePidFile, writePidFile } from '../runtime/pidfile.js';
-import { keepInheritedFdsFromChildren } from '../sandbox/fds.js';
-import type { UpsmonConf } from '../core/config/upsmon-conf.js';
+import type { Logger } from '../../runtime/log.js';
+import { removePidFile, writePidFile } from '../../runtime/pidfile.js';
+import { keepInheritedFdsFromChildren } from '../../sandbox/fds.js';
+import type { UpsmonConf } from '../../core/config/upsmon-conf.js';
 import {
   CTRL_FSD_NOTED, CTRL_SHUTDOWN, INJECT_KINDS, encodeControl, withoutSecrets,
   type ControlMessage, type LogSettings,
-} from '../protocol/control/index.js';
-import { EXIT_CHILD_FAULT } from './dispatch-process.js';
-import { EXIT_RESOLVE_RETRY } from './net-child.js';
-import { writePowerDownFlag, SHUTDOWN_HANDOVER_TIMEOUT_MS } from './shutdown.js';
+} from '../../protocol/control/index.js';
+import { EXIT_CHILD_FAULT, EXIT_RESOLVE_RETRY } from '../shared/exit-codes.js';
+import { writePowerDownFlag, SHUTDOWN_HANDOVER_TIMEOUT_MS } from '../shared/shutdown.js';
 import type { ShutdownPlan } from './shutdown-method.js';
 
 export const TEST_INJECT_ENV = 'HARDNUT_UPSMON_TEST_INJECT';

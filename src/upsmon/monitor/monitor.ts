@@ -4,15 +4,15 @@
 // does with time_t. The I/O shell that runs the effects is in another file (types.ts describes
 // the protocol between the two).
 
-import { HardnutError } from '../core/errors.js';
-import type { MonitorEntry, NotifyType, UpsmonConf } from '../core/config/upsmon-conf.js';
-import { formatNotifyMessage, notifyDeliveries, notifyTemplate } from './notify-messages.js';
+import { HardnutError } from '../../core/errors.js';
+import type { MonitorEntry, NotifyType, UpsmonConf } from '../../core/config/upsmon-conf.js';
+import { SHUTDOWN_WALL_MESSAGE, formatNotifyMessage, notifyDeliveries, notifyTemplate } from '../shared/notify-messages.js';
 import { applyPollResult, clearFlags, newUpsState, type UpsContext, type UpsState } from './ups-state.js';
 import { gcd, healthyPower, inAlertState } from './critical.js';
-import { strtol } from '../core/c-number.js';
+import { strtol } from '../../core/c-number.js';
 import type {
   Clock, FsdResult, LogLevel, MonitorEffect, MonitorEvent, MonitorPhase, NumloginsResult, UpsPollResult,
-} from './types.js';
+} from '../shared/types.js';
 
 /** The primary polls NUMLOGINS this often while waiting for secondaries (§5.7 step 3). */
 export const HOSTSYNC_POLL_MS = 250;
@@ -22,8 +22,6 @@ export const LINGER_PING_MS = 1000;
 export const NOPARENT_REPEAT_SECONDS = 120;
 /** A sleep longer than the poll interval by more than this is a clock jump or an unnoticed suspend. */
 export const TIMEJUMP_TOLERANCE_SECONDS = 5;
-/** NUT's direct broadcast in doshutdown, independent of NOTIFYFLAG. */
-export const SHUTDOWN_WALL_MESSAGE = 'Executing automatic power-fail shutdown\n';
 
 type Expect = 'polled' | 'timer' | 'fsd-set' | 'numlogins' | null;
 

@@ -1,11 +1,11 @@
 // NUT's stock notification messages, template expansion and NOTIFYFLAG deliveries (§5.8).
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { NOTIFY_TYPES, checkNotifyTemplate, maxPlaceholders } from '../../src/core/config/upsmon-conf.js';
+import { NOTIFY_TYPES, checkNotifyTemplate, maxPlaceholders } from '../../../src/core/config/upsmon-conf.js';
 import {
   DEFAULT_NOTIFY_MESSAGES, MAX_NOTIFY_MESSAGE_LEN, SYSTEM_NOTIFY_TYPES, formatNotifyMessage, notifyDeliveries, notifyTemplate,
-} from '../../src/upsmon/notify-messages.js';
-import { hasExecutable, requirePeer } from '../support/peers.js';
+} from '../../../src/upsmon/shared/notify-messages.js';
+import { hasExecutable, requirePeer } from '../../support/peers.js';
 
 const DEBIAN_UPSMON = '/lib/nut/upsmon';
 

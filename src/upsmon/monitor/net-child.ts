@@ -1,6 +1,6 @@
 // upsmon's network child (DESIGN.md): the only upsmon process that reads network data. Started
 // by the supervisor as `hardnut upsmon --role net` with
-//   fd 0  the supervisor's control messages (control.ts): start, reload, fsd, stop
+//   fd 0  the supervisor's control messages (protocol/control): start, reload, fsd, stop
 //   fd 3  the framed pipe's write end: `[STX][type][len]<name>[ETX]` to the dispatcher
 // Started as root it first resolves every MONITOR host (there is no DNS in the jail: it connects
 // by address afterwards), loads the TLS trust anchors and every native library, then chroots
@@ -18,29 +18,26 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
-import type { Logger } from '../runtime/log.js';
-import { preloadTls, type ClientOptions } from '../client/client.js';
-import type { ServerAddress } from '../client/ups-spec.js';
-import type { UpsmonConf } from '../core/config/upsmon-conf.js';
-import { encodeFrame } from '../protocol/notify-frame/index.js';
-import { isRoot } from '../sandbox/drop-privileges.js';
-import { closeInheritedFds } from '../sandbox/fds.js';
-import { highestOpenFd } from '../sandbox/rlimits.js';
-import { confine } from '../sandbox/confine.js';
-import { installFatalHandlers } from '../runtime/fatal.js';
-import { childLogger, firstControl, leaveTerminalSignalsToSupervisor, logAt } from './child-io.js';
-import type { ControlMessage, InjectKind, NetStart } from '../protocol/control/index.js';
+import type { Logger } from '../../runtime/log.js';
+import { preloadTls, type ClientOptions } from '../../client/client.js';
+import type { ServerAddress } from '../../client/ups-spec.js';
+import type { UpsmonConf } from '../../core/config/upsmon-conf.js';
+import { encodeFrame } from '../../protocol/notify-frame/index.js';
+import { isRoot } from '../../sandbox/drop-privileges.js';
+import { closeInheritedFds } from '../../sandbox/fds.js';
+import { highestOpenFd } from '../../sandbox/rlimits.js';
+import { confine } from '../../sandbox/confine.js';
+import { installFatalHandlers } from '../../runtime/fatal.js';
+import { childLogger, firstControl, leaveTerminalSignalsToSupervisor, logAt } from '../shared/child-io.js';
+import type { ControlMessage, InjectKind, NetStart } from '../../protocol/control/index.js';
+import { EXIT_RESOLVE_RETRY } from '../shared/exit-codes.js';
 import { frameOf } from './frames.js';
 import { MonitorShell } from './shell.js';
 
-/** The child asks to be restarted (a MONITOR host could not be resolved; a reload added one). */
-export const EXIT_RESOLVE_RETRY = 75;
 /** After a failed name resolution, the child restarts itself this much later to try again. */
 export const RESOLVE_RETRY_MS = 60_000;
 /** Descriptors the jailed child may open beyond those it has: its connections, and slack for libuv. */
 export const NOFILE_HEADROOM = 16;
-/** Where the child is jailed unless HARDNUT_UPSMON_JAIL says otherwise (tests, the demo); the role table's default. */
-export const DEFAULT_JAIL = '/run/hardnut/upsmon/empty';
 export const FRAME_FD = 3;
 
 export async function runNetChild(): Promise<number> {

@@ -1,8 +1,8 @@
 // What the monitor would send the dispatcher over the framed pipe, end to end on the fake clock.
 import { describe, it, expect } from 'vitest';
-import { frameOf } from '../../src/upsmon/frames.js';
-import { needsAlarmQuery } from '../../src/upsmon/ups-state.js';
-import { FrameDecoder, FrameSequenceValidator, type Frame } from '../../src/protocol/notify-frame/index.js';
+import { frameOf } from '../../../src/upsmon/monitor/frames.js';
+import { needsAlarmQuery } from '../../../src/upsmon/monitor/ups-state.js';
+import { FrameDecoder, FrameSequenceValidator, type Frame } from '../../../src/protocol/notify-frame/index.js';
 import { BASE, Sim, conf, timeline, world } from './sim.js';
 
 function frames(s: Sim): Frame[] {
