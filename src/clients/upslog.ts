@@ -14,7 +14,7 @@ import { pidFileFor, removePidFile, writePidFile } from '../runtime/pidfile.js';
 import { altPidPath } from '../core/paths.js';
 import { isRoot, lookupUser } from '../sandbox/drop-privileges.js';
 import { confine } from '../sandbox/confine.js';
-import { installFatalHandlers } from '../runtime/fatal.js';
+import { installFatalHandlers } from '../sandbox/fatal.js';
 import { closeQuietly, errorText, fatal, getopts, out, runTool, specFailure, VERSION } from './common.js';
 import { compileFormat, DEFAULT_LOGFORMAT, renderFormat, type FormatItem } from './upslog-format.js';
 import { atoi } from '../core/c-number.js';

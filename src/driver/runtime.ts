@@ -16,7 +16,7 @@ import { DriverState } from './dstate.js';
 import { StateServer, STAT_UNKNOWN } from './state-server.js';
 import { lookupGroup } from '../sandbox/drop-privileges.js';
 import { confine } from '../sandbox/confine.js';
-import { fatal, installFatalHandlers } from '../runtime/fatal.js';
+import { fatal, installFatalHandlers } from '../sandbox/fatal.js';
 import type { DriverDefinition, DriverInstance } from './driver.js';
 import type { UpsConf } from '../core/config/ups-conf.js';
 import { chownSync } from 'node:fs';

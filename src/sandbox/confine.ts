@@ -10,7 +10,7 @@
 
 import { closeSync, constants, openSync, readFileSync, readdirSync, lstatSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fatal } from '../runtime/fatal.js';
+import { fatal } from './fatal.js';
 import { isRoot, lookupGroup, lookupUser, PrivilegeError, type Account } from './drop-privileges.js';
 import { chroot, detachTerminal, preloadLibc, setNoNewPrivs, setsid } from './libc.js';
 import { preloadRlimits, RLIMIT_CORE, RLIMIT_NOFILE, RLIMIT_NPROC, setRlimit } from './rlimits.js';

@@ -32,7 +32,7 @@ import { altPidPath, confPath, statePath } from '../core/paths.js';
 import { groupName, isRoot, lookupUser, type Account } from '../sandbox/drop-privileges.js';
 import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../runtime/daemon.js';
 import { confine } from '../sandbox/confine.js';
-import { installFatalHandlers } from '../runtime/fatal.js';
+import { installFatalHandlers } from '../sandbox/fatal.js';
 import { CMDVARTAB, Descriptions } from './descriptions.js';
 import { bindAll, ListenError, listenSpecs, unlinkUnixSocket } from './listeners.js';
 import { UpsdServer, type ServerSettings } from './server.js';

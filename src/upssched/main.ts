@@ -31,7 +31,7 @@ import { loadConfig } from '../runtime/config-files.js';
 import { getopt } from '../runtime/getopt.js';
 import { Logger } from '../runtime/log.js';
 import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../runtime/daemon.js';
-import { installFatalHandlers } from '../runtime/fatal.js';
+import { installFatalHandlers } from '../sandbox/fatal.js';
 import { confine } from '../sandbox/confine.js';
 import {
   RequestDecoder, encodeRequest, type RequestVerb,

@@ -16,7 +16,7 @@ import type { Logger } from '../../runtime/log.js';
 import type { UpsmonConf } from '../../core/config/upsmon-conf.js';
 import { keepInheritedFdsFromChildren } from '../../sandbox/fds.js';
 import { confine } from '../../sandbox/confine.js';
-import { installFatalHandlers } from '../../runtime/fatal.js';
+import { installFatalHandlers } from '../../sandbox/fatal.js';
 import { InitctlChannel } from '../../sandbox/initctl.js';
 import { loadIntentKey } from '../../sandbox/shutdown-intent.js';
 import { childLogger, firstControl, leaveTerminalSignalsToSupervisor } from '../shared/child-io.js';

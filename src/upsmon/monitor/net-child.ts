@@ -27,7 +27,7 @@ import { isRoot } from '../../sandbox/drop-privileges.js';
 import { closeInheritedFds } from '../../sandbox/fds.js';
 import { highestOpenFd } from '../../sandbox/rlimits.js';
 import { confine } from '../../sandbox/confine.js';
-import { installFatalHandlers } from '../../runtime/fatal.js';
+import { installFatalHandlers } from '../../sandbox/fatal.js';
 import { childLogger, firstControl, leaveTerminalSignalsToSupervisor, logAt } from '../shared/child-io.js';
 import type { ControlMessage, InjectKind, NetStart } from '../../protocol/control/index.js';
 import { EXIT_RESOLVE_RETRY } from '../shared/exit-codes.js';

@@ -1,3 +1,5 @@
+// In sandbox/, not runtime/: the confinement pipeline ends the process through it, and runtime/
+// already depends on sandbox/ (user and group lookups, syslog through libc).
 // A daemon never lives on half-alive (DESIGN.md): an exception nobody caught or a rejection
 // nobody handled leaves some part of it stopped — a poll loop, a listener — while the rest still
 // answers, presenting old data as fresh. So either one is logged in one line and ends the process
