@@ -14,6 +14,7 @@ import { LibcError } from '../../src/sandbox/libc.js';
 import { isRoot, onPath, requirePeer, type SkipContext } from '../support/peers.js';
 import { HARDNUT, freePort, makeTestDir, startHardnutDriver, startProcess, waitFor, type Proc, type TestDir } from '../support/stack.js';
 import { SIMPLE_USERS, upsConf } from '../upsd/support/upsd-stack.js';
+import { makeUpsmonDir, startHardnutUpsmon } from '../interop/upsmon-stack.js';
 import { rootProcessWithPid, startHeldAt, STRACE_WHY } from './support/syscall-window.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -42,8 +43,14 @@ async function pidFileNaming(p: Proc, file: string): Promise<number> {
   return pid;
 }
 
-/** Kills the checked process and waits until it is reaped, so its pid is free. */
+/** The pids of the children of `pid` (upsmon's supervisor: its network child and dispatcher). */
+function childrenOf(pid: number): number[] {
+  try { return readFileSync(`/proc/${String(pid)}/task/${String(pid)}/children`, 'latin1').trim().split(/\s+/).filter(Boolean).map(Number); } catch { return []; }
+}
+
+/** Kills the checked process (its children first) and waits until it is reaped, so its pid is free. */
 async function killAndReap(p: Proc): Promise<void> {
+  for (const c of childrenOf(p.child.pid as number)) { try { process.kill(c, 'SIGKILL'); } catch { /* gone */ } }
   p.child.kill('SIGKILL');
   await waitFor('the checked process to be reaped', () => p.child.exitCode !== null || p.child.signalCode !== null, 20_000);
 }
@@ -115,5 +122,18 @@ describe('root\'s stop commands signal the process they checked, never one that 
     const r = await raceStop(ctx, upsd, pidFile, ['upsd', '-c', 'stop'], dir.env);
     expect(r.code).toBe(1);
     expect(r.output).toContain(`upsd -c stop: upsd is not running: no process ${String(r.pid)} (from ${pidFile})`);
+  }, 120_000);
+
+  it('upsmon -c stop: the root supervisor it checked dies in the window and a root process takes its pid: it reports upsmon gone; the root process lives', async (ctx) => {
+    needRoot(ctx);
+    const d = makeUpsmonDir({});
+    cleanups.push(() => d.cleanup());
+    const env = { NUT_ALTPIDPATH: d.state };
+    const upsmon = startHardnutUpsmon(d, 'race', { system: 'u@127.0.0.1:9', role: 'secondary', login: ['x', 'y'] }, [], env);
+    cleanups.push(() => upsmon.stop('SIGKILL'));
+    const pidFile = join(d.state, 'upsmon.pid');
+    const r = await raceStop(ctx, upsmon, pidFile, ['upsmon', '-c', 'stop'], { ...d.env, ...env });
+    expect(r.code).toBe(1);
+    expect(r.output).toContain(`upsmon -c stop: upsmon is not running: no process ${String(r.pid)} (from ${pidFile})`);
   }, 120_000);
 });
