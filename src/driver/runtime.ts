@@ -19,7 +19,6 @@ import { confine } from '../sandbox/confine.js';
 import { fatal, installFatalHandlers } from '../sandbox/fatal.js';
 import type { DriverDefinition, DriverInstance } from './driver.js';
 import type { UpsConf } from '../core/config/ups-conf.js';
-import { chownSync } from 'node:fs';
 
 export const DRIVER_OPTSTRING = 'a:s:kFBDd:hx:Lqr:u:g:Vi:';
 export const DEFAULT_POLLINTERVAL = 2;
@@ -318,7 +317,7 @@ async function serve(def: DriverDefinition, s: DriverSettings, log: Logger, env:
         const why = stateDirMessage(s.statePath, `Can't create the driver socket ${server.path}`, err);
         throw why !== undefined ? new DriverError(why, 'ERR_STATE_DIR') : err;
       }
-      if (s.userCustomized) fixSocketGroup(server.path, s.group, log);
+      if (s.userCustomized) fixSocketGroup(server, s.group, log);
       state.setInfo('driver.parameter.pollinterval', String(s.pollInterval));
       state.setInfo('driver.parameter.synchronous', s.synchronous);
       for (const [from, to] of [['ups.mfr', 'device.mfr'], ['ups.model', 'device.model'], ['ups.serial', 'device.serial']] as const) {
@@ -386,11 +385,11 @@ async function replaceDuplicate(pidFile: string, log: Logger): Promise<void> {
   }
 }
 
-function fixSocketGroup(path: string, group: string, log: Logger): void {
+function fixSocketGroup(server: StateServer, group: string, log: Logger): void {
   const gid = lookupGroup(group);
   if (gid === undefined) { log.warn(`WARNING: could not resolve group name '${group}'`); return; }
-  try { chownSync(path, -1, gid); } catch (err) {
-    log.warn(`WARNING: could not give group ${group} access to ${path}: ${(err as Error).message}`);
+  try { server.setGroup(gid); } catch (err) {
+    log.warn(`WARNING: could not give group ${group} access to ${server.path}: ${(err as Error).message}`);
   }
 }
 

@@ -4,7 +4,7 @@
 // encoding are the sock codec's, the state is DriverState's.
 
 import net from 'node:net';
-import { lstatSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, unlinkSync } from 'node:fs';
 import { UnsafePathError, DriverError } from '../core/errors.js';
 import {
   SockDecoder, dumpAll, dumpValue, encodeDriverMessage, parseClientMessage,
@@ -12,6 +12,7 @@ import {
 } from '../protocol/sock/index.js';
 import type { DriverState } from './dstate.js';
 import type { Logger } from '../runtime/log.js';
+import { fchownDescriptor, O_PATH } from '../sandbox/libc.js';
 
 /** Clients served at once; more are accepted and closed at once (a local flood can't exhaust fds). */
 export const MAX_SOCK_CLIENTS = 1024;
@@ -81,6 +82,28 @@ export class StateServer {
     this.log.debug(2, `dstate_init: sock ${this.path} open`);
     server.on('error', (err) => this.log.error(`driver socket ${this.path}: ${err.message}`));
     this.server = server;
+  }
+
+  /**
+   * Gives the socket file group `gid` (NUT: -g / ups.conf group) by descriptor, never by path: the
+   * state directory is nut's, and another nut process may have swapped a link or another file in
+   * since the bind (issue 19) — root (-u root) would then chgrp whatever it points to. The name is
+   * opened O_PATH|O_NOFOLLOW (a link is opened as itself, not followed), checked to be a socket of
+   * ours with one link, and changed through that descriptor (fchownat AT_EMPTY_PATH). Residual: a
+   * socket of the same owner renamed in between would get the group; nothing else can.
+   */
+  setGroup(gid: number): void {
+    const fd = openSync(this.path, O_PATH | constants.O_NOFOLLOW);
+    try {
+      const st = fstatSync(fd);
+      const euid = process.geteuid?.() ?? st.uid;
+      if (!st.isSocket() || st.uid !== euid || st.nlink !== 1) {
+        throw new UnsafePathError(this.path, `not the socket this driver bound (${st.isSymbolicLink() ? 'a symbolic link' : st.isSocket() ? `a socket of uid ${String(st.uid)} with ${String(st.nlink)} links` : 'not a socket'}); its group is left alone`);
+      }
+      fchownDescriptor(fd, -1, gid);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** Closes every client and removes the socket (SIGTERM path). */

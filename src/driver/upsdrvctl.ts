@@ -164,27 +164,32 @@ async function startDriver(c: Ctl, ups: UpsSection): Promise<void> {
 async function stopDriver(c: Ctl, ups: UpsSection): Promise<void> {
   const pidFile = join(altPidPath(c.env, c.conf.global.statepath), `${ups.driver ?? ''}-${ups.name}.pid`);
   // hardnut difference: the driver wrote this file after dropping to its user, so root signals
-  // only a process that user could have signalled itself (pidfile.ts: trustedPid)
+  // only a process that user could have signalled itself (pidfile.ts: trustedPid), and the
+  // process checked is the one signalled and waited for (held by a pidfd: a reused pid is not hit)
   const v = trustedPid(pidFile, ups.driver ?? '');
   if ('missing' in v) { c.out(`Can't stop the driver of [${ups.name}]: it is not running (no pid file ${pidFile})`); c.errors++; return; }
-  if (c.testMode) { c.out(`Sending signal to ${pidFile}`); return; }
+  if (c.testMode) { if ('held' in v) v.held.close(); c.out(`Sending signal to ${pidFile}`); return; }
   if ('gone' in v) { c.out(`Can't stop the driver of [${ups.name}]: ${ups.driver ?? 'the driver'} is not running: no process ${String(v.gone)} (from ${pidFile})`); c.errors++; return; }
   if ('refused' in v) { c.out(`Not stopping the driver for ${ups.name}: ${v.refused}`); c.errors++; return; }
-  const pid = v.pid;
+  const { pid, held } = v;
   try {
-    process.kill(pid, 'SIGTERM');
-  } catch (err) {
-    c.out(`Can't stop the driver of [${ups.name}]: ${signalFailure(ups.driver ?? 'the driver', pid, pidFile, err)}`);
+    try {
+      held.signal('SIGTERM');
+    } catch (err) {
+      c.out(`Can't stop the driver of [${ups.name}]: ${signalFailure(ups.driver ?? 'the driver', pid, pidFile, err)}`);
+      c.errors++;
+      return;
+    }
+    // NUT returns at once; waiting makes `stop; start` sequences reliable.
+    for (let waited = 0; waited < STOP_WAIT_MS; waited += 100) {
+      if (!held.alive()) return;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    c.out(`Driver for ${ups.name} (pid ${pid}) did not exit within ${STOP_WAIT_MS / 1000} s`);
     c.errors++;
-    return;
+  } finally {
+    held.close();
   }
-  // NUT returns at once; waiting makes `stop; start` sequences reliable.
-  for (let waited = 0; waited < STOP_WAIT_MS; waited += 100) {
-    try { process.kill(pid, 0); } catch { return; }
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  c.out(`Driver for ${ups.name} (pid ${pid}) did not exit within ${STOP_WAIT_MS / 1000} s`);
-  c.errors++;
 }
 
 async function shutdownDriver(c: Ctl, ups: UpsSection): Promise<void> {

@@ -8,6 +8,7 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReaderAccount } from './config-files.js';
+import { LibcError } from '../sandbox/libc.js';
 
 /** The running daemon as its control command sees it. */
 export interface DaemonView {
@@ -51,7 +52,9 @@ export function seenBy(view: DaemonView, path: string): string {
 
 /** The terminal message for a failed kill(): a stale pid file says so instead of `kill ESRCH`. */
 export function signalFailure(daemon: string, pid: number, pidSource: string, err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
+  // pidfd_send_signal (pidfile.ts: HeldProcess) fails with a LibcError carrying errno
+  const byErrno: Record<number, string> = { 1: 'EPERM', 3: 'ESRCH' };
+  const code = err instanceof LibcError ? byErrno[err.errno] : (err as NodeJS.ErrnoException).code;
   if (code === 'ESRCH') return `${daemon} is not running: no process ${String(pid)} (from ${pidSource})`;
   if (code === 'EPERM') return `not allowed to signal ${daemon} (pid ${String(pid)}): run this as root`;
   return `cannot signal ${daemon} (pid ${String(pid)}): ${(err as Error).message}`;

@@ -6,12 +6,15 @@
 // after unlinking the old name (unlink does not follow a link), read with O_NOFOLLOW|O_NONBLOCK
 // and fstat'ed (a FIFO or device is refused, never waited on), and a pid read from such a file is
 // signalled by root only when the process it names is one its writer could have signalled itself
-// (trustedPid below).
+// (trustedPid below) — and the process checked is the one signalled: it is held by a pidfd from
+// before the checks until the signal (HeldProcess), so a pid reused in between is never hit.
 
 import { closeSync, constants, fchownSync, fstatSync, lstatSync, openSync, readFileSync, readSync, readlinkSync, realpathSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { constants as osConstants } from 'node:os';
 import { HardnutError, UsageError } from '../core/errors.js';
+import { LibcError, pidfdOpen, pidfdSendSignal } from '../sandbox/libc.js';
 
 /** A pid file or flag file is read up to this size; anything longer is not one of ours. */
 export const SMALL_FILE_MAX_BYTES = 4096;
@@ -163,9 +166,65 @@ function isOurRootTool(pid: number, tool: string): boolean {
   }
 }
 
+/** errno of pidfd_open/pidfd_send_signal when the process has exited (asm-generic errno.h). */
+const ESRCH = 3;
+
+/**
+ * A process held by a pidfd (pidfd_open(2)), opened before root looks at /proc/<pid>: signals go
+ * to that process, or fail with ESRCH once it has exited — never to a process that took its pid
+ * between the checks and the signal (issue 19: root signalled whatever a pid file named).
+ */
+export class HeldProcess {
+  private fd: number | undefined;
+  private constructor(readonly pid: number, fd: number) { this.fd = fd; }
+
+  /** Holds `pid`; undefined when there is no such process. Other failures throw LibcError. */
+  static open(pid: number): HeldProcess | undefined {
+    try {
+      return new HeldProcess(pid, pidfdOpen(pid));
+    } catch (err) {
+      if (err instanceof LibcError && err.errno === ESRCH) return undefined;
+      throw err;
+    }
+  }
+
+  /** Sends `signal` to the held process; throws LibcError (errno ESRCH once it has exited). */
+  signal(signal: NodeJS.Signals): void {
+    pidfdSendSignal(this.descriptor(), osConstants.signals[signal]);
+  }
+
+  /** False once the held process has exited (a new process with its pid does not count). */
+  alive(): boolean {
+    try {
+      pidfdSendSignal(this.descriptor(), 0);
+      return true;
+    } catch (err) {
+      if (err instanceof LibcError && err.errno === ESRCH) return false;
+      throw err;
+    }
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private descriptor(): number {
+    if (this.fd === undefined) throw new HardnutError('ERR_LIBC', `process ${String(this.pid)} is no longer held`);
+    return this.fd;
+  }
+}
+
 /** `missing`: no pid file, or none holding a pid (is the daemon running?). */
 /** gone: the file names no live process (a stale pid file); nothing is signalled, since the pid may be reused. */
-export type PidVerdict = { pid: number } | { refused: string } | { missing: true } | { gone: number };
+export type PidVerdict = { pid: number; held: HeldProcess } | { refused: string } | { missing: true } | { gone: number };
+
+/** `-P <pid>`: the administrator named the process; it is held all the same, so a reused pid is not hit. */
+export function holdPid(pid: number): PidVerdict {
+  let held: HeldProcess | undefined;
+  try { held = HeldProcess.open(pid); } catch (err) { return { refused: `cannot hold process ${String(pid)}: ${(err as Error).message}` }; }
+  return held ? { pid, held } : { gone: pid };
+}
 
 /**
  * The pid in `file` that root may signal as hardnut's `tool`, or why not. NUT signals whatever
@@ -179,10 +238,22 @@ export type PidVerdict = { pid: number } | { refused: string } | { missing: true
  * Anything else — above all a root process named by a file in a directory nut can write — is
  * refused with the reason. A process that is not root is limited by the kernel, so it signals as
  * NUT does. `-P <pid>` bypasses this: the administrator named the process.
- * Residual: a checked process could exit and its pid be reused before kill(2); pids are not
- * reused until pid_max wraps, which a sandboxed role cannot force in that window.
+ * The process is held (pidfd) before the checks: if it exits and its pid is reused while they
+ * run, they may look at the newcomer, but the signal still goes to the held one and fails.
+ * The caller closes `held`.
  */
 export function trustedPid(file: string, tool: string): PidVerdict {
+  const v = readTrustedPid(file);
+  if (!('pid' in v)) return v;
+  const held = holdPid(v.pid);
+  if (!('held' in held)) return held;
+  const why = isRootEuid() ? rootRefusal(file, v.pid, v.stat, tool) : undefined;
+  if (why === undefined) return held;
+  held.held.close();
+  return why;
+}
+
+function readTrustedPid(file: string): { pid: number; stat: Stats } | { refused: string } | { missing: true } {
   let text: string;
   let stat: Stats;
   try {
@@ -191,9 +262,12 @@ export function trustedPid(file: string, tool: string): PidVerdict {
     return err instanceof UnsafeFileError ? { refused: err.message } : { missing: true };
   }
   const pid = Number.parseInt(text.trim(), 10);
-  if (!(pid > 1)) return { missing: true };
-  if (!isRootEuid()) return { pid };
-  if (rootOnly(stat) && rootOnlyPath(dirname(file))) return { pid };
+  return pid > 1 ? { pid, stat } : { missing: true };
+}
+
+/** Why root must not signal `pid` named by `file` (stat: the file's), or undefined if it may. */
+function rootRefusal(file: string, pid: number, stat: Stats, tool: string): { refused: string } | { gone: number } | undefined {
+  if (rootOnly(stat) && rootOnlyPath(dirname(file))) return undefined;
   const uids = processUids(pid);
   if (uids === undefined) return { gone: pid };
   const [uid] = uids as [number];
@@ -203,10 +277,10 @@ export function trustedPid(file: string, tool: string): PidVerdict {
   if (uid !== 0) {
     let dirOwner: number | undefined;
     try { dirOwner = lstatSync(dirname(file)).uid; } catch { dirOwner = undefined; }
-    if ((uid === stat.uid && (stat.mode & 0o022) === 0) || uid === dirOwner) return { pid };
+    if ((uid === stat.uid && (stat.mode & 0o022) === 0) || uid === dirOwner) return undefined;
     return { refused: `process ${String(pid)} named by ${file} runs as uid ${String(uid)}, who neither owns that file nor its directory; refusing to signal it as root` };
   }
-  if (isOurRootTool(pid, tool)) return { pid };
+  if (isOurRootTool(pid, tool)) return undefined;
   return {
     refused: `${file} names process ${String(pid)}, a root process that is not hardnut ${tool}, and the file is in a directory another user can write; `
       + 'refusing to signal it as root (give the pid with -P, or keep pid files in a root-only NUT_ALTPIDPATH)',

@@ -22,6 +22,8 @@ let bound: {
   setsid: () => number;
   ioctl: (fd: number, request: number, ...rest: unknown[]) => number;
   prctl: (option: number, a: number, b: number, c: number, d: number) => number;
+  syscall: (number: number, ...rest: unknown[]) => number;
+  fchownat: (dirfd: number, path: string, owner: number, group: number, flags: number) => number;
 } | undefined;
 
 function libc(): NonNullable<typeof bound> {
@@ -37,6 +39,8 @@ function libc(): NonNullable<typeof bound> {
     setsid: lib.func('int setsid(void)') as () => number,
     ioctl: lib.func('int ioctl(int fd, unsigned long request, ...)') as (fd: number, request: number, ...r: unknown[]) => number,
     prctl: lib.func('int prctl(int option, unsigned long a, unsigned long b, unsigned long c, unsigned long d)') as (o: number, a: number, b: number, c: number, d: number) => number,
+    syscall: lib.func('long syscall(long number, ...)') as (n: number, ...r: unknown[]) => number,
+    fchownat: lib.func('int fchownat(int dirfd, const char *path, uint32_t owner, uint32_t group, int flags)') as (d: number, p: string, o: number, g: number, f: number) => number,
   };
   return bound;
 }
@@ -71,6 +75,41 @@ export function detachTerminal(fd: number): void {
 export function setNoNewPrivs(): void {
   const l = libc();
   if (l.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) !== 0) throw new LibcError('prctl(PR_SET_NO_NEW_PRIVS)', l.koffi.errno());
+}
+
+// asm-generic unistd.h: the same numbers on x86_64 and aarch64 (every arch since 5.1/5.3).
+const SYS_PIDFD_SEND_SIGNAL = 424;
+const SYS_PIDFD_OPEN = 434;
+/** open(2) O_PATH (x86_64 and aarch64): a descriptor naming a file, usable with *at(AT_EMPTY_PATH). */
+export const O_PATH = 0o10000000;
+const AT_EMPTY_PATH = 0x1000;
+
+/**
+ * pidfd_open(2): a descriptor for the process `pid` is now. Signals through it reach that process
+ * or fail with ESRCH once it has exited, never a process that reused its pid.
+ */
+export function pidfdOpen(pid: number): number {
+  const l = libc();
+  const fd = Number(l.syscall(SYS_PIDFD_OPEN, 'int', pid, 'unsigned int', 0));
+  if (fd < 0) throw new LibcError(`pidfd_open(${String(pid)})`, l.koffi.errno());
+  return fd;
+}
+
+/** pidfd_send_signal(2) with no siginfo: kill(2) for the process the pidfd was opened for. */
+export function pidfdSendSignal(pidfd: number, signal: number): void {
+  const l = libc();
+  if (Number(l.syscall(SYS_PIDFD_SEND_SIGNAL, 'int', pidfd, 'int', signal, 'void *', null, 'unsigned int', 0)) !== 0) {
+    throw new LibcError(`pidfd_send_signal(${String(signal)})`, l.koffi.errno());
+  }
+}
+
+/**
+ * fchownat(fd, "", uid, gid, AT_EMPTY_PATH): changes the owner of the file `fd` names (an O_PATH
+ * descriptor, say) without resolving any path again. -1 leaves a field as it is.
+ */
+export function fchownDescriptor(fd: number, uid: number, gid: number): void {
+  const l = libc();
+  if (l.fchownat(fd, '', uid >>> 0, gid >>> 0, AT_EMPTY_PATH) !== 0) throw new LibcError('fchownat(AT_EMPTY_PATH)', l.koffi.errno());
 }
 
 export const LOG_PID = 0x01;

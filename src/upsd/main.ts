@@ -16,7 +16,7 @@
 // before the chroot through DIR, and after it (reload) at the same place, so both reads see the
 // same files. The pid file is written outside, where `upsd -c reload` looks for it.
 
-import { alive, parsePidOption, readPid, removePidFile, trustedPid, writePidFile } from '../runtime/pidfile.js';
+import { alive, holdPid, parsePidOption, readPid, removePidFile, trustedPid, writePidFile } from '../runtime/pidfile.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, readableByDiagnostics, UPSD_FILES } from '../runtime/config-files.js';
@@ -126,26 +126,29 @@ function pidFilePath(env: NodeJS.ProcessEnv): string {
 function signalRunning(o: Options, env: NodeJS.ProcessEnv, log: Logger): number {
   const file = pidFilePath(env);
   // hardnut difference: root signals only a pid its writer could have signalled (pidfile.ts)
-  const v = o.pid !== undefined ? { pid: o.pid } : trustedPid(file, 'upsd');
+  // the process checked is the one signalled: held by a pidfd until then (pidfile.ts: HeldProcess)
+  const v = o.pid !== undefined ? holdPid(o.pid) : trustedPid(file, 'upsd');
   if ('missing' in v) log.error(`Could not find or read the pid file ${file}: is upsd running? (or give its pid with -P)`);
   if ('refused' in v) log.error(`Not signalling upsd: ${v.refused}`);
-  if ('gone' in v) log.error(`upsd -c ${o.command ?? ''}: upsd is not running: no process ${String(v.gone)} (from ${file})`);
+  if ('gone' in v) log.error(`upsd -c ${o.command ?? ''}: upsd is not running: no process ${String(v.gone)} (from ${o.pid !== undefined ? '-P' : file})`);
   if (!('pid' in v)) return 1;
-  const pid = v.pid;
-  if (o.command === 'reload') {
-    // hardnut difference: NUT signals and exits 0 whatever upsd then makes of its files.
-    const problem = reloadProblem(pid, confPath(env));
-    if (problem !== undefined) {
-      log.error(`upsd -c reload: not reloading; upsd (pid ${String(pid)}) keeps the configuration it has:\n${problem}`);
-      return 1;
-    }
-  }
+  const { pid, held } = v;
   try {
-    process.kill(pid, o.command === 'reload' ? 'SIGHUP' : 'SIGTERM');
+    if (o.command === 'reload') {
+      // hardnut difference: NUT signals and exits 0 whatever upsd then makes of its files.
+      const problem = reloadProblem(pid, confPath(env));
+      if (problem !== undefined) {
+        log.error(`upsd -c reload: not reloading; upsd (pid ${String(pid)}) keeps the configuration it has:\n${problem}`);
+        return 1;
+      }
+    }
+    held.signal(o.command === 'reload' ? 'SIGHUP' : 'SIGTERM');
     return 0;
   } catch (err) {
     log.error(`upsd -c ${o.command ?? ''}: ${signalFailure('upsd', pid, o.pid !== undefined ? '-P' : file, err)}`);
     return 1;
+  } finally {
+    held.close();
   }
 }
 

@@ -16,7 +16,7 @@
 // Without root the same processes run without chroot and user change (and seccomp only with
 // HARDNUT_SECCOMP=enforce), with a warning that the host is not protected.
 
-import { alive, parsePidOption, readPid, readRegularFile, trustedPid, UnsafeFileError } from '../runtime/pidfile.js';
+import { alive, holdPid, parsePidOption, readPid, readRegularFile, trustedPid, UnsafeFileError } from '../runtime/pidfile.js';
 import { accessSync, constants, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { loadConfig } from '../runtime/config-files.js';
@@ -131,23 +131,26 @@ const SIGNAL_OF = { fsd: 'SIGUSR1', stop: 'SIGTERM', reload: 'SIGHUP' } as const
 /** `upsmon -c fsd|stop|reload [-P pid]`. */
 function signalRunning(o: Options, pidFile: string, log: Logger, env: NodeJS.ProcessEnv): number {
   // hardnut difference: root signals only a pid its writer could have signalled (pidfile.ts)
-  const v = o.pid !== undefined ? { pid: o.pid } : trustedPid(pidFile, 'upsmon');
+  // the process checked is the one signalled: held by a pidfd until then (pidfile.ts: HeldProcess)
+  const v = o.pid !== undefined ? holdPid(o.pid) : trustedPid(pidFile, 'upsmon');
   if ('missing' in v) log.error(`Can't open PID file ${pidFile} (is upsmon running?)`);
   if ('refused' in v) log.error(`Not signalling upsmon: ${v.refused}`);
-  if ('gone' in v) log.error(`upsmon -c ${o.command ?? ''}: upsmon is not running: no process ${String(v.gone)} (from ${pidFile})`);
+  if ('gone' in v) log.error(`upsmon -c ${o.command ?? ''}: upsmon is not running: no process ${String(v.gone)} (from ${o.pid !== undefined ? '-P' : pidFile})`);
   if (!('pid' in v)) return 1;
-  const pid = v.pid;
-  const problem = o.command === 'stop' ? undefined : commandProblem(o, pid, env);
-  if (problem !== undefined) {
-    log.error(`upsmon -c ${o.command ?? ''}: ${problem}`);
-    return 1;
-  }
+  const { pid, held } = v;
   try {
-    process.kill(pid, SIGNAL_OF[o.command as keyof typeof SIGNAL_OF]);
+    const problem = o.command === 'stop' ? undefined : commandProblem(o, pid, env);
+    if (problem !== undefined) {
+      log.error(`upsmon -c ${o.command ?? ''}: ${problem}`);
+      return 1;
+    }
+    held.signal(SIGNAL_OF[o.command as keyof typeof SIGNAL_OF]);
     return 0;
   } catch (err) {
     log.error(`upsmon -c ${o.command ?? ''}: ${signalFailure('upsmon', pid, o.pid !== undefined ? '-P' : pidFile, err)}`);
     return 1;
+  } finally {
+    held.close();
   }
 }
 
