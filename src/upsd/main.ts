@@ -319,7 +319,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     log.warn(`Could not write the pid file ${pidFile}: ${(err as Error).message}`);
   }
 
-  // From here upsd serves: an error nobody handles ends it (src/runtime/fatal.ts), and any
+  // From here upsd serves: an error nobody handles ends it (src/sandbox/fatal.ts), and any
   // failure in the one pipeline (src/sandbox/confine.ts) ends it at once, listeners and all.
   installFatalHandlers('upsd', log);
   const confined = await confine({
