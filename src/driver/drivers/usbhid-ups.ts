@@ -1,6 +1,6 @@
 // usbhid-ups (§10.3): NUT 2.8.0's USB HID Power Device driver, with NUT's options. The device
-// is found and opened in initUps, before the runtime drops privileges and enters the driver-usb
-// seccomp role; after an unplug it is looked for again at every pollinterval (the nut user
+// is found and opened in openDevice, as root; its report descriptor is parsed in initUps, after
+// the privilege drop, before the driver-usb seccomp role; after an unplug it is looked for again at every pollinterval (the nut user
 // needs access to /dev/hidraw*: policy/udev). The work is in src/driver/usbhid.
 //
 // HARDNUT_USBHID_FIXTURE=<file> replaces the USB bus with a recorded UPS (test/fixtures/hid):
@@ -48,7 +48,8 @@ export class UsbHidDriver implements DriverInstance {
     return this.engine;
   }
 
-  async initUps(): Promise<void> {
+  /** As root: options checked, the backend loaded, the matching devices opened (not read). */
+  async openDevice(): Promise<void> {
     const { ctx } = this;
     if (this.flag('explore') && this.value('vendorid') === undefined) throw new UsageError('must specify "vendorid" when using "explore"');
     const size = this.value('interruptsize');
@@ -82,7 +83,12 @@ export class UsbHidDriver implements DriverInstance {
       ...(this.opts.nowS ? { nowS: this.opts.nowS } : {}),
       ...(this.opts.sleep ? { sleep: this.opts.sleep } : {}),
     });
-    await this.engine.open();
+    await this.engine.openDevices();
+  }
+
+  /** upsdrv_initups after the drop: report descriptors parsed, the subdriver picked, the first walk. */
+  async initUps(): Promise<void> {
+    await this.ups.open();
   }
 
   initInfo(): void {

@@ -80,6 +80,8 @@ export class UsbHidUps {
   private lastPoll = 0;
   private olDischrgWarned = false;
   private possiblyLogged = false;
+  /** Devices openDevices() opened as root, parsed by the first open() after the drop. */
+  private preopened: Array<{ transport: HidTransport; info: HidDeviceInfo }> | undefined;
   private readonly nowS: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly ctx: LookupContext;
@@ -137,29 +139,53 @@ export class UsbHidUps {
     return this.exact ? this.exact(dev) : true;
   }
 
-  /** comm_driver->open: the first matching device that opens (and, the first time, parses). */
-  private async openMatching(first: boolean): Promise<boolean> {
+  /** The matching devices, opened; the enumeration failing counts as none. */
+  private async *openEach(): AsyncGenerator<{ transport: HidTransport; info: HidDeviceInfo }> {
     let candidates;
     try {
       candidates = await this.bus.enumerate();
     } catch (err) {
       this.log.debug(1, `USB enumeration failed: ${(err as Error).message}`);
-      return false;
+      return;
     }
     for (const c of candidates) {
       this.log.debug(2, `Checking device (${c.info.vendorId.toString(16).padStart(4, '0')}/${c.info.productId.toString(16).padStart(4, '0')}) ${c.info.product ?? ''}`);
       if (!this.matches(c.info)) continue;
-      let transport: HidTransport;
       try {
-        transport = await c.open();
+        yield { transport: await c.open(), info: c.info };
       } catch (err) {
         this.log.debug(1, `could not open the device: ${(err as Error).message}`);
-        continue;
       }
+    }
+  }
+
+  /**
+   * Open as root, parse as nut (issue #12): the first open finds and opens every matching device
+   * (hidraw nodes are root's until udev says otherwise) and reads nothing from them; open()
+   * parses their report descriptors after the drop. Matching reads only the ids and strings
+   * the kernel already parsed.
+   */
+  async openDevices(): Promise<void> {
+    const opened: Array<{ transport: HidTransport; info: HidDeviceInfo }> = [];
+    for await (const o of this.openEach()) opened.push(o);
+    this.preopened = opened;
+  }
+
+  /** comm_driver->open: the first matching device that opens (and, the first time, parses). */
+  private async openMatching(first: boolean): Promise<boolean> {
+    const pre = first ? this.preopened : undefined;
+    this.preopened = undefined;
+    const candidates = pre ?? this.openEach();
+    let found = false;
+    for await (const { transport, info } of candidates) {
+      if (found) { await transport.close().catch(() => undefined); continue; }
+      const c = { info };
       try {
         if (first) await this.attach(transport, c.info);
         else this.reattach(transport);
-        return true;
+        found = true;
+        // pre-opened devices after this one are closed by the loop; an enumeration just stops
+        if (!pre) return true;
       } catch (err) {
         await transport.close().catch(() => undefined);
         if (err instanceof HidUnpluggedError) continue;
@@ -167,7 +193,7 @@ export class UsbHidUps {
         this.log.debug(1, `Failed to parse report descriptor: ${err.message}`);
       }
     }
-    return false;
+    return found;
   }
 
   /** NUT's callback(): parse, pick the subdriver, fix the descriptor, name the UPS. */
