@@ -13,7 +13,7 @@
 //   {"cmd":"get"} / {"cmd":"set","state":{…}}   power: "OL" | "OB" | "OFF" | "BYPASS", lowBattery…
 //   {"cmd":"sets"} → {"ok":true,"sets":[{oid,type,value}…]}   {"cmd":"clear"} forgets them
 //   {"cmd":"forget"} → values written by SETs are no longer served (back to the state's)
-//   {"cmd":"requests"} → counts of GET/SET/garbage/errors     {"cmd":"garbage","on":bool}
+//   {"cmd":"requests"} → counts of datagrams received (even when silent), GET/SET/garbage/errors     {"cmd":"garbage","on":bool}
 //   {"cmd":"silent","on":bool}  {"cmd":"quit"}
 import { createRequire } from 'node:module';
 import { rmSync } from 'node:fs';
@@ -40,7 +40,7 @@ const state = {
   ...(typeof args.state === 'string' ? JSON.parse(args.state) : {}),
 };
 const sets = [];
-const counts = { get: 0, getnext: 0, set: 0, garbageSent: 0, dropped: 0, errors: 0 };
+const counts = { received: 0, get: 0, getnext: 0, set: 0, garbageSent: 0, dropped: 0, errors: 0 };
 let garbageMode = false;
 let silent = false;
 
@@ -179,6 +179,7 @@ let junk = 0;
 for (const socket of Object.values(agent.listener.sockets)) {
   socket.removeAllListeners('message');
   socket.on('message', (buffer, rinfo) => {
+    counts.received++; // every datagram, answered or not
     if (silent) return;
     if (garbageMode) {
       junk++;
