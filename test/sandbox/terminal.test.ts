@@ -121,11 +121,10 @@ async function expectNothingTyped(t: OnTerminal, count: number, uids: number[]):
   expect(lines.map((l) => Number(/uid (\d+)/.exec(l)?.[1])).sort()).toEqual([...uids].sort());
   expect(t.output()).not.toContain(TYPED);
   const procs = confinedTerminals(t.child.pid as number);
-  expect(procs.length).toBeGreaterThanOrEqual(count);
-  for (const p of procs) {
-    expect(p.stdio.some((f) => /^\/dev\/pts\/\d+$/.test(f))).toBe(true); // the terminal is still open in it …
-    expect(p.ttyNr).toBe(0); // … but no longer its controlling terminal
-  }
+  // the attackers still hold the terminal open … (a notification the dispatcher runs meanwhile
+  // has /dev/null for stdio and does not count)
+  expect(procs.filter((p) => p.stdio.some((f) => /^\/dev\/pts\/\d+$/.test(f))).length).toBeGreaterThanOrEqual(count);
+  for (const p of procs) expect(p.ttyNr).toBe(0); // … but it is nobody's controlling terminal any more
 }
 
 describe('a daemon started from root\'s terminal cannot type into it (seccomp off: the terminal wall alone)', () => {
