@@ -1,7 +1,8 @@
 // The run-wide leak check (test/support/leakcheck.ts) can fail: a nested vitest run over a test
-// that leaves a temp directory and two processes behind (one with the run's environment, one
-// with none) exits non-zero, names each of them, and leaves none of them behind; a run whose test
-// cleans up passes.
+// that leaves a temp directory and two daemonized processes behind (one with the run's
+// environment, one with none) exits non-zero, names each of them, and leaves none of them behind;
+// a run whose test cleans up passes. The reaper (test/support/reap-children.ts) stops what a test
+// that failed or timed out left running, before the leak check has anything to report.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,6 +48,18 @@ describe('leak check', () => {
     expect(output).toContain(`path ${leaked.dir}/`);
     expect(leaked.pids.filter(alive)).toEqual([]);
     expect(() => readFileSync(leaked.dir)).toThrow(/ENOENT/);
+  }, 60_000);
+
+  it('stops the children of a test that failed or timed out (and theirs) before the check', async () => {
+    const report = join(dir, 'orphans.txt');
+    const { code, output } = await nestedVitest('orphans', report);
+    const pids = readFileSync(report, 'utf8').trim().split('\n').map(Number);
+    expect(pids).toHaveLength(3);
+    expect(output).toContain('failed on purpose');
+    expect(output).toMatch(/Test timed out/);
+    expect(output).not.toContain('leakcheck:');
+    expect(code, output).not.toBe(0);
+    expect(pids.filter(alive)).toEqual([]);
   }, 60_000);
 
   it('passes a run whose test cleans up after itself', async () => {

@@ -80,6 +80,8 @@ async function settle(marker: string, dir: string, graceMs: number): Promise<Lef
 
 export default function setup(): () => Promise<void> {
   const marker = randomBytes(8).toString('hex');
+  // what must outlive the run (fuzz failure reports) goes to the temp dir the run was started with
+  process.env['HN_TEST_KEEP_TMPDIR'] ??= tmpdir();
   const dir = mkdtempSync(join(tmpdir(), 'hnr-'));
   // As root, the same mode as /tmp: daemons dropped to nut may create files under it, and every
   // path check that accepts /tmp (a sticky, root-owned ancestor) accepts this directory too.

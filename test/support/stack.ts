@@ -4,6 +4,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isRoot, requireDaemonUser } from './peers.js';
@@ -24,7 +25,7 @@ export const TEST_USER = 'nut';
 /** A short temp dir (driver socket paths must fit in 108 bytes) with etc/ and state/. */
 export function makeTestDir(files: Record<string, string> = {}): TestDir {
   requireDaemonUser();
-  const root = mkdtempSync('/tmp/hn-');
+  const root = mkdtempSync(join(tmpdir(), 'hn-'));
   const etc = join(root, 'etc');
   const state = join(root, 'state');
   mkdirSync(etc);
