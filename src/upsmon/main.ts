@@ -17,7 +17,7 @@
 // HARDNUT_SECCOMP=enforce), with a warning that the host is not protected.
 
 import { alive, parsePidOption, readPid, readRegularFile, trustedPid, UnsafeFileError } from '../runtime/pidfile.js';
-import { accessSync, constants, statSync, unlinkSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { loadConfig } from '../runtime/config-files.js';
 import { daemonView, seenBy, signalFailure } from '../runtime/control-check.js';
@@ -127,9 +127,21 @@ function helpText(): string {
 
 
 const SIGNAL_OF = { fsd: 'SIGUSR1', stop: 'SIGTERM', reload: 'SIGHUP' } as const;
+/**
+ * How long `-c stop` waits for upsmon to exit: its supervisor stops both children first (each
+ * with a grace period of its own) and removes the pid file.
+ */
+export const STOP_WAIT_MS = 15_000;
+const STOP_POLL_MS = 100;
+
+/** The process has exited (a zombie has: only its parent has still to reap it). */
+function gone(pid: number): boolean {
+  if (!alive(pid)) return true;
+  try { return /^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${String(pid)}/stat`, 'latin1')); } catch { return true; }
+}
 
 /** `upsmon -c fsd|stop|reload [-P pid]`. */
-function signalRunning(o: Options, pidFile: string, log: Logger, env: NodeJS.ProcessEnv): number {
+async function signalRunning(o: Options, pidFile: string, log: Logger, env: NodeJS.ProcessEnv): Promise<number> {
   // hardnut difference: root signals only a pid its writer could have signalled (pidfile.ts)
   const v = o.pid !== undefined ? { pid: o.pid } : trustedPid(pidFile, 'upsmon');
   if ('missing' in v) log.error(`Can't open PID file ${pidFile} (is upsmon running?)`);
@@ -144,11 +156,21 @@ function signalRunning(o: Options, pidFile: string, log: Logger, env: NodeJS.Pro
   }
   try {
     process.kill(pid, SIGNAL_OF[o.command as keyof typeof SIGNAL_OF]);
-    return 0;
   } catch (err) {
     log.error(`upsmon -c ${o.command ?? ''}: ${signalFailure('upsmon', pid, o.pid !== undefined ? '-P' : pidFile, err)}`);
     return 1;
   }
+  if (o.command !== 'stop') return 0;
+  // hardnut difference: NUT returns once the signal is sent; waiting (as upsdrvctl stop does)
+  // makes `stop; start` reliable, and a upsmon that did not go is reported, not assumed gone.
+  for (const end = Date.now() + STOP_WAIT_MS; !gone(pid);) {
+    if (Date.now() >= end) {
+      log.error(`upsmon -c stop: upsmon (pid ${String(pid)}) did not exit within ${String(STOP_WAIT_MS / 1000)} s of SIGTERM; it is still running`);
+      return 1;
+    }
+    await new Promise((r) => setTimeout(r, STOP_POLL_MS));
+  }
+  return 0;
 }
 
 /**

@@ -143,7 +143,14 @@ export function waitForSocket(path: string, timeoutMs = 10_000): Promise<true> {
   return waitFor(`socket ${path}`, () => existsSync(path), timeoutMs);
 }
 
-/** A TCP port nothing listens on right now. */
+/**
+ * A "dead server" for tests: tcpmux's port 1 on loopback, where nothing listens. freePort() is no
+ * dead server: another test file's listener can take it before the test connects. No test binds
+ * port 1, and the kernel never hands out a port below 1024 for port 0.
+ */
+export const CLOSED_PORT = 1;
+
+/** A TCP port nothing listens on right now (for a server the test is about to start). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
