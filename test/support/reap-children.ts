@@ -1,7 +1,8 @@
 // vitest setupFile: whatever a test file starts dies with its test, even when the test fails or
-// times out (a failed run once left the SNMP simulator running). After each test, every child
-// the test worker started during that test is stopped with its whole process tree; children
-// started in beforeAll are stopped after the file; a worker that exits kills what is left.
+// times out (a failed run once left the SNMP simulator running). After a test that failed or
+// timed out, every child the test worker started during that test is stopped with its whole
+// process tree (a passing test may restart a daemon the file shares, e.g. Debian's upsd in
+// clients-repeater); after the file every child is; a worker that exits kills what is left.
 // It runs after the file's own afterEach/afterAll (vitest runs hooks in reverse), so a test's
 // own cleanup always comes first; this is the net under it. A daemon that left its parent
 // (daemonized) escapes it, and the run-wide check (test/support/leakcheck.ts) reports it.
@@ -68,7 +69,8 @@ beforeEach(() => {
   fileScope = new Set(descendants(process.pid).map((tree) => tree[0]!));
 });
 
-afterEach(async () => {
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state !== 'fail') return;
   await stopTrees(descendants(process.pid).filter((tree) => !fileScope.has(tree[0]!)));
 });
 
