@@ -16,8 +16,8 @@
 // Without root the same processes run without chroot and user change (and seccomp only with
 // HARDNUT_SECCOMP=enforce), with a warning that the host is not protected.
 
-import { alive, holdPid, parsePidOption, readPid, readRegularFile, trustedPid, UnsafeFileError } from '../runtime/pidfile.js';
-import { accessSync, constants, statSync, unlinkSync } from 'node:fs';
+import { alive, holdPid, parsePidOption, readPid, readRegularFile, trustedPid, UnsafeFileError, type HeldProcess } from '../runtime/pidfile.js';
+import { accessSync, constants, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { loadConfig } from '../runtime/config-files.js';
 import { daemonView, seenBy, signalFailure } from '../runtime/control-check.js';
@@ -127,9 +127,21 @@ function helpText(): string {
 
 
 const SIGNAL_OF = { fsd: 'SIGUSR1', stop: 'SIGTERM', reload: 'SIGHUP' } as const;
+/**
+ * How long `-c stop` waits for upsmon to exit: its supervisor stops both children first (each
+ * with a grace period of its own) and removes the pid file.
+ */
+export const STOP_WAIT_MS = 15_000;
+const STOP_POLL_MS = 100;
+
+/** The held process has exited (a zombie has: only its parent has still to reap it). */
+function gone(held: HeldProcess): boolean {
+  if (!held.alive()) return true;
+  try { return /^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${String(held.pid)}/stat`, 'latin1')); } catch { return true; }
+}
 
 /** `upsmon -c fsd|stop|reload [-P pid]`. */
-function signalRunning(o: Options, pidFile: string, log: Logger, env: NodeJS.ProcessEnv): number {
+async function signalRunning(o: Options, pidFile: string, log: Logger, env: NodeJS.ProcessEnv): Promise<number> {
   // hardnut difference: root signals only a pid its writer could have signalled (pidfile.ts)
   // the process checked is the one signalled: held by a pidfd until then (pidfile.ts: HeldProcess)
   const v = o.pid !== undefined ? holdPid(o.pid) : trustedPid(pidFile, 'upsmon');
@@ -145,6 +157,17 @@ function signalRunning(o: Options, pidFile: string, log: Logger, env: NodeJS.Pro
       return 1;
     }
     held.signal(SIGNAL_OF[o.command as keyof typeof SIGNAL_OF]);
+    if (o.command !== 'stop') return 0;
+    // hardnut difference: NUT returns once the signal is sent; waiting (as upsdrvctl stop does)
+    // makes `stop; start` reliable, and a upsmon that did not go is reported, not assumed gone.
+    // The pidfd still held means a process that took the pid meanwhile is not waited for.
+    for (const end = Date.now() + STOP_WAIT_MS; !gone(held);) {
+      if (Date.now() >= end) {
+        log.error(`upsmon -c stop: upsmon (pid ${String(pid)}) did not exit within ${String(STOP_WAIT_MS / 1000)} s of SIGTERM; it is still running`);
+        return 1;
+      }
+      await new Promise((r) => setTimeout(r, STOP_POLL_MS));
+    }
     return 0;
   } catch (err) {
     log.error(`upsmon -c ${o.command ?? ''}: ${signalFailure('upsmon', pid, o.pid !== undefined ? '-P' : pidFile, err)}`);

@@ -71,7 +71,8 @@ function failure<T>(target: string, name: string, d: fc.RunDetails<[T]>): Error 
   // Bytes shown as latin1("…") (the helper below gives them back exactly), not as number lists.
   const example = fc.stringify(d.counterexample).replace(/Uint8Array\.from\(\[([\d,]*)\]\)/g,
     (_, nums: string) => `latin1(${JSON.stringify(nums === '' ? '' : latin1Of(nums.split(',').map(Number)))})`);
-  const dir = join(tmpdir(), 'hardnut-fuzz-failures');
+  // outside the run's own temp dir, which the leak check empties (test/support/leakcheck.ts)
+  const dir = join(process.env['HN_TEST_KEEP_TMPDIR'] ?? tmpdir(), 'hardnut-fuzz-failures');
   const file = join(dir, `${target}--${name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 80)}.txt`);
   const replay = `FUZZ_SEED=${d.seed} FUZZ_PATH=${JSON.stringify(d.counterexamplePath ?? '')}`;
   try {

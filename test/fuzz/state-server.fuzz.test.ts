@@ -12,6 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { bytes, concat, fuzzAsync, splitAt } from './harness.js';
@@ -46,7 +47,7 @@ const handlers = (state: DriverState) => ({
 
 let dir = '';
 let seq = 0;
-beforeAll(() => { dir = mkdtempSync('/tmp/hn-fz-'); });
+beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'hn-fz-')); });
 afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
 
 interface Live {

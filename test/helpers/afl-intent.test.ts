@@ -5,6 +5,7 @@
 // `npm run fuzz`'s table (FUZZ_REPORT, as test/fuzz/harness.ts does). Takes AFL_SECONDS + ~3 s.
 import { execFile } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canBuildHelpers, HELPER_BUILD, onPath, requirePeer } from '../support/peers.js';
@@ -12,7 +13,7 @@ import { HELPERS_DIR, make } from './support.js';
 
 const SECONDS = Math.max(1, Number(process.env['AFL_SECONDS'] ?? 30) || 30);
 
-const dir = mkdtempSync('/tmp/hn-afl-');
+const dir = mkdtempSync(join(tmpdir(), 'hn-afl-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number; output: string }> {

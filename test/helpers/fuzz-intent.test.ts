@@ -3,6 +3,7 @@
 // HELPER_FUZZ_SECONDS raises the time (never below 60 under CI; locally it may be lowered).
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canBuildHelpers, HELPER_BUILD, inCI, onPath, requirePeer } from '../support/peers.js';
@@ -12,7 +13,7 @@ const MIN_CI_SECONDS = 60;
 const requested = Number(process.env['HELPER_FUZZ_SECONDS'] ?? MIN_CI_SECONDS);
 const SECONDS = inCI ? Math.max(MIN_CI_SECONDS, requested) : Math.max(1, requested);
 
-const dir = mkdtempSync('/tmp/hn-fuzz-');
+const dir = mkdtempSync(join(tmpdir(), 'hn-fuzz-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number; output: string }> {

@@ -2,6 +2,7 @@
 // pointing into a temp dir), write its config, run it with an intent on stdin.
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,8 +11,10 @@ export const HELPERS_DIR = fileURLToPath(new URL('../../helpers/', import.meta.u
 /** Exit codes of upsshutdown (helpers/README.md). */
 export const EXIT = { ok: 0, usage: 64, dataErr: 65, osErr: 71, noPerm: 77, config: 78 } as const;
 
+// tmpdir() first: the run's own temp dir (test/support/leakcheck.ts), which holds what the helper
+// runs with an empty environment, so the leak check still knows those processes by their path
 /** A directory for setuid binaries: the first candidate whose mount has no `nosuid`. */
-export function suidCapableBase(candidates = ['/tmp', '/var/tmp', '/root']): string {
+export function suidCapableBase(candidates = [tmpdir(), '/var/tmp', '/root']): string {
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').map((line) => {
     const f = line.split(' ');
     return { point: f[4] ?? '', options: f[5] ?? '' };

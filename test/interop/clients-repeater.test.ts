@@ -5,7 +5,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { hasRefNut, isRoot, refNut, requirePeer } from '../support/peers.js';
 import {
-  freePort, makeTestDir, startHardnutDriver, startProcess, talk, userArgs, waitFor, waitForSocket,
+  CLOSED_PORT, freePort, makeTestDir, startHardnutDriver, startProcess, talk, userArgs, waitFor, waitForSocket,
   type Proc, type TestDir,
 } from '../support/stack.js';
 import { startDebianStack, type DebianStack } from './clients-stack.js';
@@ -98,7 +98,7 @@ describe('dummy-ups repeater mode', () => {
 
   it('a start-up failure is fatal, unless repeater_disable_strict_start', async (ctx) => {
     requirePeer(ctx, peer, PEER);
-    const dead = await freePort();
+    const dead = CLOSED_PORT;
     const strict = repeaterDir(`[bad]\n\tdriver = dummy-ups\n\tport = rwups@127.0.0.1:${dead}\n`);
     const p = startHardnutDriver(strict, 'dummy-ups', 'bad');
     const code = await new Promise<number | null>((resolve) => p.child.once('exit', (c) => resolve(c)));

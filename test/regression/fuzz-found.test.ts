@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatDiagnostic, type Diagnostic } from '../../src/core/config/diagnostics.js';
 import { parseUpsmonConf } from '../../src/core/config/upsmon-conf.js';
@@ -50,7 +51,7 @@ describe('config fuzz: a password on a wrapped line never appears in a diagnosti
 
 describe('state-server fuzz: LOGOUT ends the conversation', () => {
   let dir = '';
-  beforeAll(() => { dir = mkdtempSync('/tmp/hn-rg-'); });
+  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'hn-rg-')); });
   afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
 
   // Found as: `logout\nSET "ups.mfr" "" TRACKING "a b"\n` in one read made the driver run the SET

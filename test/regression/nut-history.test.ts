@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tokenizer, parseText, splitLine, type TokenizerSink } from '../../src/core/tokenizer.js';
 import { SockDecoder, parseClientMessage, parseDriverMessage, type ClientMessage, type DriverMessage } from '../../src/protocol/sock/index.js';
@@ -66,7 +67,7 @@ function exchange(path: string, data: Uint8Array | string, until: RegExp, ms = 1
 }
 
 let dir = '';
-beforeAll(() => { dir = mkdtempSync('/tmp/hn-rg-'); });
+beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'hn-rg-')); });
 afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
 
 describe('CVE-2012-2944: non-printable and high bytes in long lines (upsd heap overflow in parseconf)', () => {

@@ -63,12 +63,15 @@ describe(`death tests, role ${ROLE}`, () => {
 describe('snmp-ups under its filter', () => {
   it('runs with Seccomp 2, NoNewPrivs 1, no capabilities, and survives polls, commands, garbage and a silent agent', async (ctx) => {
     requireRoot(ctx);
-    const { makeTestDir, startHardnutDriver, talk, waitFor, waitForSocket, HARDNUT } = await import('../support/stack.js');
+    const { makeTestDir, startHardnutDriver, talk, waitFor, waitForSocket, writeFiles, HARDNUT } = await import('../support/stack.js');
     const { hasExecutable } = await import('../support/peers.js');
     requirePeer(ctx, hasExecutable(HARDNUT), 'a build (npm run build)');
     const { startSnmpAgent } = await import('../sim/snmp-agent.js');
-    const agent = await startSnmpAgent({ sysoid: 'ietf' });
-    const d = makeTestDir({ 'ups.conf': `[s]\n\tdriver = snmp-ups\n\tport = ${agent.host}\n\tpollfreq = 1\n\tsnmp_retries = 0\n` });
+    // the directory first: makeTestDir skips (throws) without the nut user, which must not leave
+    // an agent running
+    const d = makeTestDir();
+    const agent = await startSnmpAgent({ sysoid: 'ietf' }).catch((err: unknown) => { d.cleanup(); throw err; });
+    writeFiles(d, { 'ups.conf': `[s]\n\tdriver = snmp-ups\n\tport = ${agent.host}\n\tpollfreq = 1\n\tsnmp_retries = 0\n` });
     const proc = startHardnutDriver(d, 'snmp-ups', 's', ['-i', '1']);
     const sock = join(d.state, 'snmp-ups-s');
     try {

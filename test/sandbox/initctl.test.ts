@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { buildSync } from 'esbuild';
 import { chmodSync, closeSync, constants, mkdtempSync, openSync, readSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import { InitctlChannel, InitctlError } from '../../src/sandbox/initctl.js';
 import { UnsafePathError } from '../../src/core/errors.js';
 import { isRoot, requirePeer } from '../support/peers.js';
 
-const dir = mkdtempSync('/tmp/hn-initctl-');
+const dir = mkdtempSync(join(tmpdir(), 'hn-initctl-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let count = 0;

@@ -3,6 +3,7 @@ import nacl from 'tweetnacl';
 import { execFileSync } from 'node:child_process';
 import { buildSync } from 'esbuild';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import {
 } from '../../src/sandbox/shutdown-intent.js';
 import { UnsafePathError } from '../../src/core/errors.js';
 
-const dir = mkdtempSync('/tmp/hn-intent-');
+const dir = mkdtempSync(join(tmpdir(), 'hn-intent-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const LINE = /^hardnut-intent 1 (poweroff|check) (\d+) ([0-9a-f]{32}) ([0-9a-f]{128})\n$/;
 

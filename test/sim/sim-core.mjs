@@ -21,6 +21,16 @@ import net from 'node:net';
 const require = createRequire(import.meta.url);
 const { SerialPort } = require('serialport');
 
+/**
+ * With --die-with-parent the test holds the simulator's stdin open: end of file means the test's
+ * process is gone (even killed), and the simulator must not outlive it.
+ */
+export function dieWithParent(args, shutdown) {
+  if (args['die-with-parent'] !== true) return;
+  process.stdin.on('end', () => shutdown(0));
+  process.stdin.resume();
+}
+
 export function parseArgs(argv) {
   const out = {};
   for (let i = 0; i < argv.length; i++) {
@@ -192,6 +202,7 @@ export async function runSimulator({ name, args, onData, control, onReady }) {
     process.exit(code);
   };
   for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => void shutdown(0));
+  dieWithParent(args, (code) => void shutdown(code));
   process.stdout.write(`${JSON.stringify({ ready: true, device, control: controlPath, pid: process.pid })}\n`);
   return sim;
 }

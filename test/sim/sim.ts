@@ -43,7 +43,9 @@ export async function startSim(kind: SimKind, device: string, opts: { state?: Re
   const user = opts.user === null ? undefined : opts.user ?? (isRoot() ? 'nut' : undefined);
   if (user !== undefined) args.push('--user', user);
   if (opts.state) args.push('--state', JSON.stringify(opts.state));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // stdin stays open while this process lives: the simulator exits when it closes (sim-core.mjs)
+  args.push('--die-with-parent');
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
   const ready = await new Promise<{ control: string }>((resolve, reject) => {

@@ -1,6 +1,8 @@
 // Starting and steering the SNMP UPS agent (snmp-ups-agent.mjs) from tests: a free loopback UDP
 // port, the control socket, the SETs it recorded, and kill / restart on the same port.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/stack.js';
 
@@ -31,13 +33,14 @@ export interface SnmpAgent {
 
 export async function startSnmpAgent(opts: AgentOptions = {}): Promise<SnmpAgent> {
   const port = opts.port ?? await freePort();
-  const control = `/tmp/hn-snmp-${process.pid}-${port}.ctl`;
+  const control = join(tmpdir(), `hn-snmp-${process.pid}-${port}.ctl`);
   let child: ChildProcess;
   let out = '';
   let state = opts.state ?? {};
   const launch = async (): Promise<void> => {
-    const args = [SCRIPT, '--port', String(port), '--control', control, '--sysoid', opts.sysoid ?? 'ietf', '--user', JSON.stringify(V3_USER), '--state', JSON.stringify(state)];
-    child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = [SCRIPT, '--port', String(port), '--control', control, '--sysoid', opts.sysoid ?? 'ietf', '--user', JSON.stringify(V3_USER), '--state', JSON.stringify(state), '--die-with-parent'];
+    // stdin stays open while this process lives: the agent exits when it closes (sim-core.mjs)
+    child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`SNMP agent did not start: ${out}`)), 15_000);

@@ -32,9 +32,12 @@ export interface SnmpStack {
 
 /** `section`: ups.conf lines after driver and port (tab-indented). */
 export async function startSnmpStack(section: string, agentOpts: AgentOptions = {}): Promise<SnmpStack> {
-  const agent = await startSnmpAgent(agentOpts);
-  const port = await freePort();
+  // the directory first: makeTestDir skips (throws) without the nut user, which must not leave
+  // an agent running
   const dir = makeTestDir({});
+  let agent: SnmpAgent;
+  try { agent = await startSnmpAgent(agentOpts); } catch (err) { dir.cleanup(); throw err; }
+  const port = await freePort();
   writeFiles(dir, {
     'ups.conf': `[u]\n\tdriver = snmp-ups\n\tport = ${agent.host}\n${section}`,
     ...upsdFiles(port),

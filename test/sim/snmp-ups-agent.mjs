@@ -17,7 +17,7 @@
 //   {"cmd":"silent","on":bool}  {"cmd":"quit"}
 import { createRequire } from 'node:module';
 import { rmSync } from 'node:fs';
-import { parseArgs, serveControl, garbage } from './sim-core.mjs';
+import { dieWithParent, parseArgs, serveControl, garbage } from './sim-core.mjs';
 
 const require = createRequire(import.meta.url);
 const snmp = require('net-snmp');
@@ -222,4 +222,5 @@ function shutdown(code) {
   process.exit(code);
 }
 for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => shutdown(0));
+dieWithParent(args, shutdown);
 process.stdout.write(`${JSON.stringify({ ready: true, port, address, control: controlPath, pid: process.pid })}\n`);

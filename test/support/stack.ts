@@ -4,6 +4,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isRoot, requireDaemonUser } from './peers.js';
@@ -24,7 +25,7 @@ export const TEST_USER = 'nut';
 /** A short temp dir (driver socket paths must fit in 108 bytes) with etc/ and state/. */
 export function makeTestDir(files: Record<string, string> = {}): TestDir {
   requireDaemonUser();
-  const root = mkdtempSync('/tmp/hn-');
+  const root = mkdtempSync(join(tmpdir(), 'hn-'));
   const etc = join(root, 'etc');
   const state = join(root, 'state');
   mkdirSync(etc);
@@ -153,7 +154,14 @@ export function waitForSocket(path: string, timeoutMs = 10_000): Promise<true> {
   return waitFor(`socket ${path}`, () => existsSync(path), timeoutMs);
 }
 
-/** A TCP port nothing listens on right now. */
+/**
+ * A "dead server" for tests: tcpmux's port 1 on loopback, where nothing listens. freePort() is no
+ * dead server: another test file's listener can take it before the test connects. No test binds
+ * port 1, and the kernel never hands out a port below 1024 for port 0.
+ */
+export const CLOSED_PORT = 1;
+
+/** A TCP port nothing listens on right now (for a server the test is about to start). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();

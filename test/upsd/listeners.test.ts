@@ -2,6 +2,7 @@
 // failed bind stops startup.
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '../../src/runtime/log.js';
 import { bindAll, ListenError, listenSpecs, type BoundListener } from '../../src/upsd/listeners.js';
@@ -27,7 +28,7 @@ describe('listenSpecs', () => {
 
 describe('bindAll', () => {
   it('binds TCP and Unix listeners; the socket file is mode 0660', async () => {
-    const dir = mkdtempSync('/tmp/hn-listen-');
+    const dir = mkdtempSync(join(tmpdir(), 'hn-listen-'));
     try {
       const port = await freePort();
       const path = join(dir, 's.sock');

@@ -1,6 +1,7 @@
 // TLS settings for STARTTLS: checked once at startup, fail closed (hardnut difference).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTls, TlsConfigError } from '../../src/upsd/tls.js';
 import { requirePeer } from '../support/peers.js';
@@ -9,7 +10,7 @@ import { hasOpenssl, makeCerts, type CertSet } from './support/certs.js';
 let certs: CertSet | undefined;
 let dir = '';
 beforeAll(() => {
-  dir = mkdtempSync('/tmp/hn-tls-');
+  dir = mkdtempSync(join(tmpdir(), 'hn-tls-'));
   if (hasOpenssl()) certs = makeCerts(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { chownSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lookupUser } from '../../src/sandbox/drop-privileges.js';
 import { isRoot, requirePeer } from '../support/peers.js';
@@ -99,7 +100,7 @@ describe('privileges', () => {
 describe('listeners', () => {
   it('several LISTEN lines, and a Unix socket (mode 0660, owned by nut) that only permitted users can open', async (ctx) => {
     const port2 = await freePort();
-    const sock = '/tmp/hn-upsd-sock-' + String(process.pid) + '-' + String(Date.now() % 100000);
+    const sock = join(tmpdir(), 'hn-upsd-sock-') + String(process.pid) + '-' + String(Date.now() % 100000);
     const s = await stack({ upsdConf: `LISTEN 127.0.0.1 ${String(port2)}\nLISTEN ${sock}\n` });
     expect(await ask(s.port, 'GET VAR ups1 ups.status\n', /\n/)).toBe('VAR ups1 ups.status "OL"\n');
     expect(await ask(port2, 'GET VAR ups1 ups.status\n', /\n/)).toBe('VAR ups1 ups.status "OL"\n');

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, requireRoot } from '../support/peers.js';
-import { HARDNUT, freePort, rssKiB, runHardnut, waitFor, type Proc } from '../support/stack.js';
+import { CLOSED_PORT, HARDNUT, freePort, rssKiB, runHardnut, waitFor, type Proc } from '../support/stack.js';
 import { makeCerts } from '../client/certs.js';
 import { encodeFrame, type FrameTypeName } from '../../src/protocol/notify-frame/index.js';
 import {
@@ -119,6 +119,35 @@ describe('upsmon command line', () => {
     const none = await runHardnut(['upsmon', '-c', 'stop'], d.env);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/PID file/);
+  });
+
+  it('-c stop of a upsmon that does not exit waits, then exits 1 saying it is still running', async () => {
+    // a process that ignores SIGTERM, named with -P as the -c commands allow
+    const stubborn = spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); process.stdout.write('ready\\n'); setInterval(() => {}, 1000);"], { stdio: ['ignore', 'pipe', 'ignore'] });
+    cleanups.push(() => { stubborn.kill('SIGKILL'); });
+    await new Promise((r) => stubborn.stdout.once('data', r));
+    const d = makeUpsmonDir({});
+    cleanups.push(() => d.cleanup());
+    const t0 = Date.now();
+    const r = await runHardnut(['upsmon', '-c', 'stop', '-P', String(stubborn.pid)], d.env, 30_000);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`upsmon \\(pid ${String(stubborn.pid)}\\) did not exit within 15 s of SIGTERM; it is still running`));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(15_000);
+    expect(stubborn.exitCode).toBeNull();
+  }, 40_000);
+
+  it('-c reload, fsd and stop: a signal that cannot be delivered exits 1 with the reason', async () => {
+    const gonePid = await new Promise<number>((resolve) => {
+      const c = spawn('true', [], { stdio: 'ignore' });
+      c.once('exit', () => resolve(c.pid ?? 0));
+    });
+    const d = makeUpsmonDir({});
+    cleanups.push(() => d.cleanup());
+    for (const cmd of ['reload', 'fsd', 'stop']) {
+      const r = await runHardnut(['upsmon', '-c', cmd, '-P', String(gonePid)], d.env);
+      expect(r.code, cmd).toBe(1);
+      expect(r.stderr, cmd).toContain(`upsmon -c ${cmd}: upsmon is not running: no process ${String(gonePid)} (from -P)`);
+    }
   });
 
   it('-K: 0 only when POWERDOWNFLAG exists and holds NUT\'s magic', async () => {
@@ -231,8 +260,9 @@ describe('upsmon without root', () => {
     const again = await runHardnut(['upsmon', '-F', '-f', file], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/A previous upsmon instance is already running/);
+    // -c stop returns only once upsmon has gone
     expect((await runHardnut(['upsmon', '-c', 'stop'], env)).code).toBe(0);
-    await waitFor('upsmon gone', () => proc(pid) === undefined, 15_000);
+    expect(proc(pid)?.status ?? 'State:\tgone', 'exited (a zombie at most)').toMatch(/^State:\s+(gone|Z)/m);
     expect(existsSync(pidFile)).toBe(false);
   }, 40_000);
 
@@ -346,7 +376,7 @@ describe('upsmon as root: the split', () => {
     requireRoot(ctx);
     const d = makeUpsmonDir({});
     cleanups.push(() => d.cleanup());
-    const dead = await freePort(); // nothing listens: a connect failure logged every poll
+    const dead = CLOSED_PORT; // nothing listens: a connect failure logged every poll
     const file = join(d.etc, 'upsmon-sl.conf');
     writeFileSync(file, upsmonConf(d, 'sl', { system: `u@127.0.0.1:${dead}`, role: 'primary', login: PRIMARY_LOGIN, extra: [...TIMINGS, 'NOCOMMWARNTIME 1'] }, 'hardnut'), { mode: 0o600 });
     const env = hardnutEnv(d, 'sl');
