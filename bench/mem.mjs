@@ -24,9 +24,9 @@
 // (e.g. `--max-semi-space-size=1`) to measure a V8 setting. Table to BENCHMARKS.md between
 // <!-- bench:mem:begin --> and <!-- bench:mem:end --> unless NO_WRITE=1.
 import { spawn, execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HARDNUT, freePort, root, sleep, upsStatus, waitFor, writeBenchBlock } from './lib.mjs';
+import { HARDNUT, buildRevision, freePort, sleep, upsStatus, waitFor, writeBenchBlock } from './lib.mjs';
 
 const NUT = { upsd: '/lib/nut/upsd', dummyUps: '/lib/nut/dummy-ups', upsmon: '/lib/nut/upsmon' };
 const WARM_S = Number(process.env.WARM_S ?? 8);
@@ -96,16 +96,6 @@ function stopAll() {
 }
 process.on('exit', () => { stopAll(); rmSync(dir, { recursive: true, force: true }); });
 process.on('SIGINT', () => process.exit(130));
-
-/** The build of an earlier revision, built in a scratch tree that borrows node_modules. */
-function buildBefore(rev) {
-  const tree = join(dir, `before-${rev}`);
-  mkdirSync(tree);
-  execFileSync('sh', ['-c', `git -C "${root}" archive ${rev} | tar -x -C "${tree}"`]);
-  symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'));
-  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: tree, stdio: 'inherit' });
-  return join(tree, 'dist/hardnut.js');
-}
 
 function stackDir(name, port) {
   const etc = join(dir, `etc-${name}`);
@@ -205,7 +195,7 @@ async function measureFloor(name) {
 const stacks = [];
 stacks.push(await measure('NUT 2.8.0 (C)', 'nut'));
 stacks.push(await measure('Node floor: 5 idle node', 'floor'));
-for (const rev of BEFORE_REVS) stacks.push(await measure(`hardnut ${rev}${REV_LABEL[rev] ? ` (${REV_LABEL[rev]})` : ''}`, 'hardnut', buildBefore(rev)));
+for (const rev of BEFORE_REVS) stacks.push(await measure(`hardnut ${rev}${REV_LABEL[rev] ? ` (${REV_LABEL[rev]})` : ''}`, 'hardnut', buildRevision(rev, dir)));
 stacks.push(await measure('hardnut (this build)', 'hardnut', HARDNUT));
 
 const mb = (kb) => (kb / 1024).toFixed(1);
