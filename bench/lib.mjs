@@ -1,5 +1,6 @@
 // Helpers shared by the benchmarks (bench/*.mjs).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 
@@ -44,3 +45,16 @@ export const upsStatus = (port) => new Promise((res) => {
   s.on('data', (d) => { b += d; if (b.includes('\n')) { s.destroy(); res(b.trim()); } });
   s.on('error', () => res(''));
 });
+
+/**
+ * dist/hardnut.js as built at an earlier revision, in a scratch tree under `dir` that borrows
+ * node_modules: to measure what a change saved, in the same run as the current build.
+ */
+export function buildRevision(rev, dir) {
+  const tree = join(dir, `rev-${rev}`);
+  mkdirSync(tree);
+  execFileSync('sh', ['-c', `git -C "${root}" archive ${rev} | tar -x -C "${tree}"`]);
+  symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'));
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: tree, stdio: 'inherit' });
+  return join(tree, 'dist/hardnut.js');
+}

@@ -3,11 +3,19 @@
  *
  *   loadgen --port P [--host 127.0.0.1] [--conns 50] [--duration 5] [--warmup 1]
  *           [--cmd "GET VAR ups1 ups.status"] [--quickack] [--pid SERVER_PID] [--json out.json]
+ *           [--per-address 8]
  *
  * Each of --conns TCP connections sends --cmd, waits for the complete reply and sends the next
  * one at once. A reply whose first line starts with "BEGIN LIST" ends at the "END LIST" line; any
  * other reply is one line. --quickack re-arms TCP_QUICKACK after every read, so this client never
  * delays its ACKs (without it the kernel's delayed ACK applies, as for any ordinary client).
+ *
+ * Source addresses: hardnut's upsd lets one client address hold only 16 connections that have not
+ * logged in (MAX_UNAUTH_PER_ADDRESS, src/upsd/server.ts), and these never log in. Against a
+ * loopback --host, every --per-address connections (default 8, 0 = all from one address) share a
+ * source address of their own, 127.3.X.Y, bound before connect (loopback accepts all of 127/8),
+ * as a crowd of clients would. A connection the server closes or resets is counted in
+ * "closed_early": bench/run.mjs then fails the run, since it measured refusals, not requests.
  *
  * Why C: bench/run.mjs measures servers, so the client must not be the bottleneck. The Node
  * load generator it replaces spent about 8.3 µs of CPU per GET VAR, as much as either server, and
@@ -23,6 +31,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,15 +106,18 @@ static void die(const char *what) {
 	exit(1);
 }
 
-static void send_request(struct conn *c, const char *req, size_t len) {
+/* false if the server has closed or reset the connection (a refusal); other errors end the run */
+static int send_request(struct conn *c, const char *req, size_t len) {
 	c->sent = now();
 	size_t off = 0;
 	while (off < len) {
-		ssize_t w = write(c->fd, req + off, len - off);
+		ssize_t w = send(c->fd, req + off, len - off, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR) continue;
+		if (w < 0 && (errno == EPIPE || errno == ECONNRESET)) return 0;
 		if (w <= 0) die("write");
 		off += (size_t)w;
 	}
+	return 1;
 }
 
 static double pct(const unsigned *hist, long total, double p) {
@@ -131,7 +143,7 @@ static void json_str(FILE *o, const char *s) {
 
 int main(int argc, char **argv) {
 	const char *host = "127.0.0.1", *cmd = "GET VAR ups1 ups.status", *json = NULL;
-	int port = 3493, nconns = 50, quickack = 0, pid = 0;
+	int port = 3493, nconns = 50, quickack = 0, pid = 0, per_address = 8;
 	double duration = 5, warmup = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -146,12 +158,14 @@ int main(int argc, char **argv) {
 		else if (!strcmp(k, "--cmd")) cmd = v;
 		else if (!strcmp(k, "--pid")) pid = atoi(v);
 		else if (!strcmp(k, "--json")) json = v;
+		else if (!strcmp(k, "--per-address")) per_address = atoi(v);
 		else { fprintf(stderr, "unknown option %s\n", k); return 2; }
 	}
-	if (nconns < 1 || nconns > MAX_CONNS || port < 1 || port > 65535 || duration <= 0) {
-		fprintf(stderr, "bad --conns, --port or --duration\n");
+	if (nconns < 1 || nconns > MAX_CONNS || port < 1 || port > 65535 || duration <= 0 || per_address < 0) {
+		fprintf(stderr, "bad --conns, --port, --duration or --per-address\n");
 		return 2;
 	}
+	signal(SIGPIPE, SIG_IGN); /* a refused connection is counted, not a silent death */
 	size_t reqlen = strlen(cmd) + 1;
 	char *req = malloc(reqlen + 1);
 	unsigned *hist = calloc(HIST_US, sizeof *hist);
@@ -164,12 +178,23 @@ int main(int argc, char **argv) {
 
 	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) { fprintf(stderr, "bad --host\n"); return 2; }
+	int spread = per_address > 0 && (ntohl(addr.sin_addr.s_addr) >> 24) == 127;
+	int sources = 1;
 	int ep = epoll_create1(0);
 	if (ep < 0) die("epoll_create1");
 	for (int i = 0; i < nconns; i++) {
 		struct conn *c = &conns[i];
 		c->fd = socket(AF_INET, SOCK_STREAM, 0);
 		if (c->fd < 0) die("socket");
+		if (spread) {
+			int a = i / per_address + 1; /* 127.3.0.1, 127.3.0.2, ... */
+			struct sockaddr_in src = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f030000u | (uint32_t)a) };
+			int one = 1;
+			/* the port is picked at connect, per destination: thousands of binds cannot run out */
+			setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+			if (bind(c->fd, (struct sockaddr *)&src, sizeof src)) die("bind");
+			sources = a;
+		}
 		if (connect(c->fd, (struct sockaddr *)&addr, sizeof addr)) die("connect");
 		int one = 1;
 		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -177,11 +202,18 @@ int main(int argc, char **argv) {
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &e)) die("epoll_ctl");
 		c->first_line = 1;
 	}
-	for (int i = 0; i < nconns; i++) send_request(&conns[i], req, reqlen);
+	long closed = 0;
+	for (int i = 0; i < nconns; i++)
+		if (!send_request(&conns[i], req, reqlen)) {
+			closed++;
+			epoll_ctl(ep, EPOLL_CTL_DEL, conns[i].fd, NULL);
+			close(conns[i].fd);
+			conns[i].fd = -1;
+		}
 
 	double t_start = now(), t_measure = t_start + warmup, t_end = t_measure + duration;
 	int measuring = 0;
-	long done = 0, errs = 0, closed = 0, rss_max = -1;
+	long done = 0, errs = 0, rss_max = -1;
 	double lat_sum = 0, lat_max = 0, cpu0 = 0, next_rss = 0, su0 = 0, ss0 = 0, su1 = 0, ss1 = 0;
 	int srv_ok = 0;
 	long rss_before = -1;
@@ -248,7 +280,13 @@ int main(int argc, char **argv) {
 						if (!first_reply[0]) { memcpy(first_reply, c->head, c->hlen); first_reply[c->hlen] = 0; }
 					}
 					c->first_line = 1;
-					send_request(c, req, reqlen);
+					if (!send_request(c, req, reqlen)) {
+						closed++;
+						epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+						close(c->fd);
+						c->fd = -1;
+						break;
+					}
 				}
 				c->plen = 0;
 			}
@@ -289,9 +327,9 @@ int main(int argc, char **argv) {
 		if (!f) continue;
 		fprintf(f, "{\"target\":\"%s:%d\",\"cmd\":", host, port);
 		json_str(f, cmd);
-		fprintf(f, ",\"conns\":%d,\"quickack\":%s,\"duration_s\":%.3f,\"requests\":%ld,\"rps\":%.1f,"
+		fprintf(f, ",\"conns\":%d,\"source_addresses\":%d,\"quickack\":%s,\"duration_s\":%.3f,\"requests\":%ld,\"rps\":%.1f,"
 			"\"err_replies\":%ld,\"closed_early\":%ld,\"first_reply\":",
-			nconns, quickack ? "true" : "false", elapsed, done, (double)done / elapsed, errs, closed);
+			nconns, sources, quickack ? "true" : "false", elapsed, done, (double)done / elapsed, errs, closed);
 		json_str(f, first_reply);
 		fprintf(f, ",\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f,\"mean\":%.3f},"
 			"\"client_cpu_pct\":%.1f",

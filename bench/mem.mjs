@@ -8,27 +8,31 @@
 // (from /proc/PID/pagemap, root only): its footprint as if nothing else ran. PSS, unlike that,
 // shrinks when other node processes (tests, siblings) share the node binary's pages.
 //
-// Three stacks, one after another (never side by side: they would share pages), each a driver,
+// The stacks, one after another (never side by side: they would share pages), each a driver,
 // upsd and upsmon, all as root dropping to nut, the same static UPS, upsmon a primary:
 //   NUT                /lib/nut/dummy-ups, /lib/nut/upsd, /lib/nut/upsmon (root parent + nut child)
+//   Node floor         five idle `node -e "setInterval(…)"`: what five Node runtimes cost before
+//                      any hardnut code, the floor of a five-process hardnut stack
 //   hardnut            dist/hardnut.js: dummy-ups, upsd, upsmon (root supervisor + jailed network
 //                      child + dispatcher)
-//   hardnut one bundle the same, built from BEFORE_REV (default 8150e5b, the last build in which
-//                      every process loaded the whole 1 MB bundle): what per-role loading saved.
-//                      BEFORE_REV= (empty) skips it.
+//   hardnut at REV     the same, built from each revision in BEFORE_REV (comma-separated; default
+//                      8150e5b, the last build in which every process loaded the whole 1 MB
+//                      bundle; 11afa25, the last with ESM chunks): what a change saved.
+//                      BEFORE_REV= (empty) skips them.
 // Each stack runs WARM_S (default 8) seconds, then is sampled every 500 ms for IDLE_S (8) seconds;
 // figures are medians of the samples. HN_NODE_ARGS adds node flags to every hardnut process
 // (e.g. `--max-semi-space-size=1`) to measure a V8 setting. Table to BENCHMARKS.md between
 // <!-- bench:mem:begin --> and <!-- bench:mem:end --> unless NO_WRITE=1.
 import { spawn, execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HARDNUT, freePort, root, sleep, upsStatus, waitFor, writeBenchBlock } from './lib.mjs';
+import { HARDNUT, buildRevision, freePort, sleep, upsStatus, waitFor, writeBenchBlock } from './lib.mjs';
 
 const NUT = { upsd: '/lib/nut/upsd', dummyUps: '/lib/nut/dummy-ups', upsmon: '/lib/nut/upsmon' };
 const WARM_S = Number(process.env.WARM_S ?? 8);
 const IDLE_S = Number(process.env.IDLE_S ?? 8);
-const BEFORE_REV = process.env.BEFORE_REV ?? '8150e5b';
+const BEFORE_REVS = (process.env.BEFORE_REV ?? '8150e5b').split(',').filter(Boolean);
+const REV_LABEL = { '8150e5b': 'one bundle', '11afa25': 'ESM chunks' };
 const HN_NODE_ARGS = (process.env.HN_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const NO_WRITE = process.env.NO_WRITE === '1';
 /** Debian's upsmon refuses to start if /run/nut/upsmon.pid names a live process, unless -P names another. */
@@ -93,16 +97,6 @@ function stopAll() {
 process.on('exit', () => { stopAll(); rmSync(dir, { recursive: true, force: true }); });
 process.on('SIGINT', () => process.exit(130));
 
-/** The single-bundle build of BEFORE_REV, built in a scratch tree that borrows node_modules. */
-function buildBefore() {
-  const tree = join(dir, 'before');
-  mkdirSync(tree);
-  execFileSync('sh', ['-c', `git -C "${root}" archive ${BEFORE_REV} | tar -x -C "${tree}"`]);
-  symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'));
-  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: tree, stdio: 'inherit' });
-  return join(tree, 'dist/hardnut.js');
-}
-
 function stackDir(name, port) {
   const etc = join(dir, `etc-${name}`);
   const state = join(dir, `state-${name}`);
@@ -136,6 +130,7 @@ function start(cmd, args, env, tag) {
 
 /** Starts one stack, waits WARM_S, samples for IDLE_S; returns per-role medians and the distinct frames. */
 async function measure(name, kind, hardnut) {
+  if (kind === 'floor') return measureFloor(name);
   const port = await freePort();
   const s = stackDir(name, port);
   const node = (args) => [process.execPath, [...HN_NODE_ARGS, hardnut, ...args]];
@@ -175,16 +170,39 @@ async function measure(name, kind, hardnut) {
   return { name, roles, distinct: med(totals) };
 }
 
+/** Five idle Node processes, sampled like a stack: the floor under five hardnut daemons. */
+async function measureFloor(name) {
+  const kids = Array.from({ length: 5 }, (_, i) => start(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], process.env, `${name} ${i}`));
+  for (const k of kids) await waitFor('node started', () => memKb(k.pid) !== undefined);
+  await sleep(WARM_S * 1000);
+  const samples = {};
+  const totals = [];
+  for (const end = Date.now() + IDLE_S * 1000; Date.now() < end; await sleep(500)) {
+    const set = new Set();
+    for (const [i, k] of kids.entries()) {
+      const m = memKb(k.pid);
+      if (m) (samples[`node -e "setInterval(…)" ${i + 1}`] ??= []).push(m);
+      frames(k.pid, set);
+    }
+    totals.push(set.size * PAGE / 1024);
+  }
+  stopAll();
+  await sleep(500);
+  const roles = Object.fromEntries(Object.entries(samples).map(([r, xs]) => [r, { rss: med(xs.map((x) => x.rss)), pss: med(xs.map((x) => x.pss)), uss: med(xs.map((x) => x.uss)) }]));
+  return { name, roles, distinct: med(totals) };
+}
+
 const stacks = [];
 stacks.push(await measure('NUT 2.8.0 (C)', 'nut'));
-if (BEFORE_REV) stacks.push(await measure(`hardnut, one bundle (${BEFORE_REV})`, 'hardnut', buildBefore()));
-stacks.push(await measure('hardnut, per-role loading', 'hardnut', HARDNUT));
+stacks.push(await measure('Node floor: 5 idle node', 'floor'));
+for (const rev of BEFORE_REVS) stacks.push(await measure(`hardnut ${rev}${REV_LABEL[rev] ? ` (${REV_LABEL[rev]})` : ''}`, 'hardnut', buildRevision(rev, dir)));
+stacks.push(await measure('hardnut (this build)', 'hardnut', HARDNUT));
 
 const mb = (kb) => (kb / 1024).toFixed(1);
 const nutVersion = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'nut-server']).toString();
 const lines = [];
 lines.push(`Measured ${new Date().toISOString().slice(0, 10)} on ${execFileSync('nproc').toString().trim()} cores, Node ${process.version}, Debian NUT ${nutVersion}, as root (every daemon drops to nut; hardnut's upsmon jails its network child)${HN_NODE_ARGS.length ? `, hardnut's node flags: ${HN_NODE_ARGS.join(' ')}` : ''}.`);
-lines.push(`Command: \`WARM_S=${WARM_S} IDLE_S=${IDLE_S}${BEFORE_REV ? '' : ' BEFORE_REV='}${HN_NODE_ARGS.length ? ` HN_NODE_ARGS='${HN_NODE_ARGS.join(' ')}'` : ''} npm run bench:mem\` (bench/mem.mjs). Each stack alone, idle after ${WARM_S} s, medians of samples every 500 ms over ${IDLE_S} s. MB = MiB.`);
+lines.push(`Command: \`WARM_S=${WARM_S} IDLE_S=${IDLE_S}${process.env.BEFORE_REV === undefined ? '' : ` BEFORE_REV=${BEFORE_REVS.join(',')}`}${HN_NODE_ARGS.length ? ` HN_NODE_ARGS='${HN_NODE_ARGS.join(' ')}'` : ''} npm run bench:mem\` (bench/mem.mjs). Each stack alone, idle after ${WARM_S} s, medians of samples every 500 ms over ${IDLE_S} s. MB = MiB.`);
 lines.push('');
 lines.push('| stack | process | RSS MB | PSS MB | USS MB |');
 lines.push('|---|---|---:|---:|---:|');

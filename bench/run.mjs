@@ -13,7 +13,8 @@
 // GET VAR cases also run bench/floor-server.ts, a Node server on upsd's exact I/O path that does
 // no protocol work: the part of hardnut's cost that is Node's sockets and not upsd's code.
 //
-// Knobs: DUR (seconds per run, default 5), ROUNDS (default 3), CONNS_RSS (default "1000,10000").
+// Knobs: DUR (seconds per run, default 5), ROUNDS (default 3), CONNS_RSS (default "1000,10000"),
+// PER_ADDRESS (default 8).
 // Needs Debian's NUT (apt-get install nut-server), a C compiler and a build (npm run build).
 import { spawn, execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,9 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const RSS_CONNS = (process.env.CONNS_RSS ?? '1000,10000').split(',').filter(Boolean).map(Number);
 // CASES=get-50,list-50 runs only those cases and leaves BENCHMARKS.md alone (for experiments)
 const ONLY = (process.env.CASES ?? '').split(',').filter(Boolean);
+// connections per source address (bench/loadgen.c --per-address; 0 = all from 127.0.0.1, which
+// hardnut's upsd refuses beyond 16 not logged in: the run then fails, as it should)
+const PER_ADDRESS = Number(process.env.PER_ADDRESS ?? 8);
 const HARDNUT = join(root, 'dist/hardnut.js');
 const REF_UPSD = '/lib/nut/upsd';
 for (const f of [HARDNUT, REF_UPSD]) if (!existsSync(f)) { console.error(`missing ${f} (npm run build; apt-get install nut-server)`); process.exit(2); }
@@ -44,7 +48,8 @@ const { build } = await import('esbuild');
 await build({ entryPoints: [join(here, 'floor-server.ts')], outfile: FLOOR, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
 const procs = [];
 const cleanup = () => { for (const p of procs) try { p.kill('SIGTERM'); } catch { /* gone */ } };
-process.on('exit', cleanup);
+// a failed run leaves no temp dir behind either (the servers are killed first)
+process.on('exit', () => { cleanup(); try { rmSync(dir, { recursive: true, force: true }); } catch { /* a server still writing: its pid file goes with it */ } });
 process.on('SIGINT', () => process.exit(130));
 
 function freePort() {
@@ -57,7 +62,9 @@ function etcDir(name, port) {
   mkdirSync(etc);
   writeFileSync(join(etc, 'ups.conf'), '[ups1]\n\tdriver = dummy-ups\n\tport = ups1.dev\n\tdesc = "bench UPS"\n');
   writeFileSync(join(etc, 'ups1.dev'), readFileSync(join(root, 'test/fixtures/ups1.dev')));
-  writeFileSync(join(etc, 'upsd.conf'), `LISTEN 127.0.0.1 ${port}\nMAXCONN ${Math.max(1000, ...RSS_CONNS) + 200}\n`);
+  // hardnut's upsd keeps an eighth of MAXCONN for logged-in clients (reservedForAuthenticated):
+  // the idle connections of the RSS case never log in, so the rest must hold them all
+  writeFileSync(join(etc, 'upsd.conf'), `LISTEN 127.0.0.1 ${port}\nMAXCONN ${Math.ceil((Math.max(1000, ...RSS_CONNS) + 200) * 8 / 7)}\n`);
   writeFileSync(join(etc, 'upsd.users'), '[admin]\n\tpassword = adminpass\n\tactions = SET\n');
   if (isRoot) {
     const gid = Number(readFileSync('/etc/group', 'latin1').split('\n').find((l) => l.startsWith('nut:')).split(':')[2]);
@@ -132,12 +139,16 @@ function rssKb(pid) { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${
 
 function loadgen(server, c) {
   const out = join(dir, `r-${server.name}-${c.id}-${Date.now()}.json`);
-  const args = ['--port', String(server.port), '--conns', String(c.conns), '--duration', String(DUR), '--pid', String(server.pid), '--cmd', c.cmd, '--json', out];
+  const args = ['--port', String(server.port), '--conns', String(c.conns), '--duration', String(DUR), '--pid', String(server.pid), '--cmd', c.cmd, '--json', out, '--per-address', String(PER_ADDRESS)];
   if (c.quickack) args.push('--quickack');
   execFileSync(...pinned(0, LOADGEN, args), { stdio: 'ignore' });
   const res = JSON.parse(readFileSync(out, 'utf8'));
   // a benchmark of error replies, or of a server that hung up, measures nothing
-  if (res.err_replies > 0 || res.closed_early > 0 || !res.first_reply.startsWith(c.expect) || res.requests === 0) {
+  if (res.closed_early > 0) {
+    console.error(`${server.name} ${c.id}: the server closed ${res.closed_early} of ${res.conns} connections from ${res.source_addresses} source addresses: it refused them (upsd's per-address limits?), so this run measured refusals, not requests: ${JSON.stringify(res)}`);
+    process.exit(1);
+  }
+  if (res.err_replies > 0 || !res.first_reply.startsWith(c.expect) || res.requests === 0) {
     console.error(`${server.name} ${c.id}: not the expected replies: ${JSON.stringify(res)}`);
     process.exit(1);
   }
@@ -166,24 +177,37 @@ for (let r = 0; r < ROUNDS; r++) {
   }
 }
 
-/** Opens n idle connections (each sends VER and reads the reply), returns the server's RSS. */
+/**
+ * Opens n idle connections (each sends VER and reads the reply), returns the server's RSS. Eight
+ * connections share a source address (127.4.X.Y), as in bench/loadgen.c: hardnut's upsd holds
+ * only 16 not logged in per address. A connection the server closes before the count is taken was
+ * refused: hardnut's RSS would then be that of fewer connections, so the run fails.
+ */
 async function rssWith(server, n) {
   const socks = [];
   let answered = 0;
+  let closed = 0;
   for (let i = 0; i < n; i++) {
-    const s = net.connect(server.port, '127.0.0.1');
+    const a = (i >> 3) + 1;
+    const s = net.connect({ port: server.port, host: '127.0.0.1', localAddress: `127.4.${a >> 8}.${a & 255}` });
     s.on('error', () => undefined);
     s.on('connect', () => s.write('VER\n'));
     s.once('data', () => { answered++; });
+    s.once('close', () => { closed++; });
     socks.push(s);
     if (i % 500 === 499) await sleep(20);
   }
   for (let i = 0; i < 400 && answered < n; i++) await sleep(50);
   await sleep(500);
   const kb = rssKb(server.pid);
+  const refused = closed; // before this side's own destroy() below closes the rest
+  if (refused > 0 && server.name === 'hardnut') {
+    console.error(`hardnut's upsd closed ${closed} of ${n} idle connections: it refused them, so its RSS is not that of ${n} connections`);
+    process.exit(1);
+  }
   for (const s of socks) s.destroy();
   await sleep(1500);
-  return { kb, answered };
+  return { kb, answered, closed: refused };
 }
 const rss = [];
 for (const s of servers) {
@@ -231,7 +255,7 @@ if (g50) {
 lines.push('');
 lines.push(`| server RSS (KiB) | idle | ${RSS_CONNS.map((n) => `${n} connections`).join(' | ')} |`);
 lines.push(`|---|---:|${RSS_CONNS.map(() => '---:').join('|')}|`);
-for (const row of rss) lines.push(`| ${row.server === 'nut' ? 'NUT upsd' : 'hardnut upsd'} | ${row.idle} | ${RSS_CONNS.map((n) => `${row[n].kb}${row[n].answered < n ? ` (${row[n].answered} answered)` : ''}`).join(' | ')} |`);
+for (const row of rss) lines.push(`| ${row.server === 'nut' ? 'NUT upsd' : 'hardnut upsd'} | ${row.idle} | ${RSS_CONNS.map((n) => `${row[n].kb}${row[n].answered < n ? ` (${row[n].answered} answered${row[n].closed ? `, ${row[n].closed} closed by the server` : ''})` : ''}`).join(' | ')} |`);
 lines.push(`| ratio hardnut/NUT | ${(rss[1].idle / rss[0].idle).toFixed(1)}× | ${RSS_CONNS.map((n) => `${(rss[1][n].kb / rss[0][n].kb).toFixed(1)}×`).join(' | ')} |`);
 const table = lines.join('\n');
 console.log(table);

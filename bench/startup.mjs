@@ -8,6 +8,9 @@
 //     upssched.conf whose AT lines start and cancel a timer in the running timer daemon
 //   hardnut upsd -h                 the biggest tool's code loaded, nothing served
 //
+// BEFORE_REV=rev[,rev…] adds the three hardnut rows as built at those revisions (in a scratch
+// tree), measured in the same rotation: what a change saved, under the same load.
+//
 // Each command runs RUNS times (default 40) after WARMUP (3) unmeasured runs; its median and p90
 // wall time go beside the ratio of its median to bare Node's. Results go to BENCHMARKS.md between
 // <!-- bench:startup:begin --> and <!-- bench:startup:end --> unless NO_WRITE=1.
@@ -15,11 +18,12 @@
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HARDNUT, freePort, sleep, writeBenchBlock } from './lib.mjs';
+import { HARDNUT, buildRevision, freePort, sleep, writeBenchBlock } from './lib.mjs';
 const NUT = { upsd: '/lib/nut/upsd', dummyUps: '/lib/nut/dummy-ups', upsc: '/bin/upsc' };
 const RUNS = Number(process.env.RUNS ?? 40);
 const WARMUP = Number(process.env.WARMUP ?? 3);
 const NO_WRITE = process.env.NO_WRITE === '1';
+const BEFORE_REVS = (process.env.BEFORE_REV ?? '').split(',').filter(Boolean);
 
 for (const f of [HARDNUT, ...Object.values(NUT)]) if (!existsSync(f)) { console.error(`missing ${f} (npm run build; apt-get install nut-server nut-client)`); process.exit(2); }
 
@@ -42,7 +46,11 @@ process.on('exit', () => { cleanup(); rmSync(dir, { recursive: true, force: true
 process.on('SIGINT', () => process.exit(130));
 
 const port = await freePort();
-const env = { ...process.env, NUT_CONFPATH: etc, NUT_STATEPATH: state, NUT_ALTPIDPATH: state };
+// NODE_EXTRA_CA_CERTS (set on some machines, this one included) makes every Node process read and
+// parse a CA bundle at start-up, bare Node too: about 50 ms that no hardnut tool needs and a
+// user's machine need not pay. It would pad every row alike and flatter the ratios: unset.
+const { NODE_EXTRA_CA_CERTS: _extraCa, ...baseEnv } = process.env;
+const env = { ...baseEnv, NUT_CONFPATH: etc, NUT_STATEPATH: state, NUT_ALTPIDPATH: state };
 writeFileSync(join(etc, 'ups.conf'), '[u]\n\tdriver = dummy-ups\n\tport = u.dev\n');
 writeFileSync(join(etc, 'u.dev'), 'battery.charge: 100\nups.status: OL\nups.mfr: bench\n');
 writeFileSync(join(etc, 'upsd.conf'), `LISTEN 127.0.0.1 ${port}\n`);
@@ -67,15 +75,19 @@ for (let i = 0; ; i++) {
 }
 
 let flip = 0;
+const hardnutCases = (hn, label) => [
+  { name: `hardnut${label} upsc u@host`, cmd: process.execPath, args: () => [hn, 'upsc', target], ok: (r) => /ups\.status: OL/.test(r.stdout) },
+  {
+    name: `hardnut${label} upssched (as NOTIFYCMD, timer start/cancel)`, cmd: process.execPath, args: () => [hn, 'upssched', 'UPS u on battery'],
+    env: () => ({ ...env, UPSNAME: 'u', NOTIFYTYPE: flip++ % 2 === 0 ? 'ONBATT' : 'ONLINE' }), ok: (r) => r.status === 0,
+  },
+  { name: `hardnut${label} upsd -h`, cmd: process.execPath, args: () => [hn, 'upsd', '-h'], ok: (r) => /usage/i.test(r.stdout) },
+];
 const CASES = [
   { name: 'bare Node (`node -e 0`)', cmd: process.execPath, args: () => ['-e', '0'], ok: () => true },
   { name: "Debian's C upsc (`/bin/upsc u@host`)", cmd: NUT.upsc, args: () => [target], ok: (r) => /ups\.status: OL/.test(r.stdout) },
-  { name: 'hardnut upsc u@host', cmd: process.execPath, args: () => [HARDNUT, 'upsc', target], ok: (r) => /ups\.status: OL/.test(r.stdout) },
-  {
-    name: 'hardnut upssched (as NOTIFYCMD, timer start/cancel)', cmd: process.execPath, args: () => [HARDNUT, 'upssched', 'UPS u on battery'],
-    env: () => ({ ...env, UPSNAME: 'u', NOTIFYTYPE: flip++ % 2 === 0 ? 'ONBATT' : 'ONLINE' }), ok: (r) => r.status === 0,
-  },
-  { name: 'hardnut upsd -h', cmd: process.execPath, args: () => [HARDNUT, 'upsd', '-h'], ok: (r) => /usage/i.test(r.stdout) },
+  ...hardnutCases(HARDNUT, ''),
+  ...BEFORE_REVS.flatMap((rev) => hardnutCases(buildRevision(rev, dir), ` at ${rev}`)),
 ];
 const times = CASES.map(() => []);
 // CPU time of waited-for children (utime+stime, /proc/self/stat fields 16 and 17, in clock ticks):
@@ -100,7 +112,7 @@ const floor = quantile(times[0], 0.5);
 const nutVersion = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'nut-client']).toString();
 const lines = [];
 lines.push(`Measured ${new Date().toISOString().slice(0, 10)} on ${execFileSync('nproc').toString().trim()} cores (load average ${readFileSync('/proc/loadavg', 'latin1').split(' ').slice(0, 3).join(' ')} at the end), Node ${process.version}, Debian NUT ${nutVersion}.`);
-lines.push(`Command: \`RUNS=${RUNS} npm run bench:startup\` (bench/startup.mjs): ${RUNS} runs of each command, rotating, after ${WARMUP} unmeasured; wall time from spawn to exit; CPU = the child's user+system time.`);
+lines.push(`Command: \`RUNS=${RUNS}${BEFORE_REVS.length ? ` BEFORE_REV=${BEFORE_REVS.join(',')}` : ''} npm run bench:startup\` (bench/startup.mjs): ${RUNS} runs of each command, rotating, after ${WARMUP} unmeasured; wall time from spawn to exit; CPU = the child's user+system time.`);
 lines.push('');
 lines.push('| command | median ms | p90 ms | median / bare Node | CPU ms (mean) | CPU / bare Node |');
 lines.push('|---|---:|---:|---:|---:|---:|');

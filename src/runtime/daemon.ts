@@ -3,7 +3,6 @@
 // DAEMON_CHILD_ENV set. The child reports readiness on fd 3; until then the parent relays its
 // stderr, so start-up errors still reach the terminal.
 
-import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 
 export const DAEMON_CHILD_ENV = 'HARDNUT_DAEMON_CHILD';
@@ -17,7 +16,10 @@ export function takeDaemonChildFlag(env: NodeJS.ProcessEnv): boolean {
 }
 
 /** In the parent: starts the background copy; resolves to the exit code for the parent. */
-export function respawnInBackground(env: NodeJS.ProcessEnv): Promise<number> {
+export async function respawnInBackground(env: NodeJS.ProcessEnv): Promise<number> {
+  // loaded here, not at start-up: a daemon in the foreground, `upsd -c reload` or -h never
+  // spawns, and node:child_process costs about 5 ms of every start (bench/startup.mjs)
+  const { spawn } = await import('node:child_process');
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],

@@ -1,23 +1,31 @@
 // The single executable: dispatch by NUT's tool names, honest about what is not built yet.
 import { describe, it, expect } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HARDNUT, freePort, makeTestDir, run, runHardnut, startProcess, userArgs } from '../support/stack.js';
 
-/** Runs hardnut with an ESM load hook that reports every file it loads; returns their text. */
-async function loadedCode(args: string[]): Promise<{ code: number; files: string[]; text: string; builtins: string[] }> {
+/** Runs hardnut reporting every file it loads (CommonJS's require cache and an ESM load hook); returns their text. */
+async function loadedCode(args: string[]): Promise<{ code: number; files: string[]; sources: string[]; builtins: string[] }> {
   const dir = makeTestDir();
   try {
     const hook = join(dir.root, 'hook.mjs');
     writeFileSync(hook, "import { writeSync } from 'node:fs';\nexport async function load(url, ctx, next) { if (url.startsWith('file:')) writeSync(2, `LOADED ${url}\\n`); return next(url, ctx); }\n");
     const report = join(dir.root, 'report.mjs');
-    writeFileSync(report, `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hook}`)});\nprocess.on('exit', () => process.stderr.write('BUILTINS ' + process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)).join(' ') + '\\n'));\n`);
+    // dist/ is CommonJS (scripts/build.mjs): Node 20's ESM hooks do not see require()
+    writeFileSync(report, `import { createRequire, register } from 'node:module';\nregister(${JSON.stringify(`file://${hook}`)});\nconst cache = createRequire(import.meta.url).cache;\nprocess.on('exit', () => process.stderr.write(Object.keys(cache).map((f) => 'LOADED file://' + f + '\\n').join('') + 'BUILTINS ' + process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)).join(' ') + '\\n'));\n`);
     const r = await run(process.execPath, ['--import', report, HARDNUT, ...args], dir.env);
     const files = [...r.stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => fileURLToPath(m[1] as string));
     const builtins = /^BUILTINS (.*)$/m.exec(r.stderr)?.[1]?.split(' ') ?? [];
-    return { code: r.code, files, text: files.map((f) => readFileSync(f, 'utf8')).join('\n'), builtins };
+    // the source files bundled into what was loaded, repository-relative, from each chunk's source map
+    const repo = fileURLToPath(new URL('../..', import.meta.url));
+    const sources = files.flatMap((f) => {
+      if (!existsSync(`${f}.map`)) return [relative(repo, f)];
+      const map = JSON.parse(readFileSync(`${f}.map`, 'utf8')) as { sources: string[] };
+      return map.sources.map((s) => relative(repo, resolve(dirname(f), s)));
+    });
+    return { code: r.code, files, sources, builtins };
   } finally { dir.cleanup(); }
 }
 
@@ -39,8 +47,8 @@ describe('hardnut <tool>', () => {
   it('upsc loads its own code, not upsd, upsmon, the drivers, net-snmp or TLS', async () => {
     const r = await loadedCode(['upsc', '-h']);
     expect(r.code).toBe(0);
-    expect(r.text).toMatch(/^\/\/ src\/clients\/upsc\.ts$/m);
-    for (const other of ['src/upsd/', 'src/upsmon/', 'src/driver/runtime.ts', 'src/driver/drivers/dummy-ups.ts', 'node_modules/net-snmp/']) expect(r.text).not.toContain(`// ${other}`);
+    expect(r.sources).toContain('src/clients/upsc.ts');
+    for (const other of ['src/upsd/', 'src/upsmon/', 'src/driver/runtime.ts', 'src/driver/drivers/dummy-ups.ts', 'node_modules/net-snmp/']) expect(r.sources.filter((s) => s.startsWith(other))).toEqual([]);
     expect(r.builtins).toContain('net');
     expect(r.builtins).not.toContain('tls');
   });
@@ -48,8 +56,8 @@ describe('hardnut <tool>', () => {
   it('a driver loads its own driver only (dummy-ups: no snmp-ups, no usbhid-ups)', async () => {
     const r = await loadedCode(['dummy-ups', '-h']);
     expect(r.code).toBe(0);
-    expect(r.text).toMatch(/^\/\/ src\/driver\/drivers\/dummy-ups\.ts$/m);
-    for (const other of ['src/driver/drivers/snmp-ups.ts', 'src/driver/drivers/usbhid-ups.ts', 'node_modules/net-snmp/', 'src/upsd/main.ts']) expect(r.text).not.toContain(`// ${other}`);
+    expect(r.sources).toContain('src/driver/drivers/dummy-ups.ts');
+    for (const other of ['src/driver/drivers/snmp-ups.ts', 'src/driver/drivers/usbhid-ups.ts', 'node_modules/net-snmp/', 'src/upsd/main.ts']) expect(r.sources.filter((s) => s.startsWith(other))).toEqual([]);
   });
 
   // Issue #12: a daemon whose start-up fails after it bound its listeners must not live on.
