@@ -78,6 +78,9 @@ describe('the .deb', () => {
       execFileSync('dpkg-deb', ['-x', file, dir]);
       const upsd = readFileSync(join(dir, 'lib/systemd/system/hardnut-upsd.service'), 'utf8');
       expect(upsd).toMatch(/^ExecStart=\/usr\/bin\/hardnut upsd -F -u nut$/m);
+      // never beside Debian's NUT services
+      expect(upsd).toMatch(/^Conflicts=nut-server\.service$/m);
+      expect(readFileSync(join(dir, 'lib/systemd/system/hardnut-upsmon.service'), 'utf8')).toMatch(/^Conflicts=nut-monitor\.service/m);
       expect(readFileSync(join(dir, 'lib/systemd/system/hardnut-shutdown@.service'), 'utf8')).toMatch(/^ExecStart=\/usr\/lib\/hardnut\/upsshutdown /m);
       for (const u of ['hardnut-upsd.service', 'hardnut-upsmon.service', 'hardnut-driver@.service', 'hardnut-shutdown@.service']) {
         expect(readFileSync(join(dir, 'lib/systemd/system', u), 'utf8'), u).not.toContain('/usr/local');
