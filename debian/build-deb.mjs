@@ -104,9 +104,11 @@ for (const f of readdirSync(join(REPO, 'conf'))) {
   if (statSync(join(REPO, 'conf', f)).isFile()) copy(join(REPO, 'conf', f), `/usr/share/doc/hardnut/examples/${f}`);
 }
 for (const f of readdirSync(join(REPO, 'policy/systemd'))) {
-  const text = readFileSync(join(REPO, 'policy/systemd', f), 'utf8')
+  let text = readFileSync(join(REPO, 'policy/systemd', f), 'utf8')
     .replaceAll('/usr/local/bin/hardnut', '/usr/bin/hardnut')
     .replaceAll('/usr/local/lib/hardnut', LIB);
+  // upsmon's default helper path is make install's (/usr/local/lib/hardnut); the package's is LIB
+  if (f === 'hardnut-upsmon.service') text = text.replace('\n[Service]\n', `\n[Service]\nEnvironment=HARDNUT_SHUTDOWN_HELPER=${LIB}/upsshutdown\n`);
   put(`/lib/systemd/system/${f}`, text);
 }
 copy(join(REPO, 'policy/tmpfiles.d/hardnut.conf'), '/usr/lib/tmpfiles.d/hardnut.conf');

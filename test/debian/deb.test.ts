@@ -80,7 +80,9 @@ describe('the .deb', () => {
       expect(upsd).toMatch(/^ExecStart=\/usr\/bin\/hardnut upsd -F -u nut$/m);
       // never beside Debian's NUT services
       expect(upsd).toMatch(/^Conflicts=nut-server\.service$/m);
-      expect(readFileSync(join(dir, 'lib/systemd/system/hardnut-upsmon.service'), 'utf8')).toMatch(/^Conflicts=nut-monitor\.service/m);
+      const upsmon = readFileSync(join(dir, 'lib/systemd/system/hardnut-upsmon.service'), 'utf8');
+      expect(upsmon).toMatch(/^Conflicts=nut-monitor\.service/m);
+      expect(upsmon).toMatch(/^\[Service\]\nEnvironment=HARDNUT_SHUTDOWN_HELPER=\/usr\/lib\/hardnut\/upsshutdown$/m);
       expect(readFileSync(join(dir, 'lib/systemd/system/hardnut-shutdown@.service'), 'utf8')).toMatch(/^ExecStart=\/usr\/lib\/hardnut\/upsshutdown /m);
       for (const u of ['hardnut-upsd.service', 'hardnut-upsmon.service', 'hardnut-driver@.service', 'hardnut-shutdown@.service']) {
         expect(readFileSync(join(dir, 'lib/systemd/system', u), 'utf8'), u).not.toContain('/usr/local');
