@@ -42,6 +42,8 @@ usage: hardnut upsdrvctl [OPTIONS] (start | stop | shutdown) [<ups>]
   -u <user>     drivers started will switch from root to <user>
   -D            raise debugging level
   -d            pass debugging level from upsdrvctl to driver
+  -F            start: drivers run in the foreground, and upsdrvctl stays with them until they
+                exit (SIGTERM/SIGINT to upsdrvctl stops them)
   start         start all UPS drivers in ups.conf
   start <ups>   only start driver for UPS <ups>
   stop          stop all UPS drivers in ups.conf
@@ -53,9 +55,10 @@ usage: hardnut upsdrvctl [OPTIONS] (start | stop | shutdown) [<ups>]
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   process.stdout.write(`Network UPS Tools - UPS driver controller (hardnut ${VERSION})\n`);
   let parsed;
-  try { parsed = getopt(argv, '+htu:r:DdV'); } catch (err) { process.stderr.write(`${(err as Error).message}\n${USAGE}`); return 2; }
+  try { parsed = getopt(argv, '+htu:r:DdFV'); } catch (err) { process.stderr.write(`${(err as Error).message}\n${USAGE}`); return 2; }
   let debug = 0;
   let passthrough = false;
+  let foreground = false;
   const ctl: Omit<Ctl, 'conf'> = { env, testMode: false, passDebug: 0, errors: 0, notStarted: [], out: (l) => process.stderr.write(`${l}\n`) };
   for (const o of parsed.options) {
     if (o.flag === 'h') { process.stdout.write(USAGE); return 0; }
@@ -65,6 +68,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     if (o.flag === 'u') ctl.user = o.value;
     if (o.flag === 'D') debug++;
     if (o.flag === 'd') passthrough = true;
+    if (o.flag === 'F') foreground = true;
   }
   if (passthrough) ctl.passDebug = debug;
   const [command, upsName, ...extra] = parsed.operands;
@@ -90,6 +94,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     targets = conf.sections;
   }
 
+  if (foreground && action === startDriver) return runForeground(c, targets);
   if ((action === startDriver || action === shutdownDriver) && !conf.global.nowait) {
     // NUT waits for each driver it forks, so shutdowns happen one after another in sdorder
     for (const t of targets) await action(c, t);
@@ -200,3 +205,27 @@ async function shutdownDriver(c: Ctl, ups: UpsSection): Promise<void> {
   if (r !== 'ok') { c.out(`Shutdown of ${ups.name} failed (${String(r)})`); c.errors++; }
 }
 
+
+/**
+ * `upsdrvctl -F start` (NUT 2.8.1+, used by NUT's tests/NIT/nit.sh): every driver with -F, as a
+ * child that stays attached; upsdrvctl waits for them all, passes SIGTERM/SIGINT/SIGHUP on, and
+ * exits 0 only when every driver started and ended cleanly.
+ */
+async function runForeground(c: Ctl, targets: UpsSection[]): Promise<number> {
+  const children = targets.flatMap((t) => {
+    const args = driverArgs(c, t, ['-F']);
+    if (!args) return [];
+    if (c.testMode) { c.out(`exec: ${args.join(' ')}`); return []; }
+    return [spawn(args[0] as string, args.slice(1), { stdio: ['ignore', 'inherit', 'inherit'], env: { ...c.env } })];
+  });
+  const forward = (sig: NodeJS.Signals): void => { for (const ch of children) if (ch.exitCode === null) ch.kill(sig); };
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+  for (const sig of signals) process.on(sig, forward);
+  const codes = await Promise.all(children.map((ch) => new Promise<number>((resolve) => {
+    ch.on('error', (err) => { c.out(`Driver failed to start (${err.message})`); resolve(1); });
+    // a driver ended by the signal upsdrvctl passed on has done what was asked of it
+    ch.on('exit', (code, signal) => resolve(code ?? (signal === 'SIGTERM' || signal === 'SIGINT' ? 0 : 1)));
+  })));
+  for (const sig of signals) process.off(sig, forward);
+  return c.errors > 0 || codes.some((x) => x !== 0) ? 1 : 0;
+}

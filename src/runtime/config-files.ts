@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { confPath } from '../core/paths.js';
+import { programOf } from '../core/config/command-line.js';
 import { DiagnosticList, firstError, formatDiagnostic } from '../core/config/diagnostics.js';
 import type { ConfigResult, Diagnostic } from '../core/config/diagnostics.js';
 import { parseNutConf } from '../core/config/nut-conf.js';
@@ -430,7 +431,7 @@ function crossCheck(dir: string, p: Parsed, paths: Map<ConfigFileName, string>, 
           `add "upsmon secondary" to the [${m.user}] section of upsd.users`);
       }
     }
-    const usesUpssched = p.upsmon.notifyCmds.some((c) => basename(c[0] ?? '') === 'upssched');
+    const usesUpssched = p.upsmon.notifyCmds.some((c) => basename(programOf(c) ?? '') === 'upssched');
     if (usesUpssched && !paths.has('upssched.conf')) {
       d.warning(0, `NOTIFYCMD runs upssched, but there is no upssched.conf in ${dir}`, `create ${join(dir, 'upssched.conf')}`);
     }

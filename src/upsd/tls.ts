@@ -11,7 +11,7 @@
 // not matching — stops upsd at startup (fail closed). NUT logs and serves plaintext only.
 
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import type net from 'node:net';
 import { join } from 'node:path';
 import tls from 'node:tls';
@@ -145,7 +145,14 @@ function readCaCertificates(path: string): string[] {
       out.push(b.pem);
     }
   }
-  if (out.length === 0) throw new TlsConfigError(`CERTPATH ${path} holds no CA certificate`);
+  if (out.length === 0) {
+    // NUT's NSS build (Debian's) names its certificate database here; say how to get PEM out of it.
+    const nss = paths.length === 0 && ['cert9.db', 'cert8.db'].some((db) => existsSync(join(path, db)));
+    throw new TlsConfigError(nss
+      ? `CERTPATH ${path} is an NSS certificate database (NUT's NSS build); hardnut reads PEM CA certificates: `
+        + `export each CA with certutil -L -d ${path} -n '<CA name>' -a > ${join(path, 'ca.pem')} (apt libnss3-tools)`
+      : `CERTPATH ${path} holds no CA certificate`);
+  }
   return out;
 }
 

@@ -354,8 +354,9 @@ describe('config fuzz', () => {
     maxAge: fc.integer({ min: 1, max: 1e9 }), maxConn: fc.integer({ min: 1, max: 1e9 }), tracking: fc.nat({ max: 1e9 }),
     cert: fc.option(fc.tuple(anyText, fc.oneof(password, anyText)), { nil: undefined }), req: fc.nat({ max: 2 }),
   }), (c) => {
+    // CERTFILE: CERTIDENT or CERTREQUEST without it is NUT's NSS configuration, an error in hardnut
     const lines = [...c.listen.map(([a, p]) => `LISTEN ${a} ${p}`), `MAXAGE ${c.maxAge}`, `MAXCONN ${c.maxConn}`, `TRACKINGDELAY ${c.tracking}`,
-      `CERTREQUEST ${['NO', 'REQUEST', 'REQUIRE'][c.req]}`, ...(c.cert ? [`CERTIDENT ${q(c.cert[0])} ${q(c.cert[1])}`] : [])];
+      'CERTFILE /etc/nut/upsd.pem', `CERTREQUEST ${['NO', 'REQUEST', 'REQUIRE'][c.req]}`, ...(c.cert ? [`CERTIDENT ${q(c.cert[0])} ${q(c.cert[1])}`] : [])];
     const r = parseUpsdConf(bytes(`${lines.join('\n')}\n`), 'upsd.conf');
     noErrors(r.diagnostics);
     expect(r.value.listen.map((l) => [l.address, l.port])).toEqual(c.listen);

@@ -62,6 +62,8 @@ export function parseUpsdConf(input: Uint8Array | string, file: string): ConfigR
   const diags = new DiagnosticList(file);
   const lines = tokenizeConfig(input, diags);
   const conf: UpsdConf = { ...UPSD_CONF_DEFAULTS, listen: [] };
+  /** Where each TLS directive was last given, for the NSS check after the loop. */
+  const tlsLines: { CERTPATH?: number; CERTIDENT?: number; CERTREQUEST?: number } = {};
 
   // CERTIDENT's password must never be echoed, even by an "invalid directive" message.
   const secrets = new Set<string>();
@@ -159,7 +161,7 @@ export function parseUpsdConf(input: Uint8Array | string, file: string): ConfigR
         if (key === 'STATEPATH') conf.statePath = arg1;
         else if (key === 'DATAPATH') conf.dataPath = arg1;
         else if (key === 'CERTFILE') conf.certFile = arg1;
-        else conf.certPath = arg1;
+        else { conf.certPath = arg1; tlsLines.CERTPATH = line; }
         extra(line, key, n, 2);
         break;
       }
@@ -171,6 +173,7 @@ export function parseUpsdConf(input: Uint8Array | string, file: string): ConfigR
           diags.error(line, 'CERTREQUEST must be 0, 1, 2, NO, REQUEST or REQUIRE', 'write CERTREQUEST REQUIRE (upper case)');
         } else {
           conf.certRequest = v;
+          tlsLines.CERTREQUEST = line;
         }
         extra(line, key, n, 2);
         break;
@@ -182,6 +185,7 @@ export function parseUpsdConf(input: Uint8Array | string, file: string): ConfigR
           break;
         }
         conf.certIdent = { name: arg1 as string, password: args[2] as string };
+        tlsLines.CERTIDENT = line;
         extra(line, key, n, 3);
         break;
       }
@@ -222,6 +226,7 @@ export function parseUpsdConf(input: Uint8Array | string, file: string): ConfigR
       }
     }
   }
+  nssWithoutCertFile(conf, tlsLines, diags);
   return { value: conf, diagnostics: diags.sorted() };
 
   function missing(line: number, key: string, example: string): void {
@@ -230,4 +235,36 @@ export function parseUpsdConf(input: Uint8Array | string, file: string): ConfigR
   function extra(line: number, key: string, n: number, used: number): void {
     if (n > used) diags.warning(line, `extra words after ${key} are ignored`, 'quote values that contain spaces');
   }
+}
+
+/**
+ * NUT's NSS build (Debian's) configures TLS with CERTPATH <NSS database directory> and CERTIDENT
+ * <certificate name> <database password>, and no CERTFILE. hardnut reads PEM only (CERTFILE), so
+ * such a file would give a server that answers STARTTLS with FEATURE-NOT-CONFIGURED and lets every
+ * client fall back to plaintext unnoticed. hardnut difference: that configuration is an error
+ * (upsd does not start, `config check` fails), and the hint says how to export the certificate.
+ */
+function nssWithoutCertFile(
+  conf: UpsdConf,
+  lines: { CERTPATH?: number; CERTIDENT?: number; CERTREQUEST?: number },
+  diags: DiagnosticList,
+): void {
+  if (conf.certFile !== undefined) return;
+  const given = (['CERTPATH', 'CERTIDENT', 'CERTREQUEST'] as const)
+    .filter((k) => lines[k] !== undefined && (k !== 'CERTREQUEST' || conf.certRequest > 0));
+  if (given.length === 0) return;
+  const line = Math.min(...given.map((k) => lines[k] as number));
+  const db = conf.certPath ?? '/etc/nut/cert/upsd';
+  // The name goes into the hint only when it is plainly a name (never the password, even by accident).
+  const ident = conf.certIdent;
+  const name = ident !== undefined && /^[\w .@-]{1,64}$/.test(ident.name) && ident.name !== ident.password ? ident.name : '<certificate name>';
+  diags.error(line,
+    `${given.join(' and ')} without CERTFILE is NUT's NSS TLS configuration (a certificate database); `
+    + 'hardnut reads a PEM CERTFILE only, and would serve plaintext: not starting',
+    `export the certificate and its key from the NSS database (apt libnss3-tools): `
+    + `pk12util -d ${db} -n '${name}' -o /etc/nut/upsd.p12 (it asks for the database password), then `
+    + 'openssl pkcs12 -in /etc/nut/upsd.p12 -nodes -out /etc/nut/upsd.pem; chown root:nut /etc/nut/upsd.pem; '
+    + 'chmod 0640 /etc/nut/upsd.pem; rm /etc/nut/upsd.p12; then write CERTFILE /etc/nut/upsd.pem and remove '
+    + 'CERTPATH (keep it only for CERTREQUEST, as a directory or bundle of PEM CA certificates) and CERTIDENT '
+    + '(keep it only for the password of an encrypted key)');
 }

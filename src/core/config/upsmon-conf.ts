@@ -6,6 +6,7 @@ import {
   DiagnosticList, tokenizeConfig, parseInteger, parseCount, directiveLabel, closest,
 } from './diagnostics.js';
 import type { ConfigResult } from './diagnostics.js';
+import { commandLine } from './command-line.js';
 
 /** The notification types of §5.8, in NUT's table order. Compared case-insensitively. */
 export const NOTIFY_TYPES = [
@@ -81,7 +82,11 @@ export interface UpsmonConf {
   shutdownCmdLine?: string;
   /** 0 = exit right after SHUTDOWNCMD (yes), -1 = never exit (no), N = linger N seconds. */
   shutdownExit: number;
-  /** Each NOTIFYCMD line as argv (exec'd, no shell). NUT keeps only the last; hardnut runs each. */
+  /**
+   * Each NOTIFYCMD line as argv; the message is appended. NUT's one-word form is read by
+   * commandLine (an argv, /usr/bin/env's, or /bin/sh with the message as "$1"). NUT keeps only
+   * the last NOTIFYCMD; hardnut runs each.
+   */
   notifyCmds: string[][];
   notifyMessages: Partial<Record<NotifyType, string>>;
   notifyFlags: Record<NotifyType, NotifyFlag[]>;
@@ -269,8 +274,8 @@ export function parseUpsmonConf(input: Uint8Array | string, file: string): Confi
         break;
       case 'NOTIFYCMD':
         if (arg1 === undefined || arg1 === '') { needsValue(line, key, '/usr/sbin/upssched'); break; }
-        if (arg1.includes(' ')) {
-          diags.warning(line, 'the NOTIFYCMD program name contains a space; it is run directly, not through a shell',
+        if (n > 2 && arg1.includes(' ')) {
+          diags.warning(line, 'the NOTIFYCMD program name contains a space; with arguments as further words it is run directly, not through a shell',
             'give the program and each argument as separate words: NOTIFYCMD /path/prog "arg 1" arg2');
         }
         if (firstNotifyCmdLine > 0) {
@@ -278,6 +283,13 @@ export function parseUpsmonConf(input: Uint8Array | string, file: string): Confi
             'keep one NOTIFYCMD if this file is shared with NUT');
         } else {
           firstNotifyCmdLine = line;
+        }
+        if (n === 2) {
+          // NUT's form, one word: a shell line (src/core/config/command-line.ts says how it runs)
+          const c = commandLine(arg1);
+          if (c.ok) conf.notifyCmds.push(c.argv);
+          else diags.error(line, `NOTIFYCMD: ${c.message}`, c.hint);
+          break;
         }
         conf.notifyCmds.push(args.slice(1));
         bareEquals(line, key, args);

@@ -7,6 +7,7 @@ import {
 } from './diagnostics.js';
 import type { ConfigResult } from './diagnostics.js';
 import { NOTIFY_TYPES, notifyTypeOf } from './upsmon-conf.js';
+import { commandLine } from './command-line.js';
 
 interface AtBase {
   /** Upper-cased when it is a known type (matching is case-insensitive), else as written. */
@@ -57,8 +58,15 @@ export function parseUpsschedConf(input: Uint8Array | string, file: string): Con
     switch (key) {
       case 'CMDSCRIPT':
         if (arg1 === undefined || arg1 === '') { needsValue(line, key, '/usr/local/bin/upssched-cmd'); break; }
+        if (args.length === 2) {
+          // NUT's form, one word: a shell line (src/core/config/command-line.ts says how it runs)
+          const c = commandLine(arg1);
+          if (c.ok) conf.cmdScript = c.argv;
+          else diags.error(line, `CMDSCRIPT: ${c.message}`, c.hint);
+          break;
+        }
         if (arg1.includes(' ')) {
-          diags.warning(line, 'the CMDSCRIPT program name contains a space; it is run directly, not through a shell',
+          diags.warning(line, 'the CMDSCRIPT program name contains a space; with arguments as further words it is run directly, not through a shell',
             'give the program and each argument as separate words: CMDSCRIPT /path/prog "arg 1" arg2');
         }
         conf.cmdScript = args.slice(1);

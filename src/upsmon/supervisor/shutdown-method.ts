@@ -6,6 +6,7 @@
 // power-off to the one piece allowed to do it:
 //   1. socket  — hardnut-shutdown.socket exists (systemd): a signed intent is written to it;
 //   2. helper  — the setuid helper is installed (sysvinit and others): it gets the signed intent;
+//                SHUTDOWNCMD "<path>/upsshutdown poweroff" chooses the helper at that path first;
 //   3. command — upsmon was not started as root (demo, tests, a laptop): SHUTDOWNCMD is run as an
 //                argv (no shell) by the dispatcher, as the user upsmon runs as;
 //   otherwise (root, neither installed) upsmon refuses to start, naming the choices.
@@ -84,6 +85,13 @@ export function selectShutdownPlan(conf: Pick<UpsmonConf, 'shutdownCmd'>, env: R
 
   // Without root nothing privileged exists to hand over to: SHUTDOWNCMD as an argv (demo, tests).
   if (!root) return { plan: command(), warnings };
+  // SHUTDOWNCMD "<path>/upsshutdown poweroff" (the hardened deployment's documented form): that
+  // helper, with a signed intent, wherever it is installed; the environment above overrides it
+  const named = namedHelper(conf.shutdownCmd);
+  if (named !== undefined) {
+    if (!probe.isExecutable(named)) throw new ShutdownMethodError(`SHUTDOWNCMD names the shutdown helper ${named}, which is not there or not executable`);
+    return { plan: { kind: 'helper', path: named, keyPath }, warnings };
+  }
   if (probe.isSocket(socketPath)) {
     ignoredCmd(`to ${socketPath}`);
     return { plan: { kind: 'socket', path: socketPath, keyPath }, warnings };
@@ -98,6 +106,19 @@ export function selectShutdownPlan(conf: Pick<UpsmonConf, 'shutdownCmd'>, env: R
     'or set HARDNUT_SHUTDOWN_METHOD=initctl (sysvinit: upsmon asks init for runlevel 0);',
     'or set HARDNUT_SHUTDOWN_METHOD=command to run SHUTDOWNCMD as the dispatcher\'s user (nut), without root.',
   ].join(' '));
+}
+
+/** The helper's absolute path when SHUTDOWNCMD runs hardnut's helper (`upsshutdown poweroff`). */
+export function namedHelper(shutdownCmd: readonly string[] | undefined): string | undefined {
+  if (shutdownCmd === undefined || shutdownCmd.length === 0) return undefined;
+  // NUT's form is one quoted word; hardnut's config reader also keeps several words
+  const words = shutdownCmd.length === 1 ? (shutdownCmd[0] as string).trim().split(/\s+/) : [...shutdownCmd];
+  const [path, action, ...rest] = words;
+  if (path === undefined || !path.startsWith('/') || !path.endsWith('/upsshutdown')) return undefined;
+  if ((action !== undefined && action !== 'poweroff') || rest.length > 0) {
+    throw new ShutdownMethodError(`SHUTDOWNCMD ${words.join(' ')}: the shutdown helper takes one action, poweroff (what it does is set in its own upsshutdown.conf)`);
+  }
+  return path;
 }
 
 /** One line for the log: how a shutdown will be carried out. */

@@ -109,6 +109,19 @@ describe('parseUpsdConf', () => {
     expect(warnings(r.diagnostics).map((d) => d.line)).toEqual([1, 2]);
   });
 
+  it("NUT's NSS TLS lines without CERTFILE are an error at the first of them; with CERTFILE they are not", () => {
+    const r = parseUpsdConf('MAXAGE 15\nCERTIDENT "my nut server" "Db-Pw-1"\nCERTPATH /etc/nut/cert/upsd\n', F);
+    expect(errors(r.diagnostics)).toEqual([expect.objectContaining({ line: 2 })]);
+    expect(errors(r.diagnostics)[0]?.message).toMatch(/^CERTPATH and CERTIDENT without CERTFILE is NUT's NSS TLS configuration/);
+    expect(errors(r.diagnostics)[0]?.hint).toContain("pk12util -d /etc/nut/cert/upsd -n 'my nut server'");
+    expect(JSON.stringify(r.diagnostics)).not.toContain('Db-Pw-1');
+    expect(errors(parseUpsdConf('CERTIDENT "my nut server" "Db-Pw-1"\nCERTPATH /x\nCERTFILE /etc/nut/upsd.pem\n', F).diagnostics)).toEqual([]);
+    expect(errors(parseUpsdConf('CERTREQUEST 0\n', F).diagnostics)).toEqual([]);
+    expect(errors(parseUpsdConf('CERTREQUEST 1\n', F).diagnostics)).toEqual([expect.objectContaining({ line: 1 })]);
+    // a name that is the password is never echoed
+    expect(JSON.stringify(parseUpsdConf('CERTIDENT Same-Pw-2 Same-Pw-2\n', F).diagnostics)).not.toContain('Same-Pw-2');
+  });
+
   it('CERTIDENT password never appears in diagnostics', () => {
     const r = parseUpsdConf('CERTIDENT name Sup3rSecret extra\nSup3rSecret\n', F);
     expect(r.diagnostics.length).toBeGreaterThan(0);

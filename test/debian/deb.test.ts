@@ -1,0 +1,149 @@
+// The Debian package (issue 20 item 1): `node debian/build-deb.mjs` builds a .deb from this
+// checkout; its contents, modes and maintainer scripts are checked from dpkg-deb's own listing,
+// lintian finds no error, and — as root, in CI — it installs on this machine: `hardnut upsd -h`
+// runs from /usr/bin, the production modules load from /usr/lib/hardnut, the helper is 4750
+// root:nutshutdown, systemd-analyze accepts the units; purge leaves nothing behind.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HELPER_BUILD, canBuildHelpers, onPath, requirePeer, requireRoot } from '../support/peers.js';
+
+const REPO = new URL('../../', import.meta.url).pathname;
+const BUILD_TIMEOUT_MS = 120_000;
+
+let out: string | undefined;
+let deb: string | undefined;
+let buildError: string | undefined;
+
+beforeAll(() => {
+  if (!canBuildHelpers() || !onPath('dpkg-deb')) return;
+  out = mkdtempSync(join(tmpdir(), 'hn-deb-'));
+  const r = spawnSync(process.execPath, [join(REPO, 'debian/build-deb.mjs'), out], { encoding: 'utf8', timeout: BUILD_TIMEOUT_MS });
+  if (r.status === 0) deb = r.stdout.trim().split('\n').pop();
+  else buildError = `${r.stdout}${r.stderr}`;
+}, BUILD_TIMEOUT_MS + 10_000);
+afterAll(() => { if (out) rmSync(out, { recursive: true, force: true }); });
+
+function built(ctx: { skip(note?: string): void }): string {
+  requirePeer(ctx, canBuildHelpers(), HELPER_BUILD);
+  requirePeer(ctx, onPath('dpkg-deb'), 'dpkg-deb');
+  expect(buildError).toBeUndefined();
+  return deb as string;
+}
+
+interface Entry { mode: string; owner: string; path: string; link?: string }
+function listing(file: string): Entry[] {
+  return execFileSync('dpkg-deb', ['-c', file], { encoding: 'utf8', maxBuffer: 16 << 20 }).split('\n').filter((l) => l !== '').map((l) => {
+    const f = l.split(/\s+/);
+    const path = (f[5] ?? '').replace(/^\./, '');
+    return { mode: f[0] ?? '', owner: f[1] ?? '', path, ...(f[6] === '->' ? { link: f[7] } : {}) };
+  });
+}
+const field = (file: string, name: string): string => execFileSync('dpkg-deb', ['-f', file, name], { encoding: 'utf8' }).trim();
+const script = (file: string, name: string): string => execFileSync('dpkg-deb', ['-I', file, name], { encoding: 'utf8' });
+
+describe('the .deb', () => {
+  it('holds the program, its production modules for this architecture only, /usr/bin/hardnut, units with the packaged paths, tmpfiles, udev rules, examples', (ctx) => {
+    const file = built(ctx);
+    const entries = listing(file);
+    const byPath = new Map(entries.map((e) => [e.path, e]));
+    expect(entries.every((e) => e.owner === 'root/root')).toBe(true);
+    expect(byPath.get('/')?.mode).toBe('drwxr-xr-x');
+    expect(byPath.get('/usr/lib/hardnut/dist/hardnut.js')?.mode).toBe('-rwxr-xr-x');
+    expect(byPath.get('/usr/bin/hardnut')?.link).toBe('../lib/hardnut/dist/hardnut.js');
+    for (const m of ['koffi', 'serialport', 'node-hid', 'net-snmp', 'tweetnacl']) expect(byPath.has(`/usr/lib/hardnut/node_modules/${m}/package.json`), m).toBe(true);
+    for (const dev of ['vitest', 'typescript', 'esbuild', 'fast-check']) expect(byPath.has(`/usr/lib/hardnut/node_modules/${dev}/`), dev).toBe(false);
+    const native = entries.filter((e) => e.path.endsWith('.node')).map((e) => e.path);
+    expect(native.length).toBeGreaterThanOrEqual(3);
+    expect(native.filter((p) => /darwin|win32|musl|arm|ia32/.test(p))).toEqual([]);
+    for (const u of ['hardnut-upsd.service', 'hardnut-upsmon.service', 'hardnut-driver@.service', 'hardnut-shutdown.socket', 'hardnut-shutdown@.service']) {
+      expect(byPath.has(`/lib/systemd/system/${u}`), u).toBe(true);
+    }
+    expect(byPath.has('/usr/lib/tmpfiles.d/hardnut.conf')).toBe(true);
+    expect(byPath.has('/lib/udev/rules.d/62-hardnut-ups.rules')).toBe(true);
+    expect(byPath.has('/usr/share/doc/hardnut/examples/upsmon.conf')).toBe(true);
+    // nothing in /etc: the admin's /etc/nut is read as it is, and may belong to Debian's NUT
+    expect(entries.filter((e) => e.path.startsWith('/etc/'))).toEqual([]);
+    // the helper ships unprivileged; postinst sets its mode (next test)
+    expect(byPath.get('/usr/lib/hardnut/upsshutdown')?.mode).toBe('-rwxr-xr-x');
+    expect(field(file, 'Depends')).toMatch(/^nodejs \(>= 20\)/);
+  });
+
+  it('the units run the packaged program, never /usr/local', (ctx) => {
+    const file = built(ctx);
+    const dir = mkdtempSync(join(tmpdir(), 'hn-deb-x-'));
+    try {
+      execFileSync('dpkg-deb', ['-x', file, dir]);
+      const upsd = readFileSync(join(dir, 'lib/systemd/system/hardnut-upsd.service'), 'utf8');
+      expect(upsd).toMatch(/^ExecStart=\/usr\/bin\/hardnut upsd -F -u nut$/m);
+      // never beside Debian's NUT services
+      expect(upsd).toMatch(/^Conflicts=nut-server\.service$/m);
+      const upsmon = readFileSync(join(dir, 'lib/systemd/system/hardnut-upsmon.service'), 'utf8');
+      expect(upsmon).toMatch(/^Conflicts=nut-monitor\.service/m);
+      expect(upsmon).toMatch(/^\[Service\]\nEnvironment=HARDNUT_SHUTDOWN_HELPER=\/usr\/lib\/hardnut\/upsshutdown$/m);
+      expect(readFileSync(join(dir, 'lib/systemd/system/hardnut-shutdown@.service'), 'utf8')).toMatch(/^ExecStart=\/usr\/lib\/hardnut\/upsshutdown /m);
+      for (const u of ['hardnut-upsd.service', 'hardnut-upsmon.service', 'hardnut-driver@.service', 'hardnut-shutdown@.service']) {
+        expect(readFileSync(join(dir, 'lib/systemd/system', u), 'utf8'), u).not.toContain('/usr/local');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('maintainer scripts: accounts and the helper\'s 4750 root:nutshutdown through dpkg-statoverride, nothing enabled or started; purge undoes them', (ctx) => {
+    const file = built(ctx);
+    const postinst = script(file, 'postinst');
+    expect(postinst).toContain('dpkg-statoverride --update --add root nutshutdown 4750 "$HELPER"');
+    expect(postinst).toMatch(/groupadd --system nutshutdown/);
+    expect(postinst).not.toMatch(/systemctl (enable|start)|deb-systemd-invoke/);
+    const postrm = script(file, 'postrm');
+    expect(postrm).toContain('dpkg-statoverride --remove /usr/lib/hardnut/upsshutdown');
+    expect(postrm).toMatch(/rm -f \/etc\/hardnut\/upsshutdown\.key/);
+    for (const s of [postinst, postrm, script(file, 'prerm')]) expect(s.startsWith('#!/bin/sh\n')).toBe(true);
+  });
+
+  it('lintian: no error', (ctx) => {
+    const file = built(ctx);
+    requirePeer(ctx, onPath('lintian'), 'lintian (apt-get install lintian)');
+    const r = spawnSync('lintian', ['--no-tag-display-limit', file], { encoding: 'utf8', timeout: BUILD_TIMEOUT_MS });
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('E:'))).toEqual([]);
+  }, BUILD_TIMEOUT_MS);
+});
+
+describe('installed on this machine (root, CI)', () => {
+  it('dpkg -i: hardnut upsd -h from /usr/bin, modules load, helper 4750 root:nutshutdown, units verify; purge leaves nothing behind', (ctx) => {
+    requireRoot(ctx);
+    const file = built(ctx);
+    requirePeer(ctx, spawnSync('dpkg-query', ['-W', 'hardnut']).status !== 0, 'a machine without a hardnut package already installed (this test purges it)');
+    const groups = (): string => execFileSync('id', ['-Gn', 'nut'], { encoding: 'utf8' }).trim();
+    const hadGroup = spawnSync('getent', ['group', 'nutshutdown']).status === 0;
+    const nutGroupsBefore = groups();
+    try {
+      const inst = spawnSync('dpkg', ['-i', file], { encoding: 'utf8' });
+      expect(inst.status, inst.stdout + inst.stderr).toBe(0);
+      const help = spawnSync('/usr/bin/hardnut', ['upsd', '-h'], { encoding: 'utf8', cwd: '/' });
+      expect(help.status, help.stderr).toBe(0);
+      expect(help.stdout).toMatch(/^Network UPS Tools upsd 2\.8\.0 \(hardnut /);
+      const mods = spawnSync(process.execPath, ['-e', "for (const m of ['koffi','serialport','node-hid','net-snmp','tweetnacl']) require(m)"], { cwd: '/usr/lib/hardnut', encoding: 'utf8' });
+      expect(mods.status, mods.stderr).toBe(0);
+      expect(execFileSync('stat', ['-c', '%U:%G %a', '/usr/lib/hardnut/upsshutdown'], { encoding: 'utf8' }).trim()).toBe('root:nutshutdown 4750');
+      expect(execFileSync('stat', ['-c', '%U:%G %a', '/etc/hardnut/upsshutdown.key'], { encoding: 'utf8' }).trim()).toBe('root:root 600');
+      expect(groups().split(' ')).toContain('nutshutdown');
+      if (onPath('systemd-analyze')) {
+        const units = ['hardnut-upsd.service', 'hardnut-upsmon.service', 'hardnut-shutdown.socket', 'hardnut-shutdown@.service', 'hardnut-driver@.service']
+          .map((u) => `/lib/systemd/system/${u}`);
+        const v = spawnSync('systemd-analyze', ['verify', ...units], { encoding: 'utf8', env: { ...process.env, SYSTEMD_LOG_LEVEL: 'err' } });
+        expect(v.status, v.stdout + v.stderr).toBe(0);
+      }
+    } finally {
+      const purge = spawnSync('dpkg', ['--purge', 'hardnut'], { encoding: 'utf8' });
+      expect(purge.status, purge.stdout + purge.stderr).toBe(0);
+    }
+    for (const p of ['/usr/lib/hardnut', '/usr/bin/hardnut', '/etc/hardnut', '/var/lib/hardnut', '/lib/systemd/system/hardnut-upsd.service']) expect(existsSync(p), p).toBe(false);
+    expect(spawnSync('getent', ['group', 'nutshutdown']).status === 0).toBe(hadGroup);
+    expect(groups()).toBe(nutGroupsBefore);
+    expect(execFileSync('dpkg-statoverride', ['--list'], { encoding: 'utf8' })).not.toContain('hardnut');
+  }, 60_000);
+});
