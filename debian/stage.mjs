@@ -40,7 +40,9 @@ export function stageFiles(stage, L) {
   for (const f of readdirSync(join(REPO, 'dist'))) {
     if (f.endsWith('.js')) copy(join(REPO, 'dist', f), `${L.lib}/dist/${f}`, f === 'hardnut.js' ? 0o755 : 0o644);
   }
-  // the bundle is an ES module: Node needs "type": "module" beside it
+  // the bundle is CommonJS chunks (scripts/build.mjs: they start faster than ES modules) and
+  // says so in dist/package.json, which must travel with it or Node reads them as the package's type
+  copy(join(REPO, 'dist/package.json'), `${L.lib}/dist/package.json`);
   put(`${L.lib}/package.json`, `${JSON.stringify({ name: 'hardnut', version: PKG.version, type: 'module', private: true }, null, 2)}\n`);
   mkdir(L.bin);
   symlinkSync(relative(L.bin, `${L.lib}/dist/hardnut.js`), at(`${L.bin}/hardnut`));

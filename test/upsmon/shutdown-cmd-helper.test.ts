@@ -3,7 +3,7 @@
 // of the socket it would otherwise find; HARDNUT_SHUTDOWN_METHOD still overrides it; anything but
 // `poweroff` after the helper, or a helper that is not there, is refused at start-up.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_INTENT_KEY, DEFAULT_SHUTDOWN_SOCKET, namedHelper, selectShutdownPlan, ShutdownMethodError } from '../../src/upsmon/shutdown-method.js';
+import { DEFAULT_INTENT_KEY, DEFAULT_SHUTDOWN_SOCKET, namedHelper, selectShutdownPlan, ShutdownMethodError } from '../../src/upsmon/supervisor/shutdown-method.js';
 
 const HELPER = '/usr/lib/hardnut/upsshutdown';
 const everything = { isSocket: (p: string) => p === DEFAULT_SHUTDOWN_SOCKET, isExecutable: (p: string) => p === HELPER };
