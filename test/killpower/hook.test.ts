@@ -17,6 +17,7 @@ import { KILLPOWER_EXIT } from '../../src/killpower/main.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const HARDNUT = join(REPO, 'dist/hardnut.js');
+const HOOK_SCRIPT = join(REPO, 'policy/late-shutdown/hardnut-killpower.sh');
 /** systemd-shutdown kills its hooks after 90 s. */
 const SYSTEMD_HOOK_CAP_MS = 90_000;
 
@@ -31,13 +32,17 @@ interface Run { code: number | null; out: string; ms: number }
 
 /** Runs node with argv in a private mount namespace: / read-only; /etc/nut, node_modules and dist/ hidden. */
 function isolated(argv: string[], env: Record<string, string>): Promise<Run> {
+  return isolatedCommand([process.execPath, ...argv], env);
+}
+
+function isolatedCommand(argv: string[], env: Record<string, string>): Promise<Run> {
   const hide = [realpathSync(join(REPO, 'node_modules')), realpathSync(join(REPO, 'dist')), ...(existsSync('/etc/nut') ? ['/etc/nut'] : [])];
   // sh only to set the namespace up; the hook itself is exec'd with its argv
   // base stays writable as /run is on a real system (a tmpfs of its own): bind-mounted first
   const script = `set -e; mount --bind '${base}' '${base}'; for d in ${hide.map((h) => `'${h}'`).join(' ')}; do mount -t tmpfs -o ro,size=4k none "$d"; done; mount -o remount,bind,ro /; exec "$@"`;
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', process.execPath, ...argv],
+    const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', ...argv],
       { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
@@ -46,7 +51,8 @@ function isolated(argv: string[], env: Record<string, string>): Promise<Run> {
   });
 }
 
-const paths = (): { flagDir: string; late: string; etc: string } => ({ flagDir: join(base, 'killpower'), late: join(base, 'late'), etc: join(base, 'etc') });
+// laid out as on /run: <run>/hardnut/late and <run>/hardnut/killpower (HARDNUT_RUN for the script)
+const paths = (): { flagDir: string; late: string; etc: string } => ({ flagDir: join(base, 'hardnut/killpower'), late: join(base, 'hardnut/late'), etc: join(base, 'etc') });
 const hookEnv = (): Record<string, string> => ({ HARDNUT_KILLPOWER_DIR: paths().flagDir, HARDNUT_LATE_DIR: paths().late });
 const hook = (...args: string[]): Promise<Run> => isolated([join(paths().late, 'dist/hardnut.js'), 'killpower', 'hook', ...args], hookEnv());
 
@@ -76,6 +82,7 @@ describe.skipIf(!usable && process.env['CI'] !== 'true')('the late-shutdown hook
     if (!usable) return;
     base = mkdtempSync('/run/hardnut-killpower-test-');
     mkdirSync(paths().etc);
+    mkdirSync(join(base, 'hardnut'));
     mkdirSync(join(base, 'dev'));
     sim = await startSim('q1', join(base, 'dev/ups'), { user: null, state: { utilityFail: true } });
     const kg = spawnSync(process.execPath, [HARDNUT, 'killpower', 'keygen', join(paths().etc, 'killpower.key')], { encoding: 'utf8' });
@@ -152,6 +159,25 @@ describe.skipIf(!usable && process.env['CI'] !== 'true')('the late-shutdown hook
     expect(link.run.code, link.run.out).toBe(KILLPOWER_EXIT.malformed);
     expect(link.rx).toBe('');
   }, 300_000);
+
+  it('the hook script (systemd-shutdown, dracut, exitrd, sysvinit): run twice, it sends once; both runs exit 0; without a flag, nothing', async (ctx) => {
+    requireRoot(ctx, why);
+    const script = (): Promise<Run> => isolatedCommand([HOOK_SCRIPT, 'poweroff'], { HARDNUT_RUN: base });
+    await sim?.set({ utilityFail: true });
+    setFlag();
+    const first = await rxAfter(script);
+    expect(first.run.code, first.run.out).toBe(0);
+    expect(first.rx).toContain('S.5R0000\r');
+    const second = await rxAfter(script);
+    expect(second.run.code, second.run.out).toBe(0);
+    expect(second.rx).toBe('');
+    rmSync(join(paths().flagDir, 'flag'));
+    rmSync(join(paths().flagDir, 'sent'));
+    const none = await rxAfter(script);
+    expect(none.run.code, none.run.out).toBe(0);
+    expect(none.run.out).toContain('no flag');
+    expect(none.rx).toBe('');
+  }, 120_000);
 
   it('upsmon -K: exit 0 with a valid signed flag, 1 without one or with a forged one (as NUT\'s)', async (ctx) => {
     requireRoot(ctx, why);
