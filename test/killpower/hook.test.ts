@@ -6,10 +6,10 @@
 // root -k path need it.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isRoot, onPath, requireRoot } from '../support/peers.js';
+import { isRoot, onPath, requirePeer, requireRoot } from '../support/peers.js';
 import { startSim, hasSocat, type Sim } from '../sim/sim.js';
 import { armKillpower, readBootId } from '../../src/killpower/files.js';
 import { encodeFlag, generateFlagKey } from '../../src/killpower/flag.js';
@@ -18,6 +18,19 @@ import { KILLPOWER_EXIT } from '../../src/killpower/main.js';
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const HARDNUT = join(REPO, 'dist/hardnut.js');
 const HOOK_SCRIPT = join(REPO, 'policy/late-shutdown/hardnut-killpower.sh');
+const DRACUT_DIR = '/usr/lib/dracut';
+
+function runCommand(argv: string[], env: Record<string, string>): Promise<Run> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(argv[0] as string, argv.slice(1), { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    child.on('error', (e) => { resolve({ code: -1, out: e.message, ms: Date.now() - started }); });
+    child.on('exit', (code) => resolve({ code, out, ms: Date.now() - started }));
+  });
+}
 /** systemd-shutdown kills its hooks after 90 s. */
 const SYSTEMD_HOOK_CAP_MS = 90_000;
 
@@ -40,15 +53,7 @@ function isolatedCommand(argv: string[], env: Record<string, string>): Promise<R
   // sh only to set the namespace up; the hook itself is exec'd with its argv
   // base stays writable as /run is on a real system (a tmpfs of its own): bind-mounted first
   const script = `set -e; mount --bind '${base}' '${base}'; for d in ${hide.map((h) => `'${h}'`).join(' ')}; do mount -t tmpfs -o ro,size=4k none "$d"; done; mount -o remount,bind,ro /; exec "$@"`;
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', ...argv],
-      { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-    child.on('exit', (code) => resolve({ code, out, ms: Date.now() - started }));
-  });
+  return runCommand(['unshare', '-m', '--propagation', 'private', 'sh', '-c', script, 'sh', ...argv], env);
 }
 
 // laid out as on /run: <run>/hardnut/late and <run>/hardnut/killpower (HARDNUT_RUN for the script)
@@ -178,6 +183,41 @@ describe.skipIf(!usable && process.env['CI'] !== 'true')('the late-shutdown hook
     expect(none.run.out).toContain('no flag');
     expect(none.rx).toBe('');
   }, 120_000);
+
+  it('the exitrd route: an initramfs built by dracut with 90hardnut-killpower, chrooted into with /run and /dev carried over, sends the shutdown once', async (ctx) => {
+    requireRoot(ctx, why);
+    requirePeer(ctx, onPath('dracut') && onPath('cpio'), 'dracut-core and cpio (apt-get install dracut-core cpio)');
+    const work = mkdtempSync('/tmp/hardnut-dracut-');
+    try {
+      // dracut's own tree, plus our module, as dracutbasedir (the system's modules.d is not touched)
+      const lib = join(work, 'dracut');
+      mkdirSync(join(lib, 'modules.d'), { recursive: true });
+      for (const f of readdirSync(DRACUT_DIR)) if (f !== 'modules.d') symlinkSync(join(DRACUT_DIR, f), join(lib, f));
+      for (const m of readdirSync(join(DRACUT_DIR, 'modules.d'))) symlinkSync(join(DRACUT_DIR, 'modules.d', m), join(lib, 'modules.d', m));
+      cpSync(join(REPO, 'policy/late-shutdown/dracut/90hardnut-killpower'), join(lib, 'modules.d/90hardnut-killpower'), { recursive: true, dereference: true });
+      const img = join(work, 'exitrd.img');
+      const built = await runCommand(['dracut', '--no-kernel', '--no-compress', '--no-hostonly', '--no-early-microcode', '-m', 'hardnut-killpower', '--force', '--tmpdir', work, img], { dracutbasedir: lib });
+      expect(built.code, built.out).toBe(0);
+      const root = join(work, 'root');
+      mkdirSync(root);
+      const unpacked = await runCommand(['sh', '-c', 'cd "$1" && cpio -idm --quiet < "$2"', 'sh', root, img], {});
+      expect(unpacked.code, unpacked.out).toBe(0);
+      // what systemd-shutdown leaves the exitrd: /dev, /proc and /run of the old root
+      const exitrd = (): Promise<Run> => runCommand(['unshare', '-m', '--propagation', 'private', 'sh', '-c',
+        'set -e; R=$1; mount --rbind /dev "$R/dev"; mount -t proc proc "$R/proc"; mount --rbind /run "$R/run"; exec chroot "$R" /bin/sh /usr/lib/dracut/hooks/shutdown/40-killpower-hook.sh',
+        'sh', root], { HARDNUT_RUN: base });
+      await sim?.set({ utilityFail: true });
+      setFlag();
+      const first = await rxAfter(exitrd);
+      expect(first.run.code, first.run.out).toBe(0);
+      expect(first.rx).toContain('S.5R0000\r');
+      const again = await rxAfter(exitrd);
+      expect(again.run.code, again.run.out).toBe(0);
+      expect(again.rx).toBe('');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 240_000);
 
   it('upsmon -K: exit 0 with a valid signed flag, 1 without one or with a forged one (as NUT\'s)', async (ctx) => {
     requireRoot(ctx, why);
