@@ -76,6 +76,17 @@ function setFlag(ups: string[] = ['q1']): void {
   armKillpower(paths().flagDir, key, ups).write();
 }
 
+/** Run twice: the first sends `bytes`, the second nothing; both exit 0. Returns the second run. */
+async function expectSendsOnce(run: () => Promise<Run>, bytes: string): Promise<Run> {
+  const first = await rxAfter(run);
+  expect(first.run.code, first.run.out).toBe(0);
+  expect(first.rx).toContain(bytes);
+  const again = await rxAfter(run);
+  expect(again.run.code, again.run.out).toBe(0);
+  expect(again.rx).toBe('');
+  return again.run;
+}
+
 async function rxAfter(run: () => Promise<Run>): Promise<{ run: Run; rx: string }> {
   await sim?.clear();
   const r = await run();
@@ -107,13 +118,8 @@ describe.skipIf(!usable && process.env['CI'] !== 'true')('the late-shutdown hook
     requireRoot(ctx, why);
     await sim?.set({ utilityFail: true });
     setFlag();
-    const first = await rxAfter(() => hook());
-    expect(first.run.code, first.run.out).toBe(KILLPOWER_EXIT.ok);
-    expect(first.rx).toContain('S.5R0000\r');
-    const second = await rxAfter(() => hook());
-    expect(second.run.code, second.run.out).toBe(KILLPOWER_EXIT.ok);
-    expect(second.run.out).toContain('already sent');
-    expect(second.rx).toBe('');
+    const second = await expectSendsOnce(() => hook(), 'S.5R0000\r');
+    expect(second.out).toContain('already sent');
   }, 120_000);
 
   it('mains back mid-shutdown (the UPS reports line power): shutdown.return, so the host comes back', async (ctx) => {
@@ -170,12 +176,7 @@ describe.skipIf(!usable && process.env['CI'] !== 'true')('the late-shutdown hook
     const script = (): Promise<Run> => isolatedCommand([HOOK_SCRIPT, 'poweroff'], { HARDNUT_RUN: base });
     await sim?.set({ utilityFail: true });
     setFlag();
-    const first = await rxAfter(script);
-    expect(first.run.code, first.run.out).toBe(0);
-    expect(first.rx).toContain('S.5R0000\r');
-    const second = await rxAfter(script);
-    expect(second.run.code, second.run.out).toBe(0);
-    expect(second.rx).toBe('');
+    await expectSendsOnce(script, 'S.5R0000\r');
     rmSync(join(paths().flagDir, 'flag'));
     rmSync(join(paths().flagDir, 'sent'));
     const none = await rxAfter(script);
@@ -208,12 +209,7 @@ describe.skipIf(!usable && process.env['CI'] !== 'true')('the late-shutdown hook
         'sh', root], { HARDNUT_RUN: base });
       await sim?.set({ utilityFail: true });
       setFlag();
-      const first = await rxAfter(exitrd);
-      expect(first.run.code, first.run.out).toBe(0);
-      expect(first.rx).toContain('S.5R0000\r');
-      const again = await rxAfter(exitrd);
-      expect(again.run.code, again.run.out).toBe(0);
-      expect(again.rx).toBe('');
+      await expectSendsOnce(exitrd, 'S.5R0000\r');
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
