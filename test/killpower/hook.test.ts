@@ -6,7 +6,7 @@
 // root -k path need it.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isRoot, onPath, requirePeer, requireRoot } from '../support/peers.js';
@@ -120,6 +120,8 @@ describe.skipIf(!usable && process.env['CI'] !== 'true')('the late-shutdown hook
     setFlag();
     const second = await expectSendsOnce(() => hook(), 'S.5R0000\r');
     expect(second.out).toContain('already sent');
+    // NUT_STATEPATH/NUT_ALTPIDPATH of the late step: no pid file, no socket
+    expect(readdirSync(join(paths().late, 'state'))).toEqual([]);
   }, 120_000);
 
   it('mains back mid-shutdown (the UPS reports line power): shutdown.return, so the host comes back', async (ctx) => {
@@ -163,12 +165,21 @@ describe.skipIf(!usable && process.env['CI'] !== 'true')('the late-shutdown hook
       expect(r.run.code, `${name}: ${r.run.out}`).toBe(code);
       expect(r.rx, name).toBe('');
     }
-    // a symlink where the flag belongs is not followed
+    // a symlink, a FIFO (never waited on) or a file root does not own where the flag belongs
+    const good = encodeFlag({ bootId: readBootId(), time: Math.floor(Date.now() / 1000), ups: ['q1'] }, key);
+    const planted: Array<[string, () => void]> = [
+      ['symlink', () => { writeFileSync(join(base, 'good-flag'), good); symlinkSync(join(base, 'good-flag'), flag); }],
+      ['FIFO', () => { expect(spawnSync('mkfifo', [flag]).status).toBe(0); }],
+      ['owned by nobody', () => { writeFileSync(flag, good); chownSync(flag, 65534, 65534); }],
+    ];
+    for (const [name, plant] of planted) {
+      rmSync(flag, { force: true });
+      plant();
+      const r = await rxAfter(() => hook());
+      expect(r.run.code, `${name}: ${r.run.out}`).toBe(KILLPOWER_EXIT.malformed);
+      expect(r.rx, name).toBe('');
+    }
     rmSync(flag, { force: true });
-    spawnSync('ln', ['-s', '/etc/passwd', flag]);
-    const link = await rxAfter(() => hook());
-    expect(link.run.code, link.run.out).toBe(KILLPOWER_EXIT.malformed);
-    expect(link.rx).toBe('');
   }, 300_000);
 
   it('the hook script (systemd-shutdown, dracut, exitrd, sysvinit): run twice, it sends once; both runs exit 0; without a flag, nothing', async (ctx) => {
