@@ -1,7 +1,7 @@
 // The killpower flag and the late-shutdown snapshot on disk (issue 15). The codecs are flag.ts and
 // snapshot.ts; this file only opens, reads and writes, and always as root would want it: in
 // root-only directories, O_NOFOLLOW, regular files only (a FIFO is never waited on), bounded reads.
-import { closeSync, constants, cpSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, cpSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { rootOnlyPath, UnsafeFileError } from '../runtime/pidfile.js';
@@ -58,6 +58,7 @@ function requireRootOnly(dir: string): void {
  * following a link or waiting on a FIFO. undefined: it does not exist.
  */
 export function readRootFile(path: string, max: number): Uint8Array | undefined {
+  if (!existsSync(dirname(path))) return undefined;
   requireRootOnly(dirname(path));
   let fd: number;
   try { fd = openSync(path, READ_FLAGS); } catch (err) {
