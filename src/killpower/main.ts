@@ -6,7 +6,7 @@
 // The hook is what policy/late-shutdown/* run (systemd-shutdown, exitrd/dracut, sysvinit halt).
 // It is idempotent: the first run in a boot claims `sent` (O_EXCL) and later runs send nothing.
 import { spawn } from 'node:child_process';
-import { chmodSync, closeSync, constants, openSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, openSync, realpathSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { getopt } from '../runtime/getopt.js';
 import { Logger } from '../runtime/log.js';
@@ -159,7 +159,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         const ups = options.filter((o) => o.flag === 'u').map((o) => o.value as string);
         const names = writeSnapshot({
           dir: lateDir(env), confDir: confPath(env), keyPath: env['HARDNUT_KILLPOWER_KEY'] || DEFAULT_KILLPOWER_KEY,
-          ups, program: process.argv[1] as string, node: process.execPath,
+          // npm -g installs a symlink on PATH: the bundle and its packages are where it points
+          ups, program: realpathSync(process.argv[1] as string), node: process.execPath,
         });
         log.info(`killpower: snapshot in ${lateDir(env)} for ${names.join(', ')}`);
         return 0;
