@@ -28,6 +28,7 @@ const T = {
   initctl: 'test/fuzz/initctl.fuzz.test.ts',
   upssched: 'test/fuzz/upssched.fuzz.test.ts',
   reply: 'test/fuzz/client-reply.fuzz.test.ts',
+  killpower: 'test/fuzz/killpower-flag.fuzz.test.ts',
 };
 
 // The properties that judge a codec by the spec's literal charset and limits, not by its own code.
@@ -154,6 +155,20 @@ const DEFECTS = [
     filter: SHUTDOWN_RULE,
   },
   // The other codecs in src/protocol: their charset and limit checks.
+  {
+    name: 'killpower flag verified without its signature (a forged flag would cut UPS power)',
+    file: 'src/killpower/flag.ts',
+    from: 'if (!nacl().sign.detached.verify(flag.signed, flag.signature, ctx.publicKey)) {',
+    to: 'if (flag.signature.length !== 64) {',
+    targets: [T.killpower],
+  },
+  {
+    name: 'killpower flag from another boot accepted (boot id not compared)',
+    file: 'src/killpower/flag.ts',
+    from: 'if (flag.bootId !== ctx.bootId) return',
+    to: 'if (flag.bootId === \'\') return',
+    targets: [T.killpower],
+  },
   {
     name: 'initctl encoder takes any one-character runlevel (telinit\'s set not checked)',
     file: 'src/protocol/initctl/request.ts',

@@ -23,6 +23,7 @@ const TOOLS = new Map<string, Tool>([
   ['upsrw', { summary: 'list and set writable UPS variables', load: async () => (await import('../clients/upsrw.js')).main }],
   ['upslog', { summary: 'log UPS variables at an interval', load: async () => (await import('../clients/upslog.js')).main }],
   ['upsmon', { summary: 'monitor UPSes through upsd and shut down when the power runs out', load: async () => (await import('../upsmon/main.js')).main }],
+  ['killpower', { summary: 'late shutdown: signing key, /run snapshot, and the hook that cuts UPS power', load: async () => (await import('../killpower/main.js')).main }],
   ['upssched', { summary: 'timers for upsmon events: run by upsmon as NOTIFYCMD', load: async () => (await import('../upssched/main.js')).main }],
 ]);
 for (const [name, loadDriver] of DRIVER_LOADERS) {

@@ -34,6 +34,12 @@ export const ERROR_CODES = {
   ERR_INTENT_VERB: 'a shutdown intent names an unknown action',
   ERR_SHUTDOWN: 'the shutdown could not be handed over',
   ERR_SHUTDOWN_METHOD: 'no usable shutdown method is configured',
+  ERR_KILLPOWER_FORMAT: 'a killpower flag is malformed (or an unsigned NUT flag)',
+  ERR_KILLPOWER_SIGNATURE: 'a killpower flag\'s signature does not verify (forged, or another key)',
+  ERR_KILLPOWER_BOOT: 'a killpower flag was written in another boot, or before this one',
+  ERR_KILLPOWER_UPS: 'a killpower flag names a UPS the late-shutdown snapshot does not hold',
+  ERR_KILLPOWER_KEY: 'the killpower signing or verify key is unusable',
+  ERR_KILLPOWER_SNAPSHOT: 'the late-shutdown snapshot on /run is missing or unusable',
   // drivers
   ERR_DRIVER: 'a driver cannot start or keep running',
   ERR_NO_SHUTDOWN: 'the driver cannot shut the UPS down (-k)',

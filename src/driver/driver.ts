@@ -45,8 +45,16 @@ export interface DriverInstance {
   instcmd?(cmd: string, param: string | undefined): Promise<number> | number;
   setvar?(name: string, value: string): Promise<number> | number;
   /** Kill UPS power (-k). Throwing means the UPS could not be told. */
-  shutdown?(): Promise<void> | void;
+  shutdown?(opts?: ShutdownOptions): Promise<void> | void;
+  /** The driver honours ShutdownOptions.dryRun (the late hook's -n refuses drivers that do not). */
+  readonly shutdownDryRun?: boolean;
   cleanup?(): Promise<void> | void;
+}
+
+/** How -k runs (issue 15: the late-shutdown hook). */
+export interface ShutdownOptions {
+  /** Print each shutdown command's bytes instead of sending them; status queries are still sent. */
+  dryRun?: (bytes: string) => void;
 }
 
 export interface DriverDefinition {

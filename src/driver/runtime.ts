@@ -269,6 +269,7 @@ async function serve(def: DriverDefinition, s: DriverSettings, log: Logger, env:
   state.setInfo('device.type', 'ups');
   // A driver that stops half-way must not keep a socket that answers with frozen data.
   installFatalHandlers(def.name, log);
+  if (s.killPower) return killPower(def, instance, s, log, env);
   // Open as root, parse as nobody: a driver with openDevice reads its device only after the drop.
   const split = instance.openDevice !== undefined;
   if (split) await instance.openDevice?.();
@@ -276,19 +277,12 @@ async function serve(def: DriverDefinition, s: DriverSettings, log: Logger, env:
 
   const pidFile = pidFilePath(s, def.name);
   let server: StateServer | undefined;
-  let killed = false;
   // One pipeline (src/sandbox/confine.ts); any failure in it ends the driver at once.
   const confined = await confine({
     role: instance.seccompRole ?? def.seccompRole, log, env, user: s.user,
     ...(s.chroot !== undefined ? { jail: s.chroot } : {}),
     asUser: async () => {
       if (split) await instance.initUps();
-      if (s.killPower) {
-        if (!instance.shutdown) throw new DriverError('shutdown not supported', 'ERR_NO_SHUTDOWN');
-        await instance.shutdown();
-        killed = true;
-        return;
-      }
       try {
         process.chdir(s.statePath);
       } catch (err) {
@@ -327,7 +321,6 @@ async function serve(def: DriverDefinition, s: DriverSettings, log: Logger, env:
       writePidFile(pidFile); // never through a link or into a FIFO planted in the shared state directory
     },
   });
-  if (killed) return 0;
   if (confined.account?.uid === 0) log.warn('Warning: running as root (-u root); drivers should run as an unprivileged user');
   if (daemonChild) becomeDaemon(log);
   const listening = server;
@@ -368,6 +361,33 @@ async function serve(def: DriverDefinition, s: DriverSettings, log: Logger, env:
     };
     for (const sig of ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const) process.on(sig, () => stop(sig));
   });
+}
+
+/** Set by the late-shutdown hook's -n: the shutdown commands are printed, not sent. */
+export const KILLPOWER_DRY_RUN_ENV = 'HARDNUT_KILLPOWER_DRY_RUN';
+
+/**
+ * -k (issue 15). hardnut difference: NUT's driver drops to its user before upsdrv_shutdown; ours
+ * stays root, because the late-shutdown step (systemd-shutdown, the initramfs) may have no nut
+ * user at all. The device is opened as in a normal start (openDevice, else initUps, while the
+ * filter does not yet apply); then role <driver role>-killpower loads no_new_privs and the
+ * driver's own seccomp filter, and the shutdown (its status read, the power race) runs under it.
+ * No socket, no pid file.
+ */
+async function killPower(def: DriverDefinition, instance: DriverInstance, s: DriverSettings, log: Logger, env: NodeJS.ProcessEnv): Promise<number> {
+  const dryRun = env[KILLPOWER_DRY_RUN_ENV] === '1';
+  if (!instance.shutdown) throw new DriverError('shutdown not supported', 'ERR_NO_SHUTDOWN');
+  if (dryRun && instance.shutdownDryRun !== true) throw new DriverError(`${def.name} has no dry-run mode for -k: nothing was sent`, 'ERR_NO_SHUTDOWN');
+  const split = instance.openDevice !== undefined;
+  if (split) await instance.openDevice?.();
+  else await instance.initUps();
+  await confine({
+    role: `${instance.seccompRole ?? def.seccompRole}-killpower`, log, env, user: 'root',
+    ...(s.chroot !== undefined ? { jail: s.chroot } : {}),
+  });
+  if (split) await instance.initUps();
+  await instance.shutdown(dryRun ? { dryRun: (bytes) => process.stdout.write(`${s.upsName}: would send ${JSON.stringify(bytes)}\n`) } : {});
+  return 0;
 }
 
 /** NUT: a pid file that names a live driver means a duplicate instance — terminate it first. */

@@ -68,12 +68,32 @@ function driverRow(name: string, device: { what: string; why: string }, process:
   };
 }
 
-export const ROLES: readonly RoleRow[] = [
+/**
+ * -k: the same driver under its own filter, but still root (issue 15): the late-shutdown step
+ * runs where no nut user may exist (an initramfs). The device is opened as for a normal start;
+ * the shutdown's status read and commands run under no_new_privs and the driver's filter.
+ */
+function killpowerRow(row: RoleRow): RoleRow {
+  return {
+    ...row, name: `${row.name}-killpower`, process: `${row.process} -k (upsdrvctl shutdown, the late-shutdown hook)`,
+    user: { default: 'root', from: 'fixed: the late step may have no nut user' },
+    jail: DRIVER_JAIL,
+    asUser: 'nothing: the shutdown (status read, commands) runs after the filter is loaded',
+    fdsKept: row.fdsKept.slice(0, 1),
+  };
+}
+
+const DRIVER_ROWS: readonly RoleRow[] = [
   driverRow('driver-file', { what: 'the device file (dummy-ups .dev/.seq)', why: 're-read on change; opened by path, readable by nut' }, 'hardnut dummy-ups'),
   driverRow('driver-serial', { what: 'the serial port', why: 'opened as root in initUps (root:dialout 0660); the device talks only after the drop' }, 'hardnut nutdrv_qx | apcsmart'),
   driverRow('driver-network', { what: 'none beyond the socket', why: 'repeater mode connects to the upstream upsd after the drop' }, 'hardnut dummy-ups (repeater: port = ups@host)'),
   driverRow('driver-snmp', { what: 'the UDP socket to the agent', why: 'created while root (the policy forbids new Internet sockets); MIB detection parses the replies only after the drop' }, 'hardnut snmp-ups'),
   driverRow('driver-usb', { what: 'the hidraw device', why: 'opened while root; its report descriptor is parsed only after the drop' }, 'hardnut usbhid-ups'),
+];
+
+export const ROLES: readonly RoleRow[] = [
+  ...DRIVER_ROWS,
+  ...DRIVER_ROWS.map(killpowerRow),
   {
     name: 'upsd', process: 'hardnut upsd', seccomp: 'upsd', asUser: 'chdir to the state path',
     user: { default: 'nut', from: '-u, else nut (NUT RUN_AS_USER)' },

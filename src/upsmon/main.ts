@@ -34,6 +34,7 @@ import { isRoot, lookupGroup, lookupUser } from '../sandbox/drop-privileges.js';
 import { seccompMode } from '../sandbox/seccomp.js';
 import { loadIntentKey } from '../sandbox/shutdown-intent.js';
 import { POWERDOWNFLAG_MAGIC } from './shared/shutdown.js';
+import { signedFlagStatus } from '../killpower/main.js';
 import { describePlan, planAccessProblem, selectShutdownPlan, type PathOwnership, type ShutdownPlan } from './supervisor/shutdown-method.js';
 import { runSupervisor } from './supervisor/supervisor.js';
 
@@ -219,6 +220,9 @@ function pdflagStatus(path: string): 0 | 1 | -1 {
 
 /** `upsmon -K` (§5.2). */
 function checkFlag(conf: UpsmonConf, log: Logger): number {
+  // hardnut: the signed flag on /run (issue 15) first; without one, NUT's POWERDOWNFLAG
+  const signed = signedFlagStatus(process.env);
+  if (signed !== 'absent') { if (signed.set) log.info('Power down flag is set'); else log.error(`Power down flag is not valid: ${signed.reason}`); return signed.set ? 0 : 1; }
   if (conf.powerDownFlag === undefined) {
     log.error('Power down flag is not set');
     return 1;

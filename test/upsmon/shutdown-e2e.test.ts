@@ -13,7 +13,7 @@
 // helper or the socket. The group nutshutdown is created if absent and removed again.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -28,6 +28,9 @@ import {
   PRIMARY_LOGIN, makeUpsmonDir, replayStack, sequence, startDriver, startHardnutUpsmon, startUpsd, statusField, timeOf, upsdFiles,
   upsmonChildren, waitForUpsd, watchStatus, type UpsmonDir,
 } from '../interop/upsmon-stack.js';
+
+import { generateFlagKey, publicKeyOf, verifyFlag } from '../../src/killpower/flag.js';
+import { readBootId, readBootTime } from '../../src/killpower/files.js';
 
 const nacl = createRequire(import.meta.url)('tweetnacl') as typeof Nacl;
 const FINALDELAY_S = 2;
@@ -158,14 +161,26 @@ describe('upsmon as root hands the shutdown over, end to end', () => {
     const st = statSync(h.bin);
     expect([st.uid, st.gid, st.mode & 0o7777]).toEqual([0, group!.gid, 0o4750]);
     const since = Date.now();
+    // the signed killpower flag (issue 15): the dispatcher arms it while root, writes it as nut
+    const kp = mkdtempSync('/run/hardnut-e2e-killpower-');
+    cleanups.push(() => rmSync(kp, { recursive: true, force: true }));
+    const kpKey = generateFlagKey();
+    writeFileSync(join(kp, 'killpower.key'), kpKey, { mode: 0o600 });
     const r = await outage('sh', {
       HARDNUT_SHUTDOWN_METHOD: '', // chosen by upsmon: the helper is installed, the socket is not
       HARDNUT_SHUTDOWN_HELPER: h.bin,
       HARDNUT_SHUTDOWN_SOCKET: join(h.root, 'no-such.sock'),
       HARDNUT_INTENT_KEY: h.key,
+      HARDNUT_KILLPOWER_KEY: join(kp, 'killpower.key'),
+      HARDNUT_KILLPOWER_DIR: join(kp, 'flag-dir'),
     });
     expect(r.p.output()).toMatch(/SHUTDOWNCMD is not used: the shutdown goes through .*upsshutdown/);
     checkShutdown('sh', r, h, since);
+    const flag = join(kp, 'flag-dir', 'flag');
+    expect([statSync(flag).uid, statSync(flag).mode & 0o777]).toEqual([0, 0o644]);
+    const verdict = verifyFlag(readFileSync(flag), { publicKey: publicKeyOf(kpKey), bootId: readBootId(), bootTime: readBootTime(), known: new Set(['u']) });
+    expect(verdict.ok, verdict.ok ? '' : verdict.reason).toBe(true);
+    if (verdict.ok) expect(verdict.flag.ups).toEqual(['u']);
     // the setuid helper cannot run under no_new_privs: the dispatcher's filter is loaded without it
     expect(r.noNewPrivs).toBe('0');
 

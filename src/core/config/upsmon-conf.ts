@@ -424,7 +424,7 @@ export function parseUpsmonConf(input: Uint8Array | string, file: string): Confi
   }
   if (conf.powerDownFlag === undefined) {
     diags.warning(0, 'no POWERDOWNFLAG: a primary cannot tell the shutdown scripts to cut UPS power at the end',
-      'add POWERDOWNFLAG /etc/killpower (a file root can write that stays readable late in shutdown)');
+      'hardnut cuts UPS power with its signed flag on /run instead (hardnut killpower keygen; README "Late shutdown"); for NUT\'s own scripts, add POWERDOWNFLAG on a path that does not survive a reboot, e.g. /run/killpower');
   }
   if (firstExecFlagLine > 0 && conf.notifyCmds.length === 0) {
     diags.warning(firstExecFlagLine, 'EXEC is set but there is no NOTIFYCMD, so nothing is run', 'add NOTIFYCMD /usr/sbin/upssched (or your script)');

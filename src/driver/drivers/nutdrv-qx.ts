@@ -20,7 +20,7 @@ import {
   type QxItem, type QxSubdriver, type AnswerResult, type Encoded,
 } from '../../protocol/q1/index.js';
 import { SerialQxTransport, type QxTransport } from './nutdrv-qx-transport.js';
-import type { DriverContext, DriverDefinition, DriverInstance, DriverVar } from '../driver.js';
+import type { DriverContext, DriverDefinition, DriverInstance, DriverVar, ShutdownOptions } from '../driver.js';
 
 /** The status word's bits, in NUT's order of ups.status tokens. */
 const STATUS_BITS = ['OL', 'LB', 'RB', 'CHRG', 'DISCHRG', 'BYPASS', 'CAL', 'OFF', 'OVER', 'TRIM', 'BOOST', 'FSD'] as const;
@@ -30,6 +30,9 @@ type StatusToken = typeof STATUS_BITS[number];
 const USB_VARS = ['subdriver', 'vendorid', 'productid', 'vendor', 'product', 'serial', 'bus', 'langid_fix'];
 
 type WalkMode = 'init' | 'quick' | 'full';
+
+/** On line power at -k, the UPS output comes back after at least this long (the `R0001` of `S<n>R0001`). */
+export const MIN_RETURN_DELAY_S = 60;
 
 export interface QxDriverOptions {
   /** Opens the device; tests pass an in-memory UPS. */
@@ -51,6 +54,9 @@ export class QxDriver implements DriverInstance {
   private retry = 0;
   private prev = { command: '', answer: '' };
   private readonly nowS: () => number;
+  /** -k in dry-run mode: shutdown commands are printed here, not sent. */
+  private dryRun: ((bytes: string) => void) | undefined;
+  readonly shutdownDryRun = true;
 
   constructor(private readonly ctx: DriverContext, private readonly opts: QxDriverOptions = {}) {
     this.nowS = opts.nowS ?? (() => Math.floor(Date.now() / 1000));
@@ -344,6 +350,10 @@ export class QxDriver implements DriverInstance {
       }
       command = e.command;
     }
+    if (this.dryRun && lower.startsWith('shutdown.')) {
+      this.dryRun(command ?? item.command ?? '');
+      return STAT_HANDLED;
+    }
     const r = await this.process(item, command);
     if (!r.ok) {
       log.error('instcmd: FAILED');
@@ -409,9 +419,16 @@ export class QxDriver implements DriverInstance {
 
   // ---- -k and exit ----
 
-  /** upsdrv_shutdown: cancel what is pending, then shutdown.return (or .stayoff with `stayoff`). */
-  async shutdown(): Promise<void> {
+  /**
+   * upsdrv_shutdown: cancel what is pending, then shutdown.return (or .stayoff with `stayoff`).
+   * The power race (issue 15; NUT #3229, #3481): when the UPS reports line power, mains came back
+   * during the shutdown, and a plain `S<n>` (or stayoff) leaves the host off for good. Then
+   * shutdown.return with a restart delay of at least a minute (`S<n>R0001`) is sent, so the UPS
+   * cycles its output and the host boots again. hardnut difference: NUT sends stayoff regardless.
+   */
+  async shutdown(opts: ShutdownOptions = {}): Promise<void> {
     const { state, log } = this.ctx;
+    this.dryRun = opts.dryRun;
     try {
       for (const [name, opt, what] of [['ups.delay.start', 'ondelay', 'Start'], ['ups.delay.shutdown', 'offdelay', 'Shutdown']] as const) {
         const item = findItem(this.subdriver.items, name, 0, this.skip);
@@ -421,12 +438,21 @@ export class QxDriver implements DriverInstance {
         const val = this.option(opt);
         if (val !== undefined && this.setvarNow(item.name, val) !== STAT_HANDLED) throw new UsageError(`${what} delay '${val}' out of range`);
       }
+      const online = await this.lineOnline();
+      let cmd = this.flag('stayoff') ? 'shutdown.stayoff' : 'shutdown.return';
+      if (online) {
+        if (cmd === 'shutdown.stayoff') log.notice('The UPS is on line power: sending shutdown.return instead of stayoff, so it comes back');
+        cmd = 'shutdown.return';
+        if (cStrtol(state.getInfo('ups.delay.start') ?? '') < MIN_RETURN_DELAY_S) {
+          log.notice(`The UPS is on line power: restarting its output after ${MIN_RETURN_DELAY_S} s`);
+          state.setInfo('ups.delay.start', String(MIN_RETURN_DELAY_S));
+        }
+      }
       if (findItem(this.subdriver.items, 'shutdown.stop', QX_CMD, this.skip)) {
         let stopped = false;
         for (let retry = 1; retry <= MAXTRIES && !stopped; retry++) stopped = (await this.instcmdNow('shutdown.stop', undefined)) === STAT_HANDLED;
         if (!stopped) log.notice('No shutdown pending');
       }
-      const cmd = this.flag('stayoff') ? 'shutdown.stayoff' : 'shutdown.return';
       for (let retry = 1; retry <= MAXTRIES; retry++) {
         if ((await this.instcmdNow(cmd, undefined)) !== STAT_HANDLED) continue;
         log.notice(`Shutting down in ${state.getInfo('ups.delay.shutdown') ?? '?'} seconds`);
@@ -434,7 +460,24 @@ export class QxDriver implements DriverInstance {
       }
       throw new DriverError('Shutdown failed!', 'ERR_QX_SHUTDOWN');
     } finally {
+      this.dryRun = undefined;
       await this.cleanup();
+    }
+  }
+
+  /** One status read before the shutdown: true on line power, false on battery or unknown. */
+  private async lineOnline(): Promise<boolean> {
+    this.status.clear();
+    const item = findItem(this.subdriver.items, 'ups.status', 0, this.skip);
+    if (!item) return false;
+    try {
+      const r = await this.process(item);
+      if (!r.ok) { this.ctx.log.warn(`status read before the shutdown failed (${r.reason}): assuming on battery`); return false; }
+      this.infoValSet(item, r.value);
+      return this.status.has('OL');
+    } catch (err) {
+      this.ctx.log.warn(`status read before the shutdown failed (${(err as Error).message}): assuming on battery`);
+      return false;
     }
   }
 

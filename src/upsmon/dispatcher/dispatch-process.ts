@@ -27,6 +27,8 @@ import { SHUTDOWN_WALL_MESSAGE } from '../shared/notify-messages.js';
 import { Notifier } from './notifier.js';
 import { performShutdown, type ShutdownMethod } from '../shared/shutdown.js';
 import type { ShutdownPlan } from '../../protocol/control/index.js';
+import { armForDispatcher } from '../../killpower/arm.js';
+import type { KillpowerArm } from '../../killpower/files.js';
 
 /** How long the dispatcher waits for the supervisor to write POWERDOWNFLAG before shutting down anyway. */
 export const FLAG_WAIT_MS = 5_000;
@@ -57,8 +59,9 @@ export async function runDispatchProcess(): Promise<number> {
   installFatalHandlers('upsmon dispatcher', log);
 
   let method: ShutdownMethod | undefined;
+  let killpower: KillpowerArm | undefined;
   try {
-    method = await prepare(s, log);
+    ({ method, killpower } = await prepare(s, log));
   } catch (err) {
     log.error(`upsmon dispatcher: ${(err as Error).message}`);
     return 1;
@@ -89,6 +92,8 @@ export async function runDispatchProcess(): Promise<number> {
       },
       shutdown: () => {
         shutdown = (async () => {
+          // the signed killpower flag on /run, for the late-shutdown hook (issue 15)
+          try { killpower?.write(); } catch (err) { log.error(`upsmon: cannot write the killpower flag: ${(err as Error).message}`); }
           // The supervisor (root, like NUT's parent) writes POWERDOWNFLAG; wait for it, but not forever.
           await new Promise<void>((r) => {
             const t = setTimeout(() => { log.error('upsmon dispatcher: POWERDOWNFLAG not confirmed by the supervisor; shutting down anyway'); r(); }, FLAG_WAIT_MS);
@@ -165,9 +170,10 @@ export function shutdownMethodOf(plan: ShutdownPlan): ShutdownMethod | undefined
 }
 
 /** Root-only preparation (the key, init's FIFO), then the one pipeline: drop and seccomp role. */
-async function prepare(s: DispatchStart, log: Logger): Promise<ShutdownMethod | undefined> {
+async function prepare(s: DispatchStart, log: Logger): Promise<{ method: ShutdownMethod | undefined; killpower: KillpowerArm | undefined }> {
   const plan: ShutdownPlan = s.plan;
   const method = shutdownMethodOf(plan);
+  const killpower = armForDispatcher(s.conf, process.env, log);
   // The supervisor names the shutdown group only when it exists (main.ts); the pipeline ends
   // the dispatcher if it has gone since, rather than one that cannot hand the shutdown over.
   await confine({
@@ -175,5 +181,5 @@ async function prepare(s: DispatchStart, log: Logger): Promise<ShutdownMethod | 
     ...(s.group !== null ? { extraGroups: [s.group] } : {}),
     setuidHelper: plan.kind === 'helper',
   });
-  return method;
+  return { method, killpower };
 }

@@ -108,14 +108,14 @@ describe('nutdrv_qx against the Q1 simulator', () => {
     expect(r.driver.child.signalCode).toBeNull();
   }, 60_000);
 
-  it('-k cancels a pending shutdown, then sends shutdown.return with the configured delays', async (ctx) => {
+  it('-k reads the status (the power race, issue 15), cancels a pending shutdown, then sends shutdown.return with the configured delays', async (ctx) => {
     peers(ctx);
     await withOneShot('q1', undefined, async ({ sim, conf, driver }) => {
       conf('\tprotocol = megatec\n\toffdelay = 120\n\tondelay = 300\n');
       const r = await driver(['-k']);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/Shutting down in 120 seconds/);
-      expect(await sim.rx()).toBe('Q1\rI\rC\rS02R0005\r');
+      expect(await sim.rx()).toBe('Q1\rI\rQ1\rC\rS02R0005\r');
       expect((await sim.get())['shutdownActive']).toBe(true);
     });
   }, 30_000);

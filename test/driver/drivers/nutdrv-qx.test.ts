@@ -187,16 +187,47 @@ describe('nutdrv_qx (megatec) against an in-memory UPS', () => {
     await expect(rig({ protocol: 'megatec', vendorid: '0665' }).drv.initUps()).rejects.toThrow(/USB/);
   });
 
-  it('-k: cancels a pending shutdown, then shutdown.return (or stayoff)', async () => {
+  it('-k: reads the status, cancels a pending shutdown, then shutdown.return (or stayoff on battery)', async () => {
     const a = rig({ protocol: 'megatec' });
     await a.drv.initUps();
     a.ups.sent = [];
     await a.drv.shutdown();
-    expect(a.ups.sent).toEqual(['C\r', 'S.5R0003\r']);
+    expect(a.ups.sent).toEqual(['Q1\r', 'C\r', 'S.5R0003\r']);
+    const b = rig({ protocol: 'megatec', stayoff: null, offdelay: '120' });
+    await b.drv.initUps();
+    b.ups.bits = '10001001'; // utility fail: on battery
+    b.ups.sent = [];
+    await b.drv.shutdown();
+    expect(b.ups.sent).toEqual(['Q1\r', 'C\r', 'S02R0000\r']);
+  });
+
+  it('-k on line power (mains back mid-shutdown): shutdown.return even with stayoff, and the output returns after at least a minute', async () => {
     const b = rig({ protocol: 'megatec', stayoff: null, offdelay: '120' });
     await b.drv.initUps();
     b.ups.sent = [];
     await b.drv.shutdown();
-    expect(b.ups.sent).toEqual(['C\r', 'S02R0000\r']);
+    expect(b.ups.sent).toEqual(['Q1\r', 'C\r', 'S02R0003\r']);
+    const c = rig({ protocol: 'megatec', ondelay: '0' });
+    await c.drv.initUps();
+    c.ups.sent = [];
+    await c.drv.shutdown();
+    expect(c.ups.sent).toEqual(['Q1\r', 'C\r', 'S.5R0001\r']);
+    // on battery, ondelay 0 stays NUT's plain `S.5` (the UPS returns when mains do)
+    const d = rig({ protocol: 'megatec', ondelay: '0' });
+    await d.drv.initUps();
+    d.ups.bits = '10001001';
+    d.ups.sent = [];
+    await d.drv.shutdown();
+    expect(d.ups.sent).toEqual(['Q1\r', 'C\r', 'S.5\r']);
+  });
+
+  it('-k dry run: the shutdown commands are printed, not sent', async () => {
+    const a = rig({ protocol: 'megatec' });
+    await a.drv.initUps();
+    a.ups.sent = [];
+    const printed: string[] = [];
+    await a.drv.shutdown({ dryRun: (bytes) => printed.push(bytes) });
+    expect(a.ups.sent).toEqual(['Q1\r']);
+    expect(printed).toEqual(['C\r', 'S.5R0003\r']);
   });
 });

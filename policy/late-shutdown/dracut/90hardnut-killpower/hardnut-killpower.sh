@@ -1,0 +1,1 @@
+../../hardnut-killpower.sh
