@@ -367,12 +367,12 @@ async function serve(def: DriverDefinition, s: DriverSettings, log: Logger, env:
 export const KILLPOWER_DRY_RUN_ENV = 'HARDNUT_KILLPOWER_DRY_RUN';
 
 /**
- * -k (issue 15). hardnut difference: NUT's driver drops to its user before upsdrv_shutdown; ours
- * stays root, because the late-shutdown step (systemd-shutdown, the initramfs) may have no nut
- * user at all. The device is opened as in a normal start (openDevice, else initUps, while the
- * filter does not yet apply); then role <driver role>-killpower loads no_new_privs and the
- * driver's own seccomp filter, and the shutdown (its status read, the power race) runs under it.
- * No socket, no pid file.
+ * -k (issue 15). hardnut difference: NUT's driver drops to its user (nut) before
+ * upsdrv_shutdown; ours drops to nobody (uid 65534 when the late root has no passwd entry for
+ * it), because the late-shutdown step (systemd-shutdown, the initramfs) may have no nut user at
+ * all. The device is opened as in a normal start (openDevice, else initUps, while still root);
+ * then role <driver role>-killpower drops, loads no_new_privs and the driver's own seccomp filter,
+ * and the shutdown (its status read, the power race) runs under it. No socket, no pid file.
  */
 async function killPower(def: DriverDefinition, instance: DriverInstance, s: DriverSettings, log: Logger, env: NodeJS.ProcessEnv): Promise<number> {
   const dryRun = env[KILLPOWER_DRY_RUN_ENV] === '1';
@@ -382,7 +382,7 @@ async function killPower(def: DriverDefinition, instance: DriverInstance, s: Dri
   if (split) await instance.openDevice?.();
   else await instance.initUps();
   await confine({
-    role: `${instance.seccompRole ?? def.seccompRole}-killpower`, log, env, user: 'root',
+    role: `${instance.seccompRole ?? def.seccompRole}-killpower`, log, env,
     ...(s.chroot !== undefined ? { jail: s.chroot } : {}),
   });
   if (split) await instance.initUps();

@@ -125,7 +125,8 @@ function loadNatives(row: RoleRow, root: boolean, mode: SeccompMode): void {
 
 function resolveIdentity(row: RoleRow, o: ConfineOptions): { account: Account; groups: number[]; jail: string | undefined } {
   const name = o.user ?? row.user.default;
-  const account = lookupUser(name);
+  const missing = o.user === undefined ? row.user.missing : undefined;
+  const account = lookupUser(name) ?? (missing !== undefined ? { name, ...missing } : undefined);
   if (!account) throw new PrivilegeError(`user ${name} not found`);
   const groups = resolveGroups(row, account, o.extraGroups ?? []);
   const jail = jailOf(row, o.jail);

@@ -27,7 +27,11 @@ export interface RoleRow {
   /** policy/seccomp/<seccomp>.json (a driver instance may name another, e.g. repeater mode). */
   seccomp: string;
   /** Who the process becomes when started as root, and where that name comes from. */
-  user: { default: string; from: string };
+  user: {
+    default: string; from: string;
+    /** Ids used when /etc/passwd has no such user (an initramfs may list only root). */
+    missing?: { uid: number; gid: number };
+  };
   /** Supplementary groups after the drop (setgroups): 'none', or the primary group plus named ones. */
   groups: { keep: 'none' | 'primary'; extra: string; why: string };
   /** chroot: 'none', 'optional' (a flag names it), or 'required' (an empty root-owned dir, created if missing). */
@@ -69,14 +73,16 @@ function driverRow(name: string, device: { what: string; why: string }, process:
 }
 
 /**
- * -k: the same driver under its own filter, but still root (issue 15): the late-shutdown step
- * runs where no nut user may exist (an initramfs). The device is opened as for a normal start;
- * the shutdown's status read and commands run under no_new_privs and the driver's filter.
+ * -k: the same driver under its own filter (issue 15). The late-shutdown step runs where no nut
+ * user may exist (an initramfs that lists only root), so it becomes nobody, by number when
+ * /etc/passwd does not know the name: the device is opened as root as for a normal start, then
+ * the shutdown's status read (device data) and commands run as nobody under no_new_privs and
+ * the driver's filter. Nothing privileged parses what the UPS answers, even at the last step.
  */
 function killpowerRow(row: RoleRow): RoleRow {
   return {
     ...row, name: `${row.name}-killpower`, process: `${row.process} -k (upsdrvctl shutdown, the late-shutdown hook)`,
-    user: { default: 'root', from: 'fixed: the late step may have no nut user' },
+    user: { default: 'nobody', from: 'fixed: the late step may have no nut user', missing: { uid: 65534, gid: 65534 } },
     jail: DRIVER_JAIL,
     asUser: 'nothing: the shutdown (status read, commands) runs after the filter is loaded',
     fdsKept: row.fdsKept.slice(0, 1),
@@ -93,7 +99,8 @@ const DRIVER_ROWS: readonly RoleRow[] = [
 
 export const ROLES: readonly RoleRow[] = [
   ...DRIVER_ROWS,
-  ...DRIVER_ROWS.map(killpowerRow),
+  // dummy-ups (file, repeater) has no shutdown: -k exits with 'shutdown not supported' before any confinement
+  ...DRIVER_ROWS.filter((r) => r.name !== 'driver-file' && r.name !== 'driver-network').map(killpowerRow),
   {
     name: 'upsd', process: 'hardnut upsd', seccomp: 'upsd', asUser: 'chdir to the state path',
     user: { default: 'nut', from: '-u, else nut (NUT RUN_AS_USER)' },

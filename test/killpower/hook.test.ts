@@ -6,7 +6,7 @@
 // root -k path need it.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isRoot, onPath, requirePeer, requireRoot } from '../support/peers.js';
@@ -97,6 +97,7 @@ describe.skipIf(!usable && process.env['CI'] !== 'true')('the late-shutdown hook
   beforeAll(async () => {
     if (!usable) return;
     base = mkdtempSync('/run/hardnut-killpower-test-');
+    chmodSync(base, 0o755); // as /run is: the driver reads its program as nobody after the drop
     mkdirSync(paths().etc);
     mkdirSync(join(base, 'hardnut'));
     mkdirSync(join(base, 'dev'));
@@ -200,6 +201,7 @@ describe.skipIf(!usable && process.env['CI'] !== 'true')('the late-shutdown hook
     requireRoot(ctx, why);
     requirePeer(ctx, onPath('dracut') && onPath('cpio'), 'dracut-core and cpio (apt-get install dracut-core cpio)');
     const work = mkdtempSync('/tmp/hardnut-dracut-');
+    chmodSync(work, 0o755); // it becomes the exitrd's /, which nobody (the driver after -k's drop) must search
     try {
       // dracut's own tree, plus our module, as dracutbasedir (the system's modules.d is not touched)
       const lib = join(work, 'dracut');

@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { ROLES, type RlimitName, type RoleRow } from '../../src/sandbox/roles.js';
 import { isDenylist, resolveDenials, resolvePolicy } from '../../src/sandbox/seccomp.js';
 import { lookupGroup, lookupUser } from '../../src/sandbox/drop-privileges.js';
-import { DAEMON_USER_WHY, hasExecutable, hasLibusb, LIBUSB, requireAll, requirePeer, requireRoot, runsDaemons, type SkipContext } from '../support/peers.js';
+import { DAEMON_USER_WHY, hasExecutable, hasLibusb, LIBUSB, onPath, requireAll, requirePeer, requireRoot, runsDaemons, type SkipContext } from '../support/peers.js';
 import { HARDNUT, freePort, makeTestDir, runHardnut, talk, waitFor, waitForSocket, writeFiles, type TestDir } from '../support/stack.js';
-import { alive, startOnTerminal, ttyOf, type TerminalProc } from '../support/terminal.js';
+import { alive, childrenRunning, startOnTerminal, ttyOf, type TerminalProc } from '../support/terminal.js';
 import { buildSeccompChild, type SeccompChild } from '../support/seccomp-child.js';
 import { hardnutEnv, makeUpsmonDir, upsdFiles, upsmonChildren, upsmonConf, PRIMARY_LOGIN, timeOf, type UpsmonDir } from '../interop/upsmon-stack.js';
 import { DRIVER, parseDump, upsConf } from '../sim/harness.js';
@@ -99,6 +99,52 @@ async function serialDriver(kind: SimKind, section: string): Promise<Subject> {
   return { pid: p.pid, what: `${DRIVER[kind]} on a pty simulator`, terminal: p.tty };
 }
 
+/** exit_group's number: where a -k driver is held once its shutdown is done (/proc/PID/syscall). */
+const EXIT_GROUP = process.arch === 'arm64' ? 94 : 231;
+
+/**
+ * A driver's -k run is over in a moment: it is started under strace, which holds it at entry to
+ * exit_group (its last system call, once the shutdown was sent) long enough to read /proc. What
+ * /proc shows there is what the shutdown's status read and commands ran under.
+ */
+async function killpowerOnTerminal(dir: TestDir, driver: string, ups: string, sent: () => Promise<true | string>, env = dir.env): Promise<Subject> {
+  const p = await startOnTerminal('strace', ['-qq', '-o', '/dev/null', '-e', 'trace=exit_group', '-e', 'inject=exit_group:delay_enter=120s', process.execPath, HARDNUT, driver, '-a', ups, '-k'], env);
+  own(() => p.stop());
+  const pid = await waitFor(`${driver} -k under strace`, () => childrenRunning(p.pid, process.execPath)[0], 20_000, 20);
+  own(() => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } });
+  await waitFor(`${driver} -k at exit_group`, () => {
+    try { return readFileSync(`/proc/${String(pid)}/syscall`, 'latin1').split(' ')[0] === String(EXIT_GROUP); } catch { return false; }
+  }, 60_000, 50).catch((e: unknown) => { throw new Error(`${(e as Error).message}: ${p.output()}`); });
+  // the run did its work under this identity: the device received the shutdown
+  expect(await sent(), `${driver} -k sent its shutdown: ${p.output()}`).toBe(true);
+  return { pid, what: `${driver} -k, held at exit_group`, terminal: p.tty };
+}
+
+async function serialKillpower(kind: SimKind, section: string, onBattery: Record<string, unknown>, command: RegExp): Promise<Subject> {
+  const dir = makeTestDir({});
+  own(() => dir.cleanup());
+  // on battery: the shutdown the config asks for is sent (nutdrv_qx reads the status first)
+  const sim = await startSim(kind, join(dir.root, 'ups'), { state: onBattery });
+  own(() => sim.stop());
+  writeFiles(dir, { 'ups.conf': upsConf(kind, sim.device, section) });
+  return killpowerOnTerminal(dir, DRIVER[kind], 'u', async () => {
+    const rx = await sim.rx();
+    return command.test(rx) || `the device received ${JSON.stringify(rx)}`;
+  });
+}
+
+/** usbhid-ups [bk] on the recorded APC device (no USB UPS on a test machine), readable by the driver's user. */
+async function recordedUsb(extra: string): Promise<{ dir: TestDir; env: NodeJS.ProcessEnv }> {
+  const { FIXTURE_ENV } = await import('../../src/driver/drivers/usbhid-ups.js');
+  const { loadFixture } = await import('../driver/usbhid/fixtures.js');
+  const dir = makeTestDir({ 'ups.conf': `[bk]\n\tdriver = usbhid-ups\n\tport = auto\n\tvendorid = 051d\n${extra}` });
+  own(() => dir.cleanup());
+  const fixture = join(dir.state, 'bk650.json');
+  writeFileSync(fixture, JSON.stringify(loadFixture('apc-bk650m2-ch')));
+  chmodSync(fixture, 0o644);
+  return { dir, env: { ...dir.env, [FIXTURE_ENV]: fixture } };
+}
+
 /** How each row's daemon is started as a user would, until it serves. */
 const STARTERS: Record<string, Starter> = {
   'driver-file': async (ctx) => {
@@ -135,16 +181,36 @@ const STARTERS: Record<string, Starter> = {
   'driver-usb': async (ctx) => {
     requireBuild(ctx);
     requirePeer(ctx, hasLibusb(), LIBUSB);
-    const { FIXTURE_ENV } = await import('../../src/driver/drivers/usbhid-ups.js');
-    const { loadFixture } = await import('../driver/usbhid/fixtures.js');
-    const dir = makeTestDir({ 'ups.conf': '[bk]\n\tdriver = usbhid-ups\n\tport = auto\n\tvendorid = 051d\n\tpollinterval = 1\n' });
-    own(() => dir.cleanup());
-    // the recorded APC device (no USB UPS on a test machine): read by the driver's user
-    const fixture = join(dir.state, 'bk650.json');
-    writeFileSync(fixture, JSON.stringify(loadFixture('apc-bk650m2-ch')));
-    chmodSync(fixture, 0o644);
-    const p = await driverOnTerminal(dir, 'usbhid-ups', 'bk', [], dir.state, { ...dir.env, [FIXTURE_ENV]: fixture });
+    const { dir, env } = await recordedUsb('\tpollinterval = 1\n');
+    const p = await driverOnTerminal(dir, 'usbhid-ups', 'bk', [], dir.state, env);
     return [{ pid: p.pid, what: 'usbhid-ups on a recorded device', terminal: p.tty }];
+  },
+  'driver-serial-killpower': async (ctx) => {
+    requireBuild(ctx);
+    requirePeer(ctx, hasSocat(), 'socat (apt-get install socat)');
+    requirePeer(ctx, onPath('strace'), 'strace (apt-get install strace)');
+    return [
+      await serialKillpower('q1', '\tprotocol = megatec\n', { utilityFail: true }, /\rS(?:\.\d|\d\d)R\d{4}\r$/),
+      await serialKillpower('apc', '', { power: 'OB' }, /QSR?$/),
+    ];
+  },
+  'driver-snmp-killpower': async (ctx) => {
+    requireBuild(ctx);
+    requirePeer(ctx, onPath('strace'), 'strace (apt-get install strace)');
+    const { startSnmpAgent } = await import('../sim/snmp-agent.js');
+    // APC's MIB maps shutdown.return (IETF's has no shutdown command: -k fails there, as in NUT)
+    const agent = await startSnmpAgent({ sysoid: 'apc' });
+    own(() => agent.stop());
+    const dir = makeTestDir({ 'ups.conf': `[s]\n\tdriver = snmp-ups\n\tport = ${agent.host}\n\tsnmp_retries = 0\n` });
+    own(() => dir.cleanup());
+    return [await killpowerOnTerminal(dir, 'snmp-ups', 's', async () => (await agent.sets()).length > 0 || 'the agent received no SET')];
+  },
+  'driver-usb-killpower': async (ctx) => {
+    requireBuild(ctx);
+    requirePeer(ctx, hasLibusb(), LIBUSB);
+    requirePeer(ctx, onPath('strace'), 'strace (apt-get install strace)');
+    const { dir, env } = await recordedUsb('');
+    return [await killpowerOnTerminal(dir, 'usbhid-ups', 'bk', () => Promise.resolve(true), env)];
   },
   upsd: async (ctx) => {
     requireBuild(ctx);

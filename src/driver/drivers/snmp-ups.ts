@@ -9,6 +9,7 @@
 // and the start-up reads (parsing the agent's replies) run in initUps, after the drop.
 // A session `error` listener is always attached: net-snmp emits `error` for a reply it cannot
 // parse, and an unlistened `error` would end the process.
+import { once } from 'node:events';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import snmp from 'net-snmp';
@@ -117,7 +118,9 @@ export class SnmpUpsDriver implements DriverInstance {
         throw new DriverError(`Unable to establish communication: ${host}: ${(err as Error).message}`, 'ERR_SNMP_HOST');
       }
     }
-    const base = { port, retries: opts.retries, timeout: opts.timeoutMs, transport: family === 6 ? 'udp6' as const : 'udp4' as const };
+    // A source address makes net-snmp bind now: libuv creates the socket at bind (or else at the
+    // first send, which -k makes only after the filter, where socket(AF_INET) is fatal).
+    const base = { port, retries: opts.retries, timeout: opts.timeoutMs, transport: family === 6 ? 'udp6' as const : 'udp4' as const, sourceAddress: family === 6 ? '::' : '0.0.0.0' };
     if (opts.version === 'v3' && opts.v3) {
       const v3 = opts.v3;
       this.session = snmp.createV3Session(address, {
@@ -131,6 +134,11 @@ export class SnmpUpsDriver implements DriverInstance {
     }
     // the `error` listener from the start: an unlistened `error` would end the process
     this.io = new NetSnmpIo(this.session, this.ctx.log);
+    try {
+      await once(this.session.dgram, 'listening');
+    } catch (err) {
+      throw new DriverError(`Unable to establish communication: ${host}: ${(err as Error).message}`, 'ERR_SNMP_HOST');
+    }
   }
 
   /** upsdrv_initups after the drop: MIB detection and start-up reads parse the agent's replies. */

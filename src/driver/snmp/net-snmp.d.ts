@@ -19,6 +19,8 @@ declare module 'net-snmp' {
     get(oids: string[], cb: ResponseCallback): void;
     set(varbinds: VarbindIn[], cb: ResponseCallback): void;
     close(): void;
+    /** The session's UDP socket (bound at creation when a source address is given). */
+    dgram: import('node:dgram').Socket;
   }
 
   export interface MibRequest { oid: string; operation: number; done(result?: { errorStatus: number }): void }
