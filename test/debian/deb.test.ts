@@ -107,7 +107,9 @@ describe('the .deb', () => {
   it('lintian: no error', (ctx) => {
     const file = built(ctx);
     requirePeer(ctx, onPath('lintian'), 'lintian (apt-get install lintian)');
-    const r = spawnSync('lintian', ['--no-tag-display-limit', file], { encoding: 'utf8', timeout: BUILD_TIMEOUT_MS });
+    // lintian leaves its MLDBM cache files (mldbm-elf-*) in TMPDIR: give it one that afterAll removes
+    const tmp = mkdtempSync(join(out as string, 'lintian-tmp-'));
+    const r = spawnSync('lintian', ['--no-tag-display-limit', file], { encoding: 'utf8', timeout: BUILD_TIMEOUT_MS, env: { ...process.env, TMPDIR: tmp } });
     expect(r.stdout.split('\n').filter((l) => l.startsWith('E:'))).toEqual([]);
   }, BUILD_TIMEOUT_MS);
 });
