@@ -48,11 +48,11 @@ function isolated(argv: string[], env: Record<string, string>): Promise<Run> {
   return isolatedCommand([process.execPath, ...argv], env);
 }
 
-function isolatedCommand(argv: string[], env: Record<string, string>): Promise<Run> {
+function isolatedCommand(argv: string[], env: Record<string, string>, passwd?: string): Promise<Run> {
   const hide = [realpathSync(join(REPO, 'node_modules')), realpathSync(join(REPO, 'dist')), ...(existsSync('/etc/nut') ? ['/etc/nut'] : [])];
   // sh only to set the namespace up; the hook itself is exec'd with its argv
   // base stays writable as /run is on a real system (a tmpfs of its own): bind-mounted first
-  const script = `set -e; mount --bind '${base}' '${base}'; for d in ${hide.map((h) => `'${h}'`).join(' ')}; do mount -t tmpfs -o ro,size=4k none "$d"; done; mount -o remount,bind,ro /; exec "$@"`;
+  const script = `set -e; mount --bind '${base}' '${base}'; for d in ${hide.map((h) => `'${h}'`).join(' ')}; do mount -t tmpfs -o ro,size=4k none "$d"; done; ${passwd !== undefined ? `mount --bind '${passwd}' /etc/passwd; ` : ''}mount -o remount,bind,ro /; exec "$@"`;
   return runCommand(['unshare', '-m', '--propagation', 'private', 'sh', '-c', script, 'sh', ...argv], env);
 }
 
@@ -123,6 +123,17 @@ describe.skipIf(!usable && process.env['CI'] !== 'true')('the late-shutdown hook
     expect(second.out).toContain('already sent');
     // NUT_STATEPATH/NUT_ALTPIDPATH of the late step: no pid file, no socket
     expect(readdirSync(join(paths().late, 'state'))).toEqual([]);
+  }, 120_000);
+
+  it('a late root whose /etc/passwd has no nobody (an initramfs listing only root): -k drops by number (65534) and still sends', async (ctx) => {
+    requireRoot(ctx, why);
+    await sim?.set({ utilityFail: true });
+    setFlag();
+    const passwd = join(base, 'passwd-root-only');
+    writeFileSync(passwd, readFileSync('/etc/passwd', 'utf8').split('\n').filter((l) => !l.startsWith('nobody:')).join('\n'));
+    const r = await rxAfter(() => isolatedCommand([process.execPath, join(paths().late, 'dist/hardnut.js'), 'killpower', 'hook'], hookEnv(), passwd));
+    expect(r.run.code, r.run.out).toBe(KILLPOWER_EXIT.ok);
+    expect(r.rx).toContain('S.5R0000\r');
   }, 120_000);
 
   it('mains back mid-shutdown (the UPS reports line power): shutdown.return, so the host comes back', async (ctx) => {
