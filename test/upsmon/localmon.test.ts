@@ -4,7 +4,7 @@
 // driver socket notes when the driver really published each status, so the shutdown is timed from
 // the driver's OB LB, not from what upsmon saw.
 import { afterEach, describe, expect, it } from 'vitest';
-import { chmodSync, chownSync, readFileSync, readlinkSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, linkSync, lchownSync, mkdirSync, readFileSync, readlinkSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { SockDecoder } from '../../src/protocol/sock/decoder.js';
@@ -41,11 +41,11 @@ function stackDir(file: string, text: string): UpsmonDir {
   return d;
 }
 
-function startUpsmon(d: UpsmonDir, tag: string, lines: string[] = []): Proc {
+function startUpsmon(d: UpsmonDir, tag: string, lines: string[] = [], monitors = ['LOCALMONITOR u 1']): Proc {
   const r = recorder(d, tag);
   const file = join(d.etc, `upsmon-${tag}.conf`);
   writeFileSync(file, [
-    'LOCALMONITOR u 1', 'MINSUPPLIES 1', `NOTIFYCMD ${r.notify}`, `SHUTDOWNCMD ${r.shutdown}`,
+    ...monitors, 'MINSUPPLIES 1', `NOTIFYCMD ${r.notify}`, `SHUTDOWNCMD ${r.shutdown}`,
     ...TYPES.map((t) => `NOTIFYFLAG ${t} SYSLOG+EXEC`), ...TIMINGS, ...lines, '',
   ].join('\n'));
   if (isRoot()) { chownSync(file, 0, 0); chmodSync(file, 0o600); }
@@ -175,5 +175,37 @@ describe('LOCALMONITOR: the jailed reader', () => {
       }
     }
     expect(sockets).toBeGreaterThan(2);
+  }, 60_000);
+});
+
+describe('LOCALMONITOR: root connects only to the driver socket', () => {
+  it('a symlink or hard link planted in the state directory (writable by nut) does not lead root to another socket', async (ctx) => {
+    requireStack(ctx);
+    const d = makeUpsmonDir({ 'ups.conf': '[s]\n\tdriver = dummy-ups\n\tport = s.dev\n[h]\n\tdriver = dummy-ups\n\tport = h.dev\n' });
+    cleanups.push(() => d.cleanup());
+    // a root-only socket elsewhere: what the attacker wants root to talk to
+    const secret = join(d.root, 'secret');
+    mkdirSync(secret, { mode: 0o700 });
+    const victim = join(secret, 'victim.sock');
+    let connections = 0;
+    const server = net.createServer((c) => { connections++; c.destroy(); });
+    await new Promise<void>((resolve) => server.listen(victim, resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    // the attacker (nut, who owns the state directory) names the driver sockets after it
+    const nut = readFileSync('/etc/passwd', 'latin1').split('\n').find((l) => l.startsWith('nut:'))?.split(':').slice(2, 4).map(Number) as [number, number];
+    symlinkSync(victim, join(d.state, 'dummy-ups-s'));
+    lchownSync(join(d.state, 'dummy-ups-s'), nut[0], nut[1]);
+    // (fs.protected_hardlinks stops nut from linking a root-owned socket; root makes the link here to test the check behind it)
+    linkSync(victim, join(d.state, 'dummy-ups-h'));
+    const p = startUpsmon(d, 'x', [], ['LOCALMONITOR s 1', 'LOCALMONITOR h 0']);
+    await waitFor('both refusals', () => /LOCALMONITOR s: not connecting: .*symlink/.test(p.output()) && /LOCALMONITOR h: not connecting: .*2 links/.test(p.output()), 20_000, 50)
+      .catch((e: unknown) => { throw new Error(`${(e as Error).message}\n${p.output()}`); });
+    // retried with backoff, refused every time
+    await waitFor('a retry', () => (p.output().match(/LOCALMONITOR s: not connecting/g) ?? []).length >= 2, 20_000, 50);
+    expect(connections, 'root never connected to the planted socket').toBe(0);
+    expect(timeOf(d.events(), 'x', 'COMMOK')).toBeUndefined();
+    // control: the socket does accept connections
+    await new Promise<void>((resolve, reject) => { const c = net.createConnection({ path: victim }, () => { c.destroy(); resolve(); }); c.on('error', reject); });
+    await waitFor('the control connection', () => connections === 1, 5_000, 20);
   }, 60_000);
 });

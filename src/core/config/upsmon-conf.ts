@@ -413,7 +413,7 @@ export function parseUpsmonConf(input: Uint8Array | string, file: string): Confi
   const total = conf.monitors.reduce((sum, m) => sum + m.powerValue, 0);
   if (total < conf.minSupplies) {
     if (conf.monitors.length === 0) {
-      diags.error(minSuppliesLine, `no MONITOR or LOCALMONITOR line: total power value 0 is less than MINSUPPLIES ${String(conf.minSupplies)}; upsmon refuses to start`,
+      diags.error(minSuppliesLine, `no MONITOR line (nor LOCALMONITOR): total power value 0 is less than MINSUPPLIES ${String(conf.minSupplies)}; upsmon refuses to start`,
         `add ${MONITOR_FORM}`);
     } else {
       diags.error(minSuppliesLine, `total power value ${String(total)} of the MONITOR lines is less than MINSUPPLIES ${String(conf.minSupplies)}; upsmon refuses to start`,

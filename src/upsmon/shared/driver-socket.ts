@@ -23,7 +23,9 @@ export interface DriverSocketTarget {
 }
 
 /** The descriptor's problem as a driver socket, or undefined if it may be connected to. */
-export function driverSocketProblem(st: { isSocket(): boolean; uid: number; nlink: number }, owners: readonly number[]): string | undefined {
+export function driverSocketProblem(st: { isSocket(): boolean; isSymbolicLink(): boolean; uid: number; nlink: number }, owners: readonly number[]): string | undefined {
+  // O_PATH|O_NOFOLLOW opens a symlink itself rather than failing
+  if (st.isSymbolicLink()) return 'is a symlink: not followed';
   if (!st.isSocket()) return 'not a socket';
   if (!owners.includes(st.uid)) return `owned by uid ${String(st.uid)}, not by root or the driver's user`;
   if (st.nlink !== 1) return `has ${String(st.nlink)} links (a hard link to another socket?)`;
