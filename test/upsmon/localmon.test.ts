@@ -11,8 +11,10 @@ import { SockDecoder } from '../../src/protocol/sock/decoder.js';
 import type { DriverMessage } from '../../src/protocol/sock/messages.js';
 import { parseDriverMessage } from '../../src/protocol/sock/parse.js';
 import { hasExecutable, hasRefNut, isRoot, refNut, requirePeer, requireRoot, type SkipContext } from '../support/peers.js';
-import { HARDNUT, startHardnutDriver, startProcess, userArgs, waitFor, waitForSocket, type Proc } from '../support/stack.js';
-import { hardnutEnv, makeUpsmonDir, recorder, sequence, statusField, timeOf, upsmonChildren, type UpsmonDir } from '../interop/upsmon-stack.js';
+import { HARDNUT, freePort, startHardnutDriver, startProcess, userArgs, waitFor, waitForSocket, type Proc } from '../support/stack.js';
+import {
+  PRIMARY_LOGIN, hardnutEnv, makeUpsmonDir, recorder, sequence, startUpsd, statusField, timeOf, upsdFiles, upsmonChildren, waitForUpsd, type UpsmonDir,
+} from '../interop/upsmon-stack.js';
 
 const FINALDELAY_S = 2;
 /** POLLFREQ stays long: every reaction faster than it proves the push reached the decision. */
@@ -208,4 +210,35 @@ describe('LOCALMONITOR: root connects only to the driver socket', () => {
     await new Promise<void>((resolve, reject) => { const c = net.createConnection({ path: victim }, () => { c.destroy(); resolve(); }); c.on('error', reject); });
     await waitFor('the control connection', () => connections === 1, 5_000, 20);
   }, 60_000);
+});
+
+describe('LOCALMONITOR beside MONITOR', () => {
+  it('one monitor (role upsmon-net) reads upsd for one UPS and a driver socket for the other; a pushed change is seen at once', async (ctx) => {
+    requireStack(ctx);
+    const port = await freePort();
+    const d = makeUpsmonDir({
+      'ups.conf': 'pollinterval = 1\n[n]\n\tdriver = dummy-ups\n\tport = n.dev\n[l]\n\tdriver = dummy-ups\n\tport = l.dev\n',
+      'n.dev': STEADY, 'l.dev': STEADY, ...upsdFiles(port),
+    });
+    cleanups.push(() => d.cleanup());
+    track(startHardnutDriver(d, 'dummy-ups', 'n'));
+    track(startHardnutDriver(d, 'dummy-ups', 'l'));
+    await waitForSocket(join(d.state, 'dummy-ups-n'));
+    await waitForSocket(join(d.state, 'dummy-ups-l'));
+    track(startUpsd('hardnut', d));
+    await waitForUpsd(port, ['n'], d.env);
+    const p = startUpsmon(d, 'm', [], [`MONITOR n@127.0.0.1:${String(port)} 1 ${PRIMARY_LOGIN[0]} ${PRIMARY_LOGIN[1]} primary`, 'LOCALMONITOR l 1']);
+    const kids = await upsmonChildren(p.child.pid as number);
+    await waitFor('the monitor connected to l', () => /UPS \[l\]: connected to the driver socket/.test(p.output()), 20_000, 50);
+    const status = readFileSync(`/proc/${String(kids.net)}/status`, 'latin1');
+    expect(statusField(status, 'Seccomp')).toBe('2');
+    const obs = await observe(join(d.state, 'dummy-ups-l'));
+    writeFileSync(join(d.etc, 'l.dev'), 'battery.charge: 60\nups.status: OB DISCHRG\n');
+    const ob = await waitFor('ONBATT for l', () => d.events().find((e) => e.tag === 'm' && e.type === 'ONBATT' && e.ups === 'l')?.t, 30_000, 50)
+      .catch((e: unknown) => { throw new Error(`${(e as Error).message}\n${p.output()}`); });
+    const pushed = obs.firstSeen((st) => st.split(' ').includes('OB')) as number;
+    expect(ob - pushed, 'ONBATT from the push, not at POLLFREQ').toBeLessThan(1500);
+    expect(d.events().filter((e) => e.tag === 'm' && e.type === 'COMMBAD')).toEqual([]);
+    expect(p.output()).not.toMatch(/network child ended/);
+  }, 90_000);
 });
