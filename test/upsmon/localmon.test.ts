@@ -43,7 +43,7 @@ function stackDir(file: string, text: string): UpsmonDir {
   return d;
 }
 
-function startUpsmon(d: UpsmonDir, tag: string, lines: string[] = [], monitors = ['LOCALMONITOR u 1']): Proc {
+function startUpsmon(d: UpsmonDir, tag: string, lines: string[] = [], monitors = ['LOCALMONITOR u 1'], args: string[] = []): Proc {
   const r = recorder(d, tag);
   const file = join(d.etc, `upsmon-${tag}.conf`);
   writeFileSync(file, [
@@ -51,7 +51,7 @@ function startUpsmon(d: UpsmonDir, tag: string, lines: string[] = [], monitors =
     ...TYPES.map((t) => `NOTIFYFLAG ${t} SYSLOG+EXEC`), ...TIMINGS, ...lines, '',
   ].join('\n'));
   if (isRoot()) { chownSync(file, 0, 0); chmodSync(file, 0o600); }
-  return track(startProcess(process.execPath, [HARDNUT, 'upsmon', '-F', '-f', file], hardnutEnv(d, tag)));
+  return track(startProcess(process.execPath, [HARDNUT, 'upsmon', '-F', '-f', file, ...args], hardnutEnv(d, tag)));
 }
 
 /** Our own client of the driver socket: when each ups.status value was first published. */
@@ -73,13 +73,13 @@ async function observe(path: string): Promise<{ firstSeen(pred: (status: string)
 
 const hasLb = (s: string): boolean => s.split(' ').includes('OB') && s.split(' ').includes('LB');
 
-async function outage(kind: 'hardnut' | 'debian'): Promise<void> {
+async function outage(kind: 'hardnut' | 'debian', args: string[] = []): Promise<void> {
   const d = stackDir('u.seq', OUTAGE);
   const sockPath = join(d.state, 'dummy-ups-u');
   const driver = track(kind === 'hardnut' ? startHardnutDriver(d, 'dummy-ups', 'u') : startProcess(refNut.dummyUps, ['-a', 'u', '-F', ...userArgs()], d.env));
   await waitForSocket(sockPath);
   const obs = await observe(sockPath);
-  const p = startUpsmon(d, 'lm');
+  const p = startUpsmon(d, 'lm', [], undefined, args);
   const done = await waitFor('SHUTDOWNCMD', () => timeOf(d.events(), 'lm', 'SHUTDOWNCMD'), 40_000, 50)
     .catch((e: unknown) => { throw new Error(`${(e as Error).message}\n${p.output()}\n${driver.output()}`); });
   const lbAt = obs.firstSeen(hasLb);
@@ -103,6 +103,11 @@ describe('LOCALMONITOR: an outage straight from the driver socket, no upsd', () 
   it("hardnut's dummy-ups: ONBATT, LOWBATT, FSD, SHUTDOWN in order; the shutdown FINALDELAY after OB LB", async (ctx) => {
     requireStack(ctx);
     await outage('hardnut');
+  }, 90_000);
+
+  it('upsmon -p (one process, NUT compatibility) connects to the socket itself: the same', async (ctx) => {
+    requireStack(ctx);
+    await outage('hardnut', ['-p']);
   }, 90_000);
 
   it("Debian's dummy-ups (a real NUT driver): the same", async (ctx) => {
