@@ -10,7 +10,8 @@
 //    the idle window, the outage figure the maximum over the outage window.
 // 2. Event latency, driver change → notification. One hardnut dummy-ups (static .dev) serves
 //    Debian's upsd and hardnut's upsd through the same socket; Debian's and hardnut's upsmon watch
-//    each upsd, all four with POLLFREQ = POLLFREQALERT = POLL. The bench flips ups.status through
+//    each upsd, all four with POLLFREQ = POLLFREQALERT = POLL; a fifth, hardnut's upsmon with
+//    LOCALMONITOR (issue 14), reads the driver socket itself. The bench flips ups.status through
 //    the driver socket (SET ups.status, what upsd's SET VAR does) at a random moment, and each
 //    upsmon's NOTIFYCMD writes its clock: latency = NOTIFYCMD time − change time, for EVENTS
 //    changes (ONBATT and ONLINE alternately). Medians and ratios go to BENCHMARKS.md between
@@ -104,9 +105,10 @@ function stackDir(name, files) {
   return { etc, state, env: { ...process.env, NUT_CONFPATH: etc, NUT_STATEPATH: state, NUT_ALTPIDPATH: pid } };
 }
 const usersFile = '[mon]\n\tpassword = monpass\n\tupsmon primary\n';
+/** system null: LOCALMONITOR u (issue 14: the driver socket itself, no upsd). */
 function upsmonConf(tag, system) {
   return [
-    `MONITOR ${system} 1 mon monpass primary`, 'MINSUPPLIES 1', `NOTIFYCMD ${recorder(tag)}`, `SHUTDOWNCMD /bin/true`,
+    system === null ? 'LOCALMONITOR u 1' : `MONITOR ${system} 1 mon monpass primary`, 'MINSUPPLIES 1', `NOTIFYCMD ${recorder(tag)}`, `SHUTDOWNCMD /bin/true`,
     `POLLFREQ ${POLL}`, `POLLFREQALERT ${POLL}`, 'DEADTIME 60', 'FINALDELAY 1',
     ...['ONLINE', 'ONBATT', 'LOWBATT', 'COMMOK', 'COMMBAD'].map((t) => `NOTIFYFLAG ${t} EXEC`), '',
   ].join('\n');
@@ -213,8 +215,13 @@ await waitFor('both upsds serving u', async () => (await upsStatus(portNut)).sta
 const MONITORS = [
   { tag: 'nut@nut-upsd', impl: 'nut', port: portNut }, { tag: 'hardnut@nut-upsd', impl: 'hardnut', port: portNut },
   { tag: 'nut@hardnut-upsd', impl: 'nut', port: portHn }, { tag: 'hardnut@hardnut-upsd', impl: 'hardnut', port: portHn },
+  // issue 14: hardnut's upsmon reading the same driver socket itself (LOCALMONITOR), no upsd between
+  { tag: 'hardnut@localmonitor', impl: 'hardnut', port: null },
 ];
-for (const m of MONITORS) (m.impl === 'nut' ? startNutUpsmon : startHardnutUpsmon)(m.impl === 'nut' ? lat : latHn, m.tag, `u@127.0.0.1:${m.port}`);
+for (const m of MONITORS) {
+  if (m.port === null) startHardnutUpsmon(lat, m.tag, null);
+  else (m.impl === 'nut' ? startNutUpsmon : startHardnutUpsmon)(m.impl === 'nut' ? lat : latHn, m.tag, `u@127.0.0.1:${m.port}`);
+}
 const drv = net.connect(driverSocket);
 drv.on('error', (e) => { console.error(`driver socket: ${e.message}`); });
 drv.on('data', () => undefined);
@@ -284,6 +291,17 @@ for (const [name, suffix] of [["Debian's upsd", 'nut-upsd'], ["hardnut's upsd", 
   const a = latency[`nut@${suffix}`];
   const b = latency[`hardnut@${suffix}`];
   lines.push(`| ${name} | ${med(a)} | ${med(b)} | **${(med(b) / med(a)).toFixed(2)}×** | ${Math.min(...a)}–${Math.max(...a)} | ${Math.min(...b)}–${Math.max(...b)} |`);
+}
+lines.push('');
+lines.push(`The same ${EVENTS} changes for every monitor, with hardnut's LOCALMONITOR (issue 14: upsmon reads the driver socket itself, no upsd) beside them; p99 is the nearest-rank percentile of the ${EVENTS} samples. Target for LOCALMONITOR: p99 under 100 ms.`);
+lines.push('');
+lines.push('| monitor | path | median ms | p99 ms | min–max ms |');
+lines.push('|---|---|---:|---:|---:|');
+const p99 = (xs) => { const a = [...xs].sort((x, y) => x - y); return a[Math.min(a.length - 1, Math.ceil(0.99 * a.length) - 1)]; };
+const PATHS = { 'nut@nut-upsd': "Debian's upsmon → Debian's upsd", 'hardnut@nut-upsd': "hardnut's upsmon → Debian's upsd", 'nut@hardnut-upsd': "Debian's upsmon → hardnut's upsd", 'hardnut@hardnut-upsd': "hardnut's upsmon (MONITOR) → hardnut's upsd", 'hardnut@localmonitor': "hardnut's upsmon (LOCALMONITOR) → driver socket" };
+for (const m of MONITORS) {
+  const x = latency[m.tag];
+  lines.push(`| ${m.tag} | ${PATHS[m.tag]} | ${med(x)} | ${p99(x)} | ${Math.min(...x)}–${Math.max(...x)} |`);
 }
 const table = lines.join('\n');
 console.log(table);

@@ -25,6 +25,7 @@ const T = {
   server: 'test/fuzz/state-server.fuzz.test.ts',
   config: 'test/fuzz/config.fuzz.test.ts',
   frame: 'test/fuzz/notify-frame.fuzz.test.ts',
+  localmon: 'test/fuzz/localmon.fuzz.test.ts',
   initctl: 'test/fuzz/initctl.fuzz.test.ts',
   upssched: 'test/fuzz/upssched.fuzz.test.ts',
   reply: 'test/fuzz/client-reply.fuzz.test.ts',
@@ -211,6 +212,14 @@ const DEFECTS = [
     from: 'if (nl - start > MAX_REPLY_LINE) throw tooLong();',
     to: 'if (nl - start > MAX_REPLY_LINE + 1) throw tooLong();',
     targets: [T.reply],
+  },
+  // LOCALMONITOR (issue 14): a driver line that changes the poll's answer must reach the monitor at once.
+  {
+    name: 'LOCALMONITOR reports a change only for a ups.status SETINFO (DUMPDONE, DATASTALE, DATAOK wait for POLLFREQ)',
+    file: 'src/upsmon/monitor/local-state.ts',
+    from: '    out.changed = this.updateKey();',
+    to: "    out.changed = r.messages.some((m) => m.type === 'SETINFO' && m.name === 'ups.status') && this.updateKey();",
+    targets: [T.localmon],
   },
 ];
 

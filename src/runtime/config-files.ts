@@ -8,7 +8,7 @@ import type { Stats } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
-import { confPath } from '../core/paths.js';
+import { confPath, statePath } from '../core/paths.js';
 import { programOf } from '../core/config/command-line.js';
 import { DiagnosticList, firstError, formatDiagnostic } from '../core/config/diagnostics.js';
 import type { ConfigResult, Diagnostic } from '../core/config/diagnostics.js';
@@ -244,6 +244,8 @@ export interface CheckOptions {
   upsmonReader?: ReaderAccount;
   /** What each driver would refuse in ups.conf (src/tools/config-check.ts runs the drivers' own code). */
   checkUpsConf?: (path: string, conf: UpsConf) => Diagnostic[];
+  /** NUT_STATEPATH and friends, for LOCALMONITOR's socket directory (default: this process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The files upsd reads again, as its user, on reload. */
@@ -362,6 +364,34 @@ function isLocalHost(host: string, extra: readonly string[]): boolean {
   return extra.some((x) => x.toLowerCase() === h);
 }
 
+/**
+ * LOCALMONITOR (issue 14): upsmon refuses to start without the UPS's [section] and driver in
+ * ups.conf; a missing socket directory means no driver can create the socket it reads.
+ */
+function localMonitorDiagnostics(monPath: string, p: Parsed, env: NodeJS.ProcessEnv): Diagnostic[] {
+  const d = new DiagnosticList(monPath);
+  const locals = p.upsmon?.monitors.filter((m) => m.local === true) ?? [];
+  if (locals.length === 0) return [];
+  if (!p.ups) {
+    for (const m of locals) d.error(m.line, `LOCALMONITOR ${m.upsName}: there is no ups.conf here to find its driver in: upsmon refuses to start`, 'add ups.conf with a section for this UPS');
+    return d.sorted();
+  }
+  const dir = statePath(env, p.ups.global.statepath);
+  let dirProblem: string | undefined;
+  try { if (!statSync(dir).isDirectory()) dirProblem = 'is not a directory'; } catch { dirProblem = 'does not exist'; }
+  for (const m of locals) {
+    const s = p.ups.sections.find((x) => x.name === m.upsName);
+    if (s === undefined) {
+      d.error(m.line, `LOCALMONITOR ${m.upsName}: there is no UPS [${m.upsName}] in ups.conf: upsmon refuses to start`,
+        `use one of the ups.conf section names${p.ups.sections.length > 0 ? ` (${p.ups.sections.map((x) => x.name).slice(0, 5).join(', ')})` : ''}, or add a [${m.upsName}] section`);
+    } else if (s.driver !== undefined && dirProblem !== undefined) {
+      d.warning(m.line, `LOCALMONITOR ${m.upsName}: the socket directory ${dir} ${dirProblem}, so ${join(dir, `${s.driver}-${s.name}`)} cannot be there`,
+        'create it (owned by the drivers\' user, e.g. install -d -o nut -g nut -m 0770), or set statepath in ups.conf / NUT_STATEPATH');
+    }
+  }
+  return d.sorted();
+}
+
 function crossCheck(dir: string, p: Parsed, paths: Map<ConfigFileName, string>, options: CheckOptions): Diagnostic[] {
   const out: Diagnostic[] = [];
 
@@ -391,7 +421,9 @@ function crossCheck(dir: string, p: Parsed, paths: Map<ConfigFileName, string>, 
     const d = new DiagnosticList(monPath);
     const listenPorts = new Set((p.upsd?.listen.length ?? 0) > 0 ? (p.upsd as UpsdConf).listen.map((l) => l.port) : [NUT_PORT]);
     const accounts = osAccounts(options.passwdFile ?? '/etc/passwd');
+    out.push(...localMonitorDiagnostics(monPath, p, options.env ?? process.env));
     for (const m of p.upsmon.monitors) {
+      if (m.local === true) continue;
       if (!isLocalHost(m.host, options.localHostNames ?? []) || !listenPorts.has(m.port)) continue;
       // This MONITOR talks to the upsd configured in this directory.
       if (p.ups && !p.ups.sections.some((s) => s.name.toLowerCase() === m.upsName.toLowerCase())) {

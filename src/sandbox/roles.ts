@@ -72,6 +72,21 @@ function driverRow(name: string, device: { what: string; why: string }, process:
   };
 }
 
+/** upsmon's monitor child, whichever its role (upsmon-net, upsmon-local). */
+const UPSMON_JAIL = { kind: 'required' as const, default: '/run/hardnut/upsmon/empty', empty: true as const };
+const UPSMON_CHILD_FDS = [
+  { what: 'fd 0: control messages from the supervisor', why: 'start, reload, fsd, stop' },
+  { what: 'fd 1, 2: stdio', why: 'log in the foreground' },
+  { what: 'fd 3: the framed pipe to the dispatcher', why: 'its only way to ask for anything' },
+];
+function upsmonChildLimits(nofileWhy: string): RlimitRow[] {
+  return [
+    { resource: 'RLIMIT_NOFILE', value: 'computed', why: nofileWhy },
+    { resource: 'RLIMIT_NPROC', value: 0, why: 'no new process (or thread): libuv\'s pool is started before' },
+    NO_CORE,
+  ];
+}
+
 /**
  * -k: the same driver under its own filter (issue 15). The late-shutdown step runs where no nut
  * user may exist (an initramfs that lists only root), so it becomes nobody, by number when
@@ -117,16 +132,21 @@ export const ROLES: readonly RoleRow[] = [
     name: 'upsmon-net', process: 'hardnut upsmon --role net (spawned by the supervisor)', seccomp: 'upsmon-net', asUser: 'nothing',
     user: { default: 'nobody', from: 'RUN_AS_USER in upsmon.conf, else nobody' },
     groups: { keep: 'none', extra: '', why: 'the network child reads nothing but sockets it opens' },
-    jail: { kind: 'required', default: '/run/hardnut/upsmon/empty', empty: true },
-    rlimits: [
-      { resource: 'RLIMIT_NOFILE', value: 'computed', why: 'descriptors open now + headroom + 2 per MONITOR: no descriptor exhaustion games' },
-      { resource: 'RLIMIT_NPROC', value: 0, why: 'no new process (or thread): libuv\'s pool is started before' },
-      NO_CORE,
-    ],
+    jail: UPSMON_JAIL,
+    rlimits: upsmonChildLimits('descriptors open now + headroom + 2 per MONITOR: no descriptor exhaustion games'),
+    fdsKept: UPSMON_CHILD_FDS,
+    natives: ['koffi', 'libc', 'rlimits', 'libseccomp'], noNewPrivs: 'always',
+  },
+  {
+    // issue 14: a upsmon with only LOCALMONITOR lines; with any MONITOR line the child is upsmon-net
+    name: 'upsmon-local', process: 'hardnut upsmon --role net, only LOCALMONITOR lines (spawned by the supervisor)', seccomp: 'upsmon-local', asUser: 'nothing',
+    user: { default: 'nobody', from: 'RUN_AS_USER in upsmon.conf, else nobody' },
+    groups: { keep: 'none', extra: '', why: 'it reads only driver sockets the supervisor connected for it' },
+    jail: UPSMON_JAIL,
+    rlimits: upsmonChildLimits('descriptors open now + headroom + 2 per LOCALMONITOR'),
     fdsKept: [
-      { what: 'fd 0: control messages from the supervisor', why: 'start, reload, fsd, stop' },
-      { what: 'fd 1, 2: stdio', why: 'log in the foreground' },
-      { what: 'fd 3: the framed pipe to the dispatcher', why: 'its only way to ask for anything' },
+      ...UPSMON_CHILD_FDS,
+      { what: 'fd 4: Node\'s IPC channel to the supervisor', why: 'asks for a driver connection, receives it as a descriptor (the jail has no path to the socket)' },
     ],
     natives: ['koffi', 'libc', 'rlimits', 'libseccomp'], noNewPrivs: 'always',
   },

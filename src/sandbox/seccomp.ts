@@ -15,6 +15,7 @@ import driverSerial from '../../policy/seccomp/driver-serial.json' with { type: 
 import driverSnmp from '../../policy/seccomp/driver-snmp.json' with { type: 'json' };
 import driverUsb from '../../policy/seccomp/driver-usb.json' with { type: 'json' };
 import upsmonNet from '../../policy/seccomp/upsmon-net.json' with { type: 'json' };
+import upsmonLocal from '../../policy/seccomp/upsmon-local.json' with { type: 'json' };
 import dispatcher from '../../policy/seccomp/dispatcher.json' with { type: 'json' };
 import upsd from '../../policy/seccomp/upsd.json' with { type: 'json' };
 
@@ -65,6 +66,7 @@ export const POLICIES: ReadonlyMap<string, SeccompPolicy> = new Map<string, Secc
   [driverSnmp.role, driverSnmp],
   [driverUsb.role, driverUsb],
   [upsmonNet.role, upsmonNet],
+  [upsmonLocal.role, upsmonLocal],
   [dispatcher.role, dispatcher as SeccompPolicy],
   [upsd.role, upsd],
 ]);

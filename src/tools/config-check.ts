@@ -51,6 +51,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     result = await checkConfigDir(dir, {
       ...(nut ? { upsdReader: nut, upsmonReader: nut } : {}),
       checkUpsConf: (path, conf) => driverDiagnostics(path, conf, env, drivers),
+      env,
     });
   } catch (err) {
     if (err instanceof ConfigError) {

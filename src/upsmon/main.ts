@@ -37,6 +37,10 @@ import { POWERDOWNFLAG_MAGIC } from './shared/shutdown.js';
 import { signedFlagStatus } from '../killpower/main.js';
 import { describePlan, planAccessProblem, selectShutdownPlan, type PathOwnership, type ShutdownPlan } from './supervisor/shutdown-method.js';
 import { runSupervisor } from './supervisor/supervisor.js';
+import { localTargets } from './supervisor/local-targets.js';
+import type { DriverSocketTarget } from './shared/driver-socket.js';
+
+interface LoadedUpsmonConf { conf: UpsmonConf; warnings: string[]; local: Map<string, DriverSocketTarget> }
 
 declare const HARDNUT_VERSION: string;
 const VERSION = typeof HARDNUT_VERSION === 'string' ? HARDNUT_VERSION : '0.0.0-dev';
@@ -195,7 +199,7 @@ function commandProblem(o: Options, pid: number, env: NodeJS.ProcessEnv): string
   } catch { /* not a command line we can read: use ours */ }
   let conf: UpsmonConf;
   try {
-    conf = loadUpsmonConf(seenBy(view, file)).conf;
+    conf = loadUpsmonConf(seenBy(view, file), env).conf;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return o.command === 'reload' ? `not reloading; upsmon (pid ${String(pid)}) keeps the configuration it has:\n${err.message}` : err.message;
@@ -247,8 +251,11 @@ function clearStaleFlag(conf: UpsmonConf, log: Logger): string | undefined {
   return path;
 }
 
-/** upsmon.conf, read and checked (at start and on reload); throws ConfigError (file:line). */
-function loadUpsmonConf(file: string): { conf: UpsmonConf; warnings: string[] } {
+/**
+ * upsmon.conf, read and checked (at start and on reload), with each LOCALMONITOR's driver socket
+ * found through ups.conf; throws ConfigError (file:line).
+ */
+function loadUpsmonConf(file: string, env: NodeJS.ProcessEnv): LoadedUpsmonConf {
   const r = loadConfig(dirname(file), basename(file), parseUpsmonConf);
   // hardnut difference: a MONITOR name travels in the frames between the two halves, so it must
   // be one a frame can carry (64 characters of A–Z a–z 0–9 . _ @ : - [ ]).
@@ -256,7 +263,7 @@ function loadUpsmonConf(file: string): { conf: UpsmonConf; warnings: string[] } 
     const problem = frameNameProblem(m.system);
     if (problem !== undefined) throw new ConfigError(file, m.line, `MONITOR ${m.system.slice(0, 80)}: ${problem}`);
   }
-  return { conf: r.value, warnings: r.warnings.map((w) => formatDiagnostic(w)) };
+  return { conf: r.value, warnings: r.warnings.map((w) => formatDiagnostic(w)), local: localTargets(r.value, file, env) };
 }
 
 /**
@@ -324,9 +331,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
 
   const file = o.configFile ?? join(confPath(env), 'upsmon.conf');
   let conf: UpsmonConf;
+  let local: LoadedUpsmonConf['local'];
   try {
-    const r = loadUpsmonConf(file);
+    const r = loadUpsmonConf(file, env);
     conf = r.conf;
+    local = r.local;
     if (!isDaemonChild) for (const w of r.warnings) log.warn(w);
   } catch (err) {
     log.error(err instanceof ConfigError ? err.message : `upsmon: ${(err as Error).message}`);
@@ -371,15 +380,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   }
   const powerDownFlag = clearStaleFlag(conf, log);
   log.debug(1, describePlan(plan));
-  const reloadConf = (): { conf: UpsmonConf; warnings: string[] } => loadUpsmonConf(file);
+  const reloadConf = (): LoadedUpsmonConf => loadUpsmonConf(file, env);
 
   if (o.single) {
     // `-p` joins both halves in this process: only then is their code loaded here
     const { runSingleProcess } = await import('./single-process.js');
-    return runSingleProcess({ conf, reloadConf, plan, log, family: o.family, powerDownFlag, pidFile });
+    return runSingleProcess({ conf, local, reloadConf, plan, log, family: o.family, powerDownFlag, pidFile });
   }
   const code = await runSupervisor({
     conf,
+    local,
     reloadConf,
     plan,
     log,

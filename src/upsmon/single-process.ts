@@ -18,10 +18,13 @@ import { MonitorShell } from './monitor/shell.js';
 import { performShutdown, writePowerDownFlag } from './shared/shutdown.js';
 import type { ShutdownPlan } from './supervisor/shutdown-method.js';
 import { encodeFrame } from '../protocol/notify-frame/index.js';
+import { connectDriverSocket, type DriverSocketTarget } from './shared/driver-socket.js';
 
 export interface SingleOptions {
   conf: UpsmonConf;
-  reloadConf(): { conf: UpsmonConf; warnings: string[] };
+  /** LOCALMONITOR driver sockets by UPS: connected here, as root, the way the supervisor does. */
+  local: ReadonlyMap<string, DriverSocketTarget>;
+  reloadConf(): { conf: UpsmonConf; warnings: string[]; local: ReadonlyMap<string, DriverSocketTarget> };
   plan: ShutdownPlan;
   log: Logger;
   family: 4 | 6 | null;
@@ -32,6 +35,7 @@ export interface SingleOptions {
 export async function runSingleProcess(o: SingleOptions): Promise<number> {
   const { log } = o;
   let conf = o.conf;
+  let local = o.local;
   const method = shutdownMethodOf(o.plan);
   try { keepInheritedFdsFromChildren(3); } catch { /* best effort: NOTIFYCMD may then inherit them */ }
   const addresses = await resolveAll(conf, o.family, log);
@@ -68,6 +72,11 @@ export async function runSingleProcess(o: SingleOptions): Promise<number> {
       conf,
       addresses,
       clientOptions: (host) => clientOptions(conf, host, ca),
+      requestLocal: (system) => {
+        const target = local.get(system);
+        if (target === undefined) { shell.attachLocal(system, undefined, 'no such LOCALMONITOR'); return; }
+        connectDriverSocket(target).then((sock) => shell.attachLocal(system, sock), (err: unknown) => shell.attachLocal(system, undefined, (err as Error).message));
+      },
       output: {
         notify: (e) => { const b = frameOf(e); if (b) pass(b); },
         shutdown: () => pass(encodeFrame('EXEC_SHUTDOWN')),
@@ -91,6 +100,7 @@ export async function runSingleProcess(o: SingleOptions): Promise<number> {
       void resolveAll({ ...next.conf, monitors: missing }, o.family, log).then((more) => {
         for (const [k, v] of more) addresses.set(k, v);
         conf = next.conf;
+        local = next.local;
         dispatcher.reload(conf);
         notifierOpts.notifyCmds = conf.notifyCmds;
         shell.handle({ type: 'reload', conf });

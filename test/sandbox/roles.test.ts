@@ -219,6 +219,8 @@ const STARTERS: Record<string, Starter> = {
   },
   'upsmon-net': async (ctx) => (await upsmon(ctx)).net,
   dispatcher: async (ctx) => (await upsmon(ctx)).dispatch,
+  // issue 14: only LOCALMONITOR lines: the monitor reads dummy-ups's socket, passed in by the supervisor
+  'upsmon-local': async (ctx) => (await upsmon(ctx, 'LOCALMONITOR ob 1')).net,
   upslog: async (ctx) => {
     requireBuild(ctx);
     const u = await upstream();
@@ -256,12 +258,14 @@ function processWithArgs(args: string[]): number | undefined {
 }
 
 /** upsmon as root on a terminal, monitoring [ob]: its supervisor and the pair, once ONBATT was delivered. */
-async function upsmon(ctx: SkipContext): Promise<{ net: Subject[]; dispatch: Subject[] }> {
+/** upsmon monitoring [ob] through upsd; with `local`, that line (a LOCALMONITOR) in place of its MONITOR. */
+async function upsmon(ctx: SkipContext, local?: string): Promise<{ net: Subject[]; dispatch: Subject[] }> {
   requireBuild(ctx);
   const u = await upstream();
-  const tag = 'roles';
+  const tag = local === undefined ? 'roles' : 'roles-local';
   const file = join(u.d.etc, `upsmon-${tag}.conf`);
-  writeFileSync(file, upsmonConf(u.d, tag, { system: `ob@127.0.0.1:${String(u.port)}`, role: 'primary', login: PRIMARY_LOGIN, extra: ['POLLFREQ 1', 'POLLFREQALERT 1'] }, 'hardnut'));
+  const conf = upsmonConf(u.d, tag, { system: `ob@127.0.0.1:${String(u.port)}`, role: 'primary', login: PRIMARY_LOGIN, extra: ['POLLFREQ 1', 'POLLFREQALERT 1'] }, 'hardnut');
+  writeFileSync(file, local === undefined ? conf : conf.replace(/^MONITOR .*$/m, local));
   chownSync(file, 0, lookupGroup('nut') ?? 0);
   chmodSync(file, 0o640);
   const env = hardnutEnv(u.d, tag);
@@ -272,7 +276,7 @@ async function upsmon(ctx: SkipContext): Promise<{ net: Subject[]; dispatch: Sub
   // control: the supervisor (root, no role) still has the terminal its children were started on
   expect(ttyOf(sup.pid)).toBe(sup.tty);
   return {
-    net: [{ pid: pair.net, what: "upsmon's network child", jail: env['HARDNUT_UPSMON_JAIL'] as string, terminal: sup.tty }],
+    net: [{ pid: pair.net, what: local === undefined ? "upsmon's network child" : "upsmon's monitor with only LOCALMONITOR lines", jail: env['HARDNUT_UPSMON_JAIL'] as string, terminal: sup.tty }],
     // HARDNUT_SHUTDOWN_METHOD=command (hardnutEnv): no helper, so no shutdown group
     dispatch: [{ pid: pair.dispatch, what: "upsmon's dispatcher", extraGroups: [], setuidHelper: false, terminal: sup.tty }],
   };

@@ -69,6 +69,12 @@ export interface MonitorEntry {
   password: string;
   role: 'primary' | 'secondary';
   line: number;
+  /**
+   * LOCALMONITOR (hardnut addition, NUT's TODO): read straight from the driver socket, no upsd.
+   * Then host is '', port 0, user and password '' and role primary: this host is the one the UPS
+   * feeds, and there is no upsd for a secondary to log into.
+   */
+  local?: boolean;
 }
 
 export interface CertHost { host: string; certName: string; verify: boolean; forceSsl: boolean; line: number }
@@ -133,7 +139,7 @@ export const UPSMON_CONF_DEFAULTS = {
 } as const;
 
 const DIRECTIVES = [
-  'MONITOR', 'MINSUPPLIES', 'SHUTDOWNCMD', 'SHUTDOWNEXIT', 'NOTIFYCMD', 'NOTIFYMSG', 'NOTIFYFLAG',
+  'MONITOR', 'LOCALMONITOR', 'MINSUPPLIES', 'SHUTDOWNCMD', 'SHUTDOWNEXIT', 'NOTIFYCMD', 'NOTIFYMSG', 'NOTIFYFLAG',
   'POLLFREQ', 'POLLFREQALERT', 'DEADTIME', 'HOSTSYNC', 'FINALDELAY', 'RBWARNTIME', 'NOCOMMWARNTIME',
   'OFFDURATION', 'OVERDURATION', 'OBLBDURATION', 'ALARMCRITICAL', 'POLLFAIL_LOG_THROTTLE_MAX',
   'POWERDOWNFLAG', 'RUN_AS_USER', 'CERTPATH', 'CERTFILE', 'CERTIDENT', 'CERTHOST', 'CERTVERIFY',
@@ -141,6 +147,9 @@ const DIRECTIVES = [
 ];
 
 export const MONITOR_FORM = 'MONITOR <ups>@<host>[:<port>] <power value> <username> <password> primary|secondary';
+export const LOCALMONITOR_FORM = 'LOCALMONITOR <ups> <power value>';
+/** A LOCALMONITOR's UPS is a ups.conf section name: read before '@' would mean a host. */
+export const LOCAL_UPS_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const MONITOR_USER_NOTE = 'the username and password are a [user] section of upsd.users on the upsd host, not an operating-system account';
 
 /**
@@ -238,6 +247,10 @@ export function parseUpsmonConf(input: Uint8Array | string, file: string): Confi
 
     if (key === 'MONITOR') {
       monitor(args, line);
+      continue;
+    }
+    if (key === 'LOCALMONITOR') {
+      localMonitor(args, line);
       continue;
     }
     if (key.toUpperCase() === 'DEBUG_MIN') {
@@ -412,7 +425,7 @@ export function parseUpsmonConf(input: Uint8Array | string, file: string): Confi
   const total = conf.monitors.reduce((sum, m) => sum + m.powerValue, 0);
   if (total < conf.minSupplies) {
     if (conf.monitors.length === 0) {
-      diags.error(minSuppliesLine, `no MONITOR line: total power value 0 is less than MINSUPPLIES ${String(conf.minSupplies)}; upsmon refuses to start`,
+      diags.error(minSuppliesLine, `no MONITOR line (nor LOCALMONITOR): total power value 0 is less than MINSUPPLIES ${String(conf.minSupplies)}; upsmon refuses to start`,
         `add ${MONITOR_FORM}`);
     } else {
       diags.error(minSuppliesLine, `total power value ${String(total)} of the MONITOR lines is less than MINSUPPLIES ${String(conf.minSupplies)}; upsmon refuses to start`,
@@ -486,6 +499,32 @@ export function parseUpsmonConf(input: Uint8Array | string, file: string): Confi
     }
     seenSystems.set(system, line);
     conf.monitors.push({ system, upsName: split.upsName, host: split.host, port: split.port, powerValue: pv, user, password, role, line });
+  }
+
+  function localMonitor(args: string[], line: number): void {
+    const n = args.length;
+    if (n < 3) {
+      diags.error(line, `LOCALMONITOR needs 3 words, found ${String(n)}`, `write ${LOCALMONITOR_FORM} (the UPS is a section of ups.conf)`);
+      return;
+    }
+    const [, ups, pvWord] = args as [string, string, string];
+    if (n > 3) diags.warning(line, 'extra words after the LOCALMONITOR power value are ignored (no user, password or role: there is no upsd)', `write ${LOCALMONITOR_FORM}`);
+    if (!LOCAL_UPS_NAME.test(ups)) {
+      diags.error(line, `LOCALMONITOR: "${printable(ups)}" is not a ups.conf section name`, `write ${LOCALMONITOR_FORM}; for a UPS behind upsd use ${MONITOR_FORM}`);
+      return;
+    }
+    const pv = parseCount(pvWord);
+    if (pv === undefined) {
+      diags.error(line, `LOCALMONITOR ${ups}: the power value must be a whole number (0 = monitor only)`, `write ${LOCALMONITOR_FORM}, e.g. LOCALMONITOR ${ups} 1`);
+      return;
+    }
+    const prior = seenSystems.get(ups);
+    if (prior !== undefined) {
+      diags.warning(line, `duplicate UPS ${ups} (first at line ${String(prior)}); this line is ignored`, 'remove one of them');
+      return;
+    }
+    seenSystems.set(ups, line);
+    conf.monitors.push({ system: ups, upsName: ups, host: '', port: 0, powerValue: pv, user: '', password: '', role: 'primary', line, local: true });
   }
 
   function needsValue(line: number, key: string, example: string): void {

@@ -98,7 +98,7 @@ const account = str(256, /^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/);
 const monitor = obj({
   system: str(2 * MAX_ARG_LEN), upsName: word, host: word, port: int(0, 65535), powerValue: COUNT,
   user: word, password: word, role: oneOf('primary', 'secondary'), line: COUNT,
-});
+}, { local: bool });
 
 const certHost = obj({ host: word, certName: word, verify: bool, forceSsl: bool, line: COUNT });
 

@@ -38,6 +38,8 @@ export class Monitor {
   private stopPending = false;
   private reloadPending: UpsmonConf | undefined;
   private wakePending = false;
+  /** A pushed change arrived while polling: the results may predate it, poll again at once. */
+  private changePending = false;
   private sleepPending = false;
   private sleepStartMs = 0;
   private sleepSecs = 0;
@@ -110,6 +112,10 @@ export class Monitor {
       case 'parent-gone':
         this.onParentGone();
         break;
+      case 'ups-changed':
+        if (this.phaseName === 'sleeping') this.cycleStart();
+        else if (this.phaseName === 'polling') this.changePending = true;
+        break;
       case 'os-sleep':
         if (this.phaseName === 'sleeping') this.suspend();
         else if (this.phaseName === 'polling') this.sleepPending = true;
@@ -146,6 +152,7 @@ export class Monitor {
       return;
     }
     this.phaseName = 'polling';
+    this.changePending = false;
     this.step({ kind: 'poll', ups: this.systems }, 'polled');
   }
 
@@ -172,6 +179,11 @@ export class Monitor {
     }
     if (this.sleepPending) {
       this.suspend();
+      return;
+    }
+    if (this.changePending) {
+      this.changePending = false;
+      this.cycleStart();
       return;
     }
     this.phaseName = 'sleeping';

@@ -39,6 +39,24 @@ export const RESOLVE_RETRY_MS = 60_000;
 /** Descriptors the jailed child may open beyond those it has: its connections, and slack for libuv. */
 export const NOFILE_HEADROOM = 16;
 export const FRAME_FD = 3;
+/** LOCALMONITOR: Node's IPC channel from the supervisor, carrying driver sockets (supervisor.ts LOCAL_IPC_FD). */
+export const LOCAL_IPC_FD = 4;
+
+/**
+ * The role this child confines itself to: with only LOCALMONITOR lines it needs no Internet
+ * socket at all, so it runs as 'upsmon-local' (AF_UNIX only); with any MONITOR, 'upsmon-net'.
+ */
+export function netChildRole(conf: UpsmonConf): 'upsmon-local' | 'upsmon-net' {
+  return conf.monitors.every((m) => m.local === true) ? 'upsmon-local' : 'upsmon-net';
+}
+
+/** A driver socket handed over by the supervisor: `{t:'local-socket', ups, error?}` and the handle. */
+function localSocketMessage(m: unknown): { ups: string; error?: string } | undefined {
+  if (typeof m !== 'object' || m === null) return undefined;
+  const x = m as { t?: unknown; ups?: unknown; error?: unknown };
+  if (x.t !== 'local-socket' || typeof x.ups !== 'string') return undefined;
+  return typeof x.error === 'string' ? { ups: x.ups, error: x.error } : { ups: x.ups };
+}
 
 export async function runNetChild(): Promise<number> {
   leaveTerminalSignalsToSupervisor();
@@ -101,11 +119,15 @@ export async function runNetChild(): Promise<number> {
       frames.end(() => { clearTimeout(t); resolve(code); });
     };
 
-    const shell = new MonitorShell({
+    const shell: MonitorShell = new MonitorShell({
       conf,
       addresses,
       clientOptions: (host) => clientOptions(conf, host, tlsCa),
       parentAlive: () => !parentGone,
+      requestLocal: (system) => {
+        if (process.send === undefined || !process.connected) { shell.attachLocal(system, undefined, 'no channel to the supervisor (restart upsmon after adding LOCALMONITOR)'); return; }
+        process.send({ t: 'local-connect', ups: system });
+      },
       output: {
         notify: (e) => {
           if (parentGone) { logAt(log, e.type === 'NOPARENT' ? 'alert' : 'notice', e.message); return; }
@@ -120,19 +142,32 @@ export async function runNetChild(): Promise<number> {
       },
     });
 
+    process.on('message', (m: unknown, sock: unknown) => {
+      const msg = localSocketMessage(m);
+      if (msg === undefined) return;
+      shell.attachLocal(msg.ups, sock instanceof net.Socket ? sock : undefined, msg.error ?? (sock === undefined ? 'no descriptor' : undefined));
+    });
+    process.channel?.unref();
+
     handle = (m: ControlMessage): void => {
       switch (m.t) {
         case 'fsd': shell.handle({ type: 'user-fsd' }); break;
         case 'stop': shell.handle({ type: 'stop' }); break;
         case 'reload': {
           const next = m.conf;
+          // the confinement chosen at start (role, IPC channel) must still fit
+          if (netChildRole(next) !== netChildRole(conf) || (next.monitors.some((x) => x.local === true) && process.send === undefined)) {
+            log.info('upsmon: the reloaded configuration changes between MONITOR and LOCALMONITOR: restarting the network child');
+            exit(EXIT_RESOLVE_RETRY);
+            break;
+          }
           // addresses known without DNS: IP literals, and hosts some MONITOR already resolved
           for (const x of next.monitors) {
-            if (addresses.has(x.system)) continue;
+            if (addresses.has(x.system) || x.local === true) continue;
             const ips = knownAddresses(x.host, conf, addresses);
             if (ips) addresses.set(x.system, ips.map((host) => ({ host, port: x.port })));
           }
-          const missing = next.monitors.filter((x) => !addresses.has(x.system));
+          const missing = next.monitors.filter((x) => !addresses.has(x.system) && x.local !== true);
           if (missing.length === 0) { conf = next; shell.handle({ type: 'reload', conf: next }); break; }
           // no DNS in the jail (no resolver files, and seccomp forbids opening any)
           if (jailed) {
@@ -167,11 +202,13 @@ export async function runNetChild(): Promise<number> {
 
 /** Resolve (done by the caller), then the one pipeline: jail, drop, limit, filter. True if jailed. */
 async function enterSandbox(s: NetStart, conf: UpsmonConf, log: Logger): Promise<boolean> {
+  const role = netChildRole(conf);
   // STARTTLS happens inside the jail, where no module can be loaded: node:tls comes in now
-  await preloadTls();
+  if (role === 'upsmon-net') await preloadTls();
   if (isRoot()) {
-    // Nothing whoever started upsmon left open comes into the jail (0–2 stdio, 3 the pipe).
-    const stray = closeInheritedFds(FRAME_FD + 1);
+    // Nothing whoever started upsmon left open comes into the jail (0–2 stdio, 3 the pipe, 4 the
+    // supervisor's IPC channel with LOCALMONITOR).
+    const stray = closeInheritedFds((process.send !== undefined ? LOCAL_IPC_FD : FRAME_FD) + 1);
     if (stray.length > 0) log.debug(1, `upsmon: closed inherited descriptors ${stray.join(' ')}`);
     // Start libuv's thread pool now: with RLIMIT_NPROC 0 no thread can be created later.
     await stat('/');
@@ -182,7 +219,7 @@ async function enterSandbox(s: NetStart, conf: UpsmonConf, log: Logger): Promise
   }
   const nofile = highestOpenFd() + 1 + NOFILE_HEADROOM + 2 * conf.monitors.length;
   const c = await confine({
-    role: 'upsmon-net', log, env: { HARDNUT_SECCOMP: s.seccomp }, user: s.user,
+    role, log, env: { HARDNUT_SECCOMP: s.seccomp }, user: s.user,
     ...(s.jail !== null ? { jail: s.jail } : {}),
     computed: { RLIMIT_NOFILE: nofile },
   });
@@ -194,6 +231,7 @@ export async function resolveAll(conf: UpsmonConf, family: 4 | 6 | null, log: Lo
   const out = new Map<string, ServerAddress[]>();
   const byHost = new Map<string, string[]>();
   for (const m of conf.monitors) {
+    if (m.local === true) continue; // LOCALMONITOR: a driver socket, no host
     let ips = byHost.get(m.host);
     if (ips === undefined) {
       if (net.isIP(m.host) !== 0) {

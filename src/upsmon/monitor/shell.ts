@@ -11,6 +11,8 @@ import type { UpsmonConf } from '../../core/config/upsmon-conf.js';
 import { Monitor } from './monitor.js';
 import { needsAlarmQuery } from './ups-state.js';
 import { ConnectFailure, UpsLink } from './ups-link.js';
+import { LocalLink } from './local-link.js';
+import type { Duplex } from 'node:stream';
 import type {
   Clock, FsdResult, LogLevel, MonitorEffect, MonitorEvent, NumloginsResult, PollResult, StepEffect, UpsPollResult,
 } from '../shared/types.js';
@@ -38,11 +40,17 @@ export interface ShellOptions {
   clock?: Clock;
   /** NUT's parent check after each poll cycle (§5.1 step 3): false once the dispatcher is gone. */
   parentAlive?: () => boolean;
+  /**
+   * LOCALMONITOR: ask for a connection to this UPS's driver socket (the supervisor makes it and
+   * passes the descriptor in; upsmon -p connects itself). The answer comes as attachLocal().
+   */
+  requestLocal?: (system: string) => void;
 }
 
 export class MonitorShell {
   private readonly monitor: Monitor;
   private readonly links = new Map<string, UpsLink>();
+  private readonly locals = new Map<string, LocalLink>();
   private conf: UpsmonConf;
   private stepToken = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -71,17 +79,43 @@ export class MonitorShell {
     return this.monitor.phase;
   }
 
+  /** The answer to requestLocal: a connected driver socket, or why there is none. */
+  attachLocal(system: string, sock: Duplex | undefined, error?: string): void {
+    const link = this.locals.get(system);
+    if (link) link.attach(sock, error);
+    else sock?.destroy();
+  }
+
   private makeLinks(conf: UpsmonConf): void {
     for (const entry of conf.monitors) {
+      if (entry.local === true) {
+        if (this.locals.has(entry.system)) continue;
+        const system = entry.system;
+        const request = this.opts.requestLocal;
+        this.locals.set(system, new LocalLink({
+          system,
+          request: () => { if (request) request(system); else this.attachLocal(system, undefined, 'this upsmon cannot reach driver sockets'); },
+          // a pushed change reaches the decision now, not at the next POLLFREQ (issue 14)
+          changed: () => { if (!this.exited) this.run(this.monitor.handle({ type: 'ups-changed' })); },
+          log: (l, m) => this.opts.output.log(l, m),
+        }));
+        continue;
+      }
       const lo = { entry, addresses: this.opts.addresses.get(entry.system) ?? [], client: this.opts.clientOptions(entry.host), log: (l: LogLevel, m: string) => this.opts.output.log(l, m) };
       const link = this.links.get(entry.system);
       if (link) link.update(lo);
       else this.links.set(entry.system, new UpsLink(lo));
     }
     for (const [system, link] of this.links) {
-      if (!conf.monitors.some((m) => m.system === system)) {
+      if (!conf.monitors.some((m) => m.system === system && m.local !== true)) {
         link.drop();
         this.links.delete(system);
+      }
+    }
+    for (const [system, link] of this.locals) {
+      if (!conf.monitors.some((m) => m.system === system && m.local === true)) {
+        link.close();
+        this.locals.delete(system);
       }
     }
   }
@@ -93,7 +127,7 @@ export class MonitorShell {
         case 'notify': out.notify(e); break;
         case 'log': out.log(e.level, e.message); break;
         case 'wall': out.wall(e.message); break;
-        case 'reconnect': this.links.get(e.ups)?.drop(); break;
+        case 'reconnect': this.links.get(e.ups)?.drop(); this.locals.get(e.ups)?.reconnect(); break;
         case 'shutdown': out.shutdown(); break;
         default: this.step(e); break;
       }
@@ -124,6 +158,7 @@ export class MonitorShell {
         break;
       case 'exit':
         this.exited = true;
+        for (const l of this.locals.values()) l.close();
         void Promise.allSettled([...this.links.values()].map((l) => l.close())).then(() => this.opts.output.exit(e.code));
         break;
     }
@@ -137,6 +172,8 @@ export class MonitorShell {
 
   /** §5.4 step 2: ups.status, the buzzwords, and ups.alarm when the status has ALARM. */
   private async poll(system: string): Promise<UpsPollResult> {
+    const local = this.locals.get(system);
+    if (local) return { ups: system, ...(await local.poll()) };
     const e = this.entry(system);
     if (!e) return { ups: system, ok: false, stage: 'query', error: 'not monitored' };
     let client;
@@ -167,6 +204,9 @@ export class MonitorShell {
   }
 
   private async setFsd(system: string): Promise<FsdResult> {
+    // LOCALMONITOR: no upsd to tell; the latch is upsd's, kept here. Never sent to the driver.
+    const local = this.locals.get(system);
+    if (local) return { ups: system, reply: local.setFsd() };
     const e = this.entry(system);
     if (!e?.link.connected) return { ups: system, error: 'Not connected' };
     try {
@@ -179,6 +219,8 @@ export class MonitorShell {
   }
 
   private async numlogins(system: string): Promise<NumloginsResult> {
+    // LOCALMONITOR: no upsd, so no secondary can be logged in to wait for
+    if (this.locals.has(system)) return { ups: system, value: '0' };
     const e = this.entry(system);
     if (!e?.link.connected) return { ups: system, error: 'Not connected' };
     try {

@@ -72,6 +72,12 @@ export type MonitorEvent =
   | { type: 'reload'; conf: UpsmonConf }
   /** The process that runs SHUTDOWNCMD is gone (NUT's parent check, §5.1 step 3). */
   | { type: 'parent-gone' }
+  /**
+   * A LOCALMONITOR's driver pushed a change (status, staleness, connection): poll now rather
+   * than at the next POLLFREQ (issue 14: event-driven). Cuts a sleep short; during a poll it
+   * asks for another cycle right after this one. Ignored while shutting down.
+   */
+  | { type: 'ups-changed' }
   /** The OS announced sleep / wake (systemd PrepareForSleep), when the shell can tell. */
   | { type: 'os-sleep' }
   | { type: 'os-wake' };

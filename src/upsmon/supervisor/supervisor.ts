@@ -32,6 +32,16 @@ import {
 import { EXIT_CHILD_FAULT, EXIT_RESOLVE_RETRY } from '../shared/exit-codes.js';
 import { writePowerDownFlag, SHUTDOWN_HANDOVER_TIMEOUT_MS } from '../shared/shutdown.js';
 import type { ShutdownPlan } from './shutdown-method.js';
+import { connectDriverSocket, type DriverSocketTarget } from '../shared/driver-socket.js';
+import { hasLocalMonitors } from './local-targets.js';
+
+/**
+ * LOCALMONITOR (issue 14): the network child's fd 4 is Node's IPC channel, a socketpair over
+ * which the supervisor passes each driver-socket connection it made (SCM_RIGHTS). The child asks
+ * with `{t:'local-connect', ups}` (one request per UPS in flight; anything else is ignored) and
+ * gets `{t:'local-socket', ups}` with the descriptor, or with `error`.
+ */
+export const LOCAL_IPC_FD = 4;
 
 export const TEST_INJECT_ENV = 'HARDNUT_UPSMON_TEST_INJECT';
 /** First restart delay; doubles after each quick failure, up to RESTART_MAX_MS. */
@@ -48,8 +58,10 @@ export const FSD_ACK_MS = 5_000;
 
 export interface SupervisorOptions {
   conf: UpsmonConf;
+  /** LOCALMONITOR driver sockets by UPS (local-targets.ts). */
+  local: ReadonlyMap<string, DriverSocketTarget>;
   /** Reads upsmon.conf again (SIGHUP); throws ConfigError. */
-  reloadConf(): { conf: UpsmonConf; warnings: string[] };
+  reloadConf(): { conf: UpsmonConf; warnings: string[]; local: ReadonlyMap<string, DriverSocketTarget> };
   plan: ShutdownPlan;
   log: Logger;
   env: NodeJS.ProcessEnv;
@@ -86,6 +98,7 @@ interface Pair {
 export function runSupervisor(o: SupervisorOptions): Promise<number> {
   const { log } = o;
   let conf = o.conf;
+  let local = o.local;
   let pair: Pair | undefined;
   let stopping = false;
   let delay = RESTART_INITIAL_MS;
@@ -124,8 +137,10 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       // One malloc arena in the jailed child: when a thread arena's heap shrinks, glibc reads
       // /proc/sys/vm/overcommit_memory once (arena.c, check_may_shrink_heap), an openat its seccomp
       // role kills (seen in the 120 s soak). The main arena (brk) never makes that read.
-      const netChild = spawn(process.execPath, [...base, '--role', 'net'], { stdio: ['pipe', out, out, frameEnd], env: { ...childEnv, MALLOC_ARENA_MAX: '1' } });
+      const ipc = hasLocalMonitors(conf);
+      const netChild = spawn(process.execPath, [...base, '--role', 'net'], { stdio: ipc ? ['pipe', out, out, frameEnd, 'ipc'] : ['pipe', out, out, frameEnd], env: { ...childEnv, MALLOC_ARENA_MAX: '1' } });
       frameEnd.destroy();
+      if (ipc) serveLocal(netChild);
       const p: Pair = {
         dispatcher, net: netChild, dispatcherDone: false, netDone: false, netCode: null, fault: false, shutdown: false,
         startedAt: Date.now(), fsdTimer: undefined, killTimer: undefined,
@@ -143,6 +158,31 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       send(netChild, netStart());
       log.debug(1, `upsmon: dispatcher pid ${String(dispatcher.pid)}, network child pid ${String(netChild.pid)}`);
       if (fsdPending) { fsdPending = false; requestFsd(); }
+    };
+
+    /** Connects to a LOCALMONITOR's driver socket when the child asks, and hands it over. */
+    const serveLocal = (child: ChildProcess): void => {
+      const inFlight = new Set<string>();
+      child.on('message', (m: unknown) => {
+        const ups = typeof m === 'object' && m !== null && (m as { t?: unknown }).t === 'local-connect' ? (m as { ups?: unknown }).ups : undefined;
+        const target = typeof ups === 'string' ? local.get(ups) : undefined;
+        if (typeof ups !== 'string' || target === undefined || inFlight.has(ups)) return;
+        inFlight.add(ups);
+        const reply = (msg: { t: 'local-socket'; ups: string; error?: string }, sock?: net.Socket): void => {
+          inFlight.delete(ups);
+          if (!child.connected) { sock?.destroy(); return; }
+          try { child.send(msg, sock); } catch { sock?.destroy(); }
+        };
+        connectDriverSocket(target).then(
+          (sock) => reply({ t: 'local-socket', ups }, sock),
+          (err: unknown) => {
+            const e = err as { code?: string; message?: string };
+            if (e.code === 'ERR_UNSAFE_PATH') log.error(`upsmon: LOCALMONITOR ${ups}: not connecting: ${e.message ?? ''}`);
+            reply({ t: 'local-socket', ups, error: e.code ?? String(err) });
+          },
+        );
+      });
+      child.on('error', () => undefined);
     };
 
     const onControlByte = (p: Pair, b: number): void => {
@@ -249,7 +289,7 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
     };
 
     const reload = (): void => {
-      let next: { conf: UpsmonConf; warnings: string[] };
+      let next: ReturnType<SupervisorOptions["reloadConf"]>;
       try {
         next = o.reloadConf();
       } catch (err) {
@@ -259,6 +299,7 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       for (const w of next.warnings) log.warn(w);
       if (next.conf.runAsUser !== conf.runAsUser) log.warn('Warning: RUN_AS_USER redefined: restart upsmon for this change to work');
       conf = next.conf;
+      local = next.local;
       const p = pair;
       if (!p) return;
       send(p.dispatcher, { t: 'reload', conf: withoutSecrets(conf) });
