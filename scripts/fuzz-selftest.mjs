@@ -28,6 +28,7 @@ const T = {
   initctl: 'test/fuzz/initctl.fuzz.test.ts',
   upssched: 'test/fuzz/upssched.fuzz.test.ts',
   reply: 'test/fuzz/client-reply.fuzz.test.ts',
+  script: 'test/fuzz/script.fuzz.test.ts',
 };
 
 // The properties that judge a codec by the spec's literal charset and limits, not by its own code.
@@ -196,6 +197,20 @@ const DEFECTS = [
     from: 'if (nl - start > MAX_REPLY_LINE) throw tooLong();',
     to: 'if (nl - start > MAX_REPLY_LINE + 1) throw tooLong();',
     targets: [T.reply],
+  },
+  {
+    name: 'script engine publishes a captured value with control bytes (printable check dropped)',
+    file: 'src/protocol/script/engine.ts',
+    from: "if (v === undefined || v === '' || !printable(v)) throw",
+    to: "if (v === undefined || v === '') throw",
+    targets: [T.script],
+  },
+  {
+    name: 'script engine keeps an unframed reply past MAX_REPLY_BYTES (a device grows the buffer)',
+    file: 'src/protocol/script/engine.ts',
+    from: 'if (this.rx.length > MAX_REPLY_BYTES) throw new StepFailed(`reply longer',
+    to: 'if (false && this.rx.length > MAX_REPLY_BYTES) throw new StepFailed(`reply longer',
+    targets: [T.script],
   },
 ];
 

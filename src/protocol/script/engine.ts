@@ -75,6 +75,11 @@ export class BlockRun {
     this.budgetEnd = now + transport.budgetMs;
   }
 
+  /** Device bytes held now (bounded by MAX_REPLY_BYTES plus one chunk). */
+  get buffered(): number {
+    return this.rx.length;
+  }
+
   get finished(): boolean {
     return this.mode.kind === 'done';
   }
