@@ -45,6 +45,21 @@ export function loadScript(path: string): Script {
   return parseScript(f.bytes, path);
 }
 
+/** `--check FILE`: parses a script (for whoever writes one) and says what it has, or file:line: what is wrong. */
+export function checkScript(path: string): number {
+  try {
+    const s = parseScript(readConfigFile(path).bytes, path);
+    const blocks = [s.init ? 'init' : '', 'poll', s.shutdown ? 'shutdown' : ''].filter((b) => b !== '');
+    process.stdout.write(`${path}: ok: "${s.name}", ${s.transport.kind}, blocks ${blocks.join(' ')}; `
+      + `${s.instcmds.size} instant commands${s.instcmds.size ? ` (${[...s.instcmds.keys()].join(' ')})` : ''}; `
+      + `${s.variables.size + s.setvars.size} writable variables${s.variables.size + s.setvars.size ? ` (${[...s.variables.keys(), ...s.setvars.keys()].join(' ')})` : ''}\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
 export class ScriptedDriver implements DriverInstance {
   readonly seccompRole: string;
   private readonly script: Script;
@@ -286,6 +301,14 @@ export const scriptedUps: DriverDefinition = {
     { name: 'script', kind: 'value', description: 'Device script file (relative to the config directory)' },
     { name: 'trace', kind: 'flag', description: 'Log every step sent and received (for script writers)' },
   ],
+  offline: (argv) => {
+    if (argv[0] !== '--check') return undefined;
+    if (argv.length !== 2) {
+      process.stderr.write('usage: hardnut scripted-ups --check <script>\n');
+      return 2;
+    }
+    return checkScript(argv[1] as string);
+  },
   checkPort: (ctx) => {
     try { loadScript(scriptPath(ctx)); } catch (err) { return (err as Error).message; }
     return undefined;

@@ -6,6 +6,9 @@
 // vanishes makes the data stale, and the driver recovers without a restart.
 import { describe, it, expect, afterEach } from 'vitest';
 import { fileURLToPath } from 'node:url';
+import { chmodSync, chownSync, readFileSync } from 'node:fs';
+import { isRoot, requirePeer } from '../../support/peers.js';
+import { lookupUser } from '../../../src/sandbox/drop-privileges.js';
 import { join } from 'node:path';
 import { NutClient } from '../../../src/client/index.js';
 import {
@@ -154,6 +157,48 @@ describe('scripted-ups with conf/devices/megatec.script against the Q1 simulator
     await waitFor('fresh OB', async () => { const d = await r.dump(); return !d.stale && d.vars.get('ups.status') === 'OB'; }, 30_000, 200);
     expect(r.driver.child.exitCode).toBeNull();
   }, 90_000);
+});
+
+describe('scripted-ups for script writers: --check and trace', () => {
+  it('--check FILE says what a script has, or file:line and the error (exit 1)', async (ctx) => {
+    peers(ctx);
+    const good = await runHardnut(['scripted-ups', '--check', MEGATEC], process.env);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toMatch(/megatec\.script: ok: "Megatec \(scripted\) 0\.01", serial, blocks init poll shutdown; 10 instant commands/);
+    const dir = makeTestDir({ 'bad.script': 'poll\n  send "Q1\\r"\n  expect "({v:num}"\n  status ONFIRE when {v} > 1\nend\n' });
+    undo.push(() => dir.cleanup());
+    const bad = await runHardnut(['scripted-ups', '--check', join(dir.etc, 'bad.script')], process.env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe(`${join(dir.etc, 'bad.script')}:4: 'ONFIRE' is not a NUT status token (OL OB LB HB RB CHRG DISCHRG BYPASS CAL OFF OVER TRIM BOOST FSD TEST ALARM)`);
+  });
+
+  it('as root, a script another user could change is refused before any byte reaches the device', async (ctx) => {
+    peers(ctx);
+    requirePeer(ctx, isRoot(), 'root (only root\'s driver refuses scripts others can write)');
+    const dir = makeTestDir({ 'megatec.script': readFileSync(MEGATEC, 'latin1') });
+    undo.push(() => dir.cleanup());
+    const sim = await startSim('q1', join(dir.root, 'ups'));
+    undo.push(() => sim.stop());
+    writeFiles(dir, { 'ups.conf': upsConf('q1', sim.device, '\tscript = megatec.script\n', 'scripted-ups') });
+    const script = join(dir.etc, 'megatec.script');
+    const nut = lookupUser('nut');
+    if (!nut) throw new Error('no nut user');
+    for (const [what, change] of [['owned by nut', () => chownSync(script, nut.uid, nut.gid)], ['group-writable', () => { chownSync(script, 0, 0); chmodSync(script, 0o664); }]] as const) {
+      change();
+      const r = await runHardnut(['scripted-ups', '-a', 'u', '-F', ...userArgs()], dir.env, 30_000);
+      expect(r.code, what).not.toBe(0);
+      expect(r.stderr, what).toMatch(/megatec\.script: must be owned by root and writable by root only/);
+      expect(await sim.rx(), what).toBe('');
+    }
+  });
+
+  it('trace (ups.conf flag or -x trace) logs every step sent and received', async (ctx) => {
+    peers(ctx);
+    const r = await rig('q1', 'scripted-ups', `\tscript = ${MEGATEC}\n${POLL}\ttrace\n`);
+    await waitFor('a traced poll', () => /trace: recv "\(230\.4 230\.4 230\.4 014 50\.0 27\.2 30\.0 00001001"/.test(r.driver.output()), 10_000, 100);
+    expect(r.driver.output()).toMatch(/trace: send "Q1\\r"/);
+    expect(r.driver.output()).toMatch(/trace: poll: ok/);
+  }, 60_000);
 });
 
 describe('scripted-ups with conf/devices/apcsmart-basic.script against the APC Smart simulator', () => {
