@@ -212,7 +212,7 @@ describe('scripted-ups with conf/devices/apcsmart-basic.script against the APC S
     expect(v).toMatchObject({
       'device.model': 'Smart-UPS 1500', 'device.serial': 'QS1234567890', 'ups.firmware': '601.3.I', 'device.mfr': 'APC',
       'battery.charge': '100.0', 'battery.voltage': '27.36', 'battery.runtime': '7800', 'input.voltage': '230.4',
-      'input.frequency': '50.0', 'output.voltage': '230.4', 'ups.load': '23.4', 'ups.temperature': '29.2', 'ups.status': 'OL',
+      'input.frequency': '50.00', 'output.voltage': '230.4', 'ups.load': '023.4', 'ups.temperature': '029.2', 'ups.status': 'OL',
     });
     await r.sim.set({ power: 'OB' });
     await waitFor('OB', async () => (await r.status()) === 'OB', 20_000, 100);
