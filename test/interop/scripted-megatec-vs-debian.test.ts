@@ -3,13 +3,11 @@
 // variables and values on line and on battery (driver.* aside: they name the driver), the same
 // instant commands, and the same bytes on the wire for every command and the SETs before them.
 import { describe, it, expect, afterEach } from 'vitest';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { refNut } from '../support/peers.js';
-import { freePort, makeTestDir, run, waitFor, writeFiles, type TestDir } from '../support/stack.js';
-import { startSim, type Sim } from '../sim/sim.js';
-import { upsConf } from '../sim/harness.js';
-import { DEBIAN_DRIVER, UPSCMD, UPSRW, requireSerialInteropPeers, sideSwitch, upscMap, upsdFiles } from '../sim/interop.js';
+import { run, waitFor } from '../support/stack.js';
+import { UPSCMD, UPSRW, requireSerialInteropPeers, upscMap } from '../sim/interop.js';
+import { bothSides, type Side, type SideRig } from './scripted-sides.js';
 
 const MEGATEC = fileURLToPath(new URL('../../conf/devices/megatec.script', import.meta.url));
 const COMMANDS: Array<[string, string | undefined]> = [
@@ -17,6 +15,7 @@ const COMMANDS: Array<[string, string | undefined]> = [
   ['test.battery.start', '180'], ['shutdown.return', undefined], ['shutdown.stop', undefined],
   ['shutdown.stayoff', undefined], ['load.off', undefined], ['load.on', undefined],
 ];
+const INITIAL = { utilityFail: false, batteryLow: false, inputVoltage: 230.4, batteryVoltage: 27.2, load: 14, shutdownActive: false, testing: false, beeper: true };
 const undo: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => { for (const f of undo.splice(0).reverse()) await f(); });
 
@@ -25,55 +24,38 @@ interface Seen { online: Record<string, string>; onBattery: Record<string, strin
 /** upsc without the driver.* lines (they name the driver and its options). */
 const published = (m: Map<string, string>): Record<string, string> => Object.fromEntries([...m].filter(([k]) => !k.startsWith('driver.')));
 
-async function observe(dir: TestDir, sim: Sim, port: number, side: 'debian' | 'hardnut'): Promise<Seen> {
-  const target = `u@127.0.0.1:${port}`;
-  const env = dir.env;
-  // Debian's nutdrv_qx reads the measurements every pollfreq: 1 s here, so both refresh every poll
-  const section = side === 'debian' ? '\tprotocol = megatec\n\tpollinterval = 1\n\tpollfreq = 1\n' : `\tscript = ${MEGATEC}\n\tpollinterval = 1\n`;
-  const driver = side === 'debian' ? 'nutdrv_qx' : 'scripted-ups';
-  writeFiles(dir, { 'ups.conf': upsConf('q1', sim.device, section, driver) });
-  await sim.set({ utilityFail: false, batteryLow: false, inputVoltage: 230.4, batteryVoltage: 27.2, load: 14, shutdownActive: false, testing: false, beeper: true });
-  const sw = sideSwitch(DEBIAN_DRIVER.q1, driver, join(dir.state, `${driver}-u`), target, env);
-  await sw.start(side);
-  try {
-    const upsc = async (): Promise<Map<string, string>> => upscMap((await run(refNut.upsc, [target], env)).stdout);
-    await waitFor(`${side}: OL`, async () => (await upsc()).get('ups.status') === 'OL', 20_000, 100);
-    const online = published(await upsc());
-    const cmds = (await run(UPSCMD, ['-l', target], env)).stdout;
-    await sim.set({ utilityFail: true, inputVoltage: 0, batteryVoltage: 23.1, load: 37 });
-    await waitFor(`${side}: OB with fresh values`, async () => { const m = await upsc(); return m.get('ups.status') === 'OB' && m.get('input.voltage') === '0.0' && m.get('ups.load') === '37'; }, 20_000, 100);
-    const onBattery = published(await upsc());
-    const wire: Array<[string, string]> = [];
-    const act = async (what: string, args: string[]): Promise<void> => {
-      await sim.clear();
-      const r = await run(args[0] as string, args.slice(1), env, 30_000);
-      expect(r.code, `${side} ${what}: ${r.stdout}${r.stderr}`).toBe(0);
-      // the bytes went out before the tool's -w returned; a poll begun after that comes after them
-      const polls = (x: string): number => x.split('Q1\r').length - 1;
-      const before = polls(await sim.rx());
-      const rx = await waitFor(`${side}: a poll after ${what}`, async () => { const x = await sim.rx(); return polls(x) > before ? x : undefined; }, 10_000, 50);
-      wire.push([what, rx.replaceAll('Q1\r', '')]);
-    };
-    const auth = ['-u', 'admin', '-p', 'adminpass', '-w', '-t', '20'];
-    await act('SET ups.delay.shutdown=125', [UPSRW, ...auth, '-s', 'ups.delay.shutdown=125', target]);
-    await act('SET ups.delay.start=61', [UPSRW, ...auth, '-s', 'ups.delay.start=61', target]);
-    for (const [cmd, param] of COMMANDS) await act(`${cmd}${param ? ` ${param}` : ''}`, [UPSCMD, ...auth, target, cmd, ...(param ? [param] : [])]);
-    return { online, onBattery, cmds, wire };
-  } finally {
-    await sw.stop();
-  }
+/** Called once the side's driver serves. */
+async function observe({ sim, target, env }: SideRig, side: Side): Promise<Seen> {
+  const upsc = async (): Promise<Map<string, string>> => upscMap((await run(refNut.upsc, [target], env)).stdout);
+  await waitFor(`${side}: OL`, async () => (await upsc()).get('ups.status') === 'OL' && (await upsc()).get('input.voltage') === '230.4', 20_000, 100);
+  const online = published(await upsc());
+  const cmds = (await run(UPSCMD, ['-l', target], env)).stdout;
+  await sim.set({ utilityFail: true, inputVoltage: 0, batteryVoltage: 23.1, load: 37 });
+  await waitFor(`${side}: OB with fresh values`, async () => { const m = await upsc(); return m.get('ups.status') === 'OB' && m.get('input.voltage') === '0.0' && m.get('ups.load') === '37'; }, 20_000, 100);
+  const onBattery = published(await upsc());
+  const wire: Array<[string, string]> = [];
+  const act = async (what: string, args: string[]): Promise<void> => {
+    await sim.clear();
+    const r = await run(args[0] as string, args.slice(1), env, 30_000);
+    expect(r.code, `${side} ${what}: ${r.stdout}${r.stderr}`).toBe(0);
+    // the bytes went out before the tool's -w returned; a poll begun after that comes after them
+    const polls = (x: string): number => x.split('Q1\r').length - 1;
+    const before = polls(await sim.rx());
+    const rx = await waitFor(`${side}: a poll after ${what}`, async () => { const x = await sim.rx(); return polls(x) > before ? x : undefined; }, 10_000, 50);
+    wire.push([what, rx.replaceAll('Q1\r', '')]);
+  };
+  const auth = ['-u', 'admin', '-p', 'adminpass', '-w', '-t', '20'];
+  await act('SET ups.delay.shutdown=125', [UPSRW, ...auth, '-s', 'ups.delay.shutdown=125', target]);
+  await act('SET ups.delay.start=61', [UPSRW, ...auth, '-s', 'ups.delay.start=61', target]);
+  for (const [cmd, param] of COMMANDS) await act(`${cmd}${param ? ` ${param}` : ''}`, [UPSCMD, ...auth, target, cmd, ...(param ? [param] : [])]);
+  return { online, onBattery, cmds, wire };
 }
 
 describe("scripted-ups's megatec script and Debian's nutdrv_qx, same Q1 simulator, through Debian's upsd", () => {
   it('publish the same variables and values on line and on battery, the same commands, and send the same bytes', async (ctx) => {
     requireSerialInteropPeers(ctx, 'q1');
-    const port = await freePort();
-    const dir = makeTestDir(upsdFiles(port));
-    undo.push(() => dir.cleanup());
-    const sim = await startSim('q1', join(dir.root, 'ups'));
-    undo.push(() => sim.stop());
-    const debian = await observe(dir, sim, port, 'debian');
-    const ours = await observe(dir, sim, port, 'hardnut');
+    // Debian's nutdrv_qx reads the measurements every pollfreq: 1 s here, so both refresh every poll
+    const { debian, ours } = await bothSides('q1', INITIAL, '\tprotocol = megatec\n\tpollinterval = 1\n\tpollfreq = 1\n', `\tscript = ${MEGATEC}\n\tpollinterval = 1\n`, (f) => undo.push(f), observe);
     console.log(`scripted megatec vs Debian nutdrv_qx: ${Object.keys(debian.online).length} variables compared: ${Object.keys(debian.online).sort().join(' ')}`);
     expect(ours.online).toEqual(debian.online);
     expect(ours.onBattery).toEqual(debian.onBattery);
