@@ -4,7 +4,7 @@
 
 import net from 'node:net';
 import { DriverError } from '../../core/errors.js';
-import { RAW_TTY, SerialLink, TtyDiscipline, type ByteLink } from '../serial/index.js';
+import { RAW_TTY, SerialLink, type ByteLink, type NativePort } from '../serial/index.js';
 import type { Transport } from '../../protocol/script/index.js';
 
 export const RECONNECT_MIN_MS = 1000;
@@ -29,75 +29,32 @@ export async function openSerial(path: string, t: Transport, lock: boolean): Pro
   return link;
 }
 
-/** A TCP connection as a ByteLink (modem lines are a no-op). */
-export class TcpLink implements ByteLink {
-  private readonly tty = new TtyDiscipline(RAW_TTY);
-  private wake: (() => void) | undefined;
-  private open = true;
-  private reason = '';
-  onLost: ((reason: string) => void) | undefined;
-  onTraffic: ((dir: 'in' | 'out', text: string) => void) | undefined;
+/** A connected socket as serialport's NativePort: TCP has no modem lines, and a write is drained once written. */
+function socketPort(sock: net.Socket): NativePort {
+  return {
+    get isOpen() { return !sock.destroyed; },
+    open: (cb) => cb(null),
+    close: (cb) => { sock.destroy(); cb(null); },
+    write: (data, cb) => sock.write(data, (e) => cb(e ?? null)),
+    drain: (cb) => { if (sock.writableNeedDrain) sock.once('drain', () => cb(null)); else cb(null); },
+    set: (_opts, cb) => cb(null),
+    // a socket's 'close' passes hadError (a boolean), not an Error: SerialLink gets none
+    on: ((event: string, fn: (...args: unknown[]) => void) => (event === 'close' ? sock.on('close', () => fn()) : sock.on(event, fn))) as NativePort['on'],
+    removeAllListeners: () => sock.removeAllListeners(),
+  };
+}
 
-  private constructor(private readonly where: string, private readonly sock: net.Socket) {
-    sock.on('data', (chunk: Buffer) => {
-      this.onTraffic?.('in', chunk.toString('latin1'));
-      this.tty.push(chunk); // keeps at most MAX_PENDING_BYTES
-      this.wake?.();
+/** Connects to `host:port`; the result is a SerialLink over the socket (raw: the script frames replies). */
+export function connectTcp(hostPort: string): Promise<ByteLink> {
+  const { host, port } = parseHostPort(hostPort);
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host, port });
+    const t = setTimeout(() => { sock.destroy(); reject(new DriverError(`${hostPort}: connect timed out`, 'ERR_DRIVER')); }, CONNECT_TIMEOUT_MS);
+    sock.once('connect', () => {
+      clearTimeout(t);
+      sock.removeAllListeners('error');
+      resolve(SerialLink.over(hostPort, socketPort(sock), RAW_TTY));
     });
-    sock.on('error', (e) => this.lost(e.message));
-    sock.on('close', () => this.lost('connection closed'));
-  }
-
-  static connect(hostPort: string): Promise<TcpLink> {
-    const { host, port } = parseHostPort(hostPort);
-    return new Promise((resolve, reject) => {
-      const sock = net.connect({ host, port });
-      const t = setTimeout(() => { sock.destroy(); reject(new DriverError(`${hostPort}: connect timed out`, 'ERR_DRIVER')); }, CONNECT_TIMEOUT_MS);
-      sock.once('connect', () => { clearTimeout(t); sock.removeAllListeners('error'); resolve(new TcpLink(hostPort, sock)); });
-      sock.once('error', (e) => { clearTimeout(t); sock.destroy(); reject(new DriverError(`${hostPort}: ${e.message}`, 'ERR_DRIVER')); });
-    });
-  }
-
-  get isOpen(): boolean { return this.open; }
-
-  private lost(reason: string): void {
-    if (!this.open) return;
-    this.open = false;
-    this.reason = reason;
-    this.wake?.();
-    this.onLost?.(reason);
-  }
-
-  async read(timeoutMs: number, max = READ_CHUNK): Promise<string | null> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const got = this.tty.read(max);
-      if (got !== null) return got;
-      if (!this.open) throw new DriverError(`${this.where}: ${this.reason}`, 'ERR_DRIVER');
-      const left = end - Date.now();
-      if (left <= 0) return null;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(done, left);
-        function done(): void { clearTimeout(t); resolve(); }
-        this.wake = done;
-      });
-      this.wake = undefined;
-    }
-  }
-
-  async write(text: string): Promise<void> {
-    if (!this.open) throw new DriverError(`${this.where}: ${this.reason}`, 'ERR_DRIVER');
-    this.onTraffic?.('out', text);
-    await new Promise<void>((resolve, reject) => this.sock.write(Buffer.from(text, 'latin1'), (e) => (e ? reject(e) : resolve())));
-  }
-
-  discardInput(): void { this.tty.flush(); }
-
-  async setLines(): Promise<void> { /* no modem lines on TCP */ }
-
-  async close(): Promise<void> {
-    this.open = false;
-    this.wake?.();
-    this.sock.destroy();
-  }
+    sock.once('error', (e) => { clearTimeout(t); sock.destroy(); reject(new DriverError(`${hostPort}: ${e.message}`, 'ERR_DRIVER')); });
+  });
 }

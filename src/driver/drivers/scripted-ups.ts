@@ -16,7 +16,7 @@ import {
   BlockRun, parseScript, ruleAccepts, ScriptError, shownBytes,
   type Block, type EngineEnv, type Effect, type Outcome, type Script,
 } from '../../protocol/script/index.js';
-import { READ_CHUNK, RECONNECT_MAX_MS, RECONNECT_MIN_MS, TcpLink, openSerial } from './scripted-transport.js';
+import { READ_CHUNK, RECONNECT_MAX_MS, RECONNECT_MIN_MS, connectTcp, openSerial } from './scripted-transport.js';
 import type { DriverContext, DriverDefinition, DriverInstance } from '../driver.js';
 
 /** Consecutive failed polls before the data is declared stale and the link is reopened. */
@@ -88,7 +88,7 @@ export class ScriptedDriver implements DriverInstance {
   private async connect(): Promise<ByteLink> {
     const t = this.script.transport;
     const link = t.kind === 'tcp'
-      ? await TcpLink.connect(this.ctx.port)
+      ? await connectTcp(this.ctx.port)
       : await openSerial(this.ctx.port, t, this.ctx.state.getInfo('driver.flag.nolock') === undefined);
     link.onLost = (reason) => this.ctx.log.warn(`Communications with the UPS lost: ${this.ctx.port}: ${reason}`);
     return link;
