@@ -181,6 +181,46 @@ describe('device scripts: the engine on the megatec script', () => {
   });
 });
 
+describe('the engine never exceeds a block\'s budget', () => {
+  it('a device that answers every query just inside the step timeout: the APC poll stops at its budget', () => {
+    const s = parseScript(APC, 'apcsmart-basic.script');
+    const run = new BlockRun(s.transport, s.poll, { get: () => undefined }, 0);
+    let now = 0;
+    let out = run.start(now);
+    const answers: Record<string, string> = { Q: '08', f: '100.0', B: '27.36', j: '0130:', L: '230.4', F: '50.00', O: '230.4', P: '023.4', C: '029.2' };
+    let asked = 0;
+    let pending: { at: number; text: string } | undefined;
+    while (!out.done) {
+      if (out.write) { asked++; pending = { at: now + 900, text: `${answers[out.write] ?? 'NA'}\r\n` }; }
+      // whichever comes first: the device's answer or the engine's wake-up
+      if (pending && (out.wakeAt === null || pending.at < out.wakeAt)) {
+        now = pending.at;
+        const text = pending.text;
+        pending = undefined;
+        out = run.bytes(text, now);
+      } else {
+        now = out.wakeAt as number;
+        out = run.timer(now);
+      }
+    }
+    // nine queries at 0.9 s each would take 8.1 s; the budget is 6 s
+    expect(out.done).toMatchObject({ ok: false, reason: 'budget of 6000 ms spent' });
+    expect(now).toBeLessThanOrEqual(s.transport.budgetMs);
+    expect(asked).toBe(7);
+  });
+
+  it('a catastrophic-for-backtracking pattern on a longest-possible reply: the run ends at once, far inside its budget', () => {
+    const s = parseScript('budget 1000\npoll\n  send "x\\r"\n  expect "{a:word}{b:word}{c:num}{d:num}.{e:int}{f:rest}"\nend\n', 'evil.script');
+    const run = new BlockRun(s.transport, s.poll, { get: () => undefined }, 0);
+    run.start(0);
+    const t0 = process.hrtime.bigint();
+    const out = run.bytes(`${'1'.repeat(MAX_REPLY_BYTES - 1)}\r`, 0);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    expect(out.done).toMatchObject({ ok: false, reason: /does not match/ });
+    expect(ms).toBeLessThan(100);
+  });
+});
+
 describe('the pattern matcher is linear: no backtracking on a hostile reply', () => {
   it('(a+)+b-style input: a long run that almost matches costs linear time', () => {
     const s = parseScript('poll\n  send "x"\n  expect "{a:word}{b:word}{c:num}.{d:num}z"\nend\n', 'evil.script');
