@@ -109,6 +109,13 @@ describe('device scripts: every error names file:line', () => {
     expect(errorOf('init\nend\n').message).toBe("dev.script: no 'poll' block");
   });
 
+  it('hostile files: too large, too many lines, binary junk, an endless string — an error, never a hang', () => {
+    expect(errorOf('#'.repeat(64 * 1024 + 1)).message).toBe('dev.script: larger than 65536 bytes');
+    expect(errorOf('\n'.repeat(2001)).message).toBe('dev.script: more than 2000 lines');
+    expect(errorOf('\x00\xff\x1b[31m\n').message).toMatch(/^dev\.script:1: unknown directive/);
+    expect(errorOf(`name "${'\\'.repeat(300)}`).message).toMatch(/^dev\.script:1: (unterminated string|line longer)/);
+  });
+
   it('limits: a line too long, too many steps', () => {
     expect(errorOf(mini(`name "${'x'.repeat(MAX_LINE_LENGTH)}"\n`)).message).toMatch(/^dev\.script:6: line longer than 512/);
     const many = Array.from({ length: MAX_STEPS_PER_BLOCK + 1 }, () => '  send "x"\n').join('');
