@@ -222,5 +222,11 @@ describe('scripted-ups with conf/devices/apcsmart-basic.script against the APC S
     const reply = await r.ask('INSTCMD test.battery.start TRACKING w1', /TRACKING w1 \d/);
     expect(reply).toContain('TRACKING w1 0');
     expect(await r.sim.rx()).toContain('W');
+    // K twice, 1.5 s apart (a delay step): the UPS carries it out only then
+    await r.sim.clear();
+    const k = await r.ask('INSTCMD shutdown.stayoff TRACKING k1', /TRACKING k1 \d/);
+    expect(k).toContain('TRACKING k1 0');
+    expect((await r.sim.rx()).replace(/[QfBjLFOPC]/g, '')).toBe('KK');
+    expect((await r.sim.get())['lastAction']).toBe('K');
   }, 90_000);
 });
