@@ -188,6 +188,18 @@ describe('device scripts: the engine on the megatec script', () => {
   });
 });
 
+describe('device-side writable variables (setvar blocks)', () => {
+  it('the value goes into the bytes sent, the rule is the script\'s, the reply decides', () => {
+    const s = parseScript('poll\n  send "Q\\r"\n  expect "{a:num}"\n  set input.voltage {a}\nend\nsetvar input.transfer.high values 253 264 271\n  send "HT{value}\\r"\n  expect "OK {echo:int}"\n  set input.transfer.high {echo}\nend\n', 'sv.script');
+    const block = s.setvars.get('input.transfer.high') as Block;
+    expect(block.rule).toEqual({ kind: 'values', values: ['253', '264', '271'] });
+    const ok = runBlock(s, block, (sent) => `OK ${sent.slice(2, 5)}\r`, { value: '264' });
+    expect(ok.wire).toEqual(['HT264\r']);
+    expect(ok.outcome).toEqual({ ok: true, effects: [{ kind: 'set', name: 'input.transfer.high', value: '264' }] });
+    expect(runBlock(s, block, () => 'NO\r', { value: '264' }).outcome.ok).toBe(false);
+  });
+});
+
 describe('the engine never exceeds a block\'s budget', () => {
   it('a device that answers every query just inside the step timeout: the APC poll stops at its budget', () => {
     const s = parseScript(APC, 'apcsmart-basic.script');
