@@ -32,7 +32,7 @@ for (const [name, loadDriver] of DRIVER_LOADERS) {
   TOOLS.set(name, {
     // only --help needs the description, and only --help pays for loading every driver
     summary: async () => `driver: ${(await loadDriver()).description}`,
-    load: async () => { const [def, rt] = await runtime(); return (argv, env) => rt.runDriver(def, argv, env); },
+    load: async () => { const [def, rt] = await runtime(); return async (argv, env) => (await def.offline?.(argv)) ?? rt.runDriver(def, argv, env); },
   });
 }
 for (const name of PLANNED_DRIVERS) TOOLS.set(name, { summary: 'driver (not built yet)' });

@@ -71,5 +71,10 @@ export interface DriverDefinition {
   checkPort?(ctx: Pick<DriverContext, 'upsName' | 'port' | 'confPath' | 'vars'>): string | undefined;
   /** Its seccomp allowlist, policy/seccomp/<role>.json (src/sandbox/seccomp.ts). */
   seccompRole: string;
+  /**
+   * A mode of the command that talks to no device and needs no ups.conf (scripted-ups --check
+   * FILE): its exit code, or undefined to run the driver as usual.
+   */
+  offline?(argv: readonly string[]): Promise<number | undefined> | number | undefined;
   create(ctx: DriverContext): DriverInstance;
 }

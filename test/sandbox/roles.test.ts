@@ -10,6 +10,7 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { chmodSync, chownSync, copyFileSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ROLES, type RlimitName, type RoleRow } from '../../src/sandbox/roles.js';
 import { isDenylist, resolveDenials, resolvePolicy } from '../../src/sandbox/seccomp.js';
 import { lookupGroup, lookupUser } from '../../src/sandbox/drop-privileges.js';
@@ -89,14 +90,14 @@ function requireBuild(ctx: SkipContext): void {
   requirePeer(ctx, hasExecutable(HARDNUT), 'a build (npm run build)');
 }
 
-async function serialDriver(kind: SimKind, section: string): Promise<Subject> {
+async function serialDriver(kind: SimKind, section: string, driver = DRIVER[kind]): Promise<Subject> {
   const dir = makeTestDir({});
   own(() => dir.cleanup());
   const sim = await startSim(kind, join(dir.root, 'ups'));
   own(() => sim.stop());
-  writeFiles(dir, { 'ups.conf': upsConf(kind, sim.device, section) });
-  const p = await driverOnTerminal(dir, DRIVER[kind], 'u');
-  return { pid: p.pid, what: `${DRIVER[kind]} on a pty simulator`, terminal: p.tty };
+  writeFiles(dir, { 'ups.conf': upsConf(kind, sim.device, section, driver) });
+  const p = await driverOnTerminal(dir, driver, 'u');
+  return { pid: p.pid, what: `${driver} on a pty simulator`, terminal: p.tty };
 }
 
 /** exit_group's number: where a -k driver is held once its shutdown is done (/proc/PID/syscall). */
@@ -145,6 +146,9 @@ async function recordedUsb(extra: string): Promise<{ dir: TestDir; env: NodeJS.P
   return { dir, env: { ...dir.env, [FIXTURE_ENV]: fixture } };
 }
 
+/** The shipped device scripts (scripted-ups), by file name. */
+const deviceScript = (name: string): string => fileURLToPath(new URL(`../../conf/devices/${name}`, import.meta.url));
+
 /** How each row's daemon is started as a user would, until it serves. */
 const STARTERS: Record<string, Starter> = {
   'driver-file': async (ctx) => {
@@ -158,6 +162,7 @@ const STARTERS: Record<string, Starter> = {
     return [
       await serialDriver('q1', '\tprotocol = megatec\n\tpollinterval = 2\n'),
       await serialDriver('apc', '\tpollinterval = 2\n'),
+      await serialDriver('q1', `\tscript = ${deviceScript('megatec.script')}\n\tpollinterval = 2\n`, 'scripted-ups'),
     ];
   },
   'driver-network': async (ctx) => {
@@ -166,7 +171,16 @@ const STARTERS: Record<string, Starter> = {
     const rep = makeTestDir({ 'ups.conf': `pollinterval = 1\n[rep]\n\tdriver = dummy-ups\n\tport = ol@127.0.0.1:${String(u.port)}\n` });
     own(() => rep.cleanup());
     const p = await driverOnTerminal(rep, 'dummy-ups', 'rep');
-    return [{ pid: p.pid, what: 'dummy-ups repeating a UPS of hardnut upsd', terminal: p.tty }];
+    const { startPduSim } = await import('../sim/pdu-tcp.js');
+    const pdu = await startPduSim();
+    own(() => pdu.stop());
+    const pd = makeTestDir({ 'ups.conf': `pollinterval = 1\n[pdu]\n\tdriver = scripted-ups\n\tport = 127.0.0.1:${String(pdu.port)}\n\tscript = ${deviceScript('pdu-telnet.script')}\n` });
+    own(() => pd.cleanup());
+    const s = await driverOnTerminal(pd, 'scripted-ups', 'pdu');
+    return [
+      { pid: p.pid, what: 'dummy-ups repeating a UPS of hardnut upsd', terminal: p.tty },
+      { pid: s.pid, what: 'scripted-ups on a TCP device (pdu-telnet.script)', terminal: s.tty },
+    ];
   },
   'driver-snmp': async (ctx) => {
     requireBuild(ctx);

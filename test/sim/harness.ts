@@ -34,8 +34,8 @@ export const POWER_STEPS: Record<SimKind, ReadonlyArray<readonly [Record<string,
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** ups.conf with UPS `u` on the simulator's device; `section`: more tab-indented lines. */
-export function upsConf(kind: SimKind, device: string, section = ''): string {
-  return `[u]\n\tdriver = ${DRIVER[kind]}\n\tport = ${device}\n${section}`;
+export function upsConf(kind: SimKind, device: string, section = '', driver = DRIVER[kind]): string {
+  return `[u]\n\tdriver = ${driver}\n\tport = ${device}\n${section}`;
 }
 
 /** What every simulator test needs: socat for the pty pair, and a build to run. */
@@ -57,14 +57,15 @@ export function parseDump(text: string): { vars: Map<string, string>; stale: boo
   return { vars, stale: /^DATASTALE$/m.test(text), cmds };
 }
 
-export interface RigOptions { section?: string; simState?: Record<string, unknown>; extra?: string[]; simUser?: string | null }
+/** `driver`: another driver in front of the simulator (scripted-ups with a device script). */
+export interface RigOptions { section?: string; simState?: Record<string, unknown>; extra?: string[]; simUser?: string | null; driver?: string }
 
 export async function startSerialRig(kind: SimKind, opts: RigOptions = {}): Promise<SerialRig> {
   const dir = makeTestDir({});
   const device = join(dir.root, 'ups');
   const sim = await startSim(kind, device, { ...(opts.simState ? { state: opts.simState } : {}), ...(opts.simUser !== undefined ? { user: opts.simUser } : {}) });
-  const driverName = DRIVER[kind];
-  writeFiles(dir, { 'ups.conf': upsConf(kind, device, opts.section) });
+  const driverName = opts.driver ?? DRIVER[kind];
+  writeFiles(dir, { 'ups.conf': upsConf(kind, device, opts.section, driverName) });
   const driver = startHardnutDriver(dir, driverName, 'u', opts.extra ?? []);
   const socket = join(dir.state, `${driverName}-u`);
   try {

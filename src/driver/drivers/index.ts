@@ -12,6 +12,7 @@ export const DRIVER_LOADERS: ReadonlyMap<string, LoadDriver> = new Map<string, L
   ['apcsmart', async () => (await import('./apcsmart.js')).apcsmart],
   ['snmp-ups', async () => (await import('./snmp-ups.js')).snmpUps],
   ['usbhid-ups', async () => (await import('./usbhid-ups.js')).usbhidUps],
+  ['scripted-ups', async () => (await import('./scripted-ups.js')).scriptedUps],
 ]);
 
 /** Every driver, loaded (config check, which validates each ups.conf section with its driver's own code). */

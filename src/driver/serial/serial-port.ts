@@ -8,8 +8,11 @@ import { createRequire } from 'node:module';
 import { DriverError, type ErrorCode } from '../../core/errors.js';
 import { TtyDiscipline, type TtyMode } from './tty.js';
 
-/** Callback-style API of serialport 13's SerialPort, as much of it as hardnut uses. */
-interface NativePort {
+/**
+ * Callback-style API of serialport 13's SerialPort, as much of it as hardnut uses (scripted-ups
+ * adapts a TCP socket to it, so one byte mover serves both).
+ */
+export interface NativePort {
   readonly isOpen: boolean;
   open(cb: (err: Error | null) => void): void;
   close(cb: (err: Error | null) => void): void;
@@ -98,6 +101,11 @@ export class SerialLink implements ByteLink {
     });
     port.removeAllListeners();
     return new SerialLink(path, port, opts.tty);
+  }
+
+  /** A link over a port that is already open (scripted-ups: a TCP connection adapted to NativePort). */
+  static over(path: string, port: NativePort, mode: TtyMode): SerialLink {
+    return new SerialLink(path, port, mode);
   }
 
   get isOpen(): boolean {

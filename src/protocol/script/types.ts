@@ -1,0 +1,139 @@
+// The device-script language of scripted-ups as data: what the parser (parse.ts) produces and the
+// engine (engine.ts) runs. Every limit is a named constant here; README "Device scripts" is the
+// language reference.
+
+/** A script file larger than this is not a device script. */
+export const MAX_SCRIPT_BYTES = 64 * 1024;
+export const MAX_SCRIPT_LINES = 2000;
+export const MAX_LINE_LENGTH = 512;
+/** Words on one line (quoted strings count as one). */
+export const MAX_WORDS = 64;
+export const MAX_BLOCKS = 64;
+export const MAX_STEPS_PER_BLOCK = 64;
+export const MAX_VARIABLES = 64;
+/** Elements (literal runs and fields) of one expect pattern. */
+export const MAX_PATTERN_ELEMENTS = 64;
+export const MAX_CAPTURES = 32;
+export const MAX_MAP_ENTRIES = 32;
+export const MAX_SEND_BYTES = 256;
+export const MAX_TERMINATOR_BYTES = 4;
+export const MAX_FIXED_FIELD = 256;
+/** A reply (one frame) longer than this fails the step: a device cannot grow the buffer. */
+export const MAX_REPLY_BYTES = 1024;
+export const MIN_TIMEOUT_MS = 10;
+export const MAX_TIMEOUT_MS = 10_000;
+export const MAX_BUDGET_MS = 60_000;
+export const MAX_DELAY_MS = 5_000;
+export const DEFAULT_TIMEOUT_MS = 1000;
+export const DEFAULT_BUDGET_MS = 5000;
+export const MAX_NAME_LENGTH = 64;
+export const MAX_VALUE_LENGTH = 255;
+/** Template ops on one field ({$x div 6 pad 2}). */
+export const MAX_TEMPLATE_OPS = 4;
+
+/**
+ * The only tokens `status` may produce: NUT's ups.status words (NUT docs, new-drivers.txt). A
+ * script names them literally; device data only decides whether each applies.
+ */
+export const STATUS_TOKENS: ReadonlySet<string> = new Set([
+  'OL', 'OB', 'LB', 'HB', 'RB', 'CHRG', 'DISCHRG', 'BYPASS', 'CAL', 'OFF', 'OVER', 'TRIM', 'BOOST', 'FSD', 'TEST', 'ALARM',
+]);
+
+/** Standard serial speeds a script may ask for. */
+export const BAUD_RATES: readonly number[] = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200];
+
+/** Pattern field classes; each consumes a maximal run of its characters, or a fixed count. */
+export type FieldClass = 'num' | 'int' | 'hex' | 'word' | 'bit' | 'rest' | { fixed: number };
+
+export type PatternElement =
+  | { kind: 'lit'; text: string }
+  | { kind: 'field'; name: string | null; cls: FieldClass };
+
+export interface Pattern { source: string; elements: PatternElement[] }
+
+/** Where a value comes from: a capture of this block, a published variable, the command's parameter or SET's value. */
+export type Source =
+  | { kind: 'capture'; name: string }
+  | { kind: 'var'; name: string }
+  | { kind: 'param' }
+  | { kind: 'value' }
+  | { kind: 'literal'; text: string };
+
+export type Conversion =
+  /** radix 16 when it reads a {…:hex} capture directly. */
+  | { kind: 'bit'; n: number; radix: 10 | 16 }
+  | { kind: 'hex' }
+  | { kind: 'trim' }
+  | { kind: 'map'; entries: Map<string, string> }
+  | { kind: 'scale'; by: number }
+  | { kind: 'offset'; by: number }
+  /** 100 × (x − lo) / (hi − lo), clamped to 0…100 (a charge from a voltage). */
+  | { kind: 'percent'; lo: Operand; hi: Operand }
+  | { kind: 'decimals'; n: number };
+
+export type Operand = { kind: 'number'; n: number } | { kind: 'var'; name: string };
+
+export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
+export type Condition =
+  | { kind: 'compare'; source: Source; op: CompareOp; operand: string }
+  | { kind: 'bit'; source: Source; n: number; set: boolean; radix: 10 | 16 };
+
+export type TemplateOp = { op: 'div' | 'mul' | 'pad'; n: number };
+export type TemplatePart = { kind: 'text'; text: string } | { kind: 'field'; source: Source; ops: TemplateOp[] };
+
+export type Step =
+  | { kind: 'send'; line: number; parts: TemplatePart[]; when?: Condition }
+  | { kind: 'expect'; line: number; pattern: Pattern; orSilence: boolean }
+  | { kind: 'delay'; line: number; ms: number }
+  | { kind: 'set'; line: number; name: string; source: Source; conversions: Conversion[]; when?: Condition }
+  | { kind: 'status'; line: number; token: string; when?: Condition }
+  | { kind: 'alarm'; line: number; text: string; when?: Condition };
+
+/** A parameter rule for an instant command or a device variable. */
+export type ValueRule =
+  | { kind: 'any' }
+  | { kind: 'range'; min: number; max: number }
+  | { kind: 'values'; values: string[] };
+
+export interface Block {
+  kind: 'init' | 'poll' | 'shutdown' | 'instcmd' | 'setvar';
+  /** Command or variable name (instcmd, setvar). */
+  name: string;
+  line: number;
+  steps: Step[];
+  rule: ValueRule;
+  /** instcmd: the parameter used when none is given. */
+  dfl?: string;
+}
+
+/** A variable the driver keeps itself (NUT's server-side ups.delay.*): SET changes it, no device I/O. */
+export interface KeptVariable {
+  name: string;
+  line: number;
+  dfl: string;
+  range?: { min: number; max: number };
+  /** Rounding steps, first matching: round down to a multiple of `step` when the value is below `below`. */
+  rounding: Array<{ step: number; below?: number }>;
+}
+
+export interface Transport {
+  kind: 'serial' | 'tcp';
+  baud: number;
+  dtr: boolean;
+  rts: boolean;
+  framing: { kind: 'terminator'; text: string } | { kind: 'length'; n: number };
+  timeoutMs: number;
+  budgetMs: number;
+}
+
+export interface Script {
+  /** Published as driver.version.data. */
+  name: string;
+  transport: Transport;
+  init: Block | undefined;
+  poll: Block;
+  shutdown: Block | undefined;
+  instcmds: Map<string, Block>;
+  setvars: Map<string, Block>;
+  variables: Map<string, KeptVariable>;
+}
