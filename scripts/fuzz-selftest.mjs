@@ -28,6 +28,7 @@ const T = {
   initctl: 'test/fuzz/initctl.fuzz.test.ts',
   upssched: 'test/fuzz/upssched.fuzz.test.ts',
   reply: 'test/fuzz/client-reply.fuzz.test.ts',
+  http: 'test/fuzz/http-request.fuzz.test.ts',
 };
 
 // The properties that judge a codec by the spec's literal charset and limits, not by its own code.
@@ -196,6 +197,21 @@ const DEFECTS = [
     from: 'if (nl - start > MAX_REPLY_LINE) throw tooLong();',
     to: 'if (nl - start > MAX_REPLY_LINE + 1) throw tooLong();',
     targets: [T.reply],
+  },
+  // The exporter's HTTP head parser (issue 18): its limits and its path check.
+  {
+    name: 'HTTP parser takes a 8193-byte head (off by one on the 8192-byte head limit)',
+    file: 'src/protocol/http/request.ts',
+    from: 'if (i + 1 > MAX_HEAD_BYTES) return this.finish(err(431, \'request head too large\'));\n          return',
+    to: 'if (i + 1 > MAX_HEAD_BYTES + 1) return this.finish(err(431, \'request head too large\'));\n          return',
+    targets: [T.http],
+  },
+  {
+    name: 'HTTP parser lets a ".." path segment through (directory traversal)',
+    file: 'src/protocol/http/request.ts',
+    from: "seg === '..' || ",
+    to: '',
+    targets: [T.http],
   },
 ];
 

@@ -53,46 +53,50 @@ const err = (status: ErrorStatus, reason: string): HttpRequestError => ({ kind: 
  */
 export class RequestParser {
   private buf = '';
-  /** Bytes of buf already checked by badByte (each byte is checked once, not once per feed). */
+  /** Bytes of buf already judged: each byte is looked at once, in order, whatever the split. */
   private scanned = 0;
+  /** Length of the request line once its CRLF was seen. */
+  private lineEnd = -1;
   private outcome: ParseOutcome | undefined;
 
   get done(): boolean { return this.outcome !== undefined; }
 
+  /**
+   * Judges each new byte in order, so the first problem by position decides the outcome: the
+   * same outcome however the bytes were split across reads (the fuzz target checks this).
+   */
   feed(chunk: Uint8Array): ParseOutcome | undefined {
     if (this.outcome) return this.outcome;
-    // latin1: one char per byte, so lengths below are byte counts
+    // latin1: one char per byte, so indexes below are byte offsets
     this.buf += Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
-    const end = this.buf.indexOf('\r\n\r\n');
-    const firstEol = this.buf.indexOf('\r\n');
-    const lineLen = firstEol < 0 ? this.buf.length : firstEol;
-    if (lineLen > MAX_REQUEST_LINE_BYTES) return this.finish(err(414, 'request line too long'));
-    if (end < 0) {
-      if (this.buf.length > MAX_HEAD_BYTES) return this.finish(err(431, 'request head too large'));
-      // a bare LF or a NUL can never become valid: refuse now rather than wait for the timeout
-      const bad = this.badByte(this.buf, this.scanned);
-      if (bad) return this.finish(bad);
-      // the last byte may be a CR whose LF is still to come: look at it again next time
-      this.scanned = Math.max(0, this.buf.length - 1);
-      return undefined;
+    const s = this.buf;
+    for (let i = this.scanned; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0x0d) {
+        // its meaning depends on the next byte: judge it when that byte is here
+        if (i + 1 === s.length) { this.scanned = i; return undefined; }
+        if (s.charCodeAt(i + 1) !== 0x0a) return this.finish(err(400, 'bare CR'));
+      } else if (c === 0x0a) {
+        if (s.charCodeAt(i - 1) !== 0x0d) return this.finish(err(400, 'bare LF'));
+        if (this.lineEnd < 0) this.lineEnd = i - 1;
+        if (i >= 3 && s.charCodeAt(i - 2) === 0x0a && s.charCodeAt(i - 3) === 0x0d) {
+          if (i + 1 > MAX_HEAD_BYTES) return this.finish(err(431, 'request head too large'));
+          return this.finish(parseHead(s.slice(0, i - 3)));
+        }
+      } else if (c > 0x7e || (c < 0x20 && c !== 0x09)) {
+        return this.finish(err(400, 'invalid byte in head'));
+      } else if (this.lineEnd < 0 && i + 1 > MAX_REQUEST_LINE_BYTES) {
+        return this.finish(err(414, 'request line too long'));
+      }
+      if (i + 1 > MAX_HEAD_BYTES) return this.finish(err(431, 'request head too large'));
     }
-    if (end + 4 > MAX_HEAD_BYTES) return this.finish(err(431, 'request head too large'));
-    return this.finish(parseHead(this.buf.slice(0, end)));
+    this.scanned = s.length;
+    return undefined;
   }
 
   /** The peer closed before a whole head arrived. */
   end(): ParseOutcome {
     return this.outcome ?? this.finish(err(400, 'incomplete request'));
-  }
-
-  private badByte(s: string, from: number): HttpRequestError | undefined {
-    for (let i = from; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c === 0x0a && s.charCodeAt(i - 1) !== 0x0d) return err(400, 'bare LF');
-      if (c === 0x0d && i + 1 < s.length && s.charCodeAt(i + 1) !== 0x0a) return err(400, 'bare CR');
-      if (c === 0 || c > 0x7e) return err(400, 'invalid byte in head');
-    }
-    return undefined;
   }
 
   private finish(o: ParseOutcome): ParseOutcome {
