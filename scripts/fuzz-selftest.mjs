@@ -31,6 +31,7 @@ const T = {
   reply: 'test/fuzz/client-reply.fuzz.test.ts',
   killpower: 'test/fuzz/killpower-flag.fuzz.test.ts',
   script: 'test/fuzz/script.fuzz.test.ts',
+  http: 'test/fuzz/http-request.fuzz.test.ts',
 };
 
 // The properties that judge a codec by the spec's literal charset and limits, not by its own code.
@@ -235,6 +236,21 @@ const DEFECTS = [
     from: 'if (this.rx.length > MAX_REPLY_BYTES) throw new StepFailed(`reply longer',
     to: 'if (false && this.rx.length > MAX_REPLY_BYTES) throw new StepFailed(`reply longer',
     targets: [T.script],
+  },
+  // The exporter's HTTP head parser (issue 18): its limits and its path check.
+  {
+    name: 'HTTP parser takes a 8193-byte head (off by one on the 8192-byte head limit)',
+    file: 'src/protocol/http/request.ts',
+    from: 'if (i + 1 > MAX_HEAD_BYTES) return this.finish(err(431, \'request head too large\'));\n          return',
+    to: 'if (i + 1 > MAX_HEAD_BYTES + 1) return this.finish(err(431, \'request head too large\'));\n          return',
+    targets: [T.http],
+  },
+  {
+    name: 'HTTP parser lets a ".." path segment through (directory traversal)',
+    file: 'src/protocol/http/request.ts',
+    from: "seg === '..' || ",
+    to: '',
+    targets: [T.http],
   },
 ];
 

@@ -24,6 +24,7 @@ const TOOLS = new Map<string, Tool>([
   ['upslog', { summary: 'log UPS variables at an interval', load: async () => (await import('../clients/upslog.js')).main }],
   ['upsmon', { summary: 'monitor UPSes through upsd and shut down when the power runs out', load: async () => (await import('../upsmon/main.js')).main }],
   ['killpower', { summary: 'late shutdown: signing key, /run snapshot, and the hook that cuts UPS power', load: async () => (await import('../killpower/main.js')).main }],
+  ['exporter', { summary: 'Prometheus /metrics, a JSON API and a status page for upsd\'s UPSes', load: async () => (await import('../exporter/main.js')).main }],
   ['upssched', { summary: 'timers for upsmon events: run by upsmon as NOTIFYCMD', load: async () => (await import('../upssched/main.js')).main }],
 ]);
 for (const [name, loadDriver] of DRIVER_LOADERS) {

@@ -186,6 +186,19 @@ export const ROLES: readonly RoleRow[] = [
     fdsKept: [{ what: 'the PIPEFN listening socket', why: 'upssched clients send START/CANCEL through it' }],
     natives: ['koffi', 'libc', 'rlimits', 'libseccomp'], noNewPrivs: 'always',
   },
+  {
+    // Issue 18: the HTTP parser and everything a scraper or browser sends live here, never in upsd.
+    name: 'exporter', process: 'hardnut exporter', seccomp: 'exporter', asUser: 'nothing: it connects to upsd and parses requests under the filter',
+    user: { default: 'nobody', from: 'nobody (it reads only what upsd serves to anyone)' },
+    groups: { keep: 'none', extra: '', why: 'it opens no file after the drop' },
+    jail: { kind: 'required', default: '/run/hardnut/exporter/empty', empty: true },
+    rlimits: [NO_CORE],
+    fdsKept: [
+      { what: 'the LISTEN sockets', why: 'bound as root (any port), before the jail' },
+      { what: 'upsd credentials from exporter.conf, in memory', why: 'the file is read as root; upsd addresses are resolved before the jail (no DNS inside)' },
+    ],
+    natives: ['koffi', 'libc', 'rlimits', 'libseccomp'], noNewPrivs: 'always',
+  },
 ];
 
 export function roleRow(name: string): RoleRow {

@@ -18,6 +18,7 @@ import upsmonNet from '../../policy/seccomp/upsmon-net.json' with { type: 'json'
 import upsmonLocal from '../../policy/seccomp/upsmon-local.json' with { type: 'json' };
 import dispatcher from '../../policy/seccomp/dispatcher.json' with { type: 'json' };
 import upsd from '../../policy/seccomp/upsd.json' with { type: 'json' };
+import exporter from '../../policy/seccomp/exporter.json' with { type: 'json' };
 
 /**
  * A value an argument is compared with: a number, `"self"` (the pid of the process that loads
@@ -69,6 +70,7 @@ export const POLICIES: ReadonlyMap<string, SeccompPolicy> = new Map<string, Secc
   [upsmonLocal.role, upsmonLocal],
   [dispatcher.role, dispatcher as SeccompPolicy],
   [upsd.role, upsd],
+  [exporter.role, exporter],
 ]);
 
 export class SeccompError extends HardnutError {

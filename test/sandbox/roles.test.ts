@@ -244,6 +244,19 @@ const STARTERS: Record<string, Starter> = {
       .catch((e: unknown) => { throw new Error(`${(e as Error).message}: ${p.output()}`); });
     return [{ pid: p.pid, what: 'upslog writing a log file', terminal: p.tty }];
   },
+  exporter: async (ctx) => {
+    requireBuild(ctx);
+    const u = await upstream();
+    const port = await freePort();
+    writeFiles(u.d, { 'exporter.conf': `LISTEN 127.0.0.1 ${String(port)}\nSERVER local 127.0.0.1:${String(u.port)}\nPOLLINTERVAL 1\n` });
+    const jail = join(u.d.root, 'exporter-jail');
+    const p = await onTerminal(['exporter', '-r', jail], u.d.env);
+    // serving: both UPSes of upsd read through the jail and the filter
+    await waitFor('/metrics with ol and ob', async () => {
+      try { return /network_ups_tools_up\{server="local",ups="ob"\} 1/.test(await (await fetch(`http://127.0.0.1:${String(port)}/metrics`)).text()); } catch { return false; }
+    }, 30_000, 200).catch((e: unknown) => { throw new Error(`${(e as Error).message}: ${p.output()}`); });
+    return [{ pid: p.pid, what: 'the exporter reading upsd', jail, terminal: p.tty }];
+  },
   upssched: async (ctx) => {
     requireBuild(ctx);
     const dir = makeTestDir({});

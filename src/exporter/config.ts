@@ -1,0 +1,98 @@
+// exporter.conf, in NUT's config style (NUT's tokenizer: quotes, escapes, # comments). Pure: text
+// in, settings or file:line errors out.
+//
+//   LISTEN <address> [<port>]           where /metrics, /api/v1 and / are served
+//                                       (default 127.0.0.1 9199; several LISTEN lines allowed)
+//   SERVER <name> <host[:port]|/socket> [<user> <password>]
+//                                       an upsd to read; <name> is the `server` label
+//   POLLINTERVAL <seconds>              how often each upsd is read (default 2); scrapes between
+//                                       two polls are served from the cache
+//   MAXAGE <seconds>                    data older than this is stale, never served as fresh (default 15)
+import { ConfigError } from '../core/errors.js';
+import { parseText } from '../core/tokenizer.js';
+import { splitAddr, type ServerAddress } from '../client/ups-spec.js';
+
+export const DEFAULT_LISTEN = { host: '127.0.0.1', port: 9199 } as const;
+export const DEFAULT_POLL_SECONDS = 2;
+export const DEFAULT_MAXAGE_SECONDS = 15;
+/** Bounds that keep a typo from hammering upsd or serving hour-old data as fresh. */
+export const MIN_POLL_SECONDS = 1;
+export const MAX_POLL_SECONDS = 3600;
+export const MAX_SERVERS = 256;
+/** Server names become label values and URL path segments: a restricted charset. */
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export interface ServerConf {
+  name: string;
+  /** As written (host or socket path); resolved to IP addresses before the jail. */
+  address: ServerAddress;
+  user?: string;
+  password?: string;
+  line: number;
+}
+
+export interface ExporterConf {
+  listen: Array<{ host: string; port: number }>;
+  servers: ServerConf[];
+  pollSeconds: number;
+  maxAgeSeconds: number;
+}
+
+export interface ConfResult { conf: ExporterConf; errors: ConfigError[] }
+
+function seconds(file: string, line: number, word: string, text: string | undefined, min: number, max: number): number | ConfigError {
+  if (text === undefined || !/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    return new ConfigError(file, line, `${word} needs whole seconds from ${String(min)} to ${String(max)}`);
+  }
+  return Number(text);
+}
+
+export function parseExporterConf(input: Uint8Array | string, file: string): ConfResult {
+  const parsed = parseText(input);
+  const errors: ConfigError[] = parsed.errors.map((e) => new ConfigError(file, e.line, e.message));
+  const conf: ExporterConf = { listen: [], servers: [], pollSeconds: DEFAULT_POLL_SECONDS, maxAgeSeconds: DEFAULT_MAXAGE_SECONDS };
+  let maxAgeLine = 0;
+  for (const { args, line } of parsed.lines) {
+    const [word = '', ...rest] = args;
+    const fail = (m: string): void => { errors.push(new ConfigError(file, line, m)); };
+    switch (word.toUpperCase()) {
+      case 'LISTEN': {
+        if (rest.length < 1 || rest.length > 2) { fail('LISTEN <address> [<port>]'); break; }
+        const port = rest[1] === undefined ? DEFAULT_LISTEN.port : Number(rest[1]);
+        if (!/^\d+$/.test(rest[1] ?? '1') || port < 1 || port > 65535) { fail(`LISTEN: bad port ${rest[1] ?? ''}`); break; }
+        conf.listen.push({ host: rest[0] as string, port });
+        break;
+      }
+      case 'SERVER': {
+        if (rest.length !== 2 && rest.length !== 4) { fail('SERVER <name> <host[:port]|/socket> [<user> <password>]'); break; }
+        const [name, spec, user, password] = rest as [string, string, string?, string?];
+        if (!NAME_RE.test(name)) { fail(`SERVER: name '${name}' must be letters, digits, '_', '.', '-' (up to 64)`); break; }
+        if (conf.servers.some((s) => s.name === name)) { fail(`SERVER: name '${name}' given twice`); break; }
+        if (conf.servers.length >= MAX_SERVERS) { fail(`more than ${String(MAX_SERVERS)} SERVER lines`); break; }
+        let address: ServerAddress;
+        try { address = splitAddr(spec); } catch (e) { fail(`SERVER ${name}: ${(e as Error).message} in '${spec}'`); break; }
+        conf.servers.push({ name, address, line, ...(user !== undefined ? { user, password: password as string } : {}) });
+        break;
+      }
+      case 'POLLINTERVAL': {
+        const v = seconds(file, line, 'POLLINTERVAL', rest[0], MIN_POLL_SECONDS, MAX_POLL_SECONDS);
+        if (v instanceof ConfigError || rest.length !== 1) errors.push(v instanceof ConfigError ? v : new ConfigError(file, line, 'POLLINTERVAL <seconds>'));
+        else conf.pollSeconds = v;
+        break;
+      }
+      case 'MAXAGE': {
+        const v = seconds(file, line, 'MAXAGE', rest[0], MIN_POLL_SECONDS, MAX_POLL_SECONDS * 4);
+        if (v instanceof ConfigError || rest.length !== 1) errors.push(v instanceof ConfigError ? v : new ConfigError(file, line, 'MAXAGE <seconds>'));
+        else { conf.maxAgeSeconds = v; maxAgeLine = line; }
+        break;
+      }
+      default:
+        fail(`unknown directive '${word}'`);
+    }
+  }
+  if (conf.listen.length === 0) conf.listen.push({ ...DEFAULT_LISTEN });
+  if (conf.servers.length === 0) errors.push(new ConfigError(file, 0, 'no SERVER line: nothing to export'));
+  // a cache refreshed less often than it expires would call every UPS stale between polls
+  if (conf.maxAgeSeconds <= conf.pollSeconds) errors.push(new ConfigError(file, maxAgeLine, `MAXAGE (${String(conf.maxAgeSeconds)}) must be longer than POLLINTERVAL (${String(conf.pollSeconds)})`));
+  return { conf, errors };
+}

@@ -1,0 +1,101 @@
+// `hardnut exporter`: Prometheus /metrics, a read-only JSON API and a status page for the UPSes
+// of one or more upsd, in a process of its own (the HTTP parser never shares one with upsd).
+// Started as root it reads exporter.conf, resolves every SERVER's host (there is no DNS in the
+// jail), binds its LISTEN sockets, then confines itself (role "exporter": nobody, an empty
+// chroot, seccomp) before it connects to upsd or parses a single request.
+import dns from 'node:dns/promises';
+import net from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { confPath } from '../core/paths.js';
+import { formatAddress, type ServerAddress } from '../client/ups-spec.js';
+import { getopt } from '../runtime/getopt.js';
+import { Logger } from '../runtime/log.js';
+import { confine } from '../sandbox/confine.js';
+import { installFatalHandlers } from '../sandbox/fatal.js';
+import { ensureOneArena } from './arena.js';
+import { parseExporterConf } from './config.js';
+import { Poller, type ServerSource } from './poller.js';
+import { listen, type Served } from './server.js';
+
+declare const HARDNUT_VERSION: string;
+const VERSION = typeof HARDNUT_VERSION === 'string' ? HARDNUT_VERSION : '0.0.0-dev';
+
+/** exporter.conf larger than this is not a config file. */
+const MAX_CONF_BYTES = 1 << 20;
+
+function help(): string {
+  return [
+    'usage: hardnut exporter [-h] [-V] [-D] [-c <file>] [-r <dir>]',
+    '',
+    '  -c <file>  config file (default $NUT_CONFPATH/exporter.conf)',
+    '  -r <dir>   the empty root-owned directory to chroot into (default /run/hardnut/exporter/empty)',
+    '  -D         more debugging output (repeat for more)',
+    '  -V         version',
+    '',
+    'Serves /metrics (Prometheus), /api/v1/ (JSON) and / (status page). Runs in the foreground.',
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const log = new Logger('exporter');
+  let file = join(confPath(env), 'exporter.conf');
+  let jail: string | undefined;
+  let args;
+  try { args = getopt(argv, 'hVDc:r:'); } catch (e) { process.stderr.write(`exporter: ${(e as Error).message}\n${help()}`); return 2; }
+  for (const o of args.options) {
+    if (o.flag === 'h') { process.stdout.write(help()); return 0; }
+    if (o.flag === 'V') { process.stdout.write(`hardnut exporter ${VERSION}\n`); return 0; }
+    if (o.flag === 'D') log.debugLevel++;
+    if (o.flag === 'c') file = o.value as string;
+    if (o.flag === 'r') jail = o.value as string;
+  }
+  // before any thread allocates: see arena.ts
+  try { ensureOneArena(env); } catch (e) { log.error(`exporter: ${(e as Error).message}`); return 1; }
+  let text: Buffer;
+  try { text = readFileSync(file); } catch (e) { log.error(`exporter: cannot read ${file}: ${(e as Error).message}`); return 1; }
+  if (text.length > MAX_CONF_BYTES) { log.error(`exporter: ${file}: larger than ${String(MAX_CONF_BYTES)} bytes`); return 1; }
+  const { conf, errors } = parseExporterConf(text, file);
+  if (errors.length > 0) { for (const e of errors) log.error(e.message); return 1; }
+
+  // Resolved now: the jail has no resolver files and the policy allows no DNS.
+  const sources: ServerSource[] = [];
+  for (const s of conf.servers) {
+    let addresses: ServerAddress[];
+    if ('path' in s.address) addresses = [s.address];
+    else if (net.isIP(s.address.host) !== 0) addresses = [s.address];
+    else {
+      const port = s.address.port;
+      try { addresses = (await dns.lookup(s.address.host, { all: true, verbatim: true })).map((a) => ({ host: a.address, port })); } catch (e) {
+        log.error(`exporter: SERVER ${s.name}: cannot resolve ${s.address.host}: ${(e as { code?: string }).code ?? String(e)}`);
+        return 1;
+      }
+    }
+    sources.push({ name: s.name, addresses, display: formatAddress(s.address), ...(s.user !== undefined ? { user: s.user, password: s.password ?? '' } : {}) });
+  }
+
+  let poller: Poller | undefined;
+  const listeners: Served[] = [];
+  for (const l of conf.listen) {
+    try { listeners.push(await listen(l.host, l.port, () => poller, (m) => log.error(`exporter: ${m}`))); } catch (e) {
+      log.error(`exporter: cannot listen on ${l.host}:${String(l.port)}: ${(e as Error).message}`);
+      return 1;
+    }
+  }
+  installFatalHandlers('exporter', log);
+  await confine({ role: 'exporter', log, env, ...(jail !== undefined ? { jail } : {}) });
+
+  poller = new Poller(sources, conf.pollSeconds * 1000, conf.maxAgeSeconds * 1000);
+  for (const l of listeners) { const a = l.address(); log.info(`exporter: listening on ${a.address}:${String(a.port)}`); }
+  await poller.start();
+  log.debug(1, 'exporter: first poll done');
+  await new Promise<void>((resolve) => {
+    const stop = (): void => { resolve(); };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  await poller.stop();
+  for (const l of listeners) await l.close();
+  return 0;
+}
