@@ -202,3 +202,47 @@ describe('upsmon split by process (DESIGN.md, issue 12)', () => {
     expect(crossings(upsmonLoads(planted).dispatch, ['monitor'])).toContain('upsmon/dispatcher/dispatch-process.ts → upsmon/shared/child-io.ts → upsmon/monitor/monitor.ts');
   });
 });
+
+/** Comments and string literals out of the way: only code that runs counts (a doc comment may name setuid). */
+function codeOnly(text: string): string {
+  return text
+    .replace(/\/\*[\s\S]*?\*\//g, (m) => m.replace(/[^\n]/g, ' '))
+    .replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1')
+    .replace(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`/g, (m) => m.replace(/[^\n]/g, ' '));
+}
+
+/** file:line of every match of `re` in code (not comments or strings) under src/. */
+function callSites(re: RegExp, inFiles: string[] = files): string[] {
+  return inFiles.flatMap((f) => codeOnly(readFileSync(f, 'utf8')).split('\n').flatMap((line, i) => (re.test(line) ? [`${relative(SRC, f)}:${String(i + 1)}`] : [])));
+}
+const fileOf = (site: string): string => site.split(':')[0] ?? '';
+
+describe('one place drops privileges and loads seccomp (issue 12)', () => {
+  // permanent id changes: process.setuid/setgid/setgroups/initgroups, or a libc binding of set*id
+  const ID_CHANGE = /\b(?:setuid|setgid|setgroups|initgroups|setresuid|setresgid|setreuid|setregid)\b/;
+  // a filter load: applySeccomp (the one loader) or libseccomp's seccomp_load bound by koffi
+  const SECCOMP_LOAD = /\bapplySeccomp\s*\(|\bseccomp_load\b|\.load\s*\(\s*ctx\s*\)/;
+
+  it('only src/sandbox/confine.ts changes user, group or supplementary ids', () => {
+    expect([...new Set(callSites(ID_CHANGE).map(fileOf))]).toEqual(['sandbox/confine.ts']);
+  });
+
+  it('only confine.ts calls applySeccomp, and only seccomp.ts loads a filter', () => {
+    const calls = callSites(/\bapplySeccomp\s*\(/).map(fileOf);
+    expect(new Set(calls.filter((f) => f !== 'sandbox/seccomp.ts'))).toEqual(new Set(['sandbox/confine.ts']));
+    // inside seccomp.ts applySeccomp is only defined, never called (no second way into a filter)
+    expect(callSites(/(?<!function )\bapplySeccomp\s*\(/, files.filter((f) => relative(SRC, f) === 'sandbox/seccomp.ts'))).toEqual([]);
+    expect([...new Set(callSites(SECCOMP_LOAD).filter((s) => !/\bapplySeccomp\s*\(/.test(s)).map(fileOf))].sort()).toEqual(['sandbox/confine.ts', 'sandbox/seccomp.ts']);
+  });
+
+  it("seteuid/setegid appear only where upsd binds a Unix socket as its owner and returns to root at once", () => {
+    // a reversible effective-id switch, not a drop: the bind happens as the run-as user so a link
+    // another user plants in a writable LISTEN directory is not followed by root (issue 19 item 2)
+    expect([...new Set(callSites(/\bset(?:euid|egid)\b/).map(fileOf))]).toEqual(['upsd/listeners.ts']);
+  });
+
+  it('a planted setuid elsewhere is found', () => {
+    const planted = codeOnly("// setuid in a comment\nconst s = 'setuid(0)';\nprocess.setuid?.(0);\n");
+    expect(planted.split('\n').map((l) => ID_CHANGE.test(l))).toEqual([false, false, true, false]);
+  });
+});

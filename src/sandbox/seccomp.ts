@@ -419,10 +419,3 @@ export function seccompMode(env: Readonly<Record<string, string | undefined>>, s
   if (v === 'enforce' || v === 'log' || v === 'off') return v;
   return startedAsRoot ? 'enforce' : 'off';
 }
-
-/** The last start-up step of a daemon: from here on only the role's syscalls are allowed. */
-export function enterSeccomp(role: string, mode: SeccompMode, note: (message: string) => void = () => undefined): void {
-  if (mode === 'off') { note('seccomp off (not started as root; HARDNUT_SECCOMP=enforce to force it)'); return; }
-  applySeccomp(role, { mode });
-  note(`seccomp role ${role} (${mode})`);
-}
