@@ -71,8 +71,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   return errors > 0 ? 1 : 0;
 }
 
-/** The NUT user, when this host has one: without it no daemon could drop to it either. */
+/**
+ * The NUT user, when this host has one and the checker is root: without it no daemon could drop to
+ * it either, and daemons an ordinary user starts stay that user (only root can switch), so their
+ * files need only be readable by whoever runs the check.
+ */
 function daemonAccount(): ReaderAccount | undefined {
+  if (process.getuid?.() !== 0) return undefined;
   try { return lookupUser(DAEMON_USER); } catch { return undefined; }
 }
 

@@ -1,10 +1,12 @@
 import { describe, it, expect, vi, beforeEach, afterEach } from 'vitest';
-import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/tools/config-check.js';
 import { lookupUser } from '../../src/sandbox/drop-privileges.js';
 import { requirePeer } from '../support/peers.js';
+import { HARDNUT } from '../support/stack.js';
 
 /** The NUT user (apt nut-server creates it); the checks as upsd's user need it and root. */
 const NUT = lookupUser('nut');
@@ -227,6 +229,21 @@ describe('hardnut config check', () => {
       expect(await main(['check', dir], {})).toBe(1);
       expect(err).toContain(`${join(dir, 'upsd.conf')}: error: user nut (upsd reads it as this user on reload) cannot reach this file: it may not enter ${dir} (owner uid 0, group root, mode 0700)`);
       expect(err).toContain(`hint: chgrp nut ${dir}; chmod g+x ${dir}`);
+    });
+    it("run by an ordinary user, the files need only be that user's: daemons it starts stay that user", async (ctx) => {
+      requirePeer(ctx, Boolean(NUT) && AS_ROOT, NUT_PEER);
+      // a directory only nobody can enter: the check that root runs complains for nut; nobody's does not
+      const dir = write(join(tmp, 'mine'), { ...GOOD, ...DEV });
+      chmodSync(join(tmp, 'mine'), 0o700);
+      const files = readdirSync(dir).map((f) => join(dir, f));
+      for (const p of [dir, ...files]) chownSync(p, 65534, 65534);
+      const r = spawnSync(process.execPath, [HARDNUT, 'config', 'check', dir], { uid: 65534, gid: 65534, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+      expect(r.stderr).not.toContain('user nut');
+      expect(r.stdout).toBe(`checked 6 files in ${dir}: 0 errors, 0 warnings\n`);
+      expect(r.status).toBe(0);
+      // the same directory checked by root: nut could not reach it
+      expect(await main(['check', dir], {})).toBe(1);
+      expect(err).toContain('user nut (upsd reads it as this user on reload) cannot reach this file');
     });
   });
 
