@@ -1,0 +1,167 @@
+// Issue 19 item 7, rerun on the real processes: a compromised jailed network child cannot shut
+// the host down while its UPSes are on line. The attack model is the issue's: an exploit of a
+// parser bug runs code in the network child after it dropped to nobody, entered the empty jail
+// and loaded its seccomp filter. Stand-in: a module root preloads into upsmon (NODE_OPTIONS --import,
+// which the children inherit — no seam in hardnut, nothing a non-root user or a config file can
+// reach) whose signal handlers, in the `--role net` child only, write raw bytes on the child's
+// real fd 3, the framed pipe, with the child's own rights. The test signals it only after it has
+// seen the child confined. The real dispatcher judges the bytes; SHUTDOWNCMD is a script that
+// leaves a marker file.
+//
+// Two UPSes, each power 1, MINSUPPLIES 1, both OL at 100 %: by NUT's rule the host shuts down
+// only when both may be critical. (With one supply, a forged FSD on it would be accepted: FSD is
+// critical whatever the status says — a secondary whose primary ran `upsmon -c fsd` sees OL FSD —
+// and the dispatcher has no way to tell it from a real one. SECURITY.md lists it.)
+import { afterEach, describe, expect, it } from 'vitest';
+import { chmodSync, existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { requireRoot } from '../support/peers.js';
+import { freePort, waitFor, type Proc } from '../support/stack.js';
+import { encodeFrame, type FrameTypeName } from '../../src/protocol/notify-frame/index.js';
+import {
+  PRIMARY_LOGIN, makeUpsmonDir, startDriver, startHardnutUpsmon, startUpsd, statusField, upsdFiles,
+  upsmonChildren, waitForUpsd, type UpsmonDir,
+} from '../interop/upsmon-stack.js';
+
+const cleanups: Array<() => Promise<unknown> | void> = [];
+afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
+const track = (p: Proc): Proc => { cleanups.push(() => p.stop()); return p; };
+
+const TIMINGS = ['POLLFREQ 1', 'POLLFREQALERT 1', 'FINALDELAY 0', 'HOSTSYNC 3', 'DEADTIME 15'];
+const NOBODY = 65534;
+const UPSES = ['u1', 'u2'];
+const ON_LINE = 'ups.status: OL\nbattery.charge: 100\n';
+
+type Frames = Array<[FrameTypeName, string?]>;
+const bytes = (frames: Frames): Buffer => Buffer.concat(frames.map(([t, n]) => encodeFrame(t, n)));
+
+interface Attack {
+  signal: NodeJS.Signals;
+  what: string;
+  hex: string;
+  /** The dispatcher's refusal, as it logs it. */
+  refusal: RegExp;
+}
+
+/** The forged sequences, each ending in the shutdown, each with the frame the dispatcher must stop at. */
+function attacks(a: string, b: string): Attack[] {
+  // a SHUTDOWN frame whose end byte is not ETX: were it decoded anyway, the two FSDs before it
+  // (both supplies) would make NUT's rule accept the shutdown
+  const broken = Buffer.from(encodeFrame('SHUTDOWN'));
+  broken[broken.length - 1] = 0x00;
+  return [
+    {
+      signal: 'SIGUSR2', what: 'ONBATT SHUTDOWN EXEC_SHUTDOWN',
+      hex: bytes([['ONBATT', a], ['SHUTDOWN'], ['EXEC_SHUTDOWN']]).toString('hex'),
+      refusal: /bad frame from the network child \(frame SHUTDOWN out of order: [^)]*MINSUPPLIES/g,
+    },
+    {
+      signal: 'SIGURG', what: 'FSD (UPS not OB) SHUTDOWN EXEC_SHUTDOWN',
+      hex: bytes([['FSD', a], ['SHUTDOWN'], ['EXEC_SHUTDOWN']]).toString('hex'),
+      refusal: /bad frame from the network child \(frame SHUTDOWN out of order: [^)]*MINSUPPLIES/g,
+    },
+    {
+      signal: 'SIGWINCH', what: 'FSD FSD(unknown UPS) SHUTDOWN EXEC_SHUTDOWN',
+      hex: bytes([['FSD', a], ['FSD', 'evil@203.0.113.9'], ['SHUTDOWN'], ['EXEC_SHUTDOWN']]).toString('hex'),
+      refusal: /bad frame from the network child \(frame FSD names a UPS that is not a MONITOR in upsmon\.conf\)/g,
+    },
+    {
+      signal: 'SIGPWR', what: 'FSD FSD SHUTDOWN(malformed) EXEC_SHUTDOWN',
+      hex: Buffer.concat([bytes([['FSD', a], ['FSD', b]]), broken, bytes([['EXEC_SHUTDOWN']])]).toString('hex'),
+      refusal: /bad frame from the network child \(malformed frame: /g,
+    },
+  ];
+}
+
+/** The attacker's code: in the network child only, each signal writes its forged bytes on fd 3. */
+function exploitModule(list: Attack[]): string {
+  return [
+    "import { writeSync } from 'node:fs';",
+    "const at = process.argv.indexOf('--role');",
+    "if (at >= 0 && process.argv[at + 1] === 'net') {",
+    ...list.map((x) => `  process.on('${x.signal}', () => { const n = writeSync(3, Buffer.from('${x.hex}', 'hex')); ` +
+      `process.stderr.write(\`exploit: uid \${process.getuid()} wrote ${x.what} (\${n} bytes)\\n\`); });`),
+    '}',
+    '',
+  ].join('\n');
+}
+
+async function twoUpsStack(): Promise<{ d: UpsmonDir; port: number }> {
+  const port = await freePort();
+  const ups = UPSES.map((u) => `[${u}]\n\tdriver = dummy-ups\n\tport = ${u}.dev\n`).join('');
+  const d = makeUpsmonDir({ 'ups.conf': `pollinterval = 1\n${ups}`, ...Object.fromEntries(UPSES.map((u) => [`${u}.dev`, ON_LINE])), ...upsdFiles(port) });
+  cleanups.push(() => d.cleanup());
+  for (const u of UPSES) track(await startDriver('hardnut', d, u));
+  track(startUpsd('hardnut', d));
+  await waitForUpsd(port, UPSES, d.env);
+  return { d, port };
+}
+
+const count = (text: string, re: RegExp): number => [...text.matchAll(re)].length;
+
+describe('a compromised jailed upsmon child forging frames (issue 19 item 7)', () => {
+  it('cannot shut the host down with its UPSes on line: each forged sequence is refused, the pair restarted, SHUTDOWNCMD never runs; a real OB LB afterwards shuts down', async (ctx) => {
+    requireRoot(ctx, 'root (the network child is jailed and filtered only when upsmon starts as root; CI runs as root)');
+    const { d, port } = await twoUpsStack();
+    const [a, b] = UPSES.map((u) => `${u}@127.0.0.1:${port}`) as [string, string];
+    const list = attacks(a, b);
+    const exploit = join(d.root, 'exploit.mjs');
+    writeFileSync(exploit, exploitModule(list));
+    // SHUTDOWNCMD (run as the dispatcher's user, nut): one line in the marker per run
+    const marker = join(d.rec, 'shutdown-ran');
+    const shutdownCmd = join(d.bin, 'shutdown-marker');
+    writeFileSync(shutdownCmd, `#!/bin/sh\necho ran >> ${marker}\n`);
+    chmodSync(shutdownCmd, 0o755);
+    const flag = join(d.rec, 'killpower');
+    const nodeOptions = [process.env['NODE_OPTIONS'], `--import=file://${exploit}`].filter((o) => o).join(' ');
+    const p = track(startHardnutUpsmon(d, 'fg', {
+      system: a, role: 'primary', login: PRIMARY_LOGIN,
+      extra: [`MONITOR ${b} 1 ${PRIMARY_LOGIN[0]} ${PRIMARY_LOGIN[1]} primary`, ...TIMINGS, `POWERDOWNFLAG ${flag}`, `SHUTDOWNCMD "${shutdownCmd}"`],
+    }, [], { NODE_OPTIONS: nodeOptions }));
+    const sup = p.child.pid as number;
+    const jail = join(d.root, 'jail-fg');
+    const events = (type: string): number => d.events().filter((e) => e.tag === 'fg' && e.type === type).length;
+
+    /** The pair, once its network child is nobody, in the jail, under seccomp: only then is it attacked. */
+    const confined = (before?: { net: number; dispatch: number }): Promise<{ net: number; dispatch: number }> => waitFor('a new pair, its child confined', async () => {
+      if (p.child.exitCode !== null) throw new Error(`upsmon exited ${String(p.child.exitCode)}:\n${p.output()}`);
+      const q = await upsmonChildren(sup, 30_000);
+      if (before !== undefined && (q.net === before.net || q.dispatch === before.dispatch)) return undefined;
+      try {
+        const st = readFileSync(`/proc/${q.net}/status`, 'latin1');
+        const ok = statusField(st, 'Seccomp') === '2' && statusField(st, 'Uid').split('\t')[0] === String(NOBODY) && readlinkSync(`/proc/${q.net}/root`) === jail;
+        return ok ? q : undefined;
+      } catch { return undefined; } // between restarts
+    }, 40_000, 100);
+
+    let current = await confined();
+    for (const [i, x] of list.entries()) {
+      const before = count(p.output(), x.refusal);
+      const restarts = count(p.output(), /the network child sent a bad frame: killing it; both processes will be restarted/g);
+      process.kill(current.net, x.signal);
+      // whichever comes first: the refusal, or what a shutdown leaves (then the assertions below fail)
+      await waitFor(`the dispatcher refusing ${x.what}`, () => count(p.output(), x.refusal) > before || existsSync(marker) || events('SHUTDOWN') > 0 || undefined, 15_000);
+      expect({ attack: x.what, marker: existsSync(marker), shutdown: events('SHUTDOWN') }).toEqual({ attack: x.what, marker: false, shutdown: 0 });
+      expect(count(p.output(), x.refusal)).toBe(before + 1);
+      expect(p.output()).toContain(`exploit: uid ${String(NOBODY)} wrote ${x.what}`);
+      // fail closed: the supervisor kills the child and starts a new pair (1, 2, 4, 8 s backoff)
+      await waitFor('the supervisor restarting the pair', () => count(p.output(), /the network child sent a bad frame: killing it; both processes will be restarted/g) > restarts || undefined, 10_000);
+      const next = await confined(current);
+      expect(next.net, `attack ${String(i + 1)}`).not.toBe(current.net);
+      current = next;
+      // nothing of the shutdown ran: no marker, no SHUTDOWN notification, no POWERDOWNFLAG
+      expect({ attack: x.what, marker: existsSync(marker), shutdown: events('SHUTDOWN'), flag: existsSync(flag) })
+        .toEqual({ attack: x.what, marker: false, shutdown: 0, flag: false });
+    }
+
+    // The control: the UPSes really go OB LB (both supplies): the same upsmon shuts down, once.
+    for (const u of UPSES) writeFileSync(join(d.etc, `${u}.dev`), 'ups.status: OB LB\nbattery.charge: 5\n');
+    await waitFor('SHUTDOWNCMD', () => existsSync(marker) || undefined, 40_000);
+    expect(events('SHUTDOWN')).toBe(1);
+    expect(readFileSync(flag, 'latin1')).toBe('upsmon-shutdown-file');
+    await waitFor('upsmon to exit after the shutdown', () => p.child.exitCode !== null || undefined, 30_000);
+    expect(p.child.exitCode).toBe(0);
+    expect(readFileSync(marker, 'latin1')).toBe('ran\n');
+    expect(p.output()).not.toMatch(/out of order: [^)]*(LOWBATT|FSD)/);
+  }, 240_000);
+});
