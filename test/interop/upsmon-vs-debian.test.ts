@@ -3,7 +3,7 @@
 // secondaries, SHUTDOWNCMD no later than Debian's; mixed fleets shut down in the right order.
 // Against Debian's upsd + dummy-ups, and against hardnut's upsd + dummy-ups.
 //
-// Each UPS below is its own fleet (FSD is per UPS), all driven by one .seq:
+// Each UPS below is its own fleet (FSD is per UPS), all driven by one .dev file the test rewrites:
 //   dp/ds  Debian primary + Debian secondary      hp/hs  hardnut primary + hardnut secondary
 //   dq     Debian primary alone                   hq     hardnut primary alone
 //   mixed: Debian primary + hardnut secondary, hardnut primary + Debian secondary
@@ -13,7 +13,10 @@
 // Sequences are compared on NUT 2.8.0's types with the primary's FSD set aside.
 import { describe, it, expect, afterEach } from 'vitest';
 import { hasRefNut, requirePeer } from '../support/peers.js';
-import { freePort, type Proc } from '../support/stack.js';
+import { freePort, waitFor, writeFiles, type Proc } from '../support/stack.js';
+import { NutClient } from '../../src/client/client.js';
+import { renameSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   PRIMARY_LOGIN, SECONDARY_LOGIN, TIE_MS, hasDebianUpsmon, makeUpsmonDir, sequence, startDebianUpsmon, startDriver,
   startHardnutUpsmon, startUpsd, timeOf, upsdFiles, waitForUpsd, watchStatus, type Ev, type MonitorSpec, type UpsmonDir,
@@ -22,8 +25,17 @@ import {
 const POLLFREQALERT_S = 1;
 const FINALDELAY_S = 2;
 const TIMINGS = ['POLLFREQ 1', `POLLFREQALERT ${POLLFREQALERT_S}`, `FINALDELAY ${FINALDELAY_S}`, 'HOSTSYNC 15', 'DEADTIME 15'];
-/** OL long enough for every upsmon to be up before the mains fail; then OB; then OB LB. */
-const SEQ = 'battery.charge: 100\nups.status: OL\nTIMER 7\nbattery.charge: 50\nups.status: OB\nTIMER 4\nbattery.charge: 10\nups.status: OB LB\nTIMER 120\n';
+/**
+ * The outage, written to each driver's .dev file (both dummy-ups re-read it when its mtime
+ * changes): OL until every upsmon has logged in, OB until every upsmon has notified ONBATT, then
+ * OB LB. Driven by those events, not by a timer, so a slow start on a loaded machine cannot make a
+ * monitor see OB and LB in one poll.
+ */
+const PHASES = {
+  ol: 'battery.charge: 100\nups.status: OL\n',
+  ob: 'battery.charge: 50\nups.status: OB\n',
+  lb: 'battery.charge: 10\nups.status: OB LB\n',
+};
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
@@ -33,9 +45,20 @@ interface Fleet { ups: string; primary: { tag: string; impl: 'debian' | 'hardnut
 
 async function runOutage(stack: 'debian' | 'hardnut', fleets: Fleet[]): Promise<{ ev: Ev[]; lbAt: Map<string, number>; d: UpsmonDir }> {
   const port = await freePort();
-  const ups = fleets.map((f) => `[${f.ups}]\n\tdriver = dummy-ups\n\tport = out.seq\n`).join('');
-  const d = makeUpsmonDir({ 'ups.conf': `pollinterval = 1\n${ups}`, 'out.seq': SEQ, ...upsdFiles(port) });
+  const ups = fleets.map((f) => `[${f.ups}]\n\tdriver = dummy-ups\n\tport = out.dev\n`).join('');
+  const d = makeUpsmonDir({ 'ups.conf': `pollinterval = 1\n${ups}`, 'out.dev': PHASES.ol, ...upsdFiles(port) });
   cleanups.push(() => d.cleanup());
+  const dev = join(d.etc, 'out.dev');
+  let version = 0;
+  /** Replaces the .dev in one rename, with an mtime of its own (Debian's dummy-ups compares whole seconds). */
+  const phase = (text: string): void => {
+    version += 1;
+    const tmp = `${dev}.new`;
+    writeFiles(d, { 'out.dev.new': text }); // as root: root:nut 0640, like the first one
+    const t = Date.now() / 1000 + version * 10;
+    utimesSync(tmp, t, t);
+    renameSync(tmp, dev);
+  };
   for (const f of fleets) track(await startDriver(stack, d, f.ups));
   track(startUpsd(stack, d));
   await waitForUpsd(port, fleets.map((f) => f.ups), d.env);
@@ -48,8 +71,19 @@ async function runOutage(stack: 'debian' | 'hardnut', fleets: Fleet[]): Promise<
     procs.push(start(f.primary.tag, f.primary.impl, spec(f, 'primary')));
     if (f.secondary) procs.push(start(f.secondary.tag, f.secondary.impl, spec(f, 'secondary')));
   }
-  // every monitor ends after its SHUTDOWNCMD (SHUTDOWNEXIT yes)
   const tags = fleets.flatMap((f) => [f.primary.tag, ...(f.secondary ? [f.secondary.tag] : [])]);
+  // every monitor logged in (a primary and its secondary: two logins on their UPS)
+  const client = await NutClient.connect({ host: '127.0.0.1', port });
+  try {
+    await waitFor('every upsmon logged in', async () => {
+      for (const f of fleets) if (await client.getNumLogins(f.ups) !== (f.secondary ? 2 : 1)) return false;
+      return true;
+    }, 30_000, 100);
+  } finally { await client.close(); }
+  phase(PHASES.ob);
+  await waitFor('every upsmon notified ONBATT', () => tags.every((t) => timeOf(d.events(), t, 'ONBATT') !== undefined), 30_000, 100);
+  phase(PHASES.lb);
+  // every monitor ends after its SHUTDOWNCMD (SHUTDOWNEXIT yes)
   const deadline = Date.now() + 40_000;
   while (Date.now() < deadline && !tags.every((t) => timeOf(d.events(), t, 'SHUTDOWNCMD') !== undefined)) await new Promise((r) => setTimeout(r, 200));
   await Promise.all(procs.map((p) => new Promise((r) => { if (p.child.exitCode !== null) r(null); else { const t = setTimeout(r, 5000); p.child.once('exit', () => { clearTimeout(t); r(null); }); } })));
