@@ -48,7 +48,8 @@ beforeAll(async ({}, suite) => {
     '--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-extensions', '--mute-audio',
     `--user-data-dir=${scratchDir(s.a.dir, 'chromium')}`, `--remote-debugging-port=${String(port)}`, '--remote-debugging-address=127.0.0.1',
     '--window-size=1280,1000', `${s.url}/`,
-  ], process.env);
+    // its org.chromium.Chromium.* scratch files go in the test's dir, removed with it (the leak check)
+  ], { ...process.env, TMPDIR: scratchDir(s.a.dir, 'tmp') });
   page = await waitFor('Chromium with the status page open', async () => {
     try {
       const list = await (await fetch(`http://127.0.0.1:${String(port)}/json/list`)).json() as Array<{ type: string; url: string; webSocketDebuggerUrl: string }>;

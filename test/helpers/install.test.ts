@@ -39,7 +39,8 @@ function install(vars: string[]): { status: number; out: string } {
   }
 }
 
-describe('make -C helpers install', () => {
+// each install compiles the helper for its paths (≈ 2 s idle, 9 s with the suite running on 2 cores): a test runs up to four
+describe('make -C helpers install', { timeout: 120_000 }, () => {
   it('installs root:<group> 4750 with a fresh key pair and a config that the installed helper accepts', (ctx) => {
     requireHelperBuild(ctx);
     const l = layout(join(root, 'ok'));
