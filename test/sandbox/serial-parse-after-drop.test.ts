@@ -43,10 +43,24 @@ async function rig(kind: SimKind): Promise<{ dir: TestDir; sim: Sim; pts: string
     start: (extra) => {
       const p = startProcess('strace', ['-f', '-qq', '-y', '-o', traceFile, '-e', `trace=${TRACED.join(',')}`,
         process.execPath, HARDNUT, DRIVER[kind], '-a', 'u', '-F', ...userArgs(), ...extra], dir.env);
-      cleanups.push(() => p.stop('SIGKILL'));
+      // a SIGKILLed strace detaches and leaves its tracee running: end the driver first
+      cleanups.push(async () => {
+        const pid = traceePid(p);
+        if (pid !== undefined) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+        await p.stop('SIGKILL');
+      });
       return p;
     },
   };
+}
+
+/** The driver strace started (its only child), while it runs. */
+function traceePid(strace: Proc): number | undefined {
+  const pid = String(strace.child.pid);
+  try {
+    const child = Number.parseInt(readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1'), 10);
+    return child > 0 ? child : undefined;
+  } catch { return undefined; }
 }
 
 function readTrace(file: string, pts: string): Trace {
@@ -101,7 +115,8 @@ describe.each(['q1', 'apc'] as const)('%s: the serial driver moves no byte on th
     const dump = parseDump(await talk(socket, 'DUMPALL\n', /DUMPDONE\n/, 20_000));
     expect(dump.vars.get('ups.status'), driver.output()).toBe('OL');
     // the driver is strace's child: end it, not strace, so the trace is complete
-    const pid = Number.parseInt(readFileSync(`/proc/${String(driver.child.pid)}/task/${String(driver.child.pid)}/children`, 'latin1'), 10);
+    const pid = traceePid(driver);
+    if (pid === undefined) throw new Error(`no driver under strace: ${driver.output()}`);
     process.kill(pid, 'SIGTERM');
     const code = await exitOf(driver, 'the driver to exit');
     expect(code, driver.output()).toBe(0);
