@@ -99,7 +99,7 @@ function killpowerRow(row: RoleRow): RoleRow {
     ...row, name: `${row.name}-killpower`, process: `${row.process} -k (upsdrvctl shutdown, the late-shutdown hook)`,
     user: { default: 'nobody', from: 'fixed: the late step may have no nut user', missing: { uid: 65534, gid: 65534 } },
     jail: DRIVER_JAIL,
-    asUser: 'nothing: the shutdown (status read, commands) runs after the filter is loaded',
+    asUser: 'nothing: the device\'s first bytes (nutdrv_qx\'s protocol detection), the status read and the shutdown commands all come after the filter is loaded',
     fdsKept: row.fdsKept.slice(0, 1),
   };
 }
