@@ -43,7 +43,7 @@ function stackDir(file: string, text: string): UpsmonDir {
   return d;
 }
 
-function startUpsmon(d: UpsmonDir, tag: string, lines: string[] = [], monitors = ['LOCALMONITOR u 1'], args: string[] = []): Proc {
+function startUpsmon(d: UpsmonDir, tag: string, lines: string[] = [], monitors = ['LOCALMONITOR u 1'], args: string[] = [], env: NodeJS.ProcessEnv = {}): Proc {
   const r = recorder(d, tag);
   const file = join(d.etc, `upsmon-${tag}.conf`);
   writeFileSync(file, [
@@ -51,7 +51,7 @@ function startUpsmon(d: UpsmonDir, tag: string, lines: string[] = [], monitors =
     ...TYPES.map((t) => `NOTIFYFLAG ${t} SYSLOG+EXEC`), ...TIMINGS, ...lines, '',
   ].join('\n'));
   if (isRoot()) { chownSync(file, 0, 0); chmodSync(file, 0o600); }
-  return track(startProcess(process.execPath, [HARDNUT, 'upsmon', '-F', '-f', file, ...args], hardnutEnv(d, tag)));
+  return track(startProcess(process.execPath, [HARDNUT, 'upsmon', '-F', '-f', file, ...args], hardnutEnv(d, tag, env)));
 }
 
 /** Our own client of the driver socket: when each ups.status value was first published. */
@@ -246,4 +246,83 @@ describe('LOCALMONITOR beside MONITOR', () => {
     expect(d.events().filter((e) => e.tag === 'm' && e.type === 'COMMBAD')).toEqual([]);
     expect(p.output()).not.toMatch(/network child ended/);
   }, 90_000);
+});
+
+// Issue 14 (localmon2): Node's IPC channel from the jailed child to root is bounded. The attack
+// model: code running in the real network child after it confined itself (a module preloaded
+// through NODE_OPTIONS, which upsmon's children inherit; no hook in hardnut), writing on its real
+// IPC descriptor (fd 4) with the child's own rights when the test signals it.
+describe('LOCALMONITOR: the IPC channel to root is bounded', () => {
+  it('an endless message or a flood from the jailed child: root reads no more than the bound, kills it and restarts; a message under the bound is served', async (ctx) => {
+    requireStack(ctx);
+    const d = stackDir('u.dev', STEADY);
+    track(startHardnutDriver(d, 'dummy-ups', 'u'));
+    await waitForSocket(join(d.state, 'dummy-ups-u'));
+    const exploit = join(d.root, 'exploit.mjs');
+    writeFileSync(exploit, [
+      "import { writeSync } from 'node:fs';",
+      "const at = process.argv.indexOf('--role');",
+      "if (at >= 0 && process.argv[at + 1] === 'net') {",
+      "  const say = (m) => process.stderr.write(`exploit: uid ${process.getuid()} ${m}\\n`);",
+      '  // a message that never ends: 64 MiB with no newline, as fast as the socket takes it',
+      "  process.on('SIGUSR2', () => {",
+      "    const chunk = Buffer.alloc(65536, 0x41);",
+      "    chunk.write('{\"t\":\"local-connect\",\"ups\":\"');",
+      '    let sent = 0;',
+      '    const pump = () => {',
+      "      try { sent += writeSync(4, chunk); } catch (e) { if (e.code !== 'EAGAIN') { say(`stopped after ${sent} bytes: ${e.code}`); return; } }",
+      "      if (sent < 64 * 1024 * 1024) setImmediate(pump); else say('wrote 64 MiB');",
+      '    };',
+      "    say('starts an endless message');",
+      '    pump();',
+      '  });',
+      "  // a message just under the bound, then a real request: both must be served",
+      "  process.on('SIGURG', () => { process.send({ t: 'local-connect', ups: 'nope', pad: 'x'.repeat(4000) }); process.send({ t: 'local-connect', ups: 'u' }); say('sent a long request'); });",
+      "  // many small messages at once",
+      "  process.on('SIGWINCH', () => { for (let i = 0; i < 1000; i++) process.send({ t: 'local-connect', ups: 'nope' }); say('sent a flood'); });",
+      '}',
+      '',
+    ].join('\n'));
+    const nodeOptions = [process.env['NODE_OPTIONS'], `--import=file://${exploit}`].filter((o) => o).join(' ');
+    const p = startUpsmon(d, 'ipc', [], undefined, [], { NODE_OPTIONS: nodeOptions });
+    const sup = p.child.pid as number;
+    const connects = (): number => (p.output().match(/UPS \[u\]: connected to the driver socket/g) ?? []).length;
+    /** The pair once its network child is jailed, filtered and connected: only then is it attacked. */
+    const confined = (other?: number): Promise<{ net: number; dispatch: number }> => waitFor('a confined, connected network child', async () => {
+      const k = await upsmonChildren(sup);
+      if (k.net === other) return undefined;
+      let st = '';
+      try { st = readFileSync(`/proc/${String(k.net)}/status`, 'latin1'); } catch { return undefined; }
+      return statusField(st, 'Seccomp') === '2' && statusField(st, 'Uid').startsWith('65534') && connects() > 0 ? k : undefined;
+    }, 30_000, 100);
+    const hwm = (): number => Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${String(sup)}/status`, 'latin1'))?.[1]);
+
+    const first = await confined();
+    const hwmBefore = hwm();
+    process.kill(first.net, 'SIGUSR2');
+    await waitFor('the supervisor kills the child', () => /upsmon: the network child sent an IPC message longer than 4096 bytes: killing it/.test(p.output()) || undefined, 20_000, 50)
+      .catch((e: unknown) => { throw new Error(`${(e as Error).message}\n${p.output()}`); });
+    expect(p.output()).toMatch(/exploit: uid 65534 starts an endless message/);
+    expect(p.output()).not.toMatch(/exploit: uid 65534 wrote 64 MiB/);
+    // root buffered at most the bound (and a read), not the megabytes the child wrote
+    expect(hwm() - hwmBefore, 'the supervisor\'s peak memory grew by less than 16 MiB').toBeLessThan(16 * 1024);
+    const before = connects();
+    const second = await confined(first.net);
+    await waitFor('the new child connected', () => connects() > before || undefined, 20_000, 50);
+
+    // control: a message just under the bound is parsed, and the request after it is served
+    const served = connects();
+    process.kill(second.net, 'SIGURG');
+    await waitFor('the request after the long one served', () => connects() > served || undefined, 20_000, 50)
+      .catch((e: unknown) => { throw new Error(`${(e as Error).message}\n${p.output()}`); });
+    expect((await upsmonChildren(sup)).net).toBe(second.net);
+
+    // a flood of small messages goes over the per-second budget
+    process.kill(second.net, 'SIGWINCH');
+    await waitFor('the supervisor kills the flooding child', () => /upsmon: the network child sent more than \d+ IPC messages in a second: killing it/.test(p.output()) || undefined, 20_000, 50)
+      .catch((e: unknown) => { throw new Error(`${(e as Error).message}\n${p.output()}`); });
+    await confined(second.net);
+    // monitoring went on throughout: nothing was lost to the restarts but the connection itself
+    expect(d.events().filter((e) => e.tag === 'ipc' && e.type !== 'COMMBAD' && e.type !== 'COMMOK')).toEqual([]);
+  }, 120_000);
 });
