@@ -356,7 +356,7 @@ function socketsOf(pid: number, port: number): { inet: number; tcpTo: number } {
 }
 
 /** A dummy-ups `u` behind hardnut's upsd, and a upsmon reading it first through `first`. */
-async function switchStack(tag: string, first: 'local' | 'network', withN = false) {
+async function switchStack(tag: string, first: 'local' | 'network', withN = false, extra: string[] = []) {
   const port = await freePort();
   const n = withN ? '[n]\n\tdriver = dummy-ups\n\tport = n.dev\n' : '';
   const d = makeUpsmonDir({ 'ups.conf': `pollinterval = 1\n[u]\n\tdriver = dummy-ups\n\tport = u.dev\n${n}`, 'u.dev': STEADY, 'n.dev': STEADY, ...upsdFiles(port) });
@@ -377,7 +377,7 @@ async function switchStack(tag: string, first: 'local' | 'network', withN = fals
   const others = withN ? [`MONITOR n@127.0.0.1:${String(port)} 0 ${PRIMARY_LOGIN[0]} ${PRIMARY_LOGIN[1]} primary`] : [];
   // POLLFREQ 1 while on upsd (a poll is how MONITOR learns); the push needs none
   const lines = ['POLLFREQ 1', 'POLLFREQALERT 1'];
-  const p = startUpsmon(d, tag, first === 'local' && !withN ? [] : lines, [...others, first === 'local' ? local : monitor]);
+  const p = startUpsmon(d, tag, [...(first === 'local' && !withN ? [] : lines), ...extra], [...others, first === 'local' ? local : monitor]);
   const sup = p.child.pid as number;
   const env = hardnutEnv(d, tag);
   const connects = (): number => (p.output().match(/UPS \[u\]: connected to the driver socket/g) ?? []).length;
@@ -503,4 +503,24 @@ describe('LOCALMONITOR: a reload switches the source', () => {
     expect(ev.filter((e) => e.type === 'FSD' || e.type === 'LOWBATT').map((e) => `${e.type} ${e.ups}`).sort()).toEqual([`FSD ${n}`, 'FSD u', 'LOWBATT u']);
     expect(p.output()).not.toMatch(/bad frame|network child ended|network child sent/);
   }, 150_000);
+
+  it('a reload that would switch the source during FINALDELAY is ignored: no restart cuts the shutdown short, SHUTDOWN and SHUTDOWNCMD come once, on time', async (ctx) => {
+    requireStack(ctx);
+    const finalDelayS = 6;
+    const { d, p, dev, obs, env, monitor, lines, fail, events, reading } = await switchStack('rf', 'local', false, [`FINALDELAY ${String(finalDelayS)}`]);
+    const first = await reading('local');
+    const lbWritten = Date.now();
+    writeFileSync(dev, 'battery.charge: 5\nups.status: OB DISCHRG LB\n');
+    await waitFor('SHUTDOWN', () => events().some((e) => e.type === 'SHUTDOWN'), 20_000, 50).catch(fail);
+    writeUpsmonConf(d, 'rf', lines, [monitor]);
+    expect((await run(process.execPath, [HARDNUT, 'upsmon', '-c', 'reload'], env)).code).toBe(0);
+    await waitFor('the reload ignored', () => /Reload requested during a forced shutdown: ignored/.test(p.output()) || undefined, 10_000, 50).catch(fail);
+    expect((await upsmonChildren(p.child.pid as number)).net, 'the same network child').toBe(first);
+    const done = await waitFor('SHUTDOWNCMD', () => timeOf(d.events(), 'rf', 'SHUTDOWNCMD'), 30_000, 50).catch(fail);
+    const lbAt = obs.firstSeen(hasLb, lbWritten) as number;
+    expect(done - lbAt).toBeGreaterThanOrEqual(finalDelayS * 1000 - 100);
+    expect(done - lbAt).toBeLessThanOrEqual(finalDelayS * 1000 + 500);
+    expect(events().filter((e) => e.type === 'SHUTDOWN' || e.type === 'SHUTDOWNCMD').map((e) => e.type)).toEqual(['SHUTDOWN', 'SHUTDOWNCMD']);
+    expect(p.output()).not.toMatch(/restarting the network child|restarting the dispatcher/);
+  }, 120_000);
 });
