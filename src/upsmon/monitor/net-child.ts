@@ -34,6 +34,9 @@ import { EXIT_RESOLVE_RETRY } from '../shared/exit-codes.js';
 import { frameOf } from './frames.js';
 import { MonitorShell } from './shell.js';
 
+/** The monitor's phases in which it takes a reload (monitor.ts onReload); in the others it ignores it. */
+const RELOADABLE_PHASES: ReadonlySet<string> = new Set(['new', 'polling', 'sleeping', 'suspended']);
+
 /** After a failed name resolution, the child restarts itself this much later to try again. */
 export const RESOLVE_RETRY_MS = 60_000;
 /** Descriptors the jailed child may open beyond those it has: its connections, and slack for libuv. */
@@ -155,6 +158,9 @@ export async function runNetChild(): Promise<number> {
         case 'stop': shell.handle({ type: 'stop' }); break;
         case 'reload': {
           const next = m.conf;
+          // A forced shutdown in progress ignores a reload (the monitor says so): no restart may
+          // cut it short and start it again (issue 14: a reload that switches the source).
+          if (!RELOADABLE_PHASES.has(shell.phase)) { shell.handle({ type: 'reload', conf: next }); break; }
           // the confinement chosen at start (role, IPC channel) must still fit
           if (netChildRole(next) !== netChildRole(conf) || (next.monitors.some((x) => x.local === true) && process.send === undefined)) {
             log.info('upsmon: the reloaded configuration changes between MONITOR and LOCALMONITOR: restarting the network child');

@@ -34,12 +34,14 @@ import { writePowerDownFlag, SHUTDOWN_HANDOVER_TIMEOUT_MS } from '../shared/shut
 import type { ShutdownPlan } from './shutdown-method.js';
 import { connectDriverSocket, type DriverSocketTarget } from '../shared/driver-socket.js';
 import { hasLocalMonitors } from './local-targets.js';
+import { guardIpcChannel, ipcMessageBudget } from './ipc-guard.js';
 
 /**
  * LOCALMONITOR (issue 14): the network child's fd 4 is Node's IPC channel, a socketpair over
  * which the supervisor passes each driver-socket connection it made (SCM_RIGHTS). The child asks
  * with `{t:'local-connect', ups}` (one request per UPS in flight; anything else is ignored) and
- * gets `{t:'local-socket', ups}` with the descriptor, or with `error`.
+ * gets `{t:'local-socket', ups}` with the descriptor, or with `error`. What the child sends is
+ * bounded (ipc-guard.ts) before Node parses it.
  */
 export const LOCAL_IPC_FD = 4;
 
@@ -140,12 +142,28 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       const ipc = hasLocalMonitors(conf);
       const netChild = spawn(process.execPath, [...base, '--role', 'net'], { stdio: ipc ? ['pipe', out, out, frameEnd, 'ipc'] : ['pipe', out, out, frameEnd], env: { ...childEnv, MALLOC_ARENA_MAX: '1' } });
       frameEnd.destroy();
-      if (ipc) serveLocal(netChild);
       const p: Pair = {
         dispatcher, net: netChild, dispatcherDone: false, netDone: false, netCode: null, fault: false, shutdown: false,
         startedAt: Date.now(), fsdTimer: undefined, killTimer: undefined,
       };
       pair = p;
+      if (ipc) {
+        try {
+          guardIpcChannel(netChild, () => ipcMessageBudget(local.size), (why) => {
+            p.fault = true;
+            log.error(`upsmon: the network child sent ${why}: killing it; both processes will be restarted`);
+            kill(netChild, 'SIGKILL');
+          });
+        } catch (err) {
+          // fail closed: root does not read an unbounded channel from the jail
+          log.error(`upsmon: ${(err as Error).message}: exiting`);
+          kill(netChild, 'SIGKILL');
+          kill(dispatcher, 'SIGKILL');
+          finish(1);
+          return;
+        }
+        serveLocal(netChild);
+      }
       for (const c of [dispatcher, netChild]) {
         c.stdin?.on('error', () => undefined);
         c.on('error', (err) => log.error(`upsmon: cannot start a child process: ${err.message}`));
@@ -163,7 +181,10 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
     /** Connects to a LOCALMONITOR's driver socket when the child asks, and hands it over. */
     const serveLocal = (child: ChildProcess): void => {
       const inFlight = new Set<string>();
-      child.on('message', (m: unknown) => {
+      child.on('message', (m: unknown, handle: unknown) => {
+        // nothing the child hands over is kept open in root
+        const h = handle as { destroy?: () => void; close?: () => void } | null | undefined;
+        if (h?.destroy) h.destroy(); else h?.close?.();
         const ups = typeof m === 'object' && m !== null && (m as { t?: unknown }).t === 'local-connect' ? (m as { ups?: unknown }).ups : undefined;
         const target = typeof ups === 'string' ? local.get(ups) : undefined;
         if (typeof ups !== 'string' || target === undefined || inFlight.has(ups)) return;
