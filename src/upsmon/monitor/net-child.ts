@@ -29,7 +29,7 @@ import { highestOpenFd } from '../../sandbox/rlimits.js';
 import { confine } from '../../sandbox/confine.js';
 import { installFatalHandlers } from '../../sandbox/fatal.js';
 import { childLogger, firstControl, leaveTerminalSignalsToSupervisor, logAt } from '../shared/child-io.js';
-import type { ControlMessage, InjectKind, NetStart } from '../../protocol/control/index.js';
+import type { ControlMessage, NetStart } from '../../protocol/control/index.js';
 import { EXIT_RESOLVE_RETRY } from '../shared/exit-codes.js';
 import { frameOf } from './frames.js';
 import { MonitorShell } from './shell.js';
@@ -188,7 +188,6 @@ export async function runNetChild(): Promise<number> {
           });
           break;
         }
-        case 'test-inject': send(injected(m.kind), `test ${m.kind}`); break;
         default: break;
       }
     };
@@ -289,11 +288,3 @@ export function clientOptions(conf: UpsmonConf, host: string, ca: string[] | und
   return o;
 }
 
-/** The bad frames of the test knob (supervisor.ts): each one the dispatcher must refuse. */
-function injected(kind: InjectKind): Uint8Array {
-  switch (kind) {
-    case 'garbage': return Uint8Array.from([0x02, 0xff, 0x41, 0x00, 0x3b, 0x72, 0x6d]);
-    case 'unknown-name': return encodeFrame('ONBATT', 'evil@elsewhere');
-    case 'out-of-order': return encodeFrame('EXEC_SHUTDOWN');
-  }
-}

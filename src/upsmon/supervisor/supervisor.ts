@@ -12,12 +12,6 @@
 //   - when either process of the pair ends — a bad frame (the dispatcher exits with
 //     EXIT_CHILD_FAULT and the network child is killed), a crash — restarts both, with a capped
 //     exponential backoff; after a shutdown it exits instead, like NUT's parent.
-//
-// Test knob: HARDNUT_UPSMON_TEST_INJECT=1 in the supervisor's environment makes SIGUSR2 tell
-// the network child to write a bad frame (garbage, an unknown UPS name, an out-of-order
-// EXEC_SHUTDOWN, in turn). The supervisor removes the variable from the children's environment
-// and is the only one that can send the request, over the control channel; without the
-// variable SIGUSR2 is ignored. It exists so the restart path can be tested on the real process.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type net from 'node:net';
@@ -26,7 +20,7 @@ import { removePidFile, writePidFile } from '../../runtime/pidfile.js';
 import { keepInheritedFdsFromChildren } from '../../sandbox/fds.js';
 import type { UpsmonConf } from '../../core/config/upsmon-conf.js';
 import {
-  CTRL_FSD_NOTED, CTRL_SHUTDOWN, INJECT_KINDS, encodeControl, withoutSecrets,
+  CTRL_FSD_NOTED, CTRL_SHUTDOWN, encodeControl, withoutSecrets,
   type ControlMessage, type LogSettings,
 } from '../../protocol/control/index.js';
 import { EXIT_CHILD_FAULT, EXIT_RESOLVE_RETRY } from '../shared/exit-codes.js';
@@ -45,7 +39,6 @@ import { guardIpcChannel, ipcMessageBudget } from './ipc-guard.js';
  */
 export const LOCAL_IPC_FD = 4;
 
-export const TEST_INJECT_ENV = 'HARDNUT_UPSMON_TEST_INJECT';
 /** First restart delay; doubles after each quick failure, up to RESTART_MAX_MS. */
 export const RESTART_INITIAL_MS = 1_000;
 export const RESTART_MAX_MS = 60_000;
@@ -106,11 +99,9 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
   let delay = RESTART_INITIAL_MS;
   let restartTimer: NodeJS.Timeout | undefined;
   let fsdPending = false;
-  let injectIndex = 0;
   let finished = false;
-  const testInject = o.env[TEST_INJECT_ENV] === '1';
   const childEnv: NodeJS.ProcessEnv = { ...o.env };
-  for (const k of [TEST_INJECT_ENV, ...o.stripEnv]) delete childEnv[k];
+  for (const k of o.stripEnv) delete childEnv[k];
   const base = [...process.execArgv, process.argv[1] as string, 'upsmon'];
   const out = o.foreground ? 'inherit' : 'ignore';
 
@@ -330,12 +321,7 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
     process.on('SIGUSR1', () => { log.info('Signal: FSD requested'); requestFsd(); });
     process.on('SIGHUP', reload);
     for (const sig of ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const) process.on(sig, () => stop(sig));
-    process.on('SIGUSR2', () => {
-      if (!testInject || !pair) return;
-      const kind = INJECT_KINDS[injectIndex++ % INJECT_KINDS.length] ?? 'garbage';
-      log.info(`upsmon: test knob: the network child writes a bad frame (${kind})`);
-      send(pair.net, { t: 'test-inject', kind });
-    });
+    process.on('SIGUSR2', () => undefined); // no meaning in upsmon: not the default (exit)
     startPair();
   });
 }
