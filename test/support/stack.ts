@@ -163,7 +163,9 @@ function isListening(path: string): boolean {
   try { table = readFileSync('/proc/net/unix', 'utf8'); } catch { return true; } // no procfs: existence only
   return table.split('\n').some((line) => {
     const f = line.trim().split(/\s+/);
-    return f.length >= 8 && f.slice(7).join(' ') === path && f[3] === '00010000';
+    const bound = f.slice(7).join(' ');
+    // a chrooted daemon's socket is listed by the path it bound, inside its jail
+    return f.length >= 8 && f[3] === '00010000' && bound.startsWith('/') && (bound === path || path.endsWith(bound));
   });
 }
 
