@@ -327,11 +327,13 @@ export function parseRules(text: string, file: string): ParseResult {
         case 'RULE': {
           const name = word(0, 'a rule name');
           if (args.length !== 1) throw new LineError('RULE takes one name');
+          // a refused RULE still owns the lines below it (checked, then dropped with it)
+          current = { name, line: lineNo, onFire: [], onClear: [], terms: { n: 0 }, uses: [], broken: true };
           const problem = frameNameProblem(name); // the name travels alone in a rule frame
           if (problem !== undefined) throw new LineError(`rule name '${name}': ${problem}`);
           if (rules.some((r) => r.name === name)) throw new LineError(`rule '${name}' is defined twice`);
           if (rules.length >= MAX_RULES) throw new LineError(`more than ${String(MAX_RULES)} rules`);
-          current = { name, line: lineNo, onFire: [], onClear: [], terms: { n: 0 }, uses: [], broken: false };
+          current.broken = false;
           rules.push(current);
           break;
         }
@@ -356,13 +358,7 @@ export function parseRules(text: string, file: string): ParseResult {
         }
         case 'UPS': case 'WHEN': case 'FOR': case 'CLEAR': case 'DO': case 'ONCLEAR': {
           if (!current) throw new LineError(`${kw} outside a RULE`);
-          const r = current;
-          try {
-            ruleLine(r, kw, args, lineNo, word);
-          } catch (e) {
-            r.broken = true;
-            throw e;
-          }
+          ruleLine(current, kw, args, lineNo, word);
           break;
         }
         default:
@@ -370,6 +366,8 @@ export function parseRules(text: string, file: string): ParseResult {
       }
     } catch (e) {
       if (!(e instanceof LineError)) throw e;
+      // the rule is refused with this line; its own checks (no WHEN, no DO) would only echo it
+      if (current) current.broken = true;
       fail(lineNo, e.message);
     }
   }
