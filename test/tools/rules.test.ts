@@ -71,6 +71,12 @@ describe('hardnut rules', () => {
       + `${bad}:4: DO: unknown action 'reboot' (one of: notify, shutdown, fsd, instcmd, start, cancel)\n`);
   });
 
+  it('the shipped sample conf/upsrules.conf passes check', async () => {
+    const sample = new URL('../../conf/upsrules.conf', import.meta.url).pathname;
+    const r = await runHardnut(['rules', 'check', sample], process.env);
+    expect([r.code, r.stderr, r.stdout]).toEqual([0, '', `${sample}: 5 rules, 1 timers: OK\n`]);
+  });
+
   it('check reads $NUT_CONFPATH/upsrules.conf by default; a missing file is an error', async () => {
     file('upsrules.conf', RULES);
     const r = await runHardnut(['rules', 'check'], { ...process.env, NUT_CONFPATH: dir });
