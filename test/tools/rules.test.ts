@@ -1,6 +1,6 @@
 // `hardnut rules check|explain|test` as a user runs them: the built executable, real files.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runHardnut } from '../support/stack.js';
@@ -75,6 +75,15 @@ describe('hardnut rules', () => {
     const sample = new URL('../../conf/upsrules.conf', import.meta.url).pathname;
     const r = await runHardnut(['rules', 'check', sample], process.env);
     expect([r.code, r.stderr, r.stdout]).toEqual([0, '', `${sample}: 5 rules, 1 timers: OK\n`]);
+  });
+
+  it("README's example rule file passes check", async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Rules (upsrules.conf)'));
+    const example = section.slice(section.indexOf('```\n') + 4, section.indexOf('\n```', section.indexOf('```\n') + 4));
+    const r = await runHardnut(['rules', 'check', file('readme.conf', example)], process.env);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toContain(': 4 rules, 1 timers: OK');
   });
 
   it('check reads $NUT_CONFPATH/upsrules.conf by default; a missing file is an error', async () => {
