@@ -47,3 +47,20 @@ export function explainRules(set: RuleSet): string {
   if (set.instcmds.size > 0) out.push(`instant commands allowed: ${[...set.instcmds].join(', ')}`);
   return `${out.join('\n')}\n`;
 }
+
+function collectVariables(e: Expr, out: Set<string>): void {
+  // bounded by MAX_DEPTH, like the parser that built the tree
+  if (e.kind === 'cmp' || e.kind === 'has') out.add(e.variable);
+  else if (e.kind === 'not') collectVariables(e.arg, out);
+  else if (e.kind === 'and' || e.kind === 'or') for (const a of e.args) collectVariables(a, out);
+}
+
+/** Every variable the rules read: what upsmon must fetch for them at each poll. */
+export function variablesOf(set: RuleSet): string[] {
+  const out = new Set<string>();
+  for (const r of set.rules) {
+    collectVariables(r.when, out);
+    if (r.clear) collectVariables(r.clear, out);
+  }
+  return [...out];
+}
