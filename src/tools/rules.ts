@@ -2,8 +2,10 @@
 // and evaluator upsmon runs (src/protocol/rules); this file only reads files and prints.
 // Exit 0 = fine, 1 = the rule file or trace is unusable, 2 = usage.
 
-import { basename, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { confPath } from '../core/paths.js';
+import { parseUpsmonConf } from '../core/config/upsmon-conf.js';
 import { ConfigError, HardnutError } from '../core/errors.js';
 import { readConfigFile } from '../runtime/config-files.js';
 import {
@@ -38,6 +40,21 @@ export function loadRuleFile(path: string): RuleSet | undefined {
   return ruleSet;
 }
 
+/**
+ * Warnings (exit status unchanged) for rules naming a UPS that the upsmon.conf beside the rule
+ * file neither MONITORs nor LOCALMONITORs: such a rule never runs. Silent when there is no
+ * readable upsmon.conf (it holds passwords: often root-only).
+ */
+export function unmonitoredUpsWarnings(set: RuleSet, ruleFile: string): string[] {
+  const upsmon = join(dirname(ruleFile), 'upsmon.conf');
+  if (!existsSync(upsmon)) return [];
+  let bytes: Uint8Array;
+  try { bytes = readConfigFile(upsmon).bytes; } catch { return []; }
+  const systems = new Set(parseUpsmonConf(bytes, upsmon).value.monitors.map((m) => m.system));
+  return set.rules.filter((r) => r.ups !== undefined && !systems.has(r.ups))
+    .map((r) => `${set.file}:${String(r.line)}: warning: rule '${r.name}' watches UPS '${r.ups ?? ''}', which ${upsmon} does not monitor: it never runs`);
+}
+
 function seconds(ms: number): string {
   const s = ms / 1000;
   return `${Number.isInteger(s) ? String(s) : s.toFixed(3)}s`;
@@ -66,6 +83,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       const file = rest[0] ?? join(confPath(env), RULES_FILE);
       const set = loadRuleFile(file);
       if (!set) return 1;
+      for (const w of unmonitoredUpsWarnings(set, file)) process.stderr.write(`${w}\n`);
       process.stdout.write(`${file}: ${String(set.rules.length)} rules, ${String(set.timers.size)} timers: OK\n`);
       return 0;
     }

@@ -90,6 +90,13 @@ describe('hardnut rules', () => {
     file('upsrules.conf', RULES);
     const r = await runHardnut(['rules', 'check'], { ...process.env, NUT_CONFPATH: dir });
     expect([r.code, r.stdout]).toEqual([0, `${join(dir, 'upsrules.conf')}: 3 rules, 1 timers: OK\n`]);
+    expect(r.stderr).toBe('');
+    // with an upsmon.conf beside it: a rule for a UPS it does not monitor is flagged, exit still 0
+    file('upsmon.conf', 'MONITOR other@localhost 1 mon pass primary\n');
+    const w = await runHardnut(['rules', 'check'], { ...process.env, NUT_CONFPATH: dir });
+    expect([w.code, w.stderr]).toEqual([0, `${join(dir, 'upsrules.conf')}:2: warning: rule 'hot' watches UPS 'dummy', which ${join(dir, 'upsmon.conf')} does not monitor: it never runs\n`]);
+    file('upsmon.conf', 'MONITOR dummy 1 mon pass primary\n');
+    expect((await runHardnut(['rules', 'check'], { ...process.env, NUT_CONFPATH: dir })).stderr).toBe('');
     const missing = await runHardnut(['rules', 'check'], { ...process.env, NUT_CONFPATH: join(dir, 'nowhere') });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('upsrules.conf: cannot open: no such file');
