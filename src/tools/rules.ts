@@ -6,14 +6,14 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { confPath } from '../core/paths.js';
 import { parseUpsmonConf } from '../core/config/upsmon-conf.js';
-import { ConfigError, HardnutError } from '../core/errors.js';
+import { HardnutError } from '../core/errors.js';
 import { readConfigFile } from '../runtime/config-files.js';
+import { RULES_FILE, readRuleFile } from '../runtime/rules-file.js';
 import {
-  MAX_RULE_FILE_BYTES, explainRules, parseRules, replay, seqTimeline, actionInWords,
+  explainRules, replay, seqTimeline, actionInWords,
   type RuleEvent, type RuleSet,
 } from '../protocol/rules/index.js';
 
-export const RULES_FILE = 'upsrules.conf';
 
 const USAGE = 'usage: hardnut rules check [FILE]            refuse a bad rule file with file:line\n'
   + '       hardnut rules explain FILE            print each rule in words\n'
@@ -23,21 +23,7 @@ const USAGE = 'usage: hardnut rules check [FILE]            refuse a bad rule fi
 
 /** Reads and parses a rule file; prints its errors and returns undefined if it is unusable. */
 export function loadRuleFile(path: string): RuleSet | undefined {
-  let bytes: Uint8Array;
-  try {
-    bytes = readConfigFile(path).bytes;
-  } catch (err) {
-    if (err instanceof ConfigError) { process.stderr.write(`${err.message}\n`); return undefined; }
-    throw err;
-  }
-  if (bytes.length > MAX_RULE_FILE_BYTES) {
-    process.stderr.write(`${path}: larger than ${String(MAX_RULE_FILE_BYTES)} bytes: refused\n`);
-    return undefined;
-  }
-  // latin1: one char per byte, so the parser sees (and refuses) every non-ASCII byte with its line
-  const { ruleSet, errors } = parseRules(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1'), path);
-  for (const e of errors) process.stderr.write(`${e.message}\n`);
-  return ruleSet;
+  return readRuleFile(path, (m) => process.stderr.write(`${m}\n`));
 }
 
 /**

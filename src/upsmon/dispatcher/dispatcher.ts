@@ -14,7 +14,8 @@ import type { Action, Rule, RuleSet } from '../../protocol/rules/index.js';
 import { RuleGate } from './rule-gate.js';
 
 export interface Notification {
-  type: NotifyType;
+  /** NUT's type, or RULE for a rule of upsrules.conf (issue 16; not in NUT). */
+  type: NotifyType | 'RULE';
   /** The MONITOR system name (ups@host[:port]), or '' for host events (SHUTDOWN, NOPARENT…). */
   ups: string;
   message: string;

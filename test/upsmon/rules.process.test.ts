@@ -1,0 +1,58 @@
+// upsrules.conf in the real upsmon (issue 16): hardnut dummy-ups replays a temperature trace →
+// hardnut upsd → `hardnut upsmon` (as root: the rules evaluated in the jailed child, the rule
+// frame checked and acted on by the dispatcher against its own copy of the file) → NOTIFYCMD.
+// A temperature rule with a duration and a clear condition notifies once on the rise and once on
+// the fall, not on every poll; a rule on a variable the UPS does not have fires nothing and says
+// why once; a rule file upsmon cannot honour stops upsmon from starting.
+import { afterEach, describe, expect, it } from 'vitest';
+import { PRIMARY_LOGIN, replayStack, startHardnutUpsmon, type MonitorSpec } from '../interop/upsmon-stack.js';
+import { waitFor, writeFiles, type Proc } from '../support/stack.js';
+
+const cleanups: Array<() => Promise<unknown> | void> = [];
+afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
+const track = (p: Proc): Proc => { cleanups.push(() => p.stop()); return p; };
+
+// 30 while upsmon starts; hot (45) for 15 s (room for a slow start); between the marks (38, 41, 37); cool (30)
+const SEQ = 'ups.temperature: 30\nTIMER 5\nups.temperature: 45\nTIMER 15\nups.temperature: 38\nTIMER 2\n'
+  + 'ups.temperature: 41\nTIMER 2\nups.temperature: 37\nTIMER 2\nups.temperature: 30\nTIMER 300\n';
+const RULES = 'RULE hot\n WHEN ups.temperature > 40\n FOR 2\n CLEAR ups.temperature < 35\n DO notify "too hot"\n ONCLEAR notify "cool again"\n'
+  + 'RULE nocharge\n WHEN battery.charge < 50\n DO notify "never"\n';
+
+function spec(port: number): MonitorSpec {
+  return { system: `u@127.0.0.1:${String(port)}`, role: 'primary', login: PRIMARY_LOGIN, extra: ['POLLFREQ 1', 'POLLFREQALERT 1', 'DEADTIME 15'] };
+}
+
+describe('upsrules.conf in upsmon', () => {
+  it('a temperature rule notifies once on the rise and once on the fall; unknown data fires nothing', async () => {
+    const { d, port } = await replayStack(SEQ, (undo) => cleanups.push(undo));
+    writeFiles(d, { 'upsrules.conf': RULES });
+    const upsmon = track(startHardnutUpsmon(d, 'r', spec(port)));
+    const rules = (): string[] => d.events().filter((e) => e.type === 'RULE').map((e) => `${e.ups}|${e.msg}`);
+    await waitFor('the rule fired and cleared', () => rules().length >= 2, 60_000, 100).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}; RULE events ${JSON.stringify(rules())}; upsmon said:\n${upsmon.output()}`);
+    });
+    expect(rules()).toEqual(['|rule hot fired: too hot', '|rule hot cleared: cool again']);
+    const ev = d.events().filter((e) => e.type === 'RULE');
+    // FOR 2 after the rise at ~5 s, the fall at ~26 s: far apart, never a poll apart
+    expect((ev[1]?.t ?? 0) - (ev[0]?.t ?? 0)).toBeGreaterThan(5_000);
+    const why = upsmon.output().split('\n').filter((l) => l.includes('rule nocharge cannot decide'));
+    expect(why).toHaveLength(1);
+    expect(why[0]).toContain('battery.charge is not known');
+  });
+
+  it('a rule file with an error, or an action upsmon does not perform yet, stops upsmon with file:line', async () => {
+    const { d, port } = await replayStack(SEQ, (undo) => cleanups.push(undo));
+    const cases: Array<[string, string]> = [
+      ['RULE r\n WHEN ups.temperature > 40\n DO shutdown\n', `${d.etc}/upsrules.conf:1: rule 'r': upsmon does not perform 'shutdown' yet`],
+      ['RULE r\n WHEN ups.temperature > 40\n DO reboot\n', `${d.etc}/upsrules.conf:3: DO: unknown action 'reboot'`],
+    ];
+    for (const [i, [text, said]] of cases.entries()) {
+      writeFiles(d, { 'upsrules.conf': text });
+      const upsmon = track(startHardnutUpsmon(d, `bad${String(i)}`, spec(port)));
+      const code = await new Promise<number | null>((resolve) => upsmon.child.once('exit', (c) => resolve(c)));
+      expect(code).not.toBe(0);
+      expect(upsmon.output()).toContain(said);
+    }
+    expect(d.events().filter((e) => e.type === 'RULE')).toEqual([]);
+  });
+});
