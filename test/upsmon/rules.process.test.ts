@@ -40,10 +40,29 @@ describe('upsrules.conf in upsmon', () => {
     expect(why[0]).toContain('battery.charge is not known');
   });
 
+  it('a charge rule (under 50 % on battery for 3 s) shuts the host down before LB', async () => {
+    // on battery at 5 s, 45 % from 8 s, and never LB
+    const seq = 'ups.status: OL\nbattery.charge: 100\nTIMER 5\nups.status: OB DISCHRG\nbattery.charge: 80\nTIMER 3\n'
+      + 'battery.charge: 45\nTIMER 300\n';
+    const { d, port } = await replayStack(seq, (undo) => cleanups.push(undo));
+    writeFiles(d, { 'upsrules.conf': 'RULE half-charge\n WHEN ups.status has OB and battery.charge < 50\n FOR 3\n DO shutdown\n' });
+    const m = spec(port);
+    const upsmon = track(startHardnutUpsmon(d, 'c', { ...m, extra: [...(m.extra ?? []), 'FINALDELAY 0'] }));
+    await waitFor('SHUTDOWNCMD ran', () => d.events().some((e) => e.type === 'SHUTDOWNCMD'), 60_000, 100).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}; events ${JSON.stringify(d.events().map((x) => x.type))}; upsmon said:\n${upsmon.output()}`);
+    });
+    const types = d.events().map((e) => e.type);
+    expect(types).not.toContain('LOWBATT');
+    expect(types.indexOf('ONBATT')).toBeLessThan(types.indexOf('FSD'));
+    expect(types.indexOf('FSD')).toBeLessThan(types.indexOf('SHUTDOWN'));
+    expect(types.indexOf('SHUTDOWN')).toBeLessThan(types.indexOf('SHUTDOWNCMD'));
+    expect(upsmon.output()).toContain('rule half-charge shuts this host down');
+  });
+
   it('a rule file with an error, or an action upsmon does not perform yet, stops upsmon with file:line', async () => {
     const { d, port } = await replayStack(SEQ, (undo) => cleanups.push(undo));
     const cases: Array<[string, string]> = [
-      ['RULE r\n WHEN ups.temperature > 40\n DO shutdown\n', `${d.etc}/upsrules.conf:1: rule 'r': upsmon does not perform 'shutdown' yet`],
+      ['RULE r\n WHEN ups.temperature > 40\n DO fsd\n', `${d.etc}/upsrules.conf:1: rule 'r': upsmon does not perform 'fsd' yet`],
       ['RULE r\n WHEN ups.temperature > 40\n DO reboot\n', `${d.etc}/upsrules.conf:3: DO: unknown action 'reboot'`],
     ];
     for (const [i, [text, said]] of cases.entries()) {

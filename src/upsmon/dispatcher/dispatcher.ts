@@ -96,6 +96,10 @@ export class Dispatcher {
       // the name is a rule's, checked against the dispatcher's own rule file, never a MONITOR's
       const r = this.rules.check(frame.type, frame.name);
       if (!r.ok) return r;
+      // A shutdown rule of this copy of the file is a reason to shut down, as `upsmon -c fsd` is:
+      // the child's SHUTDOWN and EXEC_SHUTDOWN that follow pass. Rules only add reasons: the
+      // validator's own (NUT's MINSUPPLIES rule) still holds without them.
+      if (r.event === 'fire' && r.actions.some((a) => a.kind === 'shutdown')) this.validator.noteUserFsd();
       this.actions.rule?.(r.rule, r.event, r.actions);
       return { ok: true };
     }

@@ -7,7 +7,12 @@
 import { RuleEngine, variablesOf, type RuleSet, type UpsData } from '../../protocol/rules/index.js';
 import type { RuleFrameType } from '../../protocol/notify-frame/index.js';
 
-export interface RuleFrameOut { type: RuleFrameType; rule: string }
+export interface RuleFrameOut {
+  type: RuleFrameType;
+  rule: string;
+  /** RULE_FIRE of a rule that (in this copy of the file) shuts the host down. */
+  shutdown: boolean;
+}
 
 export interface RuleStep {
   frames: RuleFrameOut[];
@@ -17,6 +22,7 @@ export interface RuleStep {
 
 export class RuleRunner {
   private readonly engine: RuleEngine;
+  private readonly shutdownRules: ReadonlySet<string>;
   private readonly firing = new Map<string, number>();
   /** The variables to fetch for each UPS at each poll (besides ups.status). */
   readonly variables: readonly string[];
@@ -24,6 +30,7 @@ export class RuleRunner {
   constructor(ruleSet: RuleSet, upsNames: readonly string[]) {
     this.engine = new RuleEngine(ruleSet, upsNames);
     this.variables = variablesOf(ruleSet);
+    this.shutdownRules = new Set(ruleSet.rules.filter((r) => r.onFire.some((a) => a.kind === 'shutdown')).map((r) => r.name));
   }
 
   /** When a FOR runs out or a timer expires with no new data: the shell may poll then. */
@@ -38,14 +45,14 @@ export class RuleRunner {
         case 'fire': {
           const n = this.firing.get(e.rule) ?? 0;
           this.firing.set(e.rule, n + 1);
-          if (n === 0) out.frames.push({ type: 'RULE_FIRE', rule: e.rule });
+          if (n === 0) out.frames.push({ type: 'RULE_FIRE', rule: e.rule, shutdown: this.shutdownRules.has(e.rule) });
           out.logs.push(`rule ${e.rule} fired on ${e.ups}`);
           break;
         }
         case 'clear': {
           const n = (this.firing.get(e.rule) ?? 1) - 1;
           this.firing.set(e.rule, n);
-          if (n === 0) out.frames.push({ type: 'RULE_CLEAR', rule: e.rule });
+          if (n === 0) out.frames.push({ type: 'RULE_CLEAR', rule: e.rule, shutdown: false });
           out.logs.push(`rule ${e.rule} cleared on ${e.ups}`);
           break;
         }

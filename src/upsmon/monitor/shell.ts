@@ -185,7 +185,15 @@ export class MonitorShell {
     }
     const step = rules.step((this.opts.clock ?? { now: () => Date.now() }).now(), data);
     for (const m of step.logs) this.opts.output.log('notice', `upsmon: ${m}`);
-    for (const f of step.frames) this.opts.output.rule?.(f.type, f.rule);
+    for (const f of step.frames) {
+      this.opts.output.rule?.(f.type, f.rule);
+      if (f.shutdown) {
+        // upsmon's own forced-shutdown path (FSD on the UPSes this host is primary for, HOSTSYNC,
+        // SHUTDOWN, FINALDELAY), as `upsmon -c fsd` takes; the frame above told the dispatcher why
+        this.opts.output.log('notice', `upsmon: rule ${f.rule} shuts this host down`);
+        this.run(this.monitor.handle({ type: 'user-fsd' }));
+      }
+    }
   }
 
   private entry(system: string): { link: UpsLink; upsName: string } | undefined {

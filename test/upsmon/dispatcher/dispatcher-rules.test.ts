@@ -70,4 +70,19 @@ describe('rule frames at the dispatcher', () => {
     expect(r.ok).toBe(false);
     expect(ran).toEqual([]);
   });
+
+  it("a shutdown rule of the dispatcher's own file is a reason to shut down; a notify rule is not", () => {
+    const notifyOnly = harness();
+    notifyOnly.d.receive(encodeFrame('RULE_FIRE', 'hot'));
+    expect(notifyOnly.d.receive(encodeFrame('SHUTDOWN')).ok).toBe(false);
+    expect(notifyOnly.ran).not.toContain('shutdown');
+    const { d, ran } = harness();
+    expect(d.receive(encodeFrame('SHUTDOWN')).ok).toBe(false); // no reason yet: UPS online
+    const again = harness();
+    expect(again.d.receive(encodeFrame('RULE_FIRE', 'low'))).toEqual({ ok: true });
+    expect(again.d.receive(encodeFrame('SHUTDOWN'))).toEqual({ ok: true });
+    expect(again.d.receive(encodeFrame('EXEC_SHUTDOWN'))).toEqual({ ok: true });
+    expect(again.ran).toEqual(['low fire [{"kind":"shutdown"}]', 'notify SHUTDOWN', 'shutdown']);
+    expect(ran).toEqual([]);
+  });
 });
