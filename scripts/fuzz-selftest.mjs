@@ -275,6 +275,13 @@ const DEFECTS = [
     to: 'if (now - since >= r.forSeconds * 1000 - 1000) {',
     targets: [T.rules],
   },
+  {
+    name: 'dispatcher admits a second RULE_FIRE for a firing rule (a child floods its notifications)',
+    file: 'src/upsmon/dispatcher/rule-gate.ts',
+    from: 'if (this.firing.has(name)) return',
+    to: 'if (false && this.firing.has(name)) return',
+    targets: [T.rules],
+  },
 ];
 
 function run(cwd, files, filter) {

@@ -6,13 +6,18 @@
 //   nested < 16, strings ≤ 256 characters);
 // - random expressions, printed and parsed, decide as a three-valued (Kleene) reference does on
 //   random data with missing and non-numeric values: true fires, false and unknown do not;
-// - a FOR/CLEAR rule over random polls fires and clears exactly when a reference model says.
+// - a FOR/CLEAR rule over random polls fires and clears exactly when a reference model says;
+// - rule frames in any order, with names of the dispatcher's file and others: the real
+//   Dispatcher admits exactly what a reference (own names, fire/clear alternation) admits.
 import { describe, expect } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { ensure, fuzz as fuzzTarget, latin1, lineCount } from './harness.js';
 import { mutated } from './mutate.js';
 import { RuleEngine, parseRules, type Expr, type RuleSet, type UpsData } from '../../src/protocol/rules/index.js';
+import { encodeFrame } from '../../src/protocol/notify-frame/index.js';
+import { parseUpsmonConf } from '../../src/core/config/upsmon-conf.js';
+import { Dispatcher } from '../../src/upsmon/dispatcher/dispatcher.js';
 
 const fuzz = <T>(name: string, arb: fc.Arbitrary<T>, predicate: (v: T) => void): void => fuzzTarget('rules', name, arb, predicate);
 
@@ -156,6 +161,17 @@ const snapshot: fc.Arbitrary<Snapshot> = fc.tuple(
   return m;
 });
 
+// ---- rule frames at the dispatcher ----
+
+const UPSMON = parseUpsmonConf('MONITOR u1@localhost 1 mon pass primary\nMINSUPPLIES 1\n', 'upsmon.conf').value;
+const OWN = parseRules('RULE hot\n WHEN a.b > 1\n DO notify "h"\n ONCLEAR notify\nRULE low\n WHEN a.b < 1\n DO notify "l"\n', 'r').ruleSet as RuleSet;
+/** The dispatcher's own rules, as the test reads its file: names exactly, case included. */
+const OWN_NAMES = new Set(['hot', 'low']);
+const ruleFrames = fc.array(fc.tuple(
+  fc.constantFrom('RULE_FIRE' as const, 'RULE_CLEAR' as const),
+  fc.constantFrom('hot', 'low', 'HOT', 'Low', 'nope', 'hot2', 'u1@localhost', 'h'),
+), { maxLength: 24 });
+
 // ---- the FOR / CLEAR timing model ----
 
 interface Poll { dt: number; temp: number | undefined }
@@ -206,6 +222,26 @@ describe('rules', () => {
     ensure(fired === (want === true) && unknown === (want === null),
       () => `${e.text} on ${JSON.stringify([...snap])}: reference ${String(want)}, engine fired ${String(fired)}, unknown ${String(unknown)}`);
   });
+
+  fuzz("forged rule frames: the dispatcher admits exactly its own rules in fire/clear order, and a refused frame runs nothing",
+    ruleFrames, (frames) => {
+      const ran: string[] = [];
+      const d = new Dispatcher(UPSMON, {
+        notify: () => { ran.push('notify'); }, shutdown: () => { ran.push('shutdown'); },
+        rule: (r, event) => { ran.push(`${r.name} ${event}`); },
+      }, OWN);
+      const firing = new Set<string>();
+      const want: string[] = [];
+      for (const [type, name] of frames) {
+        const ok = OWN_NAMES.has(name) && (type === 'RULE_FIRE' ? !firing.has(name) : firing.has(name));
+        const r = d.receive(encodeFrame(type, name));
+        ensure(r.ok === ok, () => `${type} ${name} after ${JSON.stringify(want)}: dispatcher ok=${String(r.ok)}, reference ${String(ok)}`);
+        if (!ok) break; // the supervisor kills the child here
+        if (type === 'RULE_FIRE') firing.add(name); else firing.delete(name);
+        want.push(`${name} ${type === 'RULE_FIRE' ? 'fire' : 'clear'}`);
+      }
+      ensure(JSON.stringify(ran) === JSON.stringify(want), () => `ran ${JSON.stringify(ran)}, reference ${JSON.stringify(want)}`);
+    });
 
   fuzz('FOR and CLEAR over random polls fire and clear when the reference model does',
     fc.tuple(polls, fc.integer({ min: 0, max: 30 })), ([ps, forS]) => {
