@@ -32,6 +32,7 @@ const T = {
   killpower: 'test/fuzz/killpower-flag.fuzz.test.ts',
   script: 'test/fuzz/script.fuzz.test.ts',
   http: 'test/fuzz/http-request.fuzz.test.ts',
+  rules: 'test/fuzz/rules.fuzz.test.ts',
 };
 
 // The properties that judge a codec by the spec's literal charset and limits, not by its own code.
@@ -259,6 +260,35 @@ const DEFECTS = [
     from: "seg === '..' || ",
     to: '',
     targets: [T.http],
+  },
+  // The rule language (issue 16): its limits, its three-valued logic, its FOR timing.
+  {
+    name: 'rules parser keeps a 1025-byte line (off by one on the 1024-byte line limit)',
+    file: 'src/protocol/rules/parse.ts',
+    from: 'if (end - start > MAX_LINE_BYTES) {',
+    to: 'if (end - start > MAX_LINE_BYTES + 1) {',
+    targets: [T.rules],
+  },
+  {
+    name: 'rules evaluator: unknown and true is true (an unknown term ignored by `and`: stale data fires)',
+    file: 'src/protocol/rules/evaluate.ts',
+    from: 'if (v.v === null && unknown === undefined) unknown = v;',
+    to: 'if (v.v === null && unknown === undefined && decisive) unknown = v;',
+    targets: [T.rules],
+  },
+  {
+    name: 'rules evaluator fires a FOR rule one second early',
+    file: 'src/protocol/rules/evaluate.ts',
+    from: 'if (now - since >= r.forSeconds * 1000) {',
+    to: 'if (now - since >= r.forSeconds * 1000 - 1000) {',
+    targets: [T.rules],
+  },
+  {
+    name: 'dispatcher admits a second RULE_FIRE for a firing rule (a child floods its notifications)',
+    file: 'src/upsmon/dispatcher/rule-gate.ts',
+    from: 'if (this.firing.has(name)) return',
+    to: 'if (false && this.firing.has(name)) return',
+    targets: [T.rules],
   },
 ];
 

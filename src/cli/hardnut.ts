@@ -26,6 +26,7 @@ const TOOLS = new Map<string, Tool>([
   ['killpower', { summary: 'late shutdown: signing key, /run snapshot, and the hook that cuts UPS power', load: async () => (await import('../killpower/main.js')).main }],
   ['exporter', { summary: 'Prometheus /metrics, a JSON API and a status page for upsd\'s UPSes', load: async () => (await import('../exporter/main.js')).main }],
   ['upssched', { summary: 'timers for upsmon events: run by upsmon as NOTIFYCMD', load: async () => (await import('../upssched/main.js')).main }],
+  ['rules', { summary: 'rules check|explain|test: the upsrules.conf rule file', load: async () => (await import('../tools/rules.js')).main }],
 ]);
 for (const [name, loadDriver] of DRIVER_LOADERS) {
   const runtime = async (): Promise<[DriverDefinition, typeof import('../driver/runtime.js')]> =>

@@ -123,6 +123,8 @@ export const ERROR_CODES = {
   ERR_UPSSCHED_LINE_TOO_LONG: 'a upssched socket line longer than allowed',
   ERR_UPSSCHED_PARSE: 'a upssched socket request is malformed',
   ERR_UPSSCHED_REPLY: 'a upssched socket reply is malformed',
+  ERR_RULES: 'upsrules.conf is unusable (file:line in the message)',
+  ERR_RULES_TRACE: 'a trace given to `hardnut rules test` is unusable',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

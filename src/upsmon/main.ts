@@ -17,7 +17,7 @@
 // HARDNUT_SECCOMP=enforce), with a warning that the host is not protected.
 
 import { alive, holdPid, parsePidOption, readPid, readRegularFile, trustedPid, UnsafeFileError, type HeldProcess } from '../runtime/pidfile.js';
-import { accessSync, constants, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { loadConfig } from '../runtime/config-files.js';
 import { daemonView, seenBy, signalFailure } from '../runtime/control-check.js';
@@ -37,6 +37,7 @@ import { POWERDOWNFLAG_MAGIC } from './shared/shutdown.js';
 import { signedFlagStatus } from '../killpower/main.js';
 import { describePlan, planAccessProblem, selectShutdownPlan, type PathOwnership, type ShutdownPlan } from './supervisor/shutdown-method.js';
 import { runSupervisor } from './supervisor/supervisor.js';
+import { loadUpsmonRules, rulesPath } from '../runtime/rules-file.js';
 import { localTargets } from './supervisor/local-targets.js';
 import type { DriverSocketTarget } from './shared/driver-socket.js';
 
@@ -343,6 +344,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   }
   if (conf.debugMin !== undefined && conf.debugMin > log.debugLevel) log.debugLevel = conf.debugMin;
   if (o.checkFlag) return checkFlag(conf, log);
+  // upsrules.conf (issue 16): checked here too, so an unusable one stops upsmon at start rather
+  // than failing its children over and over; -p does not evaluate rules (yet), and says so
+  if (!o.single && loadUpsmonRules(env, (m) => log.error(`upsmon: ${m}`)).failed) return 1;
+  if (o.single && existsSync(rulesPath(env))) log.warn(`upsmon -p: ${rulesPath(env)} is not evaluated in single-process mode`);
 
   const root = isRoot();
   let plan: ShutdownPlan;

@@ -79,8 +79,8 @@ describe('notify-frame decoder', () => {
 /** `A–Z a–z 0–9 . _ @ : -` and `[` `]` (IPv6 literals), spelt out. */
 const SPEC_NAME_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@:-[]';
 const SPEC_MAX_NAME = 64;
-/** 0x40 + NUT's NOTIFY_* number (0–31), and 0x60 EXEC_SHUTDOWN. */
-const SPEC_TYPES = new Set([...Array.from({ length: 32 }, (_, n) => 0x40 + n), 0x60]);
+/** 0x40 + NUT's NOTIFY_* number (0–31), 0x60 EXEC_SHUTDOWN, 0x61/0x62 RULE_FIRE/RULE_CLEAR (a rule's name). */
+const SPEC_TYPES = new Set([...Array.from({ length: 32 }, (_, n) => 0x40 + n), 0x60, 0x61, 0x62]);
 /** Host frames (no name): SHUTDOWN 6, NOPARENT 9, SHUTDOWN_HOSTSYNC 26, SUSPEND_* 27/30/31, EXEC_SHUTDOWN. */
 const SPEC_HOST_TYPES = new Set([0x46, 0x49, 0x5a, 0x5b, 0x5e, 0x5f, 0x60]);
 
@@ -101,7 +101,7 @@ const edgeByte = fc.oneof(
   fc.integer({ min: 0, max: 255 }),
 );
 const specFrame = fc.record({
-  type: fc.oneof(fc.constantFrom(...SPEC_TYPES), fc.integer({ min: 0x3e, max: 0x62 }), fc.integer({ min: 0, max: 255 })),
+  type: fc.oneof(fc.constantFrom(...SPEC_TYPES), fc.integer({ min: 0x3e, max: 0x64 }), fc.integer({ min: 0, max: 255 })),
   name: fc.oneof(
     fc.array(edgeByte, { maxLength: 3 }),
     fc.tuple(fc.string({ unit: fc.constantFrom(...SPEC_NAME_CHARS.split('')), minLength: 60, maxLength: 70 }), fc.array(edgeByte, { maxLength: 1 }))

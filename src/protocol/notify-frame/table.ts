@@ -6,25 +6,31 @@
 //   0x40 + n    notification n          ups    n is NUT's NOTIFY_* number (ONLINE 0 … SUSPEND_FINISHED 31)
 //                                        host   for SHUTDOWN, SHUTDOWN_HOSTSYNC, NOPARENT, SUSPEND_*
 //   0x60        EXEC_SHUTDOWN           host   run the shutdown (NUT's one-byte 0x01 to the root parent)
+//   0x61        RULE_FIRE               rule   a rule of upsrules.conf fired (issue 16; not in NUT)
+//   0x62        RULE_CLEAR              rule   that rule cleared
 //
 // A `ups` frame names the UPS (a MONITOR system name, 1–64 bytes); a `host` frame has no name
-// (length 0), as NUT passes an empty UPSNAME for these.
+// (length 0), as NUT passes an empty UPSNAME for these. A `rule` frame names a rule, with the same
+// bounds and characters: the dispatcher acts on what its own copy of the rule file says of it.
 
 import type { NotifyType } from '../../core/config/upsmon-conf.js';
 
-export type FrameTypeName = NotifyType | 'EXEC_SHUTDOWN';
+export type FrameTypeName = NotifyType | 'EXEC_SHUTDOWN' | RuleFrameType;
+export type RuleFrameType = 'RULE_FIRE' | 'RULE_CLEAR';
 
 export interface FrameTypeInfo {
   readonly code: number;
   readonly type: FrameTypeName;
-  readonly kind: 'notify' | 'command';
-  /** 'ups': the frame carries a UPS name; 'host': it carries none. */
-  readonly scope: 'ups' | 'host';
+  readonly kind: 'notify' | 'command' | 'rule';
+  /** 'ups': the frame carries a UPS name; 'host': it carries none; 'rule': a rule's name. */
+  readonly scope: 'ups' | 'host' | 'rule';
 }
 
 /** First notification code: 0x40 + NUT's NOTIFY_* number. */
 export const NOTIFY_CODE_BASE = 0x40;
 export const EXEC_SHUTDOWN_CODE = 0x60;
+export const RULE_FIRE_CODE = 0x61;
+export const RULE_CLEAR_CODE = 0x62;
 
 /** NUT's NOTIFY_* numbers (clients/upsmon.h). */
 const NUT_NOTIFY_NUMBERS: Readonly<Record<NotifyType, number>> = {
@@ -48,6 +54,8 @@ export const FRAME_TYPES: readonly FrameTypeInfo[] = [
     scope: HOST_SCOPE.has(type as NotifyType) ? 'host' : 'ups',
   })),
   { code: EXEC_SHUTDOWN_CODE, type: 'EXEC_SHUTDOWN', kind: 'command', scope: 'host' } satisfies FrameTypeInfo,
+  { code: RULE_FIRE_CODE, type: 'RULE_FIRE', kind: 'rule', scope: 'rule' } satisfies FrameTypeInfo,
+  { code: RULE_CLEAR_CODE, type: 'RULE_CLEAR', kind: 'rule', scope: 'rule' } satisfies FrameTypeInfo,
 ].sort((a, b) => a.code - b.code);
 
 const BY_CODE: ReadonlyMap<number, FrameTypeInfo> = new Map(FRAME_TYPES.map((t) => [t.code, t]));

@@ -29,6 +29,8 @@ import { performShutdown, type ShutdownMethod } from '../shared/shutdown.js';
 import type { ShutdownPlan } from '../../protocol/control/index.js';
 import { armForDispatcher } from '../../killpower/arm.js';
 import type { KillpowerArm } from '../../killpower/files.js';
+import { loadUpsmonRules } from '../../runtime/rules-file.js';
+import { ruleNotification } from './rule-gate.js';
 
 /** How long the dispatcher waits for the supervisor to write POWERDOWNFLAG before shutting down anyway. */
 export const FLAG_WAIT_MS = 5_000;
@@ -57,6 +59,11 @@ export async function runDispatchProcess(): Promise<number> {
   const s: DispatchStart = start;
   const log = childLogger(s.log);
   installFatalHandlers('upsmon dispatcher', log);
+
+  // The dispatcher's own copy of upsrules.conf (issue 16), read before the drop: a rule frame
+  // from the child is admitted only for a rule named here, and does what this copy says.
+  const rules = loadUpsmonRules(process.env, (m) => log.error(`upsmon dispatcher: ${m}`));
+  if (rules.failed) return 1;
 
   let method: ShutdownMethod | undefined;
   let killpower: KillpowerArm | undefined;
@@ -112,7 +119,13 @@ export async function runDispatchProcess(): Promise<number> {
           }
         })();
       },
-    });
+      rule: (r, event, actions) => {
+        for (const a of actions) {
+          // notify only: loadUpsmonRules refused a file with any other action (timers are the child's)
+          if (a.kind === 'notify') notifier.deliver(ruleNotification(r, event, a.message));
+        }
+      },
+    }, rules.ruleSet);
 
     handle = (m: ControlMessage): void => {
       switch (m.t) {

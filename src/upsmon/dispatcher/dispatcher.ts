@@ -10,9 +10,12 @@
 import { FrameDecoder, FrameSequenceValidator, isConfiguredName, type Frame } from '../../protocol/notify-frame/index.js';
 import { formatNotifyMessage, notifyDeliveries, notifyTemplate, type NotifyDeliveries } from '../shared/notify-messages.js';
 import type { NotifyType, UpsmonConf } from '../../core/config/upsmon-conf.js';
+import type { Action, Rule, RuleSet } from '../../protocol/rules/index.js';
+import { RuleGate } from './rule-gate.js';
 
 export interface Notification {
-  type: NotifyType;
+  /** NUT's type, or RULE for a rule of upsrules.conf (issue 16; not in NUT). */
+  type: NotifyType | 'RULE';
   /** The MONITOR system name (ups@host[:port]), or '' for host events (SHUTDOWN, NOPARENT…). */
   ups: string;
   message: string;
@@ -23,6 +26,8 @@ export interface DispatcherActions {
   notify(n: Notification): void;
   /** Runs the shutdown (POWERDOWNFLAG, then the configured method). Called at most once. */
   shutdown(): void;
+  /** A rule of the dispatcher's own upsrules.conf fired or cleared: perform `actions` (issue 16). */
+  rule?(rule: Rule, event: 'fire' | 'clear', actions: readonly Action[]): void;
 }
 
 /** What ALARM/OTHER messages show where NUT shows the alarm text or the unknown tokens. */
@@ -35,10 +40,13 @@ export class Dispatcher {
   private validator: FrameSequenceValidator;
   private readonly monitors: string[];
   private shutdownStarted = false;
+  private readonly rules: RuleGate;
 
-  constructor(private conf: UpsmonConf, private readonly actions: DispatcherActions) {
+  /** `ruleSet`: the dispatcher's own upsrules.conf, if there is one; without it every rule frame is a fault. */
+  constructor(private conf: UpsmonConf, private readonly actions: DispatcherActions, ruleSet?: RuleSet) {
     this.monitors = conf.monitors.map((m) => m.system);
     this.validator = new FrameSequenceValidator(conf);
+    this.rules = new RuleGate(ruleSet);
   }
 
   /** A user asked for FSD (`upsmon -c fsd`) and the dispatcher forwarded it: a shutdown may follow. */
@@ -64,6 +72,7 @@ export class Dispatcher {
     this.decoder = new FrameDecoder();
     this.validator = new FrameSequenceValidator(this.conf);
     if (this.shutdownStarted) this.validator.noteUserFsd();
+    this.rules.childRestarted();
   }
 
   /** Bytes read from the child's pipe. Frames before a fault are acted on; the fault is returned. */
@@ -83,6 +92,17 @@ export class Dispatcher {
   }
 
   private act(frame: Frame): DispatchResult {
+    if (frame.type === 'RULE_FIRE' || frame.type === 'RULE_CLEAR') {
+      // the name is a rule's, checked against the dispatcher's own rule file, never a MONITOR's
+      const r = this.rules.check(frame.type, frame.name);
+      if (!r.ok) return r;
+      // A shutdown rule of this copy of the file is a reason to shut down, as `upsmon -c fsd` is:
+      // the child's SHUTDOWN and EXEC_SHUTDOWN that follow pass. Rules only add reasons: the
+      // validator's own (NUT's MINSUPPLIES rule) still holds without them.
+      if (r.event === 'fire' && r.actions.some((a) => a.kind === 'shutdown')) this.validator.noteUserFsd();
+      this.actions.rule?.(r.rule, r.event, r.actions);
+      return { ok: true };
+    }
     if (frame.name !== '' && !isConfiguredName(frame.name, this.monitors)) {
       return { ok: false, reason: `frame ${frame.type} names a UPS that is not a MONITOR in upsmon.conf` };
     }

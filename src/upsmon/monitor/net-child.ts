@@ -33,6 +33,8 @@ import type { ControlMessage, NetStart } from '../../protocol/control/index.js';
 import { EXIT_RESOLVE_RETRY } from '../shared/exit-codes.js';
 import { frameOf } from './frames.js';
 import { MonitorShell } from './shell.js';
+import { RuleRunner } from './rule-runner.js';
+import { loadUpsmonRules } from '../../runtime/rules-file.js';
 
 /** The monitor's phases in which it takes a reload (monitor.ts onReload); in the others it ignores it. */
 const RELOADABLE_PHASES: ReadonlySet<string> = new Set(['new', 'polling', 'sleeping', 'suspended']);
@@ -84,6 +86,10 @@ export async function runNetChild(): Promise<number> {
   const family = s.family;
   let conf = s.conf;
 
+  // upsrules.conf is read here, before the jail hides it (issue 16); unusable: no monitoring
+  const rules = loadUpsmonRules(process.env, (m) => log.error(`upsmon: ${m}`));
+  if (rules.failed) return 1;
+
   const addresses = await resolveAll(conf, family, log);
   let tlsCa: string[] | undefined;
   let jailed: boolean;
@@ -127,6 +133,7 @@ export async function runNetChild(): Promise<number> {
       addresses,
       clientOptions: (host) => clientOptions(conf, host, tlsCa),
       parentAlive: () => !parentGone,
+      ...(rules.ruleSet ? { rules: new RuleRunner(rules.ruleSet, conf.monitors.map((m) => m.system)) } : {}),
       requestLocal: (system) => {
         if (process.send === undefined || !process.connected) { shell.attachLocal(system, undefined, 'no channel to the supervisor (restart upsmon after adding LOCALMONITOR)'); return; }
         process.send({ t: 'local-connect', ups: system });
@@ -139,6 +146,7 @@ export async function runNetChild(): Promise<number> {
           if (bytes) send(bytes, e.type);
         },
         shutdown: () => send(encodeFrame('EXEC_SHUTDOWN'), 'shutdown'),
+        rule: (type, name) => send(encodeFrame(type, name), `${type} ${name}`),
         wall: () => undefined, // the dispatcher walls NUT's shutdown message when SHUTDOWN arrives
         log: (level, message) => logAt(log, level, message),
         exit,

@@ -13,6 +13,9 @@ import { needsAlarmQuery } from './ups-state.js';
 import { ConnectFailure, UpsLink } from './ups-link.js';
 import { LocalLink } from './local-link.js';
 import type { Duplex } from 'node:stream';
+import type { RuleFrameType } from '../../protocol/notify-frame/index.js';
+import type { UpsData } from '../../protocol/rules/index.js';
+import type { RuleRunner } from './rule-runner.js';
 import type {
   Clock, FsdResult, LogLevel, MonitorEffect, MonitorEvent, NumloginsResult, PollResult, StepEffect, UpsPollResult,
 } from '../shared/types.js';
@@ -28,6 +31,8 @@ export interface ShellOutput {
   log(level: LogLevel, message: string): void;
   /** The machine exited: connections are closed; end the process with this code. */
   exit(code: number): void;
+  /** A rule of upsrules.conf fired or cleared (issue 16): a frame with its name only. */
+  rule?(type: RuleFrameType, name: string): void;
 }
 
 export interface ShellOptions {
@@ -45,6 +50,8 @@ export interface ShellOptions {
    * passes the descriptor in; upsmon -p connects itself). The answer comes as attachLocal().
    */
   requestLocal?: (system: string) => void;
+  /** upsrules.conf's engine, evaluated on every poll cycle's data (issue 16). */
+  rules?: RuleRunner;
 }
 
 export class MonitorShell {
@@ -140,6 +147,7 @@ export class MonitorShell {
     if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
     const answer = (event: MonitorEvent): void => {
       if (token !== this.stepToken || this.exited) return;
+      if (event.type === 'polled') this.evaluateRules(event.results);
       this.run(this.monitor.handle(event));
       if (event.type === 'polled' && this.opts.parentAlive && !this.opts.parentAlive()) this.run(this.monitor.handle({ type: 'parent-gone' }));
     };
@@ -161,6 +169,30 @@ export class MonitorShell {
         for (const l of this.locals.values()) l.close();
         void Promise.allSettled([...this.links.values()].map((l) => l.close())).then(() => this.opts.output.exit(e.code));
         break;
+    }
+  }
+
+  /** A failed poll is unknown data for the rules, never "false": they neither fire nor clear on it. */
+  private evaluateRules(results: UpsPollResult[]): void {
+    const rules = this.opts.rules;
+    if (!rules) return;
+    const data = new Map<string, UpsData>();
+    for (const r of results) {
+      if (!r.ok) { data.set(r.ups, { stale: true, why: r.error }); continue; }
+      const vars = new Map(r.vars ?? []);
+      vars.set('ups.status', r.status);
+      data.set(r.ups, { vars });
+    }
+    const step = rules.step((this.opts.clock ?? { now: () => Date.now() }).now(), data);
+    for (const m of step.logs) this.opts.output.log('notice', `upsmon: ${m}`);
+    for (const f of step.frames) {
+      this.opts.output.rule?.(f.type, f.rule);
+      if (f.shutdown) {
+        // upsmon's own forced-shutdown path (FSD on the UPSes this host is primary for, HOSTSYNC,
+        // SHUTDOWN, FINALDELAY), as `upsmon -c fsd` takes; the frame above told the dispatcher why
+        this.opts.output.log('notice', `upsmon: rule ${f.rule} shuts this host down`);
+        this.run(this.monitor.handle({ type: 'user-fsd' }));
+      }
     }
   }
 
@@ -193,6 +225,16 @@ export class MonitorShell {
       if (needsAlarmQuery(status)) {
         const alarm = await optionalVar(() => client.getVar(e.upsName, 'ups.alarm'));
         if (alarm !== undefined) r.alarm = alarm;
+      }
+      if (this.opts.rules) {
+        // only what the rules read, each a GET VAR; one upsd lacks is unknown to them
+        const vars = new Map<string, string>();
+        for (const name of this.opts.rules.variables) {
+          if (name === 'ups.status') continue;
+          const v = await optionalVar(() => client.getVar(e.upsName, name));
+          if (v !== undefined) vars.set(name, v);
+        }
+        r.vars = vars;
       }
       return { ups: system, ...r };
     } catch (err) {

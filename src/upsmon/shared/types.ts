@@ -36,6 +36,8 @@ export type PollResult =
      * undefined when not fetched or the query failed (NUT then reports "n/a").
      */
     alarm?: string;
+    /** The variables upsrules.conf reads (issue 16), those upsd had; only when there are rules. */
+    vars?: ReadonlyMap<string, string>;
   }
   | {
     ok: false;

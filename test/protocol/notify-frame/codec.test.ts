@@ -12,9 +12,9 @@ const u8 = (...parts: Array<number | number[] | string>): Uint8Array =>
   Uint8Array.from(parts.flatMap((p) => (typeof p === 'number' ? [p] : typeof p === 'string' ? ascii(p) : p)));
 
 describe('frame table', () => {
-  it('has one entry per notification type plus EXEC_SHUTDOWN, with distinct codes away from STX/ETX', () => {
-    expect(FRAME_TYPES).toHaveLength(33);
-    expect(new Set(FRAME_TYPES.map((t) => t.code)).size).toBe(33);
+  it('has one entry per notification type plus EXEC_SHUTDOWN and the two rule frames, with distinct codes away from STX/ETX', () => {
+    expect(FRAME_TYPES).toHaveLength(35);
+    expect(new Set(FRAME_TYPES.map((t) => t.code)).size).toBe(35);
     for (const t of NOTIFY_TYPES) expect(FRAME_TYPES.some((f) => f.type === t), t).toBe(true);
     for (const f of FRAME_TYPES) expect([STX, ETX]).not.toContain(f.code);
   });
@@ -26,7 +26,10 @@ describe('frame table', () => {
     expect(frameTypeByCode(0x5a)?.type).toBe('SHUTDOWN_HOSTSYNC');
     expect(frameTypeByCode(0x5f)?.type).toBe('SUSPEND_FINISHED');
     expect(frameTypeByCode(0x60)).toMatchObject({ type: 'EXEC_SHUTDOWN', kind: 'command', scope: 'host' });
-    expect(frameTypeByCode(0x61)).toBeUndefined();
+    // issue 16: rule frames carry a rule's name; 0x63 and up are still unknown
+    expect(frameTypeByCode(0x61)).toMatchObject({ type: 'RULE_FIRE', kind: 'rule', scope: 'rule' });
+    expect(frameTypeByCode(0x62)).toMatchObject({ type: 'RULE_CLEAR', kind: 'rule', scope: 'rule' });
+    expect(frameTypeByCode(0x63)).toBeUndefined();
   });
 
   it('host frames are the ones NUT sends without a UPS name', () => {
@@ -80,7 +83,8 @@ describe('FrameDecoder', () => {
     ['garbage after a good frame', u8(...encodeFrame('ONBATT', 'a'), 'x'), 'bad-start', 5],
     ['type 0x00', u8(STX, 0x00, 1, 'a', ETX), 'unknown-type', 1],
     ['type 0x3f', u8(STX, 0x3f, 1, 'a', ETX), 'unknown-type', 1],
-    ['type 0x61', u8(STX, 0x61, 0, ETX), 'unknown-type', 1],
+    ['type 0x63', u8(STX, 0x63, 0, ETX), 'unknown-type', 1],
+    ['length 0 for a rule frame', u8(STX, 0x61, 0, ETX), 'bad-length', 2],
     ['type 0xff', u8(STX, 0xff, 0, ETX), 'unknown-type', 1],
     ['type STX', u8(STX, STX, 0, ETX), 'unknown-type', 1],
     ['length 65', u8(STX, 0x41, 65), 'bad-length', 2],

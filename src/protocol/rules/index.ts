@@ -1,0 +1,9 @@
+// The rule language (upsrules.conf, issue 16): limits, parser, evaluator, explanation and trace
+// replay. No I/O here.
+
+export * from './limits.js';
+export type { Action, CmpOp, Expr, Literal, Rule, RuleSet, TimerDecl } from './types.js';
+export { parseRules, parseDecimal, MAX_ERRORS, type ParseResult } from './parse.js';
+export { RuleEngine, hasToken, type RuleEvent, type UpsData } from './evaluate.js';
+export { explainRules, exprInWords, actionInWords, ruleInWords, variablesOf } from './explain.js';
+export { seqTimeline, replay, MAX_TRACE_LINES, MAX_TRACE_SECONDS, type Timeline, type TracePoint } from './trace.js';

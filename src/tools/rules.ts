@@ -1,0 +1,109 @@
+// `hardnut rules check|explain|test`: the rule file's tools (issue 16). All three run the parser
+// and evaluator upsmon runs (src/protocol/rules); this file only reads files and prints.
+// Exit 0 = fine, 1 = the rule file or trace is unusable, 2 = usage.
+
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { confPath } from '../core/paths.js';
+import { parseUpsmonConf } from '../core/config/upsmon-conf.js';
+import { HardnutError } from '../core/errors.js';
+import { readConfigFile } from '../runtime/config-files.js';
+import { RULES_FILE, readRuleFile } from '../runtime/rules-file.js';
+import {
+  explainRules, replay, seqTimeline, actionInWords,
+  type RuleEvent, type RuleSet,
+} from '../protocol/rules/index.js';
+
+
+const USAGE = 'usage: hardnut rules check [FILE]            refuse a bad rule file with file:line\n'
+  + '       hardnut rules explain FILE            print each rule in words\n'
+  + '       hardnut rules test FILE TRACE [-u UPS] replay a dummy-ups .seq/.dev in virtual time and\n'
+  + '                                             print when each rule fires and clears\n'
+  + `  FILE defaults to $NUT_CONFPATH/${RULES_FILE} (else /etc/nut/${RULES_FILE}).\n`;
+
+/** Reads and parses a rule file; prints its errors and returns undefined if it is unusable. */
+export function loadRuleFile(path: string): RuleSet | undefined {
+  return readRuleFile(path, (m) => process.stderr.write(`${m}\n`));
+}
+
+/**
+ * Warnings (exit status unchanged) for rules naming a UPS that the upsmon.conf beside the rule
+ * file neither MONITORs nor LOCALMONITORs: such a rule never runs. Silent when there is no
+ * readable upsmon.conf (it holds passwords: often root-only).
+ */
+export function unmonitoredUpsWarnings(set: RuleSet, ruleFile: string): string[] {
+  const upsmon = join(dirname(ruleFile), 'upsmon.conf');
+  if (!existsSync(upsmon)) return [];
+  let bytes: Uint8Array;
+  try { bytes = readConfigFile(upsmon).bytes; } catch { return []; }
+  const systems = new Set(parseUpsmonConf(bytes, upsmon).value.monitors.map((m) => m.system));
+  return set.rules.filter((r) => r.ups !== undefined && !systems.has(r.ups))
+    .map((r) => `${set.file}:${String(r.line)}: warning: rule '${r.name}' watches UPS '${r.ups ?? ''}', which ${upsmon} does not monitor: it never runs`);
+}
+
+function seconds(ms: number): string {
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? String(s) : s.toFixed(3)}s`;
+}
+
+/** One line per event, the times from the start of the trace. */
+export function formatEvent(e: RuleEvent): string {
+  const at = seconds(e.at).padStart(8);
+  switch (e.kind) {
+    case 'timer': return `${at}  timer ${e.timer} ${e.what}`;
+    case 'fire': case 'clear':
+      return `${at}  ${e.kind.padEnd(7)} ${e.rule} on ${e.ups}${e.actions.length > 0 ? `: ${e.actions.map(actionInWords).join('; ')}` : ''}`;
+    case 'unknown': return `${at}  unknown ${e.rule} on ${e.ups}: ${e.why}`;
+    case 'reset': return `${at}  reset   ${e.rule} on ${e.ups}${e.why !== undefined ? `: ${e.why}` : ''}`;
+    case 'pending': return `${at}  pending ${e.rule} on ${e.ups}`;
+  }
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === '-h' || sub === '--help' || sub === 'help') { process.stdout.write(USAGE); return 0; }
+  if (rest.some((a) => a.startsWith('-') && a !== '-u')) { process.stderr.write(USAGE); return 2; }
+  switch (sub) {
+    case 'check': {
+      if (rest.length > 1) break;
+      const file = rest[0] ?? join(confPath(env), RULES_FILE);
+      const set = loadRuleFile(file);
+      if (!set) return 1;
+      for (const w of unmonitoredUpsWarnings(set, file)) process.stderr.write(`${w}\n`);
+      process.stdout.write(`${file}: ${String(set.rules.length)} rules, ${String(set.timers.size)} timers: OK\n`);
+      return 0;
+    }
+    case 'explain': {
+      if (rest.length !== 1) break;
+      const set = loadRuleFile(rest[0] as string);
+      if (!set) return 1;
+      process.stdout.write(explainRules(set));
+      return 0;
+    }
+    case 'test': {
+      const u = rest.indexOf('-u');
+      const ups = u >= 0 ? rest[u + 1] : undefined;
+      const files = u >= 0 ? [...rest.slice(0, u), ...rest.slice(u + 2)] : rest;
+      if (files.length !== 2 || (u >= 0 && ups === undefined)) break;
+      const set = loadRuleFile(files[0] as string);
+      if (!set) return 1;
+      const tracePath = files[1] as string;
+      try {
+        const timeline = seqTimeline(readConfigFile(tracePath).bytes, tracePath);
+        // default UPS: the one the rules name, so a file written for one UPS replays as is
+        const name = ups ?? set.rules.find((r) => r.ups !== undefined)?.ups ?? basename(tracePath).replace(/\.(seq|dev)$/, '');
+        process.stdout.write(`replaying ${tracePath} as UPS ${name}, ${seconds(timeline.end)} of virtual time\n`);
+        for (const e of replay(set, timeline, name)) process.stdout.write(`${formatEvent(e)}\n`);
+        return 0;
+      } catch (err) {
+        if (err instanceof HardnutError) { process.stderr.write(`${err.message}\n`); return 1; }
+        throw err;
+      }
+    }
+    default:
+      process.stderr.write(sub === undefined ? USAGE : `hardnut rules: unknown command '${sub}'\n${USAGE}`);
+      return 2;
+  }
+  process.stderr.write(USAGE);
+  return 2;
+}
