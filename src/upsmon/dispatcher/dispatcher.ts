@@ -8,25 +8,16 @@
 // upsmon.conf, counting the UPSes the frames say may be critical as lost), or a user asked for FSD.
 
 import { FrameDecoder, FrameSequenceValidator, isConfiguredName, type Frame } from '../../protocol/notify-frame/index.js';
-import { formatNotifyMessage, notifyDeliveries, notifyTemplate, type NotifyDeliveries } from '../shared/notify-messages.js';
-import type { NotifyType, UpsmonConf } from '../../core/config/upsmon-conf.js';
+import { notificationOf, type Notification } from '../shared/notify-messages.js';
+import type { UpsmonConf } from '../../core/config/upsmon-conf.js';
 
-export interface Notification {
-  type: NotifyType;
-  /** The MONITOR system name (ups@host[:port]), or '' for host events (SHUTDOWN, NOPARENT…). */
-  ups: string;
-  message: string;
-  deliver: NotifyDeliveries;
-}
+export { NO_NETWORK_TEXT, type Notification } from '../shared/notify-messages.js';
 
 export interface DispatcherActions {
   notify(n: Notification): void;
   /** Runs the shutdown (POWERDOWNFLAG, then the configured method). Called at most once. */
   shutdown(): void;
 }
-
-/** What ALARM/OTHER messages show where NUT shows the alarm text or the unknown tokens. */
-export const NO_NETWORK_TEXT = 'n/a';
 
 export type DispatchResult = { ok: true } | { ok: false; reason: string };
 
@@ -95,11 +86,7 @@ export class Dispatcher {
       }
       return { ok: true };
     }
-    const type = frame.type;
-    // The second %s of ALARM/OTHER is text from upsd; the dispatcher never sees network data, so
-    // it says "n/a", NUT's own word for a missing alarm text (hardnut difference, by design).
-    const message = formatNotifyMessage(notifyTemplate(this.conf, type), type, frame.name === '' ? null : frame.name, NO_NETWORK_TEXT);
-    this.actions.notify({ type, ups: frame.name, message, deliver: notifyDeliveries(this.conf.notifyFlags[type]) });
+    this.actions.notify(notificationOf(this.conf, frame.type, frame.name));
     return { ok: true };
   }
 }

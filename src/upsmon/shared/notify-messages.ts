@@ -101,3 +101,27 @@ export function notifyDeliveries(flags: readonly NotifyFlag[]): NotifyDeliveries
   if (flags.includes('IGNORE')) return { syslog: false, wall: false, exec: false };
   return { syslog: flags.includes('SYSLOG'), wall: flags.includes('WALL'), exec: flags.includes('EXEC') };
 }
+
+/** One notification as delivered (SYSLOG, WALL, EXEC). */
+export interface Notification {
+  type: NotifyType;
+  /** The MONITOR system name (ups@host[:port]), or '' for host events (SHUTDOWN, NOPARENT…). */
+  ups: string;
+  message: string;
+  deliver: NotifyDeliveries;
+}
+
+/** What ALARM/OTHER messages show where NUT shows the alarm text or the unknown tokens. */
+export const NO_NETWORK_TEXT = 'n/a';
+
+/**
+ * A notification from its type and UPS alone, with the message and flags of `conf`: the
+ * dispatcher and the notifier each build it from their own copy of upsmon.conf, so nothing but
+ * the type and the name ever crosses a process boundary. The second %s of ALARM/OTHER is text
+ * from upsd; neither process sees network data, so it says "n/a", NUT's own word for a missing
+ * alarm text (hardnut difference, by design).
+ */
+export function notificationOf(conf: Pick<UpsmonConf, 'notifyMessages' | 'notifyFlags'>, type: NotifyType, ups: string): Notification {
+  const message = formatNotifyMessage(notifyTemplate(conf, type), type, ups === '' ? null : ups, NO_NETWORK_TEXT);
+  return { type, ups, message, deliver: notifyDeliveries(conf.notifyFlags[type]) };
+}
