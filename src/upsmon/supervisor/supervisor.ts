@@ -332,6 +332,7 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       }
       for (const w of next.warnings) log.warn(w);
       if (next.conf.runAsUser !== conf.runAsUser) log.warn('Warning: RUN_AS_USER redefined: restart upsmon for this change to work');
+      if (next.conf.notifyUser !== conf.notifyUser) log.warn('Warning: NOTIFYUSER redefined: restart upsmon for this change to work');
       conf = next.conf;
       local = next.local;
       const p = pair;
