@@ -30,7 +30,8 @@ async function smtpListener(): Promise<{ port: number; received: string[] }> {
     let text = '';
     s.write('220 test ESMTP\r\n');
     s.on('data', (d: Buffer) => { text += d.toString('utf8'); });
-    s.on('end', () => { received.push(text); s.end(); });
+    s.on('end', () => s.end());
+    s.on('close', () => { if (text !== '') received.push(text); });
     s.on('error', () => undefined);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -52,7 +53,10 @@ function tcpScript(d: UpsmonDir, name: string, port: number, line: string): { pa
   const path = join(d.bin, name);
   writeFileSync(path, [
     '#!/bin/bash',
-    `if ! exec 3<>/dev/tcp/127.0.0.1/${String(port)}; then echo "$(id -u) no connection" >> ${failures}; exit 1; fi 2>>${failures}`,
+    `exec 2>>${failures}`,
+    `if ! exec 3<>/dev/tcp/127.0.0.1/${String(port)}; then echo "$(id -u) no connection" >&2; exit 1; fi`,
+    // as an SMTP client does: the greeting first (closing with it unread would reset the connection)
+    'read -r -t 20 greeting <&3',
     `printf '%s\\r\\n' "${line}" >&3`,
     'exec 3>&-',
     '',
@@ -61,25 +65,35 @@ function tcpScript(d: UpsmonDir, name: string, port: number, line: string): { pa
   return { path, failures };
 }
 
+/** dummy-ups [u] with `status`, upsd, and upsmon as primary whose NOTIFYCMD mails `line` to the listener; `extra` sees the dir. */
+async function mailingUpsmon(status: string, tag: string, line: string, extra: (d: UpsmonDir, smtpPort: number) => string[]) {
+  const smtp = await smtpListener();
+  const upsdPort = await freePort();
+  const d = makeUpsmonDir({ 'ups.conf': 'pollinterval = 1\n[u]\n\tdriver = dummy-ups\n\tport = u.dev\n', 'u.dev': `ups.status: ${status}\n`, ...upsdFiles(upsdPort) });
+  cleanups.push(() => d.cleanup());
+  const mail = tcpScript(d, 'mail', smtp.port, line);
+  const more = extra(d, smtp.port);
+  track(await startDriver('hardnut', d, 'u'));
+  track(startUpsd('hardnut', d));
+  await waitForUpsd(upsdPort, ['u'], d.env);
+  const upsmon = track(startHardnutUpsmon(d, tag, {
+    system: `u@127.0.0.1:${String(upsdPort)}`, role: 'primary', login: PRIMARY_LOGIN,
+    extra: ['POLLFREQ 1', 'POLLFREQALERT 1', 'DEADTIME 15', `NOTIFYCMD ${mail.path}`, ...more],
+  }));
+  return { d, smtp, mail, upsmon, upsdPort };
+}
+
 describe('the notifier: NOTIFYCMD with the network, the dispatcher without', () => {
   it('at ONBATT a notify script reaches a TCP listener on 127.0.0.1 as NOTIFYUSER; SHUTDOWNCMD, under the dispatcher\'s filter, gets EPERM', async (ctx) => {
     requireRoot(ctx);
-    const smtp = await smtpListener();
-    const upsdPort = await freePort();
-    const d = makeUpsmonDir({ 'ups.conf': 'pollinterval = 1\n[u]\n\tdriver = dummy-ups\n\tport = u.dev\n', 'u.dev': 'ups.status: OB\nbattery.charge: 50\n', ...upsdFiles(upsdPort) });
-    cleanups.push(() => d.cleanup());
-    const mail = tcpScript(d, 'mail', smtp.port, 'MAIL $NOTIFYTYPE uid=$(id -u) $1');
-    const probe = tcpScript(d, 'shutdown-probe', smtp.port, 'SHUTDOWNCMD connected uid=$(id -u)');
     const nobody = lookupUser('nobody');
     if (!nobody) throw new Error('no user nobody');
-    track(await startDriver('hardnut', d, 'u'));
-    track(startUpsd('hardnut', d));
-    await waitForUpsd(upsdPort, ['u'], d.env);
-    const upsmon = track(startHardnutUpsmon(d, 'net', {
-      system: `u@127.0.0.1:${String(upsdPort)}`, role: 'primary', login: PRIMARY_LOGIN,
-      extra: ['POLLFREQ 1', 'POLLFREQALERT 1', 'DEADTIME 15', 'FINALDELAY 0', 'NOTIFYUSER nobody', `NOTIFYCMD ${mail.path}`, `SHUTDOWNCMD ${probe.path}`],
-    }));
-    const fail = (err: Error): never => { throw new Error(`${err.message}\nreceived: ${JSON.stringify(smtp.received)}\nfailed: ${readFileSync(mail.failures, 'utf8')}\nupsmon:\n${upsmon.output()}`); };
+    let probe = { path: '', failures: '' };
+    const { d, smtp, mail, upsmon, upsdPort } = await mailingUpsmon('OB', 'net', 'MAIL $NOTIFYTYPE uid=$(id -u) $1', (dir, port) => {
+      probe = tcpScript(dir, 'shutdown-probe', port, 'SHUTDOWNCMD connected uid=$(id -u)');
+      return ['FINALDELAY 0', 'NOTIFYUSER nobody', `SHUTDOWNCMD ${probe.path}`];
+    });
+    const fail = (err: Error): never => { throw new Error(`${err.message}\nreceived: ${JSON.stringify(smtp.received)}\nfailed: ${readFileSync(mail.failures, 'utf8')}\nevents: ${JSON.stringify(d.events())}\nupsmon:\n${upsmon.output()}`); };
     const onbatt = await waitFor('ONBATT mailed through the listener', () => smtp.received.find((t) => t.startsWith('MAIL ONBATT')), 30_000, 100).catch(fail);
     // the message intact, sent by a process running as NOTIFYUSER (nobody), not nut, not root
     expect(onbatt).toBe(`MAIL ONBATT uid=${String(nobody.uid)} UPS u@127.0.0.1:${String(upsdPort)} on battery\r\n`);
@@ -91,12 +105,32 @@ describe('the notifier: NOTIFYCMD with the network, the dispatcher without', () 
 
     // Now the battery runs low: the dispatcher runs SHUTDOWNCMD (no helper in tests), which
     // inherits the dispatcher's filter: the same connection is refused there.
-    writeFileSync(join(d.etc, 'u.dev'), 'ups.status: OB LB\nbattery.charge: 5\n');
+    writeFileSync(join(d.etc, 'u.dev'), 'ups.status: OB LB\n');
     const refused = await waitFor('SHUTDOWNCMD refused a connection', () => { const t = readFileSync(probe.failures, 'utf8'); return t.includes('no connection') ? t : undefined; }, 30_000, 100).catch(fail);
     const nut = lookupUser(DAEMON_USER);
     expect(refused).toMatch(/Operation not permitted/);
     expect(refused).toContain(`${String(nut?.uid)} no connection`);
     expect(smtp.received.filter((t) => t.startsWith('SHUTDOWNCMD'))).toEqual([]);
+  }, 90_000);
+});
+
+describe('the notifier under the supervisor', () => {
+  it('a notifier that dies takes the dispatcher and the network child with it; all three restart and the next ONBATT is delivered', async (ctx) => {
+    requireRoot(ctx);
+    const { d, smtp, upsmon } = await mailingUpsmon('OL', 'rs', 'MAIL $NOTIFYTYPE $1', () => []);
+    const before = await upsmonChildren(upsmon.child.pid as number);
+    await waitFor('the notifier confined', () => /^Seccomp:\s+2$/m.test(readFileSync(`/proc/${String(before.notify)}/status`, 'latin1')), 15_000, 50);
+    process.kill(before.notify, 'SIGKILL');
+    const after = await waitFor('three new processes', async () => {
+      const k = await upsmonChildren(upsmon.child.pid as number).catch(() => undefined);
+      return k && k.notify !== before.notify && k.dispatch !== before.dispatch && k.net !== before.net ? k : undefined;
+    }, 30_000, 100).catch((err: Error) => { throw new Error(`${err.message}\n${upsmon.output()}`); });
+    expect(upsmon.output()).toMatch(/the notifier ended \(SIGKILL\): restarting all three processes/);
+    // the new trio works: an outage now is mailed
+    await waitFor('the new notifier confined', () => /^Seccomp:\s+2$/m.test(readFileSync(`/proc/${String(after.notify)}/status`, 'latin1')), 15_000, 50);
+    writeFileSync(join(d.etc, 'u.dev'), 'ups.status: OB\n');
+    await waitFor('ONBATT mailed by the new notifier', () => smtp.received.find((t) => t.startsWith('MAIL ONBATT')), 30_000, 100)
+      .catch((err: Error) => { throw new Error(`${err.message}\n${upsmon.output()}`); });
   }, 90_000);
 });
 
