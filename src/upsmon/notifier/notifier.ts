@@ -26,12 +26,18 @@ export interface NotifierOptions {
 export class Notifier {
   private running = 0;
   private dropped = 0;
+  private waiters: Array<() => void> = [];
 
   constructor(private readonly opts: NotifierOptions) {}
 
   /** Children running now (tests, and the flood bound). */
   get inFlight(): number {
     return this.running;
+  }
+
+  /** Resolves once no notification command runs (at once if none does). */
+  idle(): Promise<void> {
+    return this.running === 0 ? Promise.resolve() : new Promise((r) => this.waiters.push(r));
   }
 
   /** deliver(), after NUT's doshutdown wall, which comes right before SHUTDOWN whatever NOTIFYFLAG says. */
@@ -72,6 +78,7 @@ export class Notifier {
       done = true;
       clearTimeout(timer);
       this.running--;
+      if (this.running === 0) for (const w of this.waiters.splice(0)) w();
     };
     child.on('error', (err) => { this.opts.log.error(`cannot run ${cmd}: ${err.message}`); finish(); });
     child.on('exit', finish);

@@ -21,6 +21,12 @@ import { Notifier } from './notifier.js';
 import { NotifyFrameReader } from './notify-frames.js';
 
 export const FROM_DISPATCHER_FD = 3;
+/**
+ * At the end (after a shutdown, or stop) the notifier waits this long for the notification
+ * commands still running, the SHUTDOWN mail among them: once upsmon has exited a service manager
+ * kills what is left of it.
+ */
+export const NOTIFY_DRAIN_MS = 10_000;
 
 export async function runNotifyProcess(): Promise<number> {
   leaveTerminalSignalsToSupervisor();
@@ -81,7 +87,8 @@ export async function runNotifyProcess(): Promise<number> {
       if (problem !== undefined) { fault(problem); return; }
       done = true;
       log.debug(1, 'upsmon notifier: the dispatcher closed the pipe');
-      resolve(0);
+      const bound = setTimeout(() => resolve(0), NOTIFY_DRAIN_MS);
+      void notifier.idle().then(() => { clearTimeout(bound); resolve(0); });
     });
   });
 }

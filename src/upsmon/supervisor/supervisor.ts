@@ -56,6 +56,8 @@ export const STABLE_MS = 60_000;
 export const STOP_GRACE_MS = 15_000;
 /** A process of the pair asked to end is killed after this long. */
 export const KILL_GRACE_MS = 2_000;
+/** How long the notifier may finish the notification commands still running once its pipe closed (its NOTIFY_DRAIN_MS, plus a margin). */
+export const NOTIFIER_DRAIN_MS = 12_000;
 /** How long the dispatcher may take to note a user FSD. */
 export const FSD_ACK_MS = 5_000;
 
@@ -272,7 +274,7 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
     const pairOver = (p: Pair): void => {
       if (p.notifierDone) { pairEnded(p); return; }
       if (p.killTimer) clearTimeout(p.killTimer);
-      p.killTimer = setTimeout(() => kill(p.notifier, 'SIGKILL'), KILL_GRACE_MS);
+      p.killTimer = setTimeout(() => kill(p.notifier, 'SIGKILL'), NOTIFIER_DRAIN_MS);
     };
 
     const pairEnded = (p: Pair): void => {
