@@ -241,6 +241,14 @@ const DEFECTS = [
     to: "    out.changed = r.messages.some((m) => m.type === 'SETINFO' && m.name === 'ups.status') && this.updateKey();",
     targets: [T.localmon],
   },
+  // The supervisor's meter on the jailed child's IPC bytes (issue 14): a message cut over reads counts whole.
+  {
+    name: 'IPC meter forgets the bytes of earlier reads (a message sent in small pieces is never too long)',
+    file: 'src/upsmon/supervisor/ipc-guard.ts',
+    from: '    this.pending += bytes.length - start;',
+    to: '    this.pending = bytes.length - start;',
+    targets: [T.localmon],
+  },
   {
     name: 'script engine publishes a captured value with control bytes (printable check dropped)',
     file: 'src/protocol/script/engine.ts',

@@ -117,6 +117,7 @@ export const ERROR_CODES = {
   ERR_NO_TERMINAL: 'a prompt needs a terminal and there is none',
   ERR_STDIN_CLOSED: 'standard input closed during a prompt',
   ERR_UPSMON_POWER: 'MONITOR power values add up to less than MINSUPPLIES',
+  ERR_IPC_GUARD: 'upsmon\'s supervisor cannot bound the IPC channel from its jailed child',
   ERR_NOTIFY_FRAME: 'a framed-pipe notification is malformed',
   ERR_UPSSCHED_DAEMON: 'the upssched timer daemon cannot be started or reached',
   ERR_UPSSCHED_LINE_TOO_LONG: 'a upssched socket line longer than allowed',

@@ -99,14 +99,14 @@ function killpowerRow(row: RoleRow): RoleRow {
     ...row, name: `${row.name}-killpower`, process: `${row.process} -k (upsdrvctl shutdown, the late-shutdown hook)`,
     user: { default: 'nobody', from: 'fixed: the late step may have no nut user', missing: { uid: 65534, gid: 65534 } },
     jail: DRIVER_JAIL,
-    asUser: 'nothing: the shutdown (status read, commands) runs after the filter is loaded',
+    asUser: 'nothing: the device\'s first bytes (nutdrv_qx\'s protocol detection), the status read and the shutdown commands all come after the filter is loaded',
     fdsKept: row.fdsKept.slice(0, 1),
   };
 }
 
 const DRIVER_ROWS: readonly RoleRow[] = [
   driverRow('driver-file', { what: 'the device file (dummy-ups .dev/.seq)', why: 're-read on change; opened by path, readable by nut' }, 'hardnut dummy-ups'),
-  driverRow('driver-serial', { what: 'the serial port', why: 'opened as root in initUps (root:dialout 0660); the device talks only after the drop' }, 'hardnut nutdrv_qx | apcsmart | scripted-ups (serial script)'),
+  driverRow('driver-serial', { what: 'the serial port', why: 'opened, locked and configured (termios, DTR/RTS) as root in openDevice (root:dialout 0660); no byte is read or written on it before the drop' }, 'hardnut nutdrv_qx | apcsmart | scripted-ups (serial script)'),
   driverRow('driver-network', { what: 'none beyond the socket', why: 'repeater mode connects to the upstream upsd after the drop' }, 'hardnut dummy-ups (repeater: port = ups@host) | scripted-ups (tcp script, connects after the drop)'),
   driverRow('driver-snmp', { what: 'the UDP socket to the agent', why: 'created while root (the policy forbids new Internet sockets); MIB detection parses the replies only after the drop' }, 'hardnut snmp-ups'),
   driverRow('driver-usb', { what: 'the hidraw device', why: 'opened while root; its report descriptor is parsed only after the drop' }, 'hardnut usbhid-ups'),

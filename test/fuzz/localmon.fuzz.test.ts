@@ -8,7 +8,9 @@
 //    piece reported `changed` (no pushed change can wait for POLLFREQ);
 //  - the answer does not depend on how the stream was cut (the same bytes whole give the same);
 //  - every frame the monitor would send decodes and passes the dispatcher's sequence check, so a
-//    shutdown it decides on from driver data is one the dispatcher accepts, and none other.
+//    shutdown it decides on from driver data is one the dispatcher accepts, and none other;
+//  - the supervisor's meter on the child's IPC bytes (ipc-guard.ts) refuses exactly the streams
+//    with a message over the bound, wherever the reads cut them.
 import { describe, expect } from 'vitest';
 import fc from 'fast-check';
 import { fuzz as fuzzTarget, splitAt } from './harness.js';
@@ -18,6 +20,7 @@ import { frameOf } from '../../src/upsmon/monitor/frames.js';
 import { LocalDriverState } from '../../src/upsmon/monitor/local-state.js';
 import { STEP_KINDS, type MonitorEffect, type MonitorEvent, type PollResult } from '../../src/upsmon/shared/types.js';
 import { FrameSequenceValidator, decodeFrame } from '../../src/protocol/notify-frame/index.js';
+import { IpcMeter, LOCAL_IPC_MAX_MESSAGE_BYTES } from '../../src/upsmon/supervisor/ipc-guard.js';
 
 const fuzz = <T>(name: string, arb: fc.Arbitrary<T>, predicate: (v: T) => void): void => fuzzTarget('localmon', name, arb, predicate);
 const T0 = 1_700_000_000_000;
@@ -119,5 +122,31 @@ describe('LOCALMONITOR: driver socket → monitor', () => {
       before = now;
       if (changed) { check(m.handle({ type: 'ups-changed' })); settle(); }
     }
+  });
+});
+
+describe('LOCALMONITOR: the IPC meter in front of root', () => {
+  const message = fc.oneof(
+    { weight: 4, arbitrary: fc.nat({ max: 300 }) },
+    { weight: 1, arbitrary: fc.integer({ min: LOCAL_IPC_MAX_MESSAGE_BYTES - 2, max: LOCAL_IPC_MAX_MESSAGE_BYTES + 2 }) },
+    { weight: 1, arbitrary: fc.integer({ min: 0, max: 3 * LOCAL_IPC_MAX_MESSAGE_BYTES }) },
+  );
+  fuzz('a message over the bound is refused wherever the reads cut the stream, and only then', fc.record({
+    lengths: fc.array(message, { minLength: 1, maxLength: 8 }),
+    partial: fc.boolean(),
+    cuts: fc.array(fc.nat({ max: 30_000 }), { maxLength: 12 }),
+  }), ({ lengths, partial, cuts }) => {
+    // messages of these lengths, each ended by a newline but the last when `partial`
+    const text = lengths.map((n, i) => 'x'.repeat(n) + (partial && i === lengths.length - 1 ? '' : '\n')).join('');
+    const data = Buffer.from(text, 'latin1');
+    const meter = new IpcMeter(() => Number.MAX_SAFE_INTEGER, () => T0);
+    let verdict: string | undefined;
+    for (const piece of splitAt(data, cuts)) {
+      verdict = meter.push(piece);
+      if (verdict !== undefined) break;
+    }
+    const over = lengths.some((n) => n > LOCAL_IPC_MAX_MESSAGE_BYTES);
+    expect(verdict !== undefined, `lengths ${lengths.join(',')}`).toBe(over);
+    if (over) expect(verdict).toMatch(/longer than/);
   });
 });

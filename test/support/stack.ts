@@ -151,7 +151,20 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false |
 }
 
 export function waitForSocket(path: string, timeoutMs = 10_000): Promise<true> {
-  return waitFor(`socket ${path}`, () => existsSync(path), timeoutMs);
+  // the file appears at bind(), a moment before listen(): a connect in between is refused. Read
+  // the listening state from /proc/net/unix rather than connect (Debian's dummy-ups 2.8.0 spins
+  // after a client closes its connection, fixed in 2.8.3).
+  return waitFor(`socket ${path}`, () => existsSync(path) && isListening(path), timeoutMs);
+}
+
+/** __SO_ACCEPTCON in /proc/net/unix's Flags column: the socket at `path` is listening. */
+function isListening(path: string): boolean {
+  let table: string;
+  try { table = readFileSync('/proc/net/unix', 'utf8'); } catch { return true; } // no procfs: existence only
+  return table.split('\n').some((line) => {
+    const f = line.trim().split(/\s+/);
+    return f.length >= 8 && f.slice(7).join(' ') === path && f[3] === '00010000';
+  });
 }
 
 /**

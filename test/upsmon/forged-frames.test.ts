@@ -49,6 +49,9 @@ function attacks(a: string, b: string): Attack[] {
   // (both supplies) would make NUT's rule accept the shutdown
   const broken = Buffer.from(encodeFrame('SHUTDOWN'));
   broken[broken.length - 1] = 0x00;
+  // an ONBATT frame whose type byte is in no frame table
+  const unknownType = Buffer.from(encodeFrame('ONBATT', a));
+  unknownType[1] = 0x7f;
   return [
     {
       signal: 'SIGUSR2', what: 'ONBATT SHUTDOWN EXEC_SHUTDOWN',
@@ -69,6 +72,11 @@ function attacks(a: string, b: string): Attack[] {
       signal: 'SIGPWR', what: 'FSD FSD SHUTDOWN(malformed) EXEC_SHUTDOWN',
       hex: Buffer.concat([bytes([['FSD', a], ['FSD', b]]), broken, bytes([['EXEC_SHUTDOWN']])]).toString('hex'),
       refusal: /bad frame from the network child \(malformed frame: /g,
+    },
+    {
+      signal: 'SIGVTALRM', what: 'ONBATT(unknown type byte) FSD FSD SHUTDOWN EXEC_SHUTDOWN',
+      hex: Buffer.concat([unknownType, bytes([['FSD', a], ['FSD', b], ['SHUTDOWN'], ['EXEC_SHUTDOWN']])]).toString('hex'),
+      refusal: /bad frame from the network child \([^)]*the type byte is not in the frame table/g,
     },
   ];
 }

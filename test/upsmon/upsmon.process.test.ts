@@ -313,36 +313,21 @@ describe('upsmon as root: the split', () => {
     expect(await p.stop()).toBe(0);
   }, 40_000);
 
-  it('restarts the pair after a crash and after bad frames; nothing of a bad frame runs; valid frames work again', async (ctx) => {
+  // Bad frames from a compromised child: test/upsmon/forged-frames.test.ts (the attacker's code
+  // preloaded into the real child; hardnut has no test hook for it).
+  it('restarts the pair after the network child crashes, and the new child monitors', async (ctx) => {
     requireRoot(ctx);
     const { d, port } = await stack({ u: 'OB' });
-    const p = track(startHardnutUpsmon(d, 'r', { system: `u@127.0.0.1:${port}`, role: 'primary', login: PRIMARY_LOGIN, extra: TIMINGS }, [], { HARDNUT_UPSMON_TEST_INJECT: '1' }));
+    const p = track(startHardnutUpsmon(d, 'r', { system: `u@127.0.0.1:${port}`, role: 'primary', login: PRIMARY_LOGIN, extra: TIMINGS }));
     const sup = p.child.pid!;
     const onbatts = (): number => d.events().filter((e) => e.tag === 'r' && e.type === 'ONBATT').length;
     await waitFor('ONBATT', () => onbatts() === 1, 15_000);
-    let current = await pair(sup);
-    // the test knob must not reach the children's environment
-    expect(readFileSync(`/proc/${current.net.pid}/environ`, 'latin1')).not.toContain('HARDNUT_UPSMON_TEST_INJECT');
-
-    // a crash: the network child killed
+    const current = await pair(sup);
     process.kill(current.net.pid, 'SIGKILL');
-    await waitFor('a new pair', async () => { const n = await pair(sup); return n.net.pid !== current.net.pid ? n : undefined; }, 15_000);
-    await waitFor('ONBATT from the new child', () => onbatts() === 2, 15_000);
-    current = await pair(sup);
-
-    for (const [i, kind] of ['garbage', 'unknown-name', 'out-of-order'].entries()) {
-      process.kill(sup, 'SIGUSR2');
-      await waitFor(`restart after ${kind}`, () => p.output().includes('sent a bad frame') && (p.output().match(/sent a bad frame/g) ?? []).length === i + 1, 10_000);
-      const next = await waitFor('a new pair', async () => { const n = await pair(sup); return n.net.pid !== current.net.pid && n.dispatch.pid !== current.dispatch.pid ? n : undefined; }, 20_000);
-      current = next;
-      await waitFor(`ONBATT after the ${kind} restart`, () => onbatts() === 3 + i, 20_000);
-    }
-    const ev = d.events();
-    expect(timeOf(ev, 'r', 'SHUTDOWNCMD'), 'the out-of-order EXEC_SHUTDOWN ran nothing').toBeUndefined();
-    expect(ev.some((e) => e.ups.includes('evil'))).toBe(false);
-    expect(p.output()).toMatch(/type byte is not in the frame table/);
-    expect(p.output()).toMatch(/names a UPS that is not a MONITOR/);
-    expect(p.output()).toMatch(/EXEC_SHUTDOWN without a SHUTDOWN/);
+    const next = await waitFor('a new pair', async () => { const n = await pair(sup); return n.net.pid !== current.net.pid && n.dispatch.pid !== current.dispatch.pid ? n : undefined; }, 30_000);
+    await waitFor('ONBATT from the new child', () => onbatts() === 2, 30_000);
+    expect(proc(next.net.pid)).toBeDefined();
+    expect(timeOf(d.events(), 'r', 'SHUTDOWNCMD')).toBeUndefined();
     expect(await p.stop()).toBe(0);
   }, 90_000);
 
@@ -454,7 +439,7 @@ describe('upsmon as root: the split', () => {
     expect(readFileSync(flag, 'latin1')).toBe('upsmon-shutdown-file');
   }, 90_000);
 
-  it('without the test knob SIGUSR2 changes nothing; with the dispatcher gone the child says NOPARENT', async (ctx) => {
+  it('SIGUSR2 to the supervisor changes nothing; with the dispatcher gone the child says NOPARENT', async (ctx) => {
     requireRoot(ctx);
     const { d, port } = await stack({ u: 'OL' });
     const p = track(startHardnutUpsmon(d, 'np', { system: `u@127.0.0.1:${port}`, role: 'primary', login: PRIMARY_LOGIN, extra: TIMINGS }));

@@ -135,7 +135,12 @@ export class ApcDriver implements DriverInstance {
 
   // ---- start-up ----
 
-  async initUps(): Promise<void> {
+  /**
+   * As root: the options checked, the port opened and configured (lock, termios, the 940-0095B
+   * cable's DTR/RTS). Not one byte goes to or comes from the UPS here: smart mode and the
+   * detection (initInfo) run after the privilege drop (issue #12).
+   */
+  async openDevice(): Promise<void> {
     const { ctx } = this;
     for (const [name, re] of [['awd', APC_AWDFMT], ['sdtype', APC_SDFMT], ['advorder', APC_ADVFMT], ['cshdelay', APC_CSHDFMT]] as const) {
       const val = this.option(name);
@@ -156,6 +161,11 @@ export class ApcDriver implements DriverInstance {
     });
     await io.open();
     this.io = io;
+  }
+
+  /** upsdrv_initups: all of it (the port) is done in openDevice; the first bytes go in initInfo. */
+  async initUps(): Promise<void> {
+    if (!this.io) await this.openDevice();
   }
 
   async initInfo(): Promise<void> {

@@ -79,7 +79,12 @@ export class QxDriver implements DriverInstance {
 
   // ---- start-up ----
 
-  async initUps(): Promise<void> {
+  /**
+   * As root: the checks that need no device, then the port opened and configured (lock, termios,
+   * the cable's DTR/RTS and their settling time). Not one byte goes to or comes from the UPS
+   * here: the protocol detection in initUps runs after the privilege drop (issue #12).
+   */
+  async openDevice(): Promise<void> {
     const { ctx } = this;
     if (ctx.port.toLowerCase() === 'auto' || USB_VARS.some((v) => ctx.vars.has(v))) {
       throw new DriverError("hardnut's nutdrv_qx drives serial ports only; USB Q* units are not supported (port = auto or a USB option was given)", 'ERR_QX_USB');
@@ -99,7 +104,12 @@ export class QxDriver implements DriverInstance {
       await t.open();
       this.transport = t;
     }
-    if (!(await this.matchSubdriver(protocol))) throw new DriverError('Device not supported!', 'ERR_QX_UNSUPPORTED');
+  }
+
+  /** NUT's upsdrv_initups after the port is open: find the protocol the UPS speaks. */
+  async initUps(): Promise<void> {
+    if (!this.transport) await this.openDevice();
+    if (!(await this.matchSubdriver(this.option('protocol')))) throw new DriverError('Device not supported!', 'ERR_QX_UNSUPPORTED');
     this.subdriverInitUps();
   }
 

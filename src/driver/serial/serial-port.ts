@@ -2,7 +2,9 @@
 // and is loaded with createRequire, like koffi). This class only moves bytes: reads come back
 // as NUT's drivers would see them through their termios settings (tty.ts), writes go out as
 // given. A vanished device (unplugged USB adapter, dead pty) closes the link; the driver
-// reopens it by path.
+// reopens it by path. A port opened here reads nothing until its first read or write: drivers
+// open it as root and talk to it only after the privilege drop (issue #12), so no byte is read
+// while root, and what the UPS sent meanwhile is flushed (tcflush) before the first read.
 
 import { createRequire } from 'node:module';
 import { DriverError, type ErrorCode } from '../../core/errors.js';
@@ -19,6 +21,8 @@ export interface NativePort {
   write(data: Buffer, cb: (err: Error | null | undefined) => void): boolean;
   drain(cb: (err: Error | null) => void): void;
   set(opts: { dtr: boolean; rts: boolean }, cb: (err: Error | null) => void): void;
+  /** tcflush(TCIOFLUSH); a socket adapted to this interface has none. */
+  flush?(cb: (err: Error | null) => void): void;
   on(event: 'data', fn: (chunk: Buffer) => void): unknown;
   on(event: 'close', fn: (err?: Error | null) => void): unknown;
   on(event: 'error', fn: (err: Error) => void): unknown;
@@ -75,20 +79,38 @@ export class SerialLink implements ByteLink {
   private wake: (() => void) | undefined;
   private open = true;
   private closeReason = '';
+  /** Set once reading began (the first read or write), never before. */
+  private reading: Promise<void> | undefined;
   /** Called once when the device goes away under us. */
   onLost: ((reason: string) => void) | undefined;
   /** Every byte received and sent, for -D debugging. */
   onTraffic: ((dir: 'in' | 'out', text: string) => void) | undefined;
 
-  private constructor(readonly path: string, private readonly port: NativePort, mode: TtyMode) {
+  private constructor(readonly path: string, private readonly port: NativePort, mode: TtyMode, deferRead: boolean) {
     this.tty = new TtyDiscipline(mode);
-    port.on('data', (chunk) => {
+    port.on('error', (err) => this.lost(err.message));
+    port.on('close', (err) => this.lost(err ? err.message : 'closed'));
+    if (!deferRead) { this.listen(); this.reading = Promise.resolve(); }
+  }
+
+  /** A 'data' listener puts serialport's stream in flowing mode: its read(2) starts at once. */
+  private listen(): void {
+    this.port.on('data', (chunk) => {
       this.onTraffic?.('in', chunk.toString('latin1'));
       this.tty.push(chunk);
       this.wake?.();
     });
-    port.on('error', (err) => this.lost(err.message));
-    port.on('close', (err) => this.lost(err ? err.message : 'closed'));
+  }
+
+  /** Starts reading (once): first drops what the UPS sent before anyone could parse it. */
+  private startReading(): Promise<void> {
+    this.reading ??= new Promise<void>((resolve) => {
+      const flush = this.port.flush?.bind(this.port);
+      // a failed flush is no reason not to read: the driver's own flushes and timeouts cope
+      if (flush) flush(() => { this.listen(); resolve(); });
+      else { this.listen(); resolve(); }
+    });
+    return this.reading;
   }
 
   /** Opens and configures the port (raw, 8N1, the given speed, locked unless told not to). */
@@ -100,12 +122,12 @@ export class SerialLink implements ByteLink {
       port.open((err) => (err ? reject(new SerialError(`Unable to open ${path}: ${err.message.replace(/^Error: /, '')}`, 'ERR_SERIAL_OPEN')) : resolve()));
     });
     port.removeAllListeners();
-    return new SerialLink(path, port, opts.tty);
+    return new SerialLink(path, port, opts.tty, true);
   }
 
   /** A link over a port that is already open (scripted-ups: a TCP connection adapted to NativePort). */
   static over(path: string, port: NativePort, mode: TtyMode): SerialLink {
-    return new SerialLink(path, port, mode);
+    return new SerialLink(path, port, mode, false);
   }
 
   get isOpen(): boolean {
@@ -131,6 +153,7 @@ export class SerialLink implements ByteLink {
    */
   async read(timeoutMs: number, max = DEFAULT_READ_MAX): Promise<string | null> {
     const end = Date.now() + timeoutMs;
+    if (this.open) await this.startReading();
     for (;;) {
       if (!this.open) throw new SerialError(`${this.path}: ${this.closeReason || 'closed'}`, 'ERR_SERIAL_LOST');
       const got = this.tty.read(max);
@@ -146,7 +169,7 @@ export class SerialLink implements ByteLink {
     }
   }
 
-  /** tcflush(TCIFLUSH): drops everything received and not yet read. */
+  /** tcflush(TCIFLUSH): drops everything received and not yet read (before the first read, startReading's flush will). */
   discardInput(): void {
     this.tty.flush();
   }
@@ -154,6 +177,8 @@ export class SerialLink implements ByteLink {
   /** write(2) until all is sent (latin1: one byte per character). */
   async write(text: string): Promise<void> {
     if (!this.open) throw new SerialError(`${this.path}: ${this.closeReason || 'closed'}`, 'ERR_SERIAL_LOST');
+    // reading first, so the reply to this command is not flushed with what came before it
+    await this.startReading();
     this.onTraffic?.('out', text);
     const data = Buffer.from(text, 'latin1');
     await new Promise<void>((resolve, reject) => {

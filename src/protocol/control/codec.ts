@@ -70,9 +70,6 @@ export interface NotifyStart {
   seccomp: SeccompSetting;
 }
 
-export const INJECT_KINDS = ['garbage', 'unknown-name', 'out-of-order'] as const;
-export type InjectKind = (typeof INJECT_KINDS)[number];
-
 export type ControlMessage =
   | NetStart
   | DispatchStart
@@ -80,9 +77,7 @@ export type ControlMessage =
   | { t: 'reload'; conf: UpsmonConf }
   | { t: 'fsd' }
   | { t: 'stop' }
-  | { t: 'flag-written' }
-  /** Test knob only (see supervisor.ts, HARDNUT_UPSMON_TEST_INJECT): the network child writes a bad frame. */
-  | { t: 'test-inject'; kind: InjectKind };
+  | { t: 'flag-written' };
 
 /** Bytes the dispatcher sends the supervisor. */
 export const CTRL_FSD_NOTED = 0x46; // 'F'
@@ -175,7 +170,6 @@ const BY_TYPE: Record<string, (peer: ControlPeer) => Check<ControlMessage>> = {
   'fsd': () => obj({ t: oneOf('fsd') }),
   'stop': () => obj({ t: oneOf('stop') }),
   'flag-written': () => obj({ t: oneOf('flag-written') }),
-  'test-inject': () => obj({ t: oneOf('test-inject'), kind: oneOf(...INJECT_KINDS) }),
 };
 
 export type DecodedControl = { ok: true; message: ControlMessage } | { ok: false; reason: string };

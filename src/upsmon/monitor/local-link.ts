@@ -95,11 +95,14 @@ export class LocalLink {
     this.ask();
   }
 
+  /** No longer monitored (reload, exit): ends quietly, no change is reported for a UPS that is gone. */
   close(): void {
     this.closed = true;
     clearInterval(this.tick);
     if (this.retry) clearTimeout(this.retry);
-    this.drop();
+    const s = this.sock;
+    this.sock = undefined;
+    s?.destroy();
     this.wake();
   }
 

@@ -344,6 +344,7 @@ export class Monitor {
       this.exit(1, 'Impossible power configuration, unable to continue');
       return false;
     }
+    this.out.push({ kind: 'reloaded', conf });
     const next: UpsState[] = [];
     const entries = new Map<string, MonitorEntry>();
     for (const ups of this.upses) {

@@ -29,10 +29,13 @@ import { highestOpenFd } from '../../sandbox/rlimits.js';
 import { confine } from '../../sandbox/confine.js';
 import { installFatalHandlers } from '../../sandbox/fatal.js';
 import { childLogger, firstControl, leaveTerminalSignalsToSupervisor, logAt } from '../shared/child-io.js';
-import type { ControlMessage, InjectKind, NetStart } from '../../protocol/control/index.js';
+import type { ControlMessage, NetStart } from '../../protocol/control/index.js';
 import { EXIT_RESOLVE_RETRY } from '../shared/exit-codes.js';
 import { frameOf } from './frames.js';
 import { MonitorShell } from './shell.js';
+
+/** The monitor's phases in which it takes a reload (monitor.ts onReload); in the others it ignores it. */
+const RELOADABLE_PHASES: ReadonlySet<string> = new Set(['new', 'polling', 'sleeping', 'suspended']);
 
 /** After a failed name resolution, the child restarts itself this much later to try again. */
 export const RESOLVE_RETRY_MS = 60_000;
@@ -155,6 +158,9 @@ export async function runNetChild(): Promise<number> {
         case 'stop': shell.handle({ type: 'stop' }); break;
         case 'reload': {
           const next = m.conf;
+          // A forced shutdown in progress ignores a reload (the monitor says so): no restart may
+          // cut it short and start it again (issue 14: a reload that switches the source).
+          if (!RELOADABLE_PHASES.has(shell.phase)) { shell.handle({ type: 'reload', conf: next }); break; }
           // the confinement chosen at start (role, IPC channel) must still fit
           if (netChildRole(next) !== netChildRole(conf) || (next.monitors.some((x) => x.local === true) && process.send === undefined)) {
             log.info('upsmon: the reloaded configuration changes between MONITOR and LOCALMONITOR: restarting the network child');
@@ -182,7 +188,6 @@ export async function runNetChild(): Promise<number> {
           });
           break;
         }
-        case 'test-inject': send(injected(m.kind), `test ${m.kind}`); break;
         default: break;
       }
     };
@@ -283,11 +288,3 @@ export function clientOptions(conf: UpsmonConf, host: string, ca: string[] | und
   return o;
 }
 
-/** The bad frames of the test knob (supervisor.ts): each one the dispatcher must refuse. */
-function injected(kind: InjectKind): Uint8Array {
-  switch (kind) {
-    case 'garbage': return Uint8Array.from([0x02, 0xff, 0x41, 0x00, 0x3b, 0x72, 0x6d]);
-    case 'unknown-name': return encodeFrame('ONBATT', 'evil@elsewhere');
-    case 'out-of-order': return encodeFrame('EXEC_SHUTDOWN');
-  }
-}

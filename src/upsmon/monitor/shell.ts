@@ -68,10 +68,6 @@ export class MonitorShell {
 
   /** Events from outside the poll loop: user-fsd, stop, reload, parent-gone, os-sleep/wake. */
   handle(event: MonitorEvent): void {
-    if (event.type === 'reload') {
-      this.conf = event.conf;
-      this.makeLinks(event.conf);
-    }
     this.run(this.monitor.handle(event));
   }
 
@@ -128,6 +124,10 @@ export class MonitorShell {
         case 'log': out.log(e.level, e.message); break;
         case 'wall': out.wall(e.message); break;
         case 'reconnect': this.links.get(e.ups)?.drop(); this.locals.get(e.ups)?.reconnect(); break;
+        // Links change when the monitor applies the reload, not when it is asked: a UPS switched
+        // between LOCALMONITOR and MONITOR is polled through its old link until then (issue 14:
+        // else a poll in flight finds the old link closed and notifies a spurious COMMBAD).
+        case 'reloaded': this.conf = e.conf; this.makeLinks(e.conf); break;
         case 'shutdown': out.shutdown(); break;
         default: this.step(e); break;
       }

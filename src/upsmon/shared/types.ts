@@ -105,6 +105,11 @@ export type MonitorEffect =
   | { kind: 'wall'; message: string }
   /** Close and reopen the connection to this UPS (reload redefined it as primary, wake-up). */
   | { kind: 'reconnect'; ups: string }
+  /**
+   * The monitor applies a reloaded configuration now (at its loop top): connections follow it
+   * from here, before the poll of the new list, never earlier (a poll in flight uses the old ones).
+   */
+  | { kind: 'reloaded'; conf: UpsmonConf }
   /** Run SHUTDOWNCMD (in hardnut: ask the dispatcher; NUT: write 0x01 to the root parent). */
   | { kind: 'shutdown' }
   // steps:

@@ -15,12 +15,6 @@
 //   - when either process of the pair ends — a bad frame (the dispatcher exits with
 //     EXIT_CHILD_FAULT and the network child is killed), a crash — restarts both, with a capped
 //     exponential backoff; after a shutdown it exits instead, like NUT's parent.
-//
-// Test knob: HARDNUT_UPSMON_TEST_INJECT=1 in the supervisor's environment makes SIGUSR2 tell
-// the network child to write a bad frame (garbage, an unknown UPS name, an out-of-order
-// EXEC_SHUTDOWN, in turn). The supervisor removes the variable from the children's environment
-// and is the only one that can send the request, over the control channel; without the
-// variable SIGUSR2 is ignored. It exists so the restart path can be tested on the real process.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type net from 'node:net';
@@ -29,7 +23,7 @@ import { removePidFile, writePidFile } from '../../runtime/pidfile.js';
 import { keepInheritedFdsFromChildren } from '../../sandbox/fds.js';
 import type { UpsmonConf } from '../../core/config/upsmon-conf.js';
 import {
-  CTRL_FSD_NOTED, CTRL_SHUTDOWN, INJECT_KINDS, encodeControl, withoutSecrets,
+  CTRL_FSD_NOTED, CTRL_SHUTDOWN, encodeControl, withoutSecrets,
   type ControlMessage, type LogSettings,
 } from '../../protocol/control/index.js';
 import { EXIT_CHILD_FAULT, EXIT_RESOLVE_RETRY } from '../shared/exit-codes.js';
@@ -37,16 +31,17 @@ import { writePowerDownFlag, SHUTDOWN_HANDOVER_TIMEOUT_MS } from '../shared/shut
 import type { ShutdownPlan } from './shutdown-method.js';
 import { connectDriverSocket, type DriverSocketTarget } from '../shared/driver-socket.js';
 import { hasLocalMonitors } from './local-targets.js';
+import { guardIpcChannel, ipcMessageBudget } from './ipc-guard.js';
 
 /**
  * LOCALMONITOR (issue 14): the network child's fd 4 is Node's IPC channel, a socketpair over
  * which the supervisor passes each driver-socket connection it made (SCM_RIGHTS). The child asks
  * with `{t:'local-connect', ups}` (one request per UPS in flight; anything else is ignored) and
- * gets `{t:'local-socket', ups}` with the descriptor, or with `error`.
+ * gets `{t:'local-socket', ups}` with the descriptor, or with `error`. What the child sends is
+ * bounded (ipc-guard.ts) before Node parses it.
  */
 export const LOCAL_IPC_FD = 4;
 
-export const TEST_INJECT_ENV = 'HARDNUT_UPSMON_TEST_INJECT';
 /** First restart delay; doubles after each quick failure, up to RESTART_MAX_MS. */
 export const RESTART_INITIAL_MS = 1_000;
 export const RESTART_MAX_MS = 60_000;
@@ -113,11 +108,9 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
   let delay = RESTART_INITIAL_MS;
   let restartTimer: NodeJS.Timeout | undefined;
   let fsdPending = false;
-  let injectIndex = 0;
   let finished = false;
-  const testInject = o.env[TEST_INJECT_ENV] === '1';
   const childEnv: NodeJS.ProcessEnv = { ...o.env };
-  for (const k of [TEST_INJECT_ENV, ...o.stripEnv]) delete childEnv[k];
+  for (const k of o.stripEnv) delete childEnv[k];
   const base = [...process.execArgv, process.argv[1] as string, 'upsmon'];
   const out = o.foreground ? 'inherit' : 'ignore';
 
@@ -155,12 +148,29 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       const ipc = hasLocalMonitors(conf);
       const netChild = spawn(process.execPath, [...base, '--role', 'net'], { stdio: ipc ? ['pipe', out, out, frameEnd, 'ipc'] : ['pipe', out, out, frameEnd], env: { ...childEnv, MALLOC_ARENA_MAX: '1' } });
       frameEnd.destroy();
-      if (ipc) serveLocal(netChild);
       const p: Pair = {
         dispatcher, net: netChild, dispatcherDone: false, notifier, notifierDone: false, netDone: false, netCode: null, fault: false, shutdown: false,
         startedAt: Date.now(), fsdTimer: undefined, killTimer: undefined,
       };
       pair = p;
+      if (ipc) {
+        try {
+          guardIpcChannel(netChild, () => ipcMessageBudget(local.size), (why) => {
+            p.fault = true;
+            log.error(`upsmon: the network child sent ${why}: killing it; both processes will be restarted`);
+            kill(netChild, 'SIGKILL');
+          });
+        } catch (err) {
+          // fail closed: root does not read an unbounded channel from the jail
+          log.error(`upsmon: ${(err as Error).message}: exiting`);
+          kill(netChild, 'SIGKILL');
+          kill(dispatcher, 'SIGKILL');
+          kill(notifier, 'SIGKILL');
+          finish(1);
+          return;
+        }
+        serveLocal(netChild);
+      }
       for (const c of [notifier, dispatcher, netChild]) {
         c.stdin?.on('error', () => undefined);
         c.on('error', (err) => log.error(`upsmon: cannot start a child process: ${err.message}`));
@@ -180,7 +190,10 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
     /** Connects to a LOCALMONITOR's driver socket when the child asks, and hands it over. */
     const serveLocal = (child: ChildProcess): void => {
       const inFlight = new Set<string>();
-      child.on('message', (m: unknown) => {
+      child.on('message', (m: unknown, handle: unknown) => {
+        // nothing the child hands over is kept open in root
+        const h = handle as { destroy?: () => void; close?: () => void } | null | undefined;
+        if (h?.destroy) h.destroy(); else h?.close?.();
         const ups = typeof m === 'object' && m !== null && (m as { t?: unknown }).t === 'local-connect' ? (m as { ups?: unknown }).ups : undefined;
         const target = typeof ups === 'string' ? local.get(ups) : undefined;
         if (typeof ups !== 'string' || target === undefined || inFlight.has(ups)) return;
@@ -347,12 +360,7 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
     process.on('SIGUSR1', () => { log.info('Signal: FSD requested'); requestFsd(); });
     process.on('SIGHUP', reload);
     for (const sig of ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const) process.on(sig, () => stop(sig));
-    process.on('SIGUSR2', () => {
-      if (!testInject || !pair) return;
-      const kind = INJECT_KINDS[injectIndex++ % INJECT_KINDS.length] ?? 'garbage';
-      log.info(`upsmon: test knob: the network child writes a bad frame (${kind})`);
-      send(pair.net, { t: 'test-inject', kind });
-    });
+    process.on('SIGUSR2', () => undefined); // no meaning in upsmon: not the default (exit)
     startPair();
   });
 }

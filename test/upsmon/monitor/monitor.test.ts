@@ -506,6 +506,25 @@ describe('reload', () => {
     expect(notifies(next)).toEqual([]);
   });
 
+  it('says when it applies a reload: at the loop top, before the reconnects and the poll of the new list; a reload asked mid-poll waits for the next loop top', () => {
+    const m = new Monitor(conf(`${BASE}LOCALMONITOR u 1\n`), new FakeClock());
+    m.start();
+    const next = conf(`${BASE}MONITOR u@h 1 mon secret primary\n`);
+    // mid-poll: nothing yet (the poll in flight reads the old sources)
+    expect(m.handle({ type: 'reload', conf: next }).map((e) => e.kind)).not.toContain('reloaded');
+    expect(m.handle({ type: 'polled', results: [{ ups: 'u', ...ok('OL') }] }).map((e) => e.kind)).toEqual(['wait']);
+    // the loop top (NUT's: after the sleep) applies it
+    const eff = m.handle({ type: 'timer' }).map((e) => e.kind);
+    expect(eff).toContain('reloaded');
+    expect(eff.indexOf('reloaded')).toBeLessThan(eff.indexOf('poll'));
+    // during the forced shutdown a reload is ignored, and so the connections stay as they are
+    const s = new Monitor(conf(`${BASE}LOCALMONITOR u 1\n`), new FakeClock());
+    s.start();
+    s.handle({ type: 'polled', results: [{ ups: 'u', ...ok('OB LB') }] });
+    expect(s.phase).not.toBe('sleeping');
+    expect(s.handle({ type: 'reload', conf: next }).map((e) => e.kind)).not.toContain('reloaded');
+  });
+
   it('exits when the reloaded power values cannot reach MINSUPPLIES', () => {
     const m = new Monitor(conf(`${BASE}MONITOR a@h 1 mon secret secondary\n`), new FakeClock());
     m.start();
