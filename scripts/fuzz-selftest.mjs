@@ -38,6 +38,7 @@ const T = {
 // The properties that judge a codec by the spec's literal charset and limits, not by its own code.
 const FRAME_SPEC = 'notify-frame codec against the spec';
 const SHUTDOWN_RULE = "the dispatcher's shutdown guard against NUT's MINSUPPLIES rule";
+const NOTIFIER_READER = "the notifier's frame reader";
 
 /** Each defect: one exact replacement in one file, and the targets expected to catch it. */
 const DEFECTS = [
@@ -149,6 +150,23 @@ const DEFECTS = [
     to: 'healthy += 1;',
     targets: [T.frame],
     filter: SHUTDOWN_RULE,
+  },
+  // The notifier (issue 20 item 6): what a compromised dispatcher could make it run.
+  {
+    name: "the notifier's reader takes a UPS that is not a MONITOR",
+    file: 'src/upsmon/notifier/notify-frames.ts',
+    from: "if (f.name !== '' && !isConfiguredName(f.name, this.monitors)) return",
+    to: "if (f.name === '\\0' && !isConfiguredName(f.name, this.monitors)) return",
+    targets: [T.frame],
+    filter: NOTIFIER_READER,
+  },
+  {
+    name: "the notifier's reader takes EXEC_SHUTDOWN as a notification",
+    file: 'src/upsmon/notifier/notify-frames.ts',
+    from: "if (frameTypeByCode(f.code)?.kind !== 'notify') return",
+    to: "if (frameTypeByCode(f.code)?.kind === undefined) return",
+    targets: [T.frame],
+    filter: NOTIFIER_READER,
   },
   {
     name: 'shutdown guard: ALARM with comms lost is critical whatever ALARMCRITICAL says',

@@ -112,6 +112,7 @@ const MAIN = join(UPSMON, 'main.ts');
 const ROLE_ENTRIES = {
   net: join(UPSMON, 'monitor/net-child.ts'),
   dispatch: join(UPSMON, 'dispatcher/dispatch-process.ts'),
+  notify: join(UPSMON, 'notifier/notify-process.ts'),
   single: join(UPSMON, 'single-process.ts'),
 } as const;
 
@@ -156,10 +157,11 @@ function crossings(loaded: Map<string, string[]>, folders: string[]): string[] {
   return [...loaded].filter(([f]) => dirs.some((d) => f.startsWith(d))).map(([, chain]) => chain.map((c) => relative(SRC, c)).join(' → '));
 }
 
-const upsmonLoads = (g: ReturnType<typeof fileGraph>): Record<'supervisor' | 'net' | 'dispatch', Map<string, string[]>> => ({
+const upsmonLoads = (g: ReturnType<typeof fileGraph>): Record<'supervisor' | 'net' | 'dispatch' | 'notify', Map<string, string[]>> => ({
   supervisor: closure(g, [MAIN]),
   net: closure(g, [MAIN, ROLE_ENTRIES.net]),
   dispatch: closure(g, [MAIN, ROLE_ENTRIES.dispatch]),
+  notify: closure(g, [MAIN, ROLE_ENTRIES.notify]),
 });
 
 describe('upsmon split by process (DESIGN.md, issue 12)', () => {
@@ -176,7 +178,9 @@ describe('upsmon split by process (DESIGN.md, issue 12)', () => {
     expect(loads.net.has(join(UPSMON, 'monitor/monitor.ts'))).toBe(true);
     expect(loads.net.has(join(UPSMON, 'monitor/ups-state.ts'))).toBe(true);
     expect(loads.dispatch.has(join(UPSMON, 'dispatcher/dispatcher.ts'))).toBe(true);
-    expect(loads.dispatch.has(join(UPSMON, 'dispatcher/notifier.ts'))).toBe(true);
+    expect(loads.notify.has(join(UPSMON, 'notifier/notifier.ts'))).toBe(true);
+    // NOTIFYCMD runs in the notifier only (issue 20 item 6): the dispatcher has no code to spawn it
+    expect(loads.dispatch.has(join(UPSMON, 'notifier/notifier.ts'))).toBe(false);
     expect(loads.supervisor.has(join(UPSMON, 'supervisor/supervisor.ts'))).toBe(true);
   });
 
@@ -186,9 +190,16 @@ describe('upsmon split by process (DESIGN.md, issue 12)', () => {
     expect(crossings(loads.net, ['dispatcher'])).toEqual([]);
   });
 
+  it('the notifier loads nothing of the network child nor of the dispatcher, and neither loads it', () => {
+    const loads = upsmonLoads(g);
+    expect(crossings(loads.notify, ['monitor', 'dispatcher'])).toEqual([]);
+    expect(crossings(loads.net, ['notifier'])).toEqual([]);
+    expect(crossings(loads.dispatch, ['notifier'])).toEqual([]);
+  });
+
   it("the supervisor loads neither child's code (monitor/, dispatcher/) nor -p's single process", () => {
     const loads = upsmonLoads(g);
-    expect(crossings(loads.supervisor, ['monitor', 'dispatcher'])).toEqual([]);
+    expect(crossings(loads.supervisor, ['monitor', 'dispatcher', 'notifier'])).toEqual([]);
     expect(loads.supervisor.has(ROLE_ENTRIES.single)).toBe(false);
   });
 

@@ -165,6 +165,21 @@ export const ROLES: readonly RoleRow[] = [
     natives: ['koffi', 'libc', 'rlimits', 'libseccomp'], noNewPrivs: 'unless-setuid-helper',
   },
   {
+    // issue 20 item 6: NOTIFYCMD (and wall) run here, outside the dispatcher's filter, so a notify
+    // script reaches the network; fed by the dispatcher over a one-way framed pipe, fatal on any bad frame.
+    // hardnut difference: NUT has no NOTIFYUSER; it runs NOTIFYCMD as RUN_AS_USER, in its monitor.
+    name: 'notifier', process: 'hardnut upsmon --role notify (spawned by the supervisor)', seccomp: 'notifier', asUser: 'nothing: it confines itself before reading a frame',
+    user: { default: 'nut', from: 'NOTIFYUSER in upsmon.conf, else the dispatcher\'s user (nut)' },
+    groups: { keep: 'primary', extra: '', why: 'NOTIFYCMD runs with the notify user\'s own group, as it ran in the dispatcher' },
+    jail: { kind: 'none' },
+    rlimits: [NO_CORE],
+    fdsKept: [
+      { what: 'fd 0: control messages from the supervisor', why: 'start, reload, stop' },
+      { what: 'fd 3: the one-way framed pipe from the dispatcher', why: 'the only input it acts on (close-on-exec: no NOTIFYCMD sees it)' },
+    ],
+    natives: ['koffi', 'libc', 'rlimits', 'libseccomp'], noNewPrivs: 'always',
+  },
+  {
     // hardnut difference: NUT's upslog drops to its user before the first query too, but
     // connects as root; ours connects, lists UPSes and parses every reply only after the drop.
     name: 'upslog', process: 'hardnut upslog', seccomp: 'driver-network', asUser: 'nothing: it connects, lists and parses under the filter',
@@ -177,8 +192,9 @@ export const ROLES: readonly RoleRow[] = [
   },
   {
     // hardnut difference: NUT's upssched runs as whoever starts it; started as root, ours drops
-    // to nut. It execs CMDSCRIPT, so its filter is the dispatcher's denylist (inherited by it).
-    name: 'upssched', process: 'hardnut upssched (its timer daemon)', seccomp: 'dispatcher', asUser: 'bind PIPEFN (0660), so it is the user\'s',
+    // to nut. It execs CMDSCRIPT, so its filter is a denylist inherited by it: the notifier's, since
+    // upsmon's notifier runs upssched as NOTIFYCMD and CMDSCRIPT may send mail too (issue 20 item 6).
+    name: 'upssched', process: 'hardnut upssched (its timer daemon)', seccomp: 'notifier', asUser: 'bind PIPEFN (0660), so it is the user\'s',
     user: { default: 'nut', from: 'nut (the dispatcher\'s user, which normally starts it)' },
     groups: { keep: 'none', extra: '', why: 'CMDSCRIPT runs with the daemon\'s identity; it needs no group' },
     jail: { kind: 'none' },

@@ -17,6 +17,7 @@ import driverUsb from '../../policy/seccomp/driver-usb.json' with { type: 'json'
 import upsmonNet from '../../policy/seccomp/upsmon-net.json' with { type: 'json' };
 import upsmonLocal from '../../policy/seccomp/upsmon-local.json' with { type: 'json' };
 import dispatcher from '../../policy/seccomp/dispatcher.json' with { type: 'json' };
+import notifier from '../../policy/seccomp/notifier.json' with { type: 'json' };
 import upsd from '../../policy/seccomp/upsd.json' with { type: 'json' };
 import exporter from '../../policy/seccomp/exporter.json' with { type: 'json' };
 
@@ -69,6 +70,7 @@ export const POLICIES: ReadonlyMap<string, SeccompPolicy> = new Map<string, Secc
   [upsmonNet.role, upsmonNet],
   [upsmonLocal.role, upsmonLocal],
   [dispatcher.role, dispatcher as SeccompPolicy],
+  [notifier.role, notifier as SeccompPolicy],
   [upsd.role, upsd],
   [exporter.role, exporter],
 ]);
@@ -231,6 +233,9 @@ export function resolveDenials(role: string): Map<string, DenyRule> {
   const policy = POLICIES.get(role);
   if (!policy) throw new SeccompError(`no seccomp policy for role '${role}'`);
   const out = new Map<string, DenyRule>();
+  // a denylist extending another takes its refusals, less the calls its own `allow` names
+  for (const base of policy.extends ?? []) for (const [k, v] of resolveDenials(base)) out.set(k, v);
+  if (policy.defaultAction === 'allow') for (const k of Object.keys(policy.allow)) out.delete(k);
   for (const [k, reason] of Object.entries(policy.deny ?? {})) out.set(k, { reason });
   for (const [k, c] of Object.entries(policy.denyUnless ?? {})) {
     if (typeof c.equals === 'string' && c.equals !== 'self') throw new SeccompError(`policy ${role}: denyUnless ${k} compares with a number or "self"`);

@@ -9,7 +9,7 @@
 //   -u <user>            the network child's user (default RUN_AS_USER, else nobody)
 //   -p                   no split: one process (warned)
 //   -4 / -6              IPv4 / IPv6 only
-// Hidden, internal: `--role net|dispatch` starts one of the supervisor's children; each expects
+// Hidden, internal: `--role net|dispatch|notify` starts one of the supervisor's children; each expects
 // the supervisor's control channel on stdin and its pipe on fd 3 (monitor/net-child.ts,
 // dispatcher/dispatch-process.ts). Started by hand it waits for a start message and does nothing else.
 //
@@ -301,7 +301,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     // holds the network child's code, nor the reverse, and the supervisor neither (issue 12;
     // test/layout.test.ts checks the import closures).
     const code = argv[1] === 'net' ? await (await import('./monitor/net-child.js')).runNetChild()
-      : argv[1] === 'dispatch' ? await (await import('./dispatcher/dispatch-process.js')).runDispatchProcess() : 2;
+      : argv[1] === 'dispatch' ? await (await import('./dispatcher/dispatch-process.js')).runDispatchProcess()
+      : argv[1] === 'notify' ? await (await import('./notifier/notify-process.js')).runNotifyProcess() : 2;
     process.exit(code);
   }
   const log = new Logger('upsmon');
@@ -362,8 +363,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const runAsUser = o.user ?? conf.runAsUser ?? DEFAULT_NET_USER;
   const jail = root ? env['HARDNUT_UPSMON_JAIL'] || DEFAULT_JAIL : null;
   const dispatchUser = env['HARDNUT_UPSMON_DISPATCH_USER'] || DEFAULT_DISPATCH_USER;
+  const notifyUser = conf.notifyUser ?? dispatchUser;
   if (root && !o.single) {
-    for (const u of [runAsUser, dispatchUser]) {
+    for (const u of [runAsUser, dispatchUser, notifyUser]) {
       if (!lookupUser(u)) { log.error(`upsmon: user ${u} not found`); return 1; }
     }
     const problem = shutdownProblem(plan, dispatchUser);
@@ -401,6 +403,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     env,
     runAsUser,
     dispatchUser,
+    notifyUser,
     dispatchGroup: root && lookupGroup(SHUTDOWN_GROUP) !== undefined ? SHUTDOWN_GROUP : null,
     jail,
     seccomp: seccompMode(env, root),

@@ -11,9 +11,8 @@ import { logAt } from './shared/child-io.js';
 import { shutdownMethodOf } from './dispatcher/dispatch-process.js';
 import { Dispatcher } from './dispatcher/dispatcher.js';
 import { frameOf } from './monitor/frames.js';
-import { SHUTDOWN_WALL_MESSAGE } from './shared/notify-messages.js';
 import { clientOptions, loadCa, resolveAll } from './monitor/net-child.js';
-import { Notifier } from './dispatcher/notifier.js';
+import { Notifier } from './notifier/notifier.js';
 import { MonitorShell } from './monitor/shell.js';
 import { performShutdown, writePowerDownFlag } from './shared/shutdown.js';
 import type { ShutdownPlan } from './supervisor/shutdown-method.js';
@@ -48,10 +47,7 @@ export async function runSingleProcess(o: SingleOptions): Promise<number> {
   const notifier = new Notifier(notifierOpts);
   let shutdown: Promise<void> | undefined;
   const dispatcher = new Dispatcher(conf, {
-    notify: (n) => {
-      if (n.type === 'SHUTDOWN') notifier.deliver({ type: 'SHUTDOWN', ups: '', message: SHUTDOWN_WALL_MESSAGE.trimEnd(), deliver: { syslog: false, wall: true, exec: false } });
-      notifier.deliver(n);
-    },
+    notify: (n) => notifier.announce(n),
     shutdown: () => {
       shutdown = (async () => {
         if (o.powerDownFlag !== undefined) {

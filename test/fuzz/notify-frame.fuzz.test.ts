@@ -11,6 +11,7 @@ import {
   FRAME_TYPES, FrameDecoder, FrameSequenceValidator, MAX_FRAME_NAME_BYTES, STX, ETX, decodeFrame, encodeFrame, frameTypeByName,
   type Frame, type FrameTypeName, type SupplyRule,
 } from '../../src/protocol/notify-frame/index.js';
+import { NotifyFrameReader } from '../../src/upsmon/notifier/notify-frames.js';
 
 const fuzz = <T>(name: string, arb: fc.Arbitrary<T>, predicate: (v: T) => void): void => fuzzTarget('notify-frame', name, arb, predicate);
 
@@ -199,4 +200,35 @@ describe('the dispatcher\'s shutdown guard against NUT\'s MINSUPPLIES rule', () 
     const p = v.check({ type: 'SHUTDOWN', code: frameTypeByName('SHUTDOWN')?.code ?? -1, name: '' });
     expect(p === undefined, `healthy ${String(healthy)}, MINSUPPLIES ${String(rule.minSupplies)}: ${p?.reason ?? 'accepted'}`).toBe(justified);
   });
+});
+
+// The notifier's reader (issue 20 item 6): what a compromised dispatcher can make it run. Oracle
+// from the issue's words, not the reader's code: only notification types of the table (never
+// EXEC_SHUTDOWN), only names it configured or none, and a read with any fault runs nothing.
+describe("the notifier's frame reader", () => {
+  const MONITORS = ['u@h', 'v@h:3493'];
+  const notifyFrames = fc.array(fc.oneof(
+    fc.record({ type: fc.constantFrom(...upsTypes), name: fc.constantFrom(...MONITORS, 'w@h') }),
+    fc.record({ type: fc.constantFrom(...hostTypes), name: fc.constant('') }),
+  ), { maxLength: 8 });
+  const noise = fc.string({ unit: 'binary', maxLength: 40 }).map(latin1);
+
+  fuzz('frames and noise in any reads: requests only for notify types and configured names; a bad read yields none and the reader stays failed',
+    fc.array(fc.oneof(notifyFrames.map(encodeAll), noise), { minLength: 1, maxLength: 6 }), (reads) => {
+      const r = new NotifyFrameReader(MONITORS);
+      let failed = false;
+      for (const chunk of reads) {
+        const res = r.push(chunk);
+        if (failed) { expect(res.ok).toBe(false); continue; }
+        if (!res.ok) { failed = true; continue; }
+        for (const q of res.requests) {
+          // this reader knows no rule: a rule frame must have been refused
+          if ('rule' in q) throw new Error(`rule request ${q.type} ${q.rule} from a reader with no rule file`);
+          const info = frameTypeByName(q.type);
+          expect(info?.kind).toBe('notify');
+          expect(info?.scope).toBe(q.ups === '' ? 'host' : 'ups');
+          if (q.ups !== '') expect(MONITORS).toContain(q.ups);
+        }
+      }
+    });
 });

@@ -283,23 +283,25 @@ export function statusField(status: string, name: string): string {
 }
 
 /** The pids of a hardnut upsmon supervisor's two children (`--role net` and `--role dispatch`), once both run. */
-export function upsmonChildren(supervisor: number, timeoutMs = 15_000): Promise<{ net: number; dispatch: number }> {
+export function upsmonChildren(supervisor: number, timeoutMs = 15_000): Promise<{ net: number; dispatch: number; notify: number }> {
   const roleOf = (pid: number): string | undefined => {
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
     const i = argv.indexOf('--role');
     return i < 0 ? undefined : argv[i + 1];
   };
-  return waitFor('the network child and the dispatcher', () => {
+  return waitFor('the network child, the dispatcher and the notifier', () => {
     const kids = childPids(supervisor);
     let net: number | undefined;
     let dispatch: number | undefined;
+    let notify: number | undefined;
     for (const k of kids) {
       try {
         const role = roleOf(k);
         if (role === 'net') net = k;
         if (role === 'dispatch') dispatch = k;
+        if (role === 'notify') notify = k;
       } catch { /* gone */ }
     }
-    return net !== undefined && dispatch !== undefined ? { net, dispatch } : undefined;
+    return net !== undefined && dispatch !== undefined && notify !== undefined ? { net, dispatch, notify } : undefined;
   }, timeoutMs, 100);
 }

@@ -233,6 +233,8 @@ const STARTERS: Record<string, Starter> = {
   },
   'upsmon-net': async (ctx) => (await upsmon(ctx)).net,
   dispatcher: async (ctx) => (await upsmon(ctx)).dispatch,
+  // issue 20 item 6: NOTIFYCMD's process; NOTIFYUSER unset, so the dispatcher's user
+  notifier: async (ctx) => (await upsmon(ctx)).notify,
   // issue 14: only LOCALMONITOR lines: the monitor reads dummy-ups's socket, passed in by the supervisor
   'upsmon-local': async (ctx) => (await upsmon(ctx, 'LOCALMONITOR ob 1')).net,
   upslog: async (ctx) => {
@@ -286,7 +288,7 @@ function processWithArgs(args: string[]): number | undefined {
 
 /** upsmon as root on a terminal, monitoring [ob]: its supervisor and the pair, once ONBATT was delivered. */
 /** upsmon monitoring [ob] through upsd; with `local`, that line (a LOCALMONITOR) in place of its MONITOR. */
-async function upsmon(ctx: SkipContext, local?: string): Promise<{ net: Subject[]; dispatch: Subject[] }> {
+async function upsmon(ctx: SkipContext, local?: string): Promise<{ net: Subject[]; dispatch: Subject[]; notify: Subject[] }> {
   requireBuild(ctx);
   const u = await upstream();
   const tag = local === undefined ? 'roles' : 'roles-local';
@@ -306,6 +308,7 @@ async function upsmon(ctx: SkipContext, local?: string): Promise<{ net: Subject[
     net: [{ pid: pair.net, what: local === undefined ? "upsmon's network child" : "upsmon's monitor with only LOCALMONITOR lines", jail: env['HARDNUT_UPSMON_JAIL'] as string, terminal: sup.tty }],
     // HARDNUT_SHUTDOWN_METHOD=command (hardnutEnv): no helper, so no shutdown group
     dispatch: [{ pid: pair.dispatch, what: "upsmon's dispatcher", extraGroups: [], setuidHelper: false, terminal: sup.tty }],
+    notify: [{ pid: pair.notify, what: "upsmon's notifier, which ran NOTIFYCMD at ONBATT", terminal: sup.tty }],
   };
 }
 

@@ -87,9 +87,9 @@ describe('soak: the whole stack under its enforcing seccomp filters', () => {
     const spec = { system: `u@127.0.0.1:${port}`, role: 'primary' as const, login: PRIMARY_LOGIN, power: 0, extra: TIMINGS };
     const upsmon = watchExit('upsmon', track(startHardnutUpsmon(d, 'soak', spec)));
     const kids = await upsmonChildren(upsmon.child.pid!);
-    const procs: Record<string, number> = { 'dummy-ups': driver.child.pid!, upsd: upsd.child.pid!, 'upsmon supervisor': upsmon.child.pid!, 'upsmon-net': kids.net, dispatcher: kids.dispatch };
+    const procs: Record<string, number> = { 'dummy-ups': driver.child.pid!, upsd: upsd.child.pid!, 'upsmon supervisor': upsmon.child.pid!, 'upsmon-net': kids.net, dispatcher: kids.dispatch, notifier: kids.notify };
     // every sandboxed role is under its filter (the supervisor is the root part that holds none)
-    await waitFor('every filter loaded', () => ['dummy-ups', 'upsd', 'upsmon-net', 'dispatcher'].every((n) => statusField(readFileSync(`/proc/${procs[n]!}/status`, 'latin1'), 'Seccomp') === '2'), 15_000);
+    await waitFor('every filter loaded', () => ['dummy-ups', 'upsd', 'upsmon-net', 'dispatcher', 'notifier'].every((n) => statusField(readFileSync(`/proc/${procs[n]!}/status`, 'latin1'), 'Seccomp') === '2'), 15_000);
 
     const watcher = await transitionWatcher(port);
     const rss: Record<string, number[]> = Object.fromEntries(Object.keys(procs).map((n) => [n, []]));
@@ -108,7 +108,7 @@ describe('soak: the whole stack under its enforcing seccomp filters', () => {
     // let the last transition's notifications land
     await new Promise((r) => setTimeout(r, 2000));
 
-    // no process died, none was restarted: the same five pids, alive, under their filters
+    // no process died, none was restarted: the same six pids, alive, under their filters
     expect(exits, exits.join('\n')).toEqual([]);
     const now = await upsmonChildren(upsmon.child.pid!);
     expect(now).toEqual(kids);

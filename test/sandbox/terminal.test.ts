@@ -153,7 +153,7 @@ describe('a daemon started from root\'s terminal cannot type into it (seccomp of
     await expectNothingTyped(t, 1, [nut.uid]);
   }, 60_000);
 
-  it('upsmon -D: its network child (nobody, chrooted) and its dispatcher (nut) get EPERM and the terminal receives nothing', async (ctx) => {
+  it('upsmon -D: its network child (nobody, chrooted), its dispatcher and its notifier (nut) get EPERM and the terminal receives nothing', async (ctx) => {
     const nut = needAll(ctx);
     const nobody = lookupUser('nobody');
     requirePeer(ctx, nobody !== undefined, 'the nobody user');
@@ -162,6 +162,6 @@ describe('a daemon started from root\'s terminal cannot type into it (seccomp of
     const conf = join(d.etc, 'upsmon-tty.conf');
     writeFileSync(conf, upsmonConf(d, 'tty', { system: 'u@127.0.0.1:9', role: 'secondary', login: ['x', 'y'] }, 'hardnut'), { mode: 0o600 });
     const t = onTerminal([process.execPath, '--require', attackModule(d), HARDNUT, 'upsmon', '-D', '-f', conf], { ...hardnutEnv(d, 'tty'), HARDNUT_SECCOMP: 'off' });
-    await expectNothingTyped(t, 2, [nut.uid, (nobody as { uid: number }).uid]);
+    await expectNothingTyped(t, 3, [nut.uid, nut.uid, (nobody as { uid: number }).uid]);
   }, 60_000);
 });

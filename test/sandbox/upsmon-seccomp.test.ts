@@ -2,6 +2,8 @@
 // may talk TCP and nothing else (no exec, no files); 'dispatcher', a denylist — it must exec
 // NOTIFYCMDs, which inherit its filter, so it refuses (EPERM) what none of them needs: any socket
 // but AF_UNIX, ptrace, io_uring, personality, mounts, BPF… — for itself and for what it runs.
+// 'notifier' (issue 20 item 6): the dispatcher's denylist less the socket rule — NOTIFYCMD now
+// runs there, and a mail script needs TCP; the dispatcher itself still has none.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
@@ -81,6 +83,18 @@ describe('death tests, role dispatcher', () => {
     requireRoot(ctx);
     expect(attempt('dispatcher', 'inet')).toEqual({ signal: null, out: 'ERROR EPERM' });
     expect(attempt('dispatcher', 'exec-inet')).toEqual({ signal: null, out: 'CHILD EPERM' });
+  });
+
+  it("the notifier's filter, where NOTIFYCMD runs now, lets it and a program it runs open TCP; the rest of the dispatcher's refusals stay", (ctx) => {
+    requireRoot(ctx);
+    const d = resolveDenials('dispatcher');
+    const n = resolveDenials('notifier');
+    expect(n.has('socket')).toBe(false);
+    expect([...d.keys()].filter((k) => k !== 'socket' && !n.has(k))).toEqual([]);
+    // a connection to port 9 on 127.0.0.1: refused by the kernel (nothing listens), not by the filter
+    expect(attempt('notifier', 'inet')).toEqual({ signal: null, out: 'ERROR ECONNREFUSED' });
+    expect(attempt('notifier', 'exec-inet')).toEqual({ signal: null, out: 'CHILD ECONNREFUSED' });
+    expect(attempt('notifier', 'ptrace')).toEqual({ signal: null, out: 'ERROR errno 1' });
   });
 
   for (const what of ['ptrace', 'personality', 'io_uring']) {

@@ -165,6 +165,8 @@ describe('a compromised jailed upsmon child forging frames (issue 19 item 7)', (
     // The control: the UPSes really go OB LB (both supplies): the same upsmon shuts down, once.
     for (const u of UPSES) writeFileSync(join(d.etc, `${u}.dev`), 'ups.status: OB LB\nbattery.charge: 5\n');
     await waitFor('SHUTDOWNCMD', () => existsSync(marker) || undefined, 40_000);
+    // the notifier process runs NOTIFYCMD (issue 20 item 6): its SHUTDOWN line may land just after the marker
+    await waitFor('the SHUTDOWN notification', () => events('SHUTDOWN') > 0 || undefined, 10_000);
     expect(events('SHUTDOWN')).toBe(1);
     expect(readFileSync(flag, 'latin1')).toBe('upsmon-shutdown-file');
     await waitFor('upsmon to exit after the shutdown', () => p.child.exitCode !== null || undefined, 30_000);

@@ -176,7 +176,7 @@ describe('LOCALMONITOR: the jailed reader', () => {
     }
     const unix = new Set(readFileSync('/proc/net/unix', 'latin1').split('\n').slice(1).map((l) => l.trim().split(/\s+/)[6]).filter((x): x is string => x !== undefined));
     let sockets = 0;
-    for (const pid of [p.child.pid as number, kids.net, kids.dispatch]) {
+    for (const pid of [p.child.pid as number, kids.net, kids.dispatch, kids.notify]) {
       for (const fd of readdirSync(`/proc/${String(pid)}/fd`)) {
         let target: string;
         try { target = readlinkSync(`/proc/${String(pid)}/fd/${fd}`); } catch { continue; }

@@ -445,7 +445,7 @@ describe('upsmon as root: the split', () => {
     const p = track(startHardnutUpsmon(d, 'np', { system: `u@127.0.0.1:${port}`, role: 'primary', login: PRIMARY_LOGIN, extra: TIMINGS }));
     const sup = p.child.pid!;
     const before = await pair(sup);
-    await waitFor('logged in', () => childrenOf(sup).length === 2 && tcpSockets(before.net.pid).tcp > 0, 15_000);
+    await waitFor('logged in', () => childrenOf(sup).length === 3 && tcpSockets(before.net.pid).tcp > 0, 15_000);
     process.kill(sup, 'SIGUSR2');
     await new Promise((r) => setTimeout(r, 1500));
     const after = await pair(sup);

@@ -46,7 +46,7 @@ describe('upssched as upsmon\'s NOTIFYCMD', () => {
       '',
     ].join('\n'));
     chmodSync(join(d.etc, 'upssched.conf'), 0o644);
-    // The dispatcher gives NOTIFYCMD a fixed environment (src/upsmon/dispatcher/notifier.ts), so upssched's
+    // The notifier gives NOTIFYCMD a fixed environment (src/upsmon/notifier/notifier.ts), so upssched's
     // configuration directory and its test idle time travel in the argv, through env(1), quoted:
     // an unquoted = is a word of its own in NUT's config syntax (upsmon warns about it).
     const upsmonConf = join(d.etc, 'upsmon-s.conf');
@@ -87,7 +87,7 @@ describe('upssched as upsmon\'s NOTIFYCMD', () => {
       [`u@127.0.0.1:${String(port)}`, 'ONLINE'], [`u@127.0.0.1:${String(port)}`, 'ONBATT'],
     ]);
     if (isRoot()) {
-      // the dispatcher's user and seccomp filter (2 = filter) reach upssched and its CMDSCRIPT
+      // the notifier's user and seccomp filter (2 = filter) reach upssched and its CMDSCRIPT
       const nut = lookupUser('nut');
       expect(all.map((r) => r.uid)).toEqual(Array(4).fill(String(nut?.uid)));
       expect(all.map((r) => r.seccomp)).toEqual(Array(4).fill('2'));

@@ -110,6 +110,11 @@ export interface UpsmonConf {
   pollFailLogThrottleMax: number;
   powerDownFlag?: string;
   runAsUser?: string;
+  /**
+   * NOTIFYUSER: the account NOTIFYCMD runs as, in the notifier process (hardnut only: NUT runs
+   * NOTIFYCMD as RUN_AS_USER, in the process that monitors). Default: the dispatcher's user.
+   */
+  notifyUser?: string;
   certPath?: string;
   certFile?: string;
   certIdent?: { name: string; password: string };
@@ -143,7 +148,7 @@ const DIRECTIVES = [
   'POLLFREQ', 'POLLFREQALERT', 'DEADTIME', 'HOSTSYNC', 'FINALDELAY', 'RBWARNTIME', 'NOCOMMWARNTIME',
   'OFFDURATION', 'OVERDURATION', 'OBLBDURATION', 'ALARMCRITICAL', 'POLLFAIL_LOG_THROTTLE_MAX',
   'POWERDOWNFLAG', 'RUN_AS_USER', 'CERTPATH', 'CERTFILE', 'CERTIDENT', 'CERTHOST', 'CERTVERIFY',
-  'FORCESSL', 'DEBUG_MIN',
+  'FORCESSL', 'DEBUG_MIN', 'NOTIFYUSER',
 ];
 
 export const MONITOR_FORM = 'MONITOR <ups>@<host>[:<port>] <power value> <username> <password> primary|secondary';
@@ -326,11 +331,13 @@ export function parseUpsmonConf(input: Uint8Array | string, file: string): Confi
       }
       case 'POWERDOWNFLAG':
       case 'RUN_AS_USER':
+      case 'NOTIFYUSER':
       case 'CERTPATH':
       case 'CERTFILE':
-        if (arg1 === undefined || arg1 === '') { needsValue(line, key, key === 'RUN_AS_USER' ? 'nut' : '/path'); break; }
+        if (arg1 === undefined || arg1 === '') { needsValue(line, key, key === 'RUN_AS_USER' || key === 'NOTIFYUSER' ? 'nut' : '/path'); break; }
         if (key === 'POWERDOWNFLAG') conf.powerDownFlag = arg1;
         else if (key === 'RUN_AS_USER') conf.runAsUser = arg1;
+        else if (key === 'NOTIFYUSER') conf.notifyUser = arg1;
         else if (key === 'CERTPATH') conf.certPath = arg1;
         else conf.certFile = arg1;
         extra(line, key, n, 2);

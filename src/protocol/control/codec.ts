@@ -59,9 +59,21 @@ export interface DispatchStart {
   seccomp: SeccompSetting;
 }
 
+/** The notifier (issue 20 item 6): runs NOTIFYCMD, wall and syslog for the frames the dispatcher forwards. */
+export interface NotifyStart {
+  t: 'start';
+  /** The configuration with every password blanked: messages, flags, NOTIFYCMDs, MONITOR names. */
+  conf: UpsmonConf;
+  log: LogSettings;
+  /** NOTIFYUSER (else the dispatcher's user), dropped to when started as root. */
+  user: string;
+  seccomp: SeccompSetting;
+}
+
 export type ControlMessage =
   | NetStart
   | DispatchStart
+  | NotifyStart
   | { t: 'reload'; conf: UpsmonConf }
   | { t: 'fsd' }
   | { t: 'stop' }
@@ -116,6 +128,7 @@ const upsmonConf: Check<UpsmonConf> = obj({
   shutdownCmdLine: str(MAX_ARGS * (MAX_ARG_LEN + 3)),
   powerDownFlag: word,
   runAsUser: word,
+  notifyUser: word,
   certPath: word,
   certFile: word,
   certIdent: obj({ name: word, password: word }),
@@ -144,11 +157,15 @@ const dispatchStart: Check<DispatchStart> = obj({
   t: oneOf('start'), conf: upsmonConf, log: logSettings, plan, user: account, group: nullable(account), seccomp,
 });
 
+const notifyStart: Check<NotifyStart> = obj({
+  t: oneOf('start'), conf: upsmonConf, log: logSettings, user: account, seccomp,
+});
+
 /** Which start message a child expects: they differ in fields, so each child names its own. */
-export type ControlPeer = 'net' | 'dispatch';
+export type ControlPeer = 'net' | 'dispatch' | 'notify';
 
 const BY_TYPE: Record<string, (peer: ControlPeer) => Check<ControlMessage>> = {
-  'start': (peer) => (peer === 'net' ? netStart : dispatchStart),
+  'start': (peer) => (peer === 'net' ? netStart : peer === 'notify' ? notifyStart : dispatchStart),
   'reload': () => obj({ t: oneOf('reload'), conf: upsmonConf }),
   'fsd': () => obj({ t: oneOf('fsd') }),
   'stop': () => obj({ t: oneOf('stop') }),

@@ -3,6 +3,10 @@
 //   fd 0  the supervisor's control messages (protocol/control): start, reload, fsd, flag-written, stop
 //   fd 3  the framed pipe's read end: frames from the jailed network child, nothing else
 //   fd 4  bytes to the supervisor: 'F' (user FSD noted), 'S' (shutdown: write POWERDOWNFLAG)
+//   fd 5  the write end of the one-way pipe to the notifier: the notifications to deliver, as
+//         frames of the same format (type and UPS name, never a message). The notifier, not the
+//         dispatcher, runs NOTIFYCMD and wall (issue 20 item 6): the dispatcher runs nothing but
+//         the shutdown, so its filter can forbid every inet socket without breaking mail scripts.
 // While still root it loads what the shutdown needs (the intent key, or /run/initctl), then drops
 // to nut (+ nutshutdown) and enters its seccomp role. Every frame goes through the Dispatcher
 // (dispatcher.ts): a malformed, unknown or out-of-order frame ends this process with
@@ -23,25 +27,27 @@ import { childLogger, firstControl, leaveTerminalSignalsToSupervisor } from '../
 import { CTRL_FSD_NOTED, CTRL_SHUTDOWN, type ControlMessage, type DispatchStart } from '../../protocol/control/index.js';
 import { Dispatcher, type Notification } from './dispatcher.js';
 import { EXIT_CHILD_FAULT } from '../shared/exit-codes.js';
-import { SHUTDOWN_WALL_MESSAGE } from '../shared/notify-messages.js';
-import { Notifier } from './notifier.js';
+import { encodeFrame } from '../../protocol/notify-frame/index.js';
 import { performShutdown, type ShutdownMethod } from '../shared/shutdown.js';
 import type { ShutdownPlan } from '../../protocol/control/index.js';
 import { armForDispatcher } from '../../killpower/arm.js';
 import type { KillpowerArm } from '../../killpower/files.js';
 import { loadUpsmonRules } from '../../runtime/rules-file.js';
-import { ruleNotification } from './rule-gate.js';
 
 /** How long the dispatcher waits for the supervisor to write POWERDOWNFLAG before shutting down anyway. */
 export const FLAG_WAIT_MS = 5_000;
 export const FRAME_FD = 3;
 export const SUPERVISOR_FD = 4;
+export const NOTIFIER_FD = 5;
 
 export async function runDispatchProcess(): Promise<number> {
   leaveTerminalSignalsToSupervisor();
   // fd 3 (frames) and fd 4 (to the supervisor) must not reach a NOTIFYCMD: it could read the
   // child's frames or ask the supervisor for POWERDOWNFLAG. Node leaves them inheritable.
   keepInheritedFdsFromChildren(FRAME_FD);
+  const toNotifier = new net.Socket({ fd: NOTIFIER_FD, readable: false, writable: true });
+  // the notifier gone (restarted with us by the supervisor): notifications are lost, never the shutdown
+  toNotifier.on('error', () => undefined);
   const early = childLogger({ syslog: false, debug: 0 });
   const pending: ControlMessage[] = [];
   let handle: ((m: ControlMessage) => void) | undefined;
@@ -84,18 +90,16 @@ export async function runDispatchProcess(): Promise<number> {
       done = true;
       resolve(code);
     };
-    // HARDNUT_WALL_PATH: another wall(1) (the demo and tests use /bin/true: no broadcast to every terminal)
-    const notifierOpts = { notifyCmds: conf.notifyCmds, log, ...(process.env['HARDNUT_WALL_PATH'] ? { wallPath: process.env['HARDNUT_WALL_PATH'] } : {}) };
-    const notifier = new Notifier(notifierOpts);
     const toSupervisor = (byte: number): void => {
       try { writeSync(SUPERVISOR_FD, Buffer.from([byte])); } catch { /* supervisor gone: nothing to tell */ }
     };
 
     const dispatcher = new Dispatcher(conf, {
       notify: (n: Notification) => {
-        // NUT's doshutdown walls this right before the SHUTDOWN notification, whatever NOTIFYFLAG says.
-        if (n.type === 'SHUTDOWN') notifier.deliver({ type: 'SHUTDOWN', ups: '', message: SHUTDOWN_WALL_MESSAGE.trimEnd(), deliver: { syslog: false, wall: true, exec: false } });
-        notifier.deliver(n);
+        // SHUTDOWN always goes: the notifier walls NUT's doshutdown message before it, whatever NOTIFYFLAG says
+        if (n.type === 'RULE') return; // never from the Dispatcher's frames: rule notices go as rule frames (below)
+        const { syslog, wall, exec } = n.deliver;
+        if (n.type === 'SHUTDOWN' || syslog || wall || exec) toNotifier.write(encodeFrame(n.type, n.ups));
       },
       shutdown: () => {
         shutdown = (async () => {
@@ -120,10 +124,9 @@ export async function runDispatchProcess(): Promise<number> {
         })();
       },
       rule: (r, event, actions) => {
-        for (const a of actions) {
-          // notify only: loadUpsmonRules refused a file with any other action (timers are the child's)
-          if (a.kind === 'notify') notifier.deliver(ruleNotification(r, event, a.message));
-        }
+        // notify only (loadUpsmonRules refused a file with any other action; timers are the child's):
+        // the notifier runs it, from its own copy of upsrules.conf; only the rule's name crosses
+        if (actions.some((a) => a.kind === 'notify')) toNotifier.write(encodeFrame(event === 'fire' ? 'RULE_FIRE' : 'RULE_CLEAR', r.name));
       },
     }, rules.ruleSet);
 
@@ -141,7 +144,6 @@ export async function runDispatchProcess(): Promise<number> {
           if (m.conf.powerDownFlag !== conf.powerDownFlag) log.warn('Warning: POWERDOWNFLAG redefined in split-process mode! You must restart upsmon for this change to work');
           conf = m.conf;
           dispatcher.reload(conf);
-          notifierOpts.notifyCmds = conf.notifyCmds;
           break;
         default:
           break; // stop: we end when the network child closes the pipe

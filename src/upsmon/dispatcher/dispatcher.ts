@@ -8,19 +8,12 @@
 // upsmon.conf, counting the UPSes the frames say may be critical as lost), or a user asked for FSD.
 
 import { FrameDecoder, FrameSequenceValidator, isConfiguredName, type Frame } from '../../protocol/notify-frame/index.js';
-import { formatNotifyMessage, notifyDeliveries, notifyTemplate, type NotifyDeliveries } from '../shared/notify-messages.js';
-import type { NotifyType, UpsmonConf } from '../../core/config/upsmon-conf.js';
+import { notificationOf, type Notification } from '../shared/notify-messages.js';
+import type { UpsmonConf } from '../../core/config/upsmon-conf.js';
+
+export { NO_NETWORK_TEXT, type Notification } from '../shared/notify-messages.js';
 import type { Action, Rule, RuleSet } from '../../protocol/rules/index.js';
 import { RuleGate } from './rule-gate.js';
-
-export interface Notification {
-  /** NUT's type, or RULE for a rule of upsrules.conf (issue 16; not in NUT). */
-  type: NotifyType | 'RULE';
-  /** The MONITOR system name (ups@host[:port]), or '' for host events (SHUTDOWN, NOPARENT…). */
-  ups: string;
-  message: string;
-  deliver: NotifyDeliveries;
-}
 
 export interface DispatcherActions {
   notify(n: Notification): void;
@@ -29,9 +22,6 @@ export interface DispatcherActions {
   /** A rule of the dispatcher's own upsrules.conf fired or cleared: perform `actions` (issue 16). */
   rule?(rule: Rule, event: 'fire' | 'clear', actions: readonly Action[]): void;
 }
-
-/** What ALARM/OTHER messages show where NUT shows the alarm text or the unknown tokens. */
-export const NO_NETWORK_TEXT = 'n/a';
 
 export type DispatchResult = { ok: true } | { ok: false; reason: string };
 
@@ -115,11 +105,7 @@ export class Dispatcher {
       }
       return { ok: true };
     }
-    const type = frame.type;
-    // The second %s of ALARM/OTHER is text from upsd; the dispatcher never sees network data, so
-    // it says "n/a", NUT's own word for a missing alarm text (hardnut difference, by design).
-    const message = formatNotifyMessage(notifyTemplate(this.conf, type), type, frame.name === '' ? null : frame.name, NO_NETWORK_TEXT);
-    this.actions.notify({ type, ups: frame.name, message, deliver: notifyDeliveries(this.conf.notifyFlags[type]) });
+    this.actions.notify(notificationOf(this.conf, frame.type, frame.name));
     return { ok: true };
   }
 }

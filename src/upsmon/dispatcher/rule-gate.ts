@@ -9,19 +9,6 @@
 
 import type { Action, Rule, RuleSet } from '../../protocol/rules/index.js';
 import type { RuleFrameType } from '../../protocol/notify-frame/index.js';
-import type { Notification } from './dispatcher.js';
-
-/**
- * A rule's `notify`: NOTIFYCMD (and syslog) with NOTIFYTYPE=RULE, UPSNAME the rule's UPS (or
- * empty), and a message naming the rule. Not gated by NOTIFYFLAG: writing `DO notify` is the ask.
- */
-export function ruleNotification(rule: Rule, event: 'fire' | 'clear', message: string | undefined): Notification {
-  return {
-    type: 'RULE', ups: rule.ups ?? '',
-    message: `rule ${rule.name} ${event === 'fire' ? 'fired' : 'cleared'}${message !== undefined ? `: ${message}` : ''}`,
-    deliver: { syslog: true, wall: false, exec: true },
-  };
-}
 
 export type RuleGateResult =
   | { ok: true; rule: Rule; event: 'fire' | 'clear'; actions: readonly Action[] }

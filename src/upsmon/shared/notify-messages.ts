@@ -6,6 +6,7 @@
 // SUSPEND_*).
 
 import type { NotifyFlag, NotifyType, UpsmonConf } from '../../core/config/upsmon-conf.js';
+import type { Rule } from '../../protocol/rules/index.js';
 
 /** NUT's direct broadcast in doshutdown, independent of NOTIFYFLAG (the monitor and the dispatcher both send it). */
 export const SHUTDOWN_WALL_MESSAGE = 'Executing automatic power-fail shutdown\n';
@@ -100,4 +101,41 @@ export interface NotifyDeliveries {
 export function notifyDeliveries(flags: readonly NotifyFlag[]): NotifyDeliveries {
   if (flags.includes('IGNORE')) return { syslog: false, wall: false, exec: false };
   return { syslog: flags.includes('SYSLOG'), wall: flags.includes('WALL'), exec: flags.includes('EXEC') };
+}
+
+/** One notification as delivered (SYSLOG, WALL, EXEC). */
+export interface Notification {
+  /** NUT's type, or RULE for a rule of upsrules.conf (issue 16; not in NUT). */
+  type: NotifyType | 'RULE';
+  /** The MONITOR system name (ups@host[:port]), or '' for host events (SHUTDOWN, NOPARENT…). */
+  ups: string;
+  message: string;
+  deliver: NotifyDeliveries;
+}
+
+/** What ALARM/OTHER messages show where NUT shows the alarm text or the unknown tokens. */
+export const NO_NETWORK_TEXT = 'n/a';
+
+/**
+ * A notification from its type and UPS alone, with the message and flags of `conf`: the
+ * dispatcher and the notifier each build it from their own copy of upsmon.conf, so nothing but
+ * the type and the name ever crosses a process boundary. The second %s of ALARM/OTHER is text
+ * from upsd; neither process sees network data, so it says "n/a", NUT's own word for a missing
+ * alarm text (hardnut difference, by design).
+ */
+export function notificationOf(conf: Pick<UpsmonConf, 'notifyMessages' | 'notifyFlags'>, type: NotifyType, ups: string): Notification {
+  const message = formatNotifyMessage(notifyTemplate(conf, type), type, ups === '' ? null : ups, NO_NETWORK_TEXT);
+  return { type, ups, message, deliver: notifyDeliveries(conf.notifyFlags[type]) };
+}
+
+/**
+ * A rule's `notify`: NOTIFYCMD (and syslog) with NOTIFYTYPE=RULE, UPSNAME the rule's UPS (or
+ * empty), and a message naming the rule. Not gated by NOTIFYFLAG: writing `DO notify` is the ask.
+ */
+export function ruleNotification(rule: Rule, event: 'fire' | 'clear', message: string | undefined): Notification {
+  return {
+    type: 'RULE', ups: rule.ups ?? '',
+    message: `rule ${rule.name} ${event === 'fire' ? 'fired' : 'cleared'}${message !== undefined ? `: ${message}` : ''}`,
+    deliver: { syslog: true, wall: false, exec: true },
+  };
 }

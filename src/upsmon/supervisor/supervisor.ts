@@ -5,6 +5,9 @@
 //     (net-child.ts), joined by the framed pipe — a socketpair whose dispatcher end is the
 //     dispatcher's fd 3; the supervisor hands the other end to the network child as its fd 3 and
 //     closes its own copy without reading from it;
+//   - starts the notifier (notifier/notify-process.ts) first, as NOTIFYUSER: it runs NOTIFYCMD and
+//     wall for frames the dispatcher writes on its fd 5, the other end of the notifier's fd 3
+//     (issue 20 item 6). If it ends, all three are restarted, as for the pair; never in a shutdown;
 //   - passes both the configuration it read (protocol/control), and later reload, fsd and stop;
 //   - forwards `-c fsd` to the dispatcher first and to the network child only once the
 //     dispatcher has noted it (so the shutdown that follows is not taken for an out-of-order one);
@@ -48,6 +51,8 @@ export const STABLE_MS = 60_000;
 export const STOP_GRACE_MS = 15_000;
 /** A process of the pair asked to end is killed after this long. */
 export const KILL_GRACE_MS = 2_000;
+/** How long the notifier may finish the notification commands still running once its pipe closed (its NOTIFY_DRAIN_MS, plus a margin). */
+export const NOTIFIER_DRAIN_MS = 12_000;
 /** How long the dispatcher may take to note a user FSD. */
 export const FSD_ACK_MS = 5_000;
 
@@ -63,6 +68,8 @@ export interface SupervisorOptions {
   /** RUN_AS_USER (or -u) for the network child. */
   runAsUser: string;
   dispatchUser: string;
+  /** NOTIFYUSER, else the dispatcher's user: who NOTIFYCMD runs as, in the notifier. */
+  notifyUser: string;
   dispatchGroup: string | null;
   jail: string | null;
   seccomp: 'enforce' | 'log' | 'off';
@@ -81,6 +88,8 @@ interface Pair {
   dispatcher: ChildProcess;
   net: ChildProcess;
   dispatcherDone: boolean;
+  notifier: ChildProcess;
+  notifierDone: boolean;
   netDone: boolean;
   netCode: number | null;
   fault: boolean;
@@ -120,10 +129,16 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
     const netStart = (): ControlMessage => ({ t: 'start', conf, log: o.logSettings, user: o.runAsUser, jail: o.jail, seccomp: o.seccomp, family: o.family });
     const dispatchStart = (): ControlMessage => ({ t: 'start', conf: withoutSecrets(conf), log: o.logSettings, plan: o.plan, user: o.dispatchUser, group: o.dispatchGroup, seccomp: o.seccomp });
 
+    const notifyStart = (): ControlMessage => ({ t: 'start', conf: withoutSecrets(conf), log: o.logSettings, user: o.notifyUser, seccomp: o.seccomp });
+
     const startPair = (): void => {
       restartTimer = undefined;
       if (finished) return;
-      const dispatcher = spawn(process.execPath, [...base, '--role', 'dispatch'], { stdio: ['pipe', out, out, 'pipe', 'pipe'], env: childEnv });
+      // The notifier's fd 3 is one end of a socketpair; the dispatcher gets the other as its fd 5.
+      const notifier = spawn(process.execPath, [...base, '--role', 'notify'], { stdio: ['pipe', out, out, 'pipe'], env: childEnv });
+      const notifyEnd = notifier.stdio[3] as net.Socket;
+      const dispatcher = spawn(process.execPath, [...base, '--role', 'dispatch'], { stdio: ['pipe', out, out, 'pipe', 'pipe', notifyEnd], env: childEnv });
+      notifyEnd.destroy();
       // The dispatcher's fd 3 is one end of a socketpair; the other end, which we hold, becomes
       // the network child's fd 3 and is closed here at once: the supervisor reads no frame.
       const frameEnd = dispatcher.stdio[3] as net.Socket;
@@ -134,7 +149,7 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       const netChild = spawn(process.execPath, [...base, '--role', 'net'], { stdio: ipc ? ['pipe', out, out, frameEnd, 'ipc'] : ['pipe', out, out, frameEnd], env: { ...childEnv, MALLOC_ARENA_MAX: '1' } });
       frameEnd.destroy();
       const p: Pair = {
-        dispatcher, net: netChild, dispatcherDone: false, netDone: false, netCode: null, fault: false, shutdown: false,
+        dispatcher, net: netChild, dispatcherDone: false, notifier, notifierDone: false, netDone: false, netCode: null, fault: false, shutdown: false,
         startedAt: Date.now(), fsdTimer: undefined, killTimer: undefined,
       };
       pair = p;
@@ -150,12 +165,13 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
           log.error(`upsmon: ${(err as Error).message}: exiting`);
           kill(netChild, 'SIGKILL');
           kill(dispatcher, 'SIGKILL');
+          kill(notifier, 'SIGKILL');
           finish(1);
           return;
         }
         serveLocal(netChild);
       }
-      for (const c of [dispatcher, netChild]) {
+      for (const c of [notifier, dispatcher, netChild]) {
         c.stdin?.on('error', () => undefined);
         c.on('error', (err) => log.error(`upsmon: cannot start a child process: ${err.message}`));
       }
@@ -163,6 +179,8 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       (dispatcher.stdio[4] as net.Socket | null)?.on('error', () => undefined);
       dispatcher.on('exit', (code, signal) => onDispatcherExit(p, code, signal));
       netChild.on('exit', (code, signal) => onNetExit(p, code, signal));
+      notifier.on('exit', (code, signal) => onNotifierExit(p, code, signal));
+      send(notifier, notifyStart());
       send(dispatcher, dispatchStart());
       send(netChild, netStart());
       log.debug(1, `upsmon: dispatcher pid ${String(dispatcher.pid)}, network child pid ${String(netChild.pid)}`);
@@ -239,7 +257,7 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
         kill(p.net, 'SIGTERM');
         p.killTimer ??= setTimeout(() => kill(p.net, 'SIGKILL'), KILL_GRACE_MS);
       }
-      if (p.netDone) pairEnded(p);
+      if (p.netDone) pairOver(p);
     };
 
     const onNetExit = (p: Pair, code: number | null, signal: NodeJS.Signals | null): void => {
@@ -251,7 +269,25 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
         if (p.killTimer) clearTimeout(p.killTimer);
         p.killTimer = setTimeout(() => kill(p.dispatcher, 'SIGKILL'), SHUTDOWN_HANDOVER_TIMEOUT_MS + KILL_GRACE_MS);
       }
-      if (p.dispatcherDone) pairEnded(p);
+      if (p.dispatcherDone) pairOver(p);
+    };
+
+    const onNotifierExit = (p: Pair, code: number | null, signal: NodeJS.Signals | null): void => {
+      p.notifierDone = true;
+      if (p.dispatcherDone && p.netDone) { pairEnded(p); return; }
+      // A shutdown under way is never disturbed: only its notifications are lost.
+      if (stopping || p.shutdown) return;
+      log.error(`upsmon: the notifier ended (${signal ?? `exit ${String(code)}`}): restarting all three processes`);
+      // the dispatcher ends by itself once the network child is gone (its pipe closes)
+      kill(p.net, 'SIGTERM');
+      p.killTimer ??= setTimeout(() => { kill(p.net, 'SIGKILL'); kill(p.dispatcher, 'SIGKILL'); }, KILL_GRACE_MS);
+    };
+
+    /** The dispatcher and the network child are gone: the notifier follows (its pipe closed). */
+    const pairOver = (p: Pair): void => {
+      if (p.notifierDone) { pairEnded(p); return; }
+      if (p.killTimer) clearTimeout(p.killTimer);
+      p.killTimer = setTimeout(() => kill(p.notifier, 'SIGKILL'), NOTIFIER_DRAIN_MS);
     };
 
     const pairEnded = (p: Pair): void => {
@@ -259,6 +295,7 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       if (p.fsdTimer) clearTimeout(p.fsdTimer);
       p.net.stdin?.destroy();
       p.dispatcher.stdin?.destroy();
+      p.notifier.stdin?.destroy();
       pair = undefined;
       if (finished) return;
       if (stopping) { finish(0); return; }
@@ -297,7 +334,7 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       const p = pair;
       if (!p) { finish(0); return; }
       send(p.net, { t: 'stop' });
-      p.killTimer = setTimeout(() => { kill(p.net, 'SIGKILL'); kill(p.dispatcher, 'SIGKILL'); }, STOP_GRACE_MS);
+      p.killTimer = setTimeout(() => { kill(p.net, 'SIGKILL'); kill(p.dispatcher, 'SIGKILL'); kill(p.notifier, 'SIGKILL'); }, STOP_GRACE_MS);
     };
 
     const reload = (): void => {
@@ -310,11 +347,13 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       }
       for (const w of next.warnings) log.warn(w);
       if (next.conf.runAsUser !== conf.runAsUser) log.warn('Warning: RUN_AS_USER redefined: restart upsmon for this change to work');
+      if (next.conf.notifyUser !== conf.notifyUser) log.warn('Warning: NOTIFYUSER redefined: restart upsmon for this change to work');
       conf = next.conf;
       local = next.local;
       const p = pair;
       if (!p) return;
       send(p.dispatcher, { t: 'reload', conf: withoutSecrets(conf) });
+      send(p.notifier, { t: 'reload', conf: withoutSecrets(conf) });
       send(p.net, { t: 'reload', conf });
     };
 

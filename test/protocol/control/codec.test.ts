@@ -6,7 +6,7 @@ import { parseUpsmonConf } from '../../../src/core/config/upsmon-conf.js';
 import { MAX_ARG_LEN } from '../../../src/core/tokenizer.js';
 import {
   LineSplitter, MAX_CONTROL_LINE, decodeControl, encodeControl, parseControl, withoutSecrets,
-  type ControlMessage, type DispatchStart, type NetStart, type ShutdownPlan,
+  type ControlMessage, type ControlPeer, type DispatchStart, type NetStart, type ShutdownPlan,
 } from '../../../src/protocol/control/index.js';
 
 const CONF = parseUpsmonConf([
@@ -30,7 +30,7 @@ const DISPATCH: DispatchStart = {
   user: 'nut', group: 'nutshutdown', seccomp: 'log',
 };
 
-const roundTrip = (m: ControlMessage, peer: 'net' | 'dispatch'): ControlMessage | undefined => parseControl(encodeControl(m).trimEnd(), peer);
+const roundTrip = (m: ControlMessage, peer: ControlPeer): ControlMessage | undefined => parseControl(encodeControl(m).trimEnd(), peer);
 
 /** Every leaf of a JSON value, as a path of keys. */
 function leaves(v: unknown, path: (string | number)[] = []): (string | number)[][] {
@@ -76,6 +76,16 @@ describe('upsmon control codec (src/protocol/control)', () => {
   it('a start message meant for the other child is refused', () => {
     expect(decodeControl(encodeControl(NET), 'dispatch').ok).toBe(false);
     expect(decodeControl(encodeControl(DISPATCH), 'net').ok).toBe(false);
+  });
+
+  it("the notifier's start (issue 20 item 6) round-trips for it alone; NOTIFYUSER travels in the configuration", () => {
+    const notify: ControlMessage = { t: 'start', conf: { ...CONF, notifyUser: 'mailer' }, log: { syslog: false, debug: 0 }, user: 'mailer', seccomp: 'enforce' };
+    expect(roundTrip(notify, 'notify')).toEqual(notify);
+    expect(decodeControl(encodeControl(notify), 'dispatch').ok).toBe(false);
+    expect(decodeControl(encodeControl(notify), 'net').ok).toBe(false);
+    expect(decodeControl(encodeControl(DISPATCH), 'notify').ok).toBe(false);
+    expect(decodeControl(encodeControl(NET), 'notify').ok).toBe(false);
+    expect(decodeControl(encodeControl({ ...notify, user: 'root; rm -rf /' } as ControlMessage), 'notify').ok).toBe(false);
   });
 
   it('every field with a value of the wrong type makes the message refused, naming the field', () => {

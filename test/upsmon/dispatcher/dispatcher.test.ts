@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseUpsmonConf, type UpsmonConf } from '../../../src/core/config/upsmon-conf.js';
 import { encodeFrame, EXEC_SHUTDOWN_CODE, STX, ETX } from '../../../src/protocol/notify-frame/index.js';
 import { Dispatcher, type Notification } from '../../../src/upsmon/dispatcher/dispatcher.js';
-import { MAX_NOTIFY_CHILDREN, Notifier } from '../../../src/upsmon/dispatcher/notifier.js';
+import { MAX_NOTIFY_CHILDREN, Notifier } from '../../../src/upsmon/notifier/notifier.js';
 import { POWERDOWNFLAG_MAGIC, performShutdown } from '../../../src/upsmon/shared/shutdown.js';
 import { Logger } from '../../../src/runtime/log.js';
 import { waitFor } from '../../support/stack.js';

@@ -1,11 +1,13 @@
-// Delivers upsmon notifications (§5.8): SYSLOG, WALL and EXEC, each NOTIFYCMD run as an argv —
-// never through a shell — with the message as its last argument and UPSNAME, NOTIFYTYPE and
+// Delivers upsmon notifications (§5.8): SYSLOG, WALL and EXEC, each NOTIFYCMD run as the argv
+// upsmon-conf built (a shell line as /bin/sh -c '… "$1"', command-line.ts) with the message as its last argument and UPSNAME, NOTIFYTYPE and
 // NOTIFYMSG in a small fixed environment. A flood of notifications cannot turn into a flood of
 // processes: at most MAX_NOTIFY_CHILDREN run at once, the rest are dropped and counted.
+// Under the split upsmon this runs in the notifier process (notify-process.ts), never in the
+// dispatcher: a NOTIFYCMD may need the network the dispatcher must not have (issue 20 item 6).
 
 import { spawn } from 'node:child_process';
 import type { Logger } from '../../runtime/log.js';
-import type { Notification } from './dispatcher.js';
+import { SHUTDOWN_WALL_MESSAGE, type Notification } from '../shared/notify-messages.js';
 
 /** Notification commands (and wall) running at once; more are dropped with a log line. */
 export const MAX_NOTIFY_CHILDREN = 16;
@@ -24,12 +26,24 @@ export interface NotifierOptions {
 export class Notifier {
   private running = 0;
   private dropped = 0;
+  private waiters: Array<() => void> = [];
 
   constructor(private readonly opts: NotifierOptions) {}
 
   /** Children running now (tests, and the flood bound). */
   get inFlight(): number {
     return this.running;
+  }
+
+  /** Resolves once no notification command runs (at once if none does). */
+  idle(): Promise<void> {
+    return this.running === 0 ? Promise.resolve() : new Promise((r) => this.waiters.push(r));
+  }
+
+  /** deliver(), after NUT's doshutdown wall, which comes right before SHUTDOWN whatever NOTIFYFLAG says. */
+  announce(n: Notification): void {
+    if (n.type === 'SHUTDOWN') this.deliver({ type: 'SHUTDOWN', ups: '', message: SHUTDOWN_WALL_MESSAGE.trimEnd(), deliver: { syslog: false, wall: true, exec: false } });
+    this.deliver(n);
   }
 
   deliver(n: Notification): void {
@@ -64,6 +78,7 @@ export class Notifier {
       done = true;
       clearTimeout(timer);
       this.running--;
+      if (this.running === 0) for (const w of this.waiters.splice(0)) w();
     };
     child.on('error', (err) => { this.opts.log.error(`cannot run ${cmd}: ${err.message}`); finish(); });
     child.on('exit', finish);
