@@ -31,7 +31,8 @@ export const devText = (status: string, charge: number, load = 20): string =>
   `device.mfr: Hardnut\ndevice.model: Test ${status}\ndevice.serial: SN-${String(charge)}\ndevice.type: ups\nups.status: ${status}\nbattery.charge: ${String(charge)}\nbattery.runtime: 1800\nups.load: ${String(load)}\ninput.voltage: 230.5\noutput.voltage: 230.0\n`;
 
 export interface HttpReply { status: number; headers: http.IncomingHttpHeaders; body: string }
-export interface GetOptions { ca?: string; auth?: { user: string; password: string }; headers?: Record<string, string> }
+/** `auth: null` sends no credentials even where the stack has some. */
+export interface GetOptions { ca?: string; auth?: { user: string; password: string } | null; headers?: Record<string, string> }
 
 /** One GET with node's own client (fetch cannot be given a CA): what a scraper or browser gets. */
 export function httpGet(url: string, opts: GetOptions = {}): Promise<HttpReply> {
@@ -191,4 +192,58 @@ export function sample(text: string, name: string, labels: Record<string, string
     if (Object.entries(labels).every(([k, v]) => got.get(k) === v)) return Number(line.slice(close + 1).trim());
   }
   return undefined;
+}
+
+export interface Vector { metric: Record<string, string>; value: [number, string] }
+
+/** Debian's real Prometheus with these scrape_configs lines, scraping every second. */
+export class Prometheus {
+  private constructor(readonly proc: Proc, readonly url: string) {}
+
+  static async start(dir: string, scrapeConfigs: string[]): Promise<Prometheus> {
+    const port = await freePort();
+    writeFileSync(join(dir, 'prometheus.yml'), ['global:', '  scrape_interval: 1s', '  scrape_timeout: 1s', 'scrape_configs:', ...scrapeConfigs, ''].join('\n'));
+    const proc = startProcess('prometheus', [
+      `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${String(port)}`, '--log.level=warn',
+    ], process.env);
+    return new Prometheus(proc, `http://127.0.0.1:${String(port)}`);
+  }
+
+  /** A PromQL instant query's vector; throws unless Prometheus answers success. */
+  async query(q: string): Promise<Vector[]> {
+    const body = await (await fetch(`${this.url}/api/v1/query?query=${encodeURIComponent(q)}`)).json() as { status: string; data: { result: Vector[] } };
+    if (body.status !== 'success') throw new Error(`PromQL ${q}: ${JSON.stringify(body)}`);
+    return body.data.result;
+  }
+
+  /** The single value of a query, or undefined when it has none or several. */
+  async one(q: string): Promise<number | undefined> {
+    const r = await this.query(q);
+    return r.length === 1 ? Number(r[0]?.value[1]) : undefined;
+  }
+
+  /** PromQL gives upsc's battery.charge and status flags for a UPS of each server (alpha ups2, beta ups3). */
+  async agreesWithUpsc(s: ExporterStack, labels = ''): Promise<void> {
+    for (const [srv, server, ups] of [[s.a, 'alpha', 'ups2'], [s.b, 'beta', 'ups3']] as const) {
+      const charge = Number(await upsc(srv, ups, 'battery.charge'));
+      const status = (await upsc(srv, ups, 'ups.status')).split(' ');
+      const sel = `${labels}server="${server}",ups="${ups}"`;
+      const got = await waitFor(`${ups}@${server} charge in Prometheus`, () => this.one(`network_ups_tools_battery_charge{${sel}}`), 20_000, 250);
+      if (got !== charge) throw new Error(`${ups}@${server}: Prometheus has charge ${String(got)}, upsc ${String(charge)}`);
+      const flags = (await this.query(`network_ups_tools_ups_status{${sel}} == 1`)).map((f) => f.metric['flag']).sort().join(' ');
+      if (flags !== [...status].sort().join(' ')) throw new Error(`${ups}@${server}: Prometheus has flags ${flags}, upsc ${status.join(' ')}`);
+    }
+  }
+
+  /** Waits until `q` is 1 (a job's up, say); a Prometheus that exits fails at once. */
+  async waitUntilOne(what: string, q: string): Promise<void> {
+    await waitFor(what, async () => {
+      if (this.proc.child.exitCode !== null) throw new Error(`prometheus exited ${String(this.proc.child.exitCode)}: ${this.proc.output()}`);
+      try { return (await this.one(q)) === 1; } catch { return false; }
+    }, 60_000, 250).catch(async (e: unknown) => {
+      const targets = await fetch(`${this.url}/api/v1/targets`).then((r) => r.text(), (x: unknown) => String(x));
+      throw new Error(`${(e as Error).message}\n${this.proc.output()}\n${targets}`);
+    });
+  }
 }
