@@ -3,7 +3,7 @@
 //
 //   LISTEN <address> [<port>]           where /metrics, /api/v1 and / are served
 //                                       (default 127.0.0.1 9199; several LISTEN lines allowed)
-//   SERVER <name> <host[:port]|/socket> [<user> <password>]
+//   SERVER <name> <host[:port]> [<user> <password>]
 //                                       an upsd to read; <name> is the `server` label
 //   POLLINTERVAL <seconds>              how often each upsd is read (default 2); scrapes between
 //                                       two polls are served from the cache
@@ -34,7 +34,7 @@ const HTTP_USER_RE = /^[!-9;-~]{1,64}$/;
 
 export interface ServerConf {
   name: string;
-  /** As written (host or socket path); resolved to IP addresses before the jail. */
+  /** As written (a host, never a socket path); resolved to IP addresses before the jail. */
   address: ServerAddress;
   user?: string;
   password?: string;
@@ -82,13 +82,16 @@ export function parseExporterConf(input: Uint8Array | string, file: string): Con
         break;
       }
       case 'SERVER': {
-        if (rest.length !== 2 && rest.length !== 4) { fail('SERVER <name> <host[:port]|/socket> [<user> <password>]'); break; }
+        if (rest.length !== 2 && rest.length !== 4) { fail('SERVER <name> <host[:port]> [<user> <password>]'); break; }
         const [name, spec, user, password] = rest as [string, string, string?, string?];
         if (!NAME_RE.test(name)) { fail(`SERVER: name '${name}' must be letters, digits, '_', '.', '-' (up to 64)`); break; }
         if (conf.servers.some((s) => s.name === name)) { fail(`SERVER: name '${name}' given twice`); break; }
         if (conf.servers.length >= MAX_SERVERS) { fail(`more than ${String(MAX_SERVERS)} SERVER lines`); break; }
         let address: ServerAddress;
         try { address = splitAddr(spec); } catch (e) { fail(`SERVER ${name}: ${(e as Error).message} in '${spec}'`); break; }
+        // The exporter connects from an empty chroot, where no socket path exists: refused here
+        // rather than failing with ENOENT at every poll (found with a real socket, issue 18).
+        if ('path' in address) { fail(`SERVER ${name}: a Unix socket cannot be reached from the exporter's empty jail; use upsd's TCP address (LISTEN 127.0.0.1)`); break; }
         conf.servers.push({ name, address, line, ...(user !== undefined ? { user, password: password as string } : {}) });
         break;
       }
