@@ -118,6 +118,8 @@ describe('HTTP request head parser', () => {
   fuzz('Basic credentials: any field gives a user without ":" or control bytes, or nothing; never a throw', fc.oneof(
     fc.string({ unit: 'binary', maxLength: 80 }),
     fc.string({ unit: 'binary', maxLength: 60 }).map((x) => `Basic ${Buffer.from(x, 'latin1').toString('base64')}`),
+    // the grammar's edges: colons, control bytes, DEL, non-ASCII, in user and password
+    fc.string({ unit: fc.constantFrom('a', ':', '\0', '\t', '\x1f', '\x7f', 'é', ' '), maxLength: 12 }).map((x) => `Basic ${Buffer.from(x, 'utf8').toString('base64')}`),
     fc.tuple(cred, fc.nat({ max: 60 }), fc.constantFrom('', '=', '==', ' ', 'A', '\t')).map(([c, at, junk]) => { const f = field(c.user, c.password); return f.slice(0, at) + junk + f.slice(at); }),
   ), (f) => {
     const r = parseBasicAuth(f);
