@@ -5,7 +5,7 @@
 // Checking costs one scrypt (tens of ms, by design). Prometheus sends the same header every
 // scrape, so a header that passed is remembered (as its SHA-256) and the next scrape costs a
 // hash lookup; failed checks are capped per second so guessing cannot eat the exporter's CPU.
-import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { parseBasicAuth } from '../protocol/http/basic.js';
 
 /** Cost of new hashes: N = 2^15, r = 8, p = 1 (32 MiB, about 50 ms on one core). */
@@ -37,13 +37,20 @@ export function parseHash(text: string): PasswordHash | string {
   return { logN, r, p, salt: Buffer.from(m[4] as string, 'base64'), key: Buffer.from(m[5] as string, 'base64') };
 }
 
-function derive(password: string, h: Pick<PasswordHash, 'logN' | 'r' | 'p' | 'salt'>): Buffer {
+function costOf(h: Pick<PasswordHash, 'logN' | 'r' | 'p'>): ScryptOptions {
   const N = 2 ** h.logN;
-  return scryptSync(password.normalize('NFC'), h.salt, KEY_BYTES, { N, r: h.r, p: h.p, maxmem: 256 * N * h.r + (1 << 20) });
+  return { N, r: h.r, p: h.p, maxmem: 256 * N * h.r + (1 << 20) };
+}
+
+/** In libuv's thread pool: a check never stalls the event loop (polls, other scrapes). */
+function deriveAsync(password: string, h: Pick<PasswordHash, 'logN' | 'r' | 'p' | 'salt'>): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(password.normalize('NFC'), h.salt, KEY_BYTES, costOf(h), (e, key) => { if (e) reject(e); else resolve(key); });
+  });
 }
 
 export function hashPassword(password: string, salt: Buffer = randomBytes(SALT_BYTES)): string {
-  const key = derive(password, { ...NEW_HASH, salt });
+  const key = scryptSync(password.normalize('NFC'), salt, KEY_BYTES, costOf(NEW_HASH));
   return `scrypt$${String(NEW_HASH.logN)}$${String(NEW_HASH.r)}$${String(NEW_HASH.p)}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
@@ -62,7 +69,7 @@ export class BasicAuth {
   }
 
   /** Judges one Authorization field value (undefined: the request had none). */
-  check(field: string | undefined): AuthResult {
+  async check(field: string | undefined): Promise<AuthResult> {
     const cred = parseBasicAuth(field);
     if (!cred || field === undefined) return 'denied';
     const digest = createHash('sha256').update(field).digest('base64');
@@ -71,7 +78,7 @@ export class BasicAuth {
     if (t - this.windowStart >= 1000) { this.windowStart = t; this.checks = 0; }
     if (++this.checks > MAX_CHECKS_PER_SECOND) return 'busy';
     const h = this.users.get(cred.user);
-    const key = derive(cred.password, h ?? this.decoy);
+    const key = await deriveAsync(cred.password, h ?? this.decoy);
     // constant time over the key; the decoy's key never matches (random salt, another key)
     const match = timingSafeEqual(key, (h ?? this.decoy).key) && h !== undefined;
     if (!match) return 'denied';

@@ -108,12 +108,20 @@ function serve(sock: net.Socket, getPoller: () => Poller | undefined, onError: (
       respond({ status: o.status, type: 'text/plain; charset=utf-8', body: `${o.reason}\n`, extra }, true);
       return;
     }
-    if (auth) {
-      // before anything else, the status page included; the field itself is never logged
-      const verdict = auth.check(o.headers.get('authorization'));
-      if (verdict === 'denied') { respond({ status: 401, type: 'text/plain; charset=utf-8', body: 'authentication required\n', extra: [['WWW-Authenticate', WWW_AUTHENTICATE]] }, o.method === 'GET'); return; }
-      if (verdict === 'busy') { respond({ status: 429, type: 'text/plain; charset=utf-8', body: 'too many password checks, retry\n', extra: [['Retry-After', '1']] }, o.method === 'GET'); return; }
-    }
+    // parsed: nothing more is read from this connection, whatever the check takes
+    sock.removeAllListeners('data');
+    if (!auth) { answer(o); return; }
+    // before anything else, the status page included; the field itself is never logged
+    auth.check(o.headers.get('authorization')).then((verdict) => {
+      if (verdict === 'ok') answer(o);
+      else if (verdict === 'denied') respond({ status: 401, type: 'text/plain; charset=utf-8', body: 'authentication required\n', extra: [['WWW-Authenticate', WWW_AUTHENTICATE]] }, o.method === 'GET');
+      else respond({ status: 429, type: 'text/plain; charset=utf-8', body: 'too many password checks, retry\n', extra: [['Retry-After', '1']] }, o.method === 'GET');
+    }, (e: unknown) => {
+      onError(`password check: ${(e as Error).message}`);
+      respond({ status: 500, type: 'text/plain; charset=utf-8', body: 'internal error\n' }, o.method === 'GET');
+    });
+  });
+  function answer(o: HttpRequest): void {
     const p = getPoller();
     if (!p) { respond({ status: 503, type: 'text/plain; charset=utf-8', body: 'starting\n' }, o.method === 'GET'); return; }
     let r: Response;
@@ -122,7 +130,7 @@ function serve(sock: net.Socket, getPoller: () => Poller | undefined, onError: (
       r = { status: 500, type: 'text/plain; charset=utf-8', body: 'internal error\n' };
     }
     respond(r, o.method === 'GET');
-  });
+  }
   sock.on('end', () => { if (!answered) { const o = parser.end(); if (o.kind === 'error') respond({ status: o.status, type: 'text/plain; charset=utf-8', body: `${o.reason}\n` }, true); } });
   sock.on('close', () => clearTimeout(deadline));
 }

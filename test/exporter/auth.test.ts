@@ -10,34 +10,35 @@ const basic = (u: string, p: string): string => `Basic ${Buffer.from(`${u}:${p}`
 const users = (u: string, p: string): Map<string, PasswordHash> => new Map([[u, parseHash(hashPassword(p)) as PasswordHash]]);
 
 describe('exporter basic auth', () => {
-  it('the right user and password pass; a wrong password, an unknown user, another scheme, none: denied', () => {
+  it('the right user and password pass; a wrong password, an unknown user, another scheme, none: denied', async () => {
     const auth = new BasicAuth(users('prom', 'pä ss:word'));
-    expect(auth.check(basic('prom', 'pä ss:word'))).toBe('ok');
-    expect(auth.check(basic('prom', 'pä ss:wordx'))).toBe('denied');
-    expect(auth.check(basic('other', 'pä ss:word'))).toBe('denied');
-    expect(auth.check(`Bearer ${Buffer.from('prom:pä ss:word').toString('base64')}`)).toBe('denied');
-    expect(auth.check(undefined)).toBe('denied');
+    expect(await auth.check(basic('prom', 'pä ss:word'))).toBe('ok');
+    expect(await auth.check(basic('prom', 'pä ss:wordx'))).toBe('denied');
+    expect(await auth.check(basic('other', 'pä ss:word'))).toBe('denied');
+    expect(await auth.check(`Bearer ${Buffer.from('prom:pä ss:word').toString('base64')}`)).toBe('denied');
+    expect(await auth.check(undefined)).toBe('denied');
   });
 
-  it('a salt each time: two hashes of one password differ, and both check', () => {
+  it('a salt each time: two hashes of one password differ, and both check', async () => {
     const [h1, h2] = [hashPassword('x'), hashPassword('x')];
     expect(h1).not.toBe(h2);
-    for (const h of [h1, h2]) expect(new BasicAuth(new Map([['u', parseHash(h) as PasswordHash]])).check(basic('u', 'x'))).toBe('ok');
+    for (const h of [h1, h2]) expect(await new BasicAuth(new Map([['u', parseHash(h) as PasswordHash]])).check(basic('u', 'x'))).toBe('ok');
   });
 
-  it(`guessing is capped at ${String(MAX_CHECKS_PER_SECOND)} checks a second (429), while a header that passed still passes`, () => {
+  it(`guessing is capped at ${String(MAX_CHECKS_PER_SECOND)} checks a second (429), while a header that passed still passes`, async () => {
     let t = 1_000_000;
     const auth = new BasicAuth(users('prom', 'secret'), () => t);
-    expect(auth.check(basic('prom', 'secret'))).toBe('ok');
+    expect(await auth.check(basic('prom', 'secret'))).toBe('ok');
     t += 1000;
-    const verdicts = Array.from({ length: MAX_CHECKS_PER_SECOND + 3 }, (_, i) => auth.check(basic('prom', `guess${String(i)}`)));
+    const verdicts: string[] = [];
+    for (let i = 0; i < MAX_CHECKS_PER_SECOND + 3; i++) verdicts.push(await auth.check(basic('prom', `guess${String(i)}`)));
     expect(verdicts.filter((v) => v === 'denied')).toHaveLength(MAX_CHECKS_PER_SECOND);
     expect(verdicts.slice(MAX_CHECKS_PER_SECOND)).toEqual(['busy', 'busy', 'busy']);
     // even the right password, if its header is new, waits; the scraper's remembered one does not
-    expect(auth.check(`basic ${basic('prom', 'secret').slice(6)}`)).toBe('busy');
-    expect(auth.check(basic('prom', 'secret'))).toBe('ok');
+    expect(await auth.check(`basic ${basic('prom', 'secret').slice(6)}`)).toBe('busy');
+    expect(await auth.check(basic('prom', 'secret'))).toBe('ok');
     t += 1000;
-    expect(auth.check(basic('prom', 'guess-next-second'))).toBe('denied');
+    expect(await auth.check(basic('prom', 'guess-next-second'))).toBe('denied');
   });
 
   it('exporter.conf: HTTPUSER takes only a sane scrypt hash and never echoes the value', () => {

@@ -73,6 +73,17 @@ describe('the exporter\'s HTTPS listener with HTTPUSER', () => {
     expect(sample(ok.body, 'network_ups_tools_battery_charge', { server: 'alpha', ups: 'ups1' })).toBe(Number(await upsc(s.a, 'ups1', 'battery.charge')));
   });
 
+  it('a burst of 40 wrong passwords: each is refused (401, or 429 past the cap) and the scraper still gets in', async () => {
+    const burst = Array.from({ length: 40 }, (_, i) => s.get('/metrics', { auth: { user: USER, password: `guess-${String(i)}` } }));
+    const scraper = s.get('/metrics');
+    const statuses = (await Promise.all(burst)).map((r) => r.status);
+    expect(statuses.filter((x) => x !== 401 && x !== 429)).toEqual([]);
+    expect(statuses).toContain(401);
+    const r = await scraper;
+    expect(r.status).toBe(200);
+    expect(sample(r.body, 'network_ups_tools_up', { server: 'beta', ups: 'ups3' })).toBe(1);
+  }, 60_000);
+
   it('plain HTTP to the HTTPS port gets no HTTP response', async () => {
     const got = await new Promise<string>((resolve) => {
       const req = http.get(`http://127.0.0.1:${String(s.port)}/metrics`, (r) => resolve(`status ${String(r.statusCode)}`));
