@@ -308,6 +308,20 @@ const DEFECTS = [
     to: 'if (false && this.firing.has(name)) return',
     targets: [T.rules],
   },
+  {
+    name: 'Basic credentials keep control bytes (the check after decoding dropped)',
+    file: 'src/protocol/http/basic.ts',
+    from: ' || /[\\0-\\x1f\\x7f]/.test(text)',
+    to: '',
+    targets: [T.http],
+  },
+  {
+    name: 'Basic credentials field limit off by 4 (1028 bytes taken)',
+    file: 'src/protocol/http/basic.ts',
+    from: 'field.length > MAX_BASIC_FIELD_BYTES)',
+    to: 'field.length > MAX_BASIC_FIELD_BYTES + 4)',
+    targets: [T.http],
+  },
 ];
 
 function run(cwd, files, filter) {

@@ -3,14 +3,20 @@
 //
 //   LISTEN <address> [<port>]           where /metrics, /api/v1 and / are served
 //                                       (default 127.0.0.1 9199; several LISTEN lines allowed)
-//   SERVER <name> <host[:port]|/socket> [<user> <password>]
+//   SERVER <name> <host[:port]> [<user> <password>]
 //                                       an upsd to read; <name> is the `server` label
 //   POLLINTERVAL <seconds>              how often each upsd is read (default 2); scrapes between
 //                                       two polls are served from the cache
 //   MAXAGE <seconds>                    data older than this is stale, never served as fresh (default 15)
+//   FORCESSL 0|1                        upsd over TCP only with STARTTLS, never plaintext (upsmon's)
+//   CERTVERIFY 0|1                      verify upsd's certificate against CERTPATH; implies TLS
+//   CERTPATH <file|directory>           CA certificate(s), PEM, for CERTVERIFY
+//   CERTFILE <file>                     serve HTTPS on every LISTEN: certificate and key, PEM (as upsd's)
+//   HTTPUSER <user> <scrypt hash>       HTTP basic auth for every route; hash from `hardnut exporter -P`
 import { ConfigError } from '../core/errors.js';
 import { parseText } from '../core/tokenizer.js';
 import { splitAddr, type ServerAddress } from '../client/ups-spec.js';
+import { parseHash, type PasswordHash } from './auth.js';
 
 export const DEFAULT_LISTEN = { host: '127.0.0.1', port: 9199 } as const;
 export const DEFAULT_POLL_SECONDS = 2;
@@ -21,10 +27,14 @@ export const MAX_POLL_SECONDS = 3600;
 export const MAX_SERVERS = 256;
 /** Server names become label values and URL path segments: a restricted charset. */
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** HTTPUSER lines at most. */
+export const MAX_HTTP_USERS = 64;
+/** Basic-auth user names: no ':' (RFC 7617), printable ASCII. */
+const HTTP_USER_RE = /^[!-9;-~]{1,64}$/;
 
 export interface ServerConf {
   name: string;
-  /** As written (host or socket path); resolved to IP addresses before the jail. */
+  /** As written (a host, never a socket path); resolved to IP addresses before the jail. */
   address: ServerAddress;
   user?: string;
   password?: string;
@@ -36,6 +46,14 @@ export interface ExporterConf {
   servers: ServerConf[];
   pollSeconds: number;
   maxAgeSeconds: number;
+  /** FORCESSL: STARTTLS or no connection (TCP servers; a Unix socket is local). */
+  forceSsl: boolean;
+  /** CERTVERIFY: the certificate must chain to CERTPATH and name the host; implies TLS. */
+  certVerify: boolean;
+  certPath?: string;
+  /** CERTFILE: HTTPS with this certificate and key. */
+  certFile?: string;
+  httpUsers: Map<string, PasswordHash>;
 }
 
 export interface ConfResult { conf: ExporterConf; errors: ConfigError[] }
@@ -50,7 +68,7 @@ function seconds(file: string, line: number, word: string, text: string | undefi
 export function parseExporterConf(input: Uint8Array | string, file: string): ConfResult {
   const parsed = parseText(input);
   const errors: ConfigError[] = parsed.errors.map((e) => new ConfigError(file, e.line, e.message));
-  const conf: ExporterConf = { listen: [], servers: [], pollSeconds: DEFAULT_POLL_SECONDS, maxAgeSeconds: DEFAULT_MAXAGE_SECONDS };
+  const conf: ExporterConf = { listen: [], servers: [], pollSeconds: DEFAULT_POLL_SECONDS, maxAgeSeconds: DEFAULT_MAXAGE_SECONDS, forceSsl: false, certVerify: false, httpUsers: new Map() };
   let maxAgeLine = 0;
   for (const { args, line } of parsed.lines) {
     const [word = '', ...rest] = args;
@@ -64,13 +82,16 @@ export function parseExporterConf(input: Uint8Array | string, file: string): Con
         break;
       }
       case 'SERVER': {
-        if (rest.length !== 2 && rest.length !== 4) { fail('SERVER <name> <host[:port]|/socket> [<user> <password>]'); break; }
+        if (rest.length !== 2 && rest.length !== 4) { fail('SERVER <name> <host[:port]> [<user> <password>]'); break; }
         const [name, spec, user, password] = rest as [string, string, string?, string?];
         if (!NAME_RE.test(name)) { fail(`SERVER: name '${name}' must be letters, digits, '_', '.', '-' (up to 64)`); break; }
         if (conf.servers.some((s) => s.name === name)) { fail(`SERVER: name '${name}' given twice`); break; }
         if (conf.servers.length >= MAX_SERVERS) { fail(`more than ${String(MAX_SERVERS)} SERVER lines`); break; }
         let address: ServerAddress;
         try { address = splitAddr(spec); } catch (e) { fail(`SERVER ${name}: ${(e as Error).message} in '${spec}'`); break; }
+        // The exporter connects from an empty chroot, where no socket path exists: refused here
+        // rather than failing with ENOENT at every poll (found with a real socket, issue 18).
+        if ('path' in address) { fail(`SERVER ${name}: a Unix socket cannot be reached from the exporter's empty jail; use upsd's TCP address (LISTEN 127.0.0.1)`); break; }
         conf.servers.push({ name, address, line, ...(user !== undefined ? { user, password: password as string } : {}) });
         break;
       }
@@ -86,6 +107,32 @@ export function parseExporterConf(input: Uint8Array | string, file: string): Con
         else { conf.maxAgeSeconds = v; maxAgeLine = line; }
         break;
       }
+      case 'FORCESSL':
+      case 'CERTVERIFY': {
+        if (rest.length !== 1 || (rest[0] !== '0' && rest[0] !== '1')) { fail(`${word.toUpperCase()} 0|1`); break; }
+        if (word.toUpperCase() === 'FORCESSL') conf.forceSsl = rest[0] === '1';
+        else conf.certVerify = rest[0] === '1';
+        break;
+      }
+      case 'CERTPATH':
+      case 'CERTFILE': {
+        if (rest.length !== 1 || !(rest[0] as string).startsWith('/')) { fail(`${word.toUpperCase()} <absolute path>`); break; }
+        if (word.toUpperCase() === 'CERTPATH') conf.certPath = rest[0] as string;
+        else conf.certFile = rest[0] as string;
+        break;
+      }
+      case 'HTTPUSER': {
+        if (rest.length !== 2) { fail('HTTPUSER <user> <scrypt hash from `hardnut exporter -P`>'); break; }
+        const [user, hash] = rest as [string, string];
+        if (!HTTP_USER_RE.test(user)) { fail(`HTTPUSER: user '${user}' must be printable ASCII without ':' (up to 64)`); break; }
+        if (conf.httpUsers.has(user)) { fail(`HTTPUSER: user '${user}' given twice`); break; }
+        if (conf.httpUsers.size >= MAX_HTTP_USERS) { fail(`more than ${String(MAX_HTTP_USERS)} HTTPUSER lines`); break; }
+        // the message never repeats the value: a password pasted here by mistake stays out of logs
+        const h = parseHash(hash);
+        if (typeof h === 'string') { fail(`HTTPUSER ${user}: ${h}`); break; }
+        conf.httpUsers.set(user, h);
+        break;
+      }
       default:
         fail(`unknown directive '${word}'`);
     }
@@ -94,5 +141,6 @@ export function parseExporterConf(input: Uint8Array | string, file: string): Con
   if (conf.servers.length === 0) errors.push(new ConfigError(file, 0, 'no SERVER line: nothing to export'));
   // a cache refreshed less often than it expires would call every UPS stale between polls
   if (conf.maxAgeSeconds <= conf.pollSeconds) errors.push(new ConfigError(file, maxAgeLine, `MAXAGE (${String(conf.maxAgeSeconds)}) must be longer than POLLINTERVAL (${String(conf.pollSeconds)})`));
+  if (conf.certVerify && conf.certPath === undefined) errors.push(new ConfigError(file, 0, 'CERTVERIFY 1 needs CERTPATH (the CA to verify upsd against)'));
   return { conf, errors };
 }

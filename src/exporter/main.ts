@@ -8,15 +8,18 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { confPath } from '../core/paths.js';
+import { preloadTls, type ClientOptions } from '../client/client.js';
 import { formatAddress, type ServerAddress } from '../client/ups-spec.js';
+import { loadTls, readCaCertificates } from '../upsd/tls.js';
 import { getopt } from '../runtime/getopt.js';
 import { Logger } from '../runtime/log.js';
 import { confine } from '../sandbox/confine.js';
 import { installFatalHandlers } from '../sandbox/fatal.js';
 import { ensureOneArena } from './arena.js';
-import { parseExporterConf } from './config.js';
+import { BasicAuth, hashPassword } from './auth.js';
+import { parseExporterConf, type ExporterConf } from './config.js';
 import { Poller, type ServerSource } from './poller.js';
-import { listen, type Served } from './server.js';
+import { listen, type ServeOptions, type Served } from './server.js';
 
 declare const HARDNUT_VERSION: string;
 const VERSION = typeof HARDNUT_VERSION === 'string' ? HARDNUT_VERSION : '0.0.0-dev';
@@ -26,12 +29,13 @@ const MAX_CONF_BYTES = 1 << 20;
 
 function help(): string {
   return [
-    'usage: hardnut exporter [-h] [-V] [-D] [-c <file>] [-r <dir>]',
+    'usage: hardnut exporter [-h] [-V] [-D] [-P] [-c <file>] [-r <dir>]',
     '',
     '  -c <file>  config file (default $NUT_CONFPATH/exporter.conf)',
     '  -r <dir>   the empty root-owned directory to chroot into (default /run/hardnut/exporter/empty)',
     '  -D         more debugging output (repeat for more)',
     '  -V         version',
+    '  -P         read a password on stdin, print its hash for an HTTPUSER line, exit',
     '',
     'Serves /metrics (Prometheus), /api/v1/ (JSON) and / (status page). Runs in the foreground.',
     '',
@@ -43,10 +47,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   let file = join(confPath(env), 'exporter.conf');
   let jail: string | undefined;
   let args;
-  try { args = getopt(argv, 'hVDc:r:'); } catch (e) { process.stderr.write(`exporter: ${(e as Error).message}\n${help()}`); return 2; }
+  try { args = getopt(argv, 'hVDPc:r:'); } catch (e) { process.stderr.write(`exporter: ${(e as Error).message}\n${help()}`); return 2; }
   for (const o of args.options) {
     if (o.flag === 'h') { process.stdout.write(help()); return 0; }
     if (o.flag === 'V') { process.stdout.write(`hardnut exporter ${VERSION}\n`); return 0; }
+    if (o.flag === 'P') return printHash();
     if (o.flag === 'D') log.debugLevel++;
     if (o.flag === 'c') file = o.value as string;
     if (o.flag === 'r') jail = o.value as string;
@@ -58,6 +63,20 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   if (text.length > MAX_CONF_BYTES) { log.error(`exporter: ${file}: larger than ${String(MAX_CONF_BYTES)} bytes`); return 1; }
   const { conf, errors } = parseExporterConf(text, file);
   if (errors.length > 0) { for (const e of errors) log.error(e.message); return 1; }
+
+  // Certificates are read now: the jail has no files. node:tls is loaded now for the same reason.
+  let ca: string[] | undefined;
+  const serve: ServeOptions = {};
+  try {
+    if (conf.certVerify && conf.certPath !== undefined) ca = readCaCertificates(conf.certPath);
+    if (conf.certFile !== undefined) {
+      const t = loadTls({ certFile: conf.certFile, certRequest: 0 });
+      serve.tls = { cert: Buffer.from(String(t.serverOptions.cert)), key: Buffer.from(String(t.serverOptions.key)) };
+      log.info(`exporter: HTTPS with ${t.subject}, valid until ${t.validTo.toISOString()}`);
+    }
+  } catch (e) { log.error(`exporter: ${(e as Error).message}`); return 1; }
+  await preloadTls();
+  if (conf.httpUsers.size > 0) serve.auth = new BasicAuth(conf.httpUsers);
 
   // Resolved now: the jail has no resolver files and the policy allows no DNS.
   const sources: ServerSource[] = [];
@@ -72,13 +91,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         return 1;
       }
     }
-    sources.push({ name: s.name, addresses, display: formatAddress(s.address), ...(s.user !== undefined ? { user: s.user, password: s.password ?? '' } : {}) });
+    sources.push({ name: s.name, addresses, display: formatAddress(s.address), tls: upsdTls(conf, s.address, ca), ...(s.user !== undefined ? { user: s.user, password: s.password ?? '' } : {}) });
   }
 
   let poller: Poller | undefined;
   const listeners: Served[] = [];
   for (const l of conf.listen) {
-    try { listeners.push(await listen(l.host, l.port, () => poller, (m) => log.error(`exporter: ${m}`))); } catch (e) {
+    try { listeners.push(await listen(l.host, l.port, () => poller, (m) => log.error(`exporter: ${m}`), serve)); } catch (e) {
       log.error(`exporter: cannot listen on ${l.host}:${String(l.port)}: ${(e as Error).message}`);
       return 1;
     }
@@ -97,5 +116,26 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   });
   await poller.stop();
   for (const l of listeners) await l.close();
+  return 0;
+}
+
+/**
+ * upsmon's rules: a Unix socket is local and never TLS; FORCESSL or CERTVERIFY refuse a upsd
+ * that does not STARTTLS (never a quiet fall-back to plaintext); otherwise TLS when offered.
+ */
+function upsdTls(conf: ExporterConf, address: ServerAddress, ca: string[] | undefined): Pick<ClientOptions, 'startTls' | 'tls'> {
+  if ('path' in address) return { startTls: 'never' };
+  const o: Pick<ClientOptions, 'startTls' | 'tls'> = { startTls: conf.forceSsl || conf.certVerify ? 'require' : 'try' };
+  if (conf.certVerify) o.tls = { rejectUnauthorized: true, ...(ca !== undefined ? { ca } : {}) };
+  return o;
+}
+
+/** -P: the hash for an HTTPUSER line, from the password on stdin (its first line; never echoed). */
+function printHash(): number {
+  let input: string;
+  try { input = readFileSync(0, 'utf8'); } catch (e) { process.stderr.write(`exporter: cannot read stdin: ${(e as Error).message}\n`); return 1; }
+  const password = input.split(/\r?\n/)[0] ?? '';
+  if (password === '') { process.stderr.write('exporter: -P reads a password on stdin; it was empty\n'); return 2; }
+  process.stdout.write(`${hashPassword(password)}\n`);
   return 0;
 }

@@ -3,7 +3,7 @@
 // VAR per UPS per interval, whatever the number of scrapers). Descriptions, types and commands
 // change only with the driver, so they are asked once per UPS per connection.
 import { NutError } from '../protocol/net/client-errors.js';
-import type { NutClient } from '../client/client.js';
+import type { ClientOptions, NutClient } from '../client/client.js';
 import { ReconnectingClient } from '../client/reconnecting.js';
 import type { ServerAddress } from '../client/ups-spec.js';
 import type { VarType } from '../protocol/net/client-codec.js';
@@ -44,7 +44,11 @@ export interface ServerEntry {
   upses: Map<string, UpsEntry>;
 }
 
-export interface ServerSource { name: string; addresses: ServerAddress[]; display: string; user?: string; password?: string }
+export interface ServerSource {
+  name: string; addresses: ServerAddress[]; display: string; user?: string; password?: string;
+  /** STARTTLS and certificate checks (FORCESSL, CERTVERIFY), as upsmon's. */
+  tls: Pick<ClientOptions, 'startTls' | 'tls'>;
+}
 
 type Clock = () => number;
 
@@ -63,8 +67,7 @@ export class Poller {
     this.links = sources.map((s) => s.addresses.map((a) => new ReconnectingClient(a, {
       timeoutMs: REQUEST_TIMEOUT_MS,
       connectTimeoutMs: REQUEST_TIMEOUT_MS,
-      // hardnut: the exporter reads public status; STARTTLS would need the TLS stack loaded before the jail
-      startTls: 'never',
+      ...s.tls,
       initialDelayMs: Math.min(1000, pollMs),
       maxDelayMs: Math.max(pollMs, 1000),
       ...(s.user !== undefined ? { onConnect: async (c: NutClient) => { await c.authenticate(s.user as string, s.password ?? ''); } } : {}),

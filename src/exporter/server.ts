@@ -3,6 +3,8 @@
 // only moves bytes. One request per connection (Connection: close). Read-only: GET and HEAD of a
 // fixed set of routes built from memory; no file is ever served.
 import net from 'node:net';
+import tls from 'node:tls';
+import type { BasicAuth } from './auth.js';
 import { RequestParser, STATUS_TEXT, type HttpRequest } from '../protocol/http/request.js';
 import { apiGet } from './api.js';
 import { CONTENT_TYPE, renderMetrics } from './metrics.js';
@@ -24,6 +26,9 @@ export const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ['Referrer-Policy', 'no-referrer'],
   ['Cache-Control', 'no-store'],
 ];
+
+/** What a client without valid credentials is told (RFC 7617). */
+export const WWW_AUTHENTICATE = 'Basic realm="hardnut exporter", charset="UTF-8"';
 
 interface Response { status: number; type: string; body: string; extra?: Array<[string, string]> }
 
@@ -53,9 +58,22 @@ function head(r: Response, length: number): string {
 
 export interface Served { close(): Promise<void>; address(): net.AddressInfo }
 
+export interface ServeOptions {
+  /** HTTPS with this certificate and key (PEM, read before the drop). */
+  tls?: { cert: Buffer; key: Buffer };
+  /** Basic auth on every route. */
+  auth?: BasicAuth;
+}
+
 /** Binds and listens (as root, before the drop); serves once `poller` is set. */
-export async function listen(host: string, port: number, getPoller: () => Poller | undefined, onError: (m: string) => void): Promise<Served> {
-  const server = net.createServer({ allowHalfOpen: false }, (sock) => serve(sock, getPoller, onError));
+export async function listen(host: string, port: number, getPoller: () => Poller | undefined, onError: (m: string) => void, opts: ServeOptions = {}): Promise<Served> {
+  const handler = (sock: net.Socket): void => serve(sock, getPoller, onError, opts.auth);
+  const server = opts.tls
+    // the handshake counts against the same budget as the head: a silent TLS client is a slow loris too
+    ? tls.createServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2', handshakeTimeout: HEAD_TIMEOUT_MS, allowHalfOpen: false }, handler)
+    : net.createServer({ allowHalfOpen: false }, handler);
+  // failed handshakes (plain HTTP on the TLS port, scanners) are the client's problem, not a log line each
+  if (opts.tls) server.on('tlsClientError', (_e, sock) => { sock.destroy(); });
   server.maxConnections = MAX_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -68,7 +86,7 @@ export async function listen(host: string, port: number, getPoller: () => Poller
   };
 }
 
-function serve(sock: net.Socket, getPoller: () => Poller | undefined, onError: (m: string) => void): void {
+function serve(sock: net.Socket, getPoller: () => Poller | undefined, onError: (m: string) => void, auth: BasicAuth | undefined): void {
   const parser = new RequestParser();
   const deadline = setTimeout(() => respond({ status: 408, type: 'text/plain; charset=utf-8', body: 'request timeout\n' }, false), HEAD_TIMEOUT_MS);
   let answered = false;
@@ -90,6 +108,20 @@ function serve(sock: net.Socket, getPoller: () => Poller | undefined, onError: (
       respond({ status: o.status, type: 'text/plain; charset=utf-8', body: `${o.reason}\n`, extra }, true);
       return;
     }
+    // parsed: nothing more is read from this connection, whatever the check takes
+    sock.removeAllListeners('data');
+    if (!auth) { answer(o); return; }
+    // before anything else, the status page included; the field itself is never logged
+    auth.check(o.headers.get('authorization')).then((verdict) => {
+      if (verdict === 'ok') answer(o);
+      else if (verdict === 'denied') respond({ status: 401, type: 'text/plain; charset=utf-8', body: 'authentication required\n', extra: [['WWW-Authenticate', WWW_AUTHENTICATE]] }, o.method === 'GET');
+      else respond({ status: 429, type: 'text/plain; charset=utf-8', body: 'too many password checks, retry\n', extra: [['Retry-After', '1']] }, o.method === 'GET');
+    }, (e: unknown) => {
+      onError(`password check: ${(e as Error).message}`);
+      respond({ status: 500, type: 'text/plain; charset=utf-8', body: 'internal error\n' }, o.method === 'GET');
+    });
+  });
+  function answer(o: HttpRequest): void {
     const p = getPoller();
     if (!p) { respond({ status: 503, type: 'text/plain; charset=utf-8', body: 'starting\n' }, o.method === 'GET'); return; }
     let r: Response;
@@ -98,7 +130,7 @@ function serve(sock: net.Socket, getPoller: () => Poller | undefined, onError: (
       r = { status: 500, type: 'text/plain; charset=utf-8', body: 'internal error\n' };
     }
     respond(r, o.method === 'GET');
-  });
+  }
   sock.on('end', () => { if (!answered) { const o = parser.end(); if (o.kind === 'error') respond({ status: o.status, type: 'text/plain; charset=utf-8', body: `${o.reason}\n` }, true); } });
   sock.on('close', () => clearTimeout(deadline));
 }

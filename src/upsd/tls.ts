@@ -124,7 +124,7 @@ export function loadTls(conf: TlsConfig, now: Date = new Date()): TlsSettings {
   return { serverOptions, certRequest: conf.certRequest, subject: cert.subject.replace(/\n/g, ', '), validTo };
 }
 
-function readCaCertificates(path: string): string[] {
+export function readCaCertificates(path: string): string[] {
   let paths: string[];
   try {
     paths = statSync(path).isDirectory()

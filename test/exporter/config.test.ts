@@ -6,16 +6,20 @@ import { fileURLToPath } from 'node:url';
 import { parseExporterConf } from '../../src/exporter/config.js';
 
 describe('exporter.conf', () => {
-  it('reads LISTEN, SERVER (host:port, quoted, socket, credentials), POLLINTERVAL, MAXAGE', () => {
-    const { conf, errors } = parseExporterConf('# comment\nLISTEN 0.0.0.0 9100\nSERVER a 10.0.0.1:3494\nSERVER "b" "/run/nut/upsd.sock"\nSERVER c host.example mon "p w d"\nPOLLINTERVAL 3\nMAXAGE 20\n', 'e.conf');
+  it('reads LISTEN, SERVER (host:port, quoted, credentials), POLLINTERVAL, MAXAGE', () => {
+    const { conf, errors } = parseExporterConf('# comment\nLISTEN 0.0.0.0 9100\nSERVER a 10.0.0.1:3494\nSERVER "b" "[::1]:3493"\nSERVER c host.example mon "p w d"\nPOLLINTERVAL 3\nMAXAGE 20\n', 'e.conf');
     expect(errors).toEqual([]);
     expect(conf.listen).toEqual([{ host: '0.0.0.0', port: 9100 }]);
     expect(conf.servers.map((s) => [s.name, s.address, s.user, s.password])).toEqual([
       ['a', { host: '10.0.0.1', port: 3494 }, undefined, undefined],
-      ['b', { path: '/run/nut/upsd.sock' }, undefined, undefined],
+      ['b', { host: '::1', port: 3493 }, undefined, undefined],
       ['c', { host: 'host.example', port: 3493 }, 'mon', 'p w d'],
     ]);
     expect([conf.pollSeconds, conf.maxAgeSeconds]).toEqual([3, 20]);
+  });
+
+  it('refuses a Unix socket SERVER: the exporter\'s empty jail has no path to reach it', () => {
+    expect(parseExporterConf('SERVER b /run/nut/upsd.sock\n', 'e.conf').errors[0]?.message).toMatch(/^e\.conf:1: SERVER b: a Unix socket cannot be reached/);
   });
 
   it('defaults to 127.0.0.1:9199', () => {

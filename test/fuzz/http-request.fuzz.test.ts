@@ -7,6 +7,7 @@ import { describe, expect } from 'vitest';
 import fc from 'fast-check';
 import { ensure, fuzz as fuzzTarget, latin1, splitAt } from './harness.js';
 import { RequestParser, type ParseOutcome } from '../../src/protocol/http/request.js';
+import { parseBasicAuth } from '../../src/protocol/http/basic.js';
 
 const fuzz = <T>(name: string, arb: fc.Arbitrary<T>, predicate: (v: T) => void): void => fuzzTarget('http-request', name, arb, predicate);
 
@@ -100,5 +101,39 @@ describe('HTTP request head parser', () => {
     const o = parse([latin1(`${m} / HTTP/1.1\r\nHost: h\r\n\r\n`)]);
     if (m === 'GET' || m === 'HEAD') expect(o.kind).toBe('request');
     else expect(o.kind).toBe('error');
+  });
+
+  // Basic credentials (RFC 7617), judged by the RFC and the 1024-byte field the exporter documents
+  const cred = fc.record({
+    user: fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 30 }).filter((u) => !u.includes(':')),
+    password: fc.string({ unit: fc.oneof(fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), fc.constantFrom('é', '€', '😀')), maxLength: 40 }),
+  });
+  const field = (u: string, p: string): string => `Basic ${Buffer.from(`${u}:${p}`, 'utf8').toString('base64')}`;
+
+  fuzz('Basic credentials: a well-formed field gives back exactly the user and password sent, any case of the scheme', fc.tuple(cred, fc.constantFrom('Basic', 'basic', 'BASIC')), ([c, scheme]) => {
+    const f = field(c.user, c.password).replace(/^Basic/, scheme);
+    expect(parseBasicAuth(f)).toEqual(f.length <= 1024 ? c : undefined);
+  });
+
+  fuzz('Basic credentials: any field gives a user without ":" or control bytes, or nothing; never a throw', fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 80 }),
+    fc.string({ unit: 'binary', maxLength: 60 }).map((x) => `Basic ${Buffer.from(x, 'latin1').toString('base64')}`),
+    // the grammar's edges: colons, control bytes, DEL, non-ASCII, in user and password
+    fc.string({ unit: fc.constantFrom('a', ':', '\0', '\t', '\x1f', '\x7f', 'é', ' '), maxLength: 12 }).map((x) => `Basic ${Buffer.from(x, 'utf8').toString('base64')}`),
+    fc.tuple(cred, fc.nat({ max: 60 }), fc.constantFrom('', '=', '==', ' ', 'A', '\t')).map(([c, at, junk]) => { const f = field(c.user, c.password); return f.slice(0, at) + junk + f.slice(at); }),
+  ), (f) => {
+    const r = parseBasicAuth(f);
+    if (r === undefined) return;
+    expect(r.user).not.toContain(':');
+    expect(/[\0-\x1f\x7f]/.test(r.user + r.password)).toBe(false);
+    // what came out is what the field encodes, byte for byte
+    expect(field(r.user, r.password).slice(6)).toBe(f.slice(f.indexOf(' ') + 1));
+  });
+
+  fuzz('Basic credentials: the field limit holds to the byte (1024)', fc.integer({ min: 1000, max: 1050 }), (len) => {
+    // a password of the right size for a field of `len` bytes, when base64 can make one
+    const payload = Math.floor((len - 6) / 4) * 3 - 2;
+    const f = field('u', 'p'.repeat(Math.max(0, payload)));
+    expect(parseBasicAuth(f) !== undefined).toBe(f.length <= 1024);
   });
 });

@@ -169,6 +169,6 @@ export function parseHead(head: string): ParseOutcome {
 /** Reason phrases for the statuses the exporter sends. */
 export const STATUS_TEXT: Readonly<Record<number, string>> = {
   200: 'OK', 304: 'Not Modified', 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 405: 'Method Not Allowed',
-  408: 'Request Timeout', 414: 'URI Too Long', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error',
+  408: 'Request Timeout', 429: 'Too Many Requests', 414: 'URI Too Long', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error',
   501: 'Not Implemented', 503: 'Service Unavailable', 505: 'HTTP Version Not Supported',
 };

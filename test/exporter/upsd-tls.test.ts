@@ -1,0 +1,89 @@
+// The exporter reads upsd over STARTTLS, with upsmon's options: hardnut's real upsd with a
+// CERTFILE (alpha) beside one without TLS (beta). CERTVERIFY with the right CA reads alpha and
+// refuses beta rather than fall back to plaintext; CERTVERIFY with another CA refuses alpha (so
+// the handshake and the check really happen); FORCESSL alone reads alpha and refuses beta.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { join } from 'node:path';
+import { DAEMON_USER_WHY, requireAll, runsDaemons } from '../support/peers.js';
+import { HARDNUT, freePort, makeTestDir, startProcess, waitFor, type Proc, type TestDir } from '../support/stack.js';
+import { hasOpenssl } from '../upsd/support/certs.js';
+import { httpGet, sample, startExporterStack, upsc, type ExporterStack } from './stack.js';
+
+let s: ExporterStack;
+const extra: Array<{ p: Proc; d: TestDir }> = [];
+
+interface ServerInfo { name: string; connected: boolean; error: string | null; ups: string[] }
+
+beforeAll(async ({}, suite) => {
+  requireAll(suite, runsDaemons(), DAEMON_USER_WHY);
+  requireAll(suite, hasOpenssl(), 'the openssl command (apt-get install openssl)');
+  s = await startExporterStack({
+    upsdConf: { a: (c) => `CERTFILE ${c.server}\n` },
+    extraConf: (c) => `CERTVERIFY 1\nCERTPATH ${c.ca}\n`,
+    expectUp: ['alpha:ups1', 'alpha:ups2'],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  for (const e of extra) { await e.p.stop(); e.d.cleanup(); }
+  await s?.stop();
+}, 60_000);
+
+/**
+ * Another exporter on the same two upsd, with these TLS lines; resolves once its servers say
+ * `ready` (a first poll fills the UPS list one by one: a half-filled list is not an answer).
+ */
+const settled = (want: Record<string, number>) => (m: Map<string, ServerInfo>): boolean =>
+  Object.entries(want).every(([name, n]) => (n === 0 ? m.get(name)?.error != null : m.get(name)?.ups.length === n));
+async function exporterWith(lines: string, ready: (m: Map<string, ServerInfo>) => boolean): Promise<{ servers: Map<string, ServerInfo>; metrics: string; output: string }> {
+  const port = await freePort();
+  const d = makeTestDir({ 'exporter.conf': `LISTEN 127.0.0.1 ${String(port)}\nSERVER alpha 127.0.0.1:${String(s.a.port)}\nSERVER beta 127.0.0.1:${String(s.b.port)}\nPOLLINTERVAL 1\nMAXAGE 5\n${lines}` });
+  const p = startProcess(process.execPath, [HARDNUT, 'exporter', '-r', join(d.root, 'jail')], d.env);
+  extra.push({ p, d });
+  const url = `http://127.0.0.1:${String(port)}`;
+  const servers = await waitFor(`servers settled (${lines.trim()})`, async () => {
+    if (p.child.exitCode !== null) throw new Error(`exporter exited: ${p.output()}`);
+    try {
+      const list = JSON.parse((await httpGet(`${url}/api/v1/servers`)).body) as ServerInfo[];
+      const m = new Map(list.map((x) => [x.name, x]));
+      return ready(m) ? m : undefined;
+    } catch { return undefined; }
+  }, 30_000, 200);
+  return { servers, metrics: (await httpGet(`${url}/metrics`)).body, output: p.output() };
+}
+
+describe('exporter → upsd over STARTTLS', () => {
+  it('CERTVERIFY with the right CA: alpha (TLS) is read and matches upsc; beta (no TLS) is refused, not read in plaintext', async () => {
+    const text = (await s.get('/metrics')).body;
+    expect(sample(text, 'network_ups_tools_battery_charge', { server: 'alpha', ups: 'ups2' })).toBe(Number(await upsc(s.a, 'ups2', 'battery.charge')));
+    expect(sample(text, 'network_ups_tools_server_up', { server: 'alpha' })).toBe(1);
+    expect(sample(text, 'network_ups_tools_server_up', { server: 'beta' })).toBe(0);
+    // nothing of beta's UPS was read: no value, no up series
+    expect(sample(text, 'network_ups_tools_battery_charge', { server: 'beta', ups: 'ups3' })).toBeUndefined();
+    expect(sample(text, 'network_ups_tools_up', { server: 'beta', ups: 'ups3' }) ?? 0).toBe(0);
+    const servers = JSON.parse((await s.get('/api/v1/servers')).body) as ServerInfo[];
+    expect(servers.find((x) => x.name === 'beta')).toMatchObject({ ups: [], error: expect.stringMatching(/SSL is not available/) as unknown });
+  });
+
+  it('CERTVERIFY with another CA: alpha\'s certificate is refused, so nothing is read from it', async () => {
+    const other = await exporterWith(`CERTVERIFY 1\nCERTPATH ${s.certs?.otherCa ?? ''}\n`, settled({ alpha: 0, beta: 0 }));
+    expect(other.servers.get('alpha')?.ups).toEqual([]);
+    expect(other.servers.get('alpha')?.error).toMatch(/SSL error/);
+    expect(other.servers.get('beta')?.error).toMatch(/SSL is not available/);
+    expect(sample(other.metrics, 'network_ups_tools_server_up', { server: 'alpha' })).toBe(0);
+  }, 60_000);
+
+  it('FORCESSL without CERTVERIFY: alpha is read over TLS, beta refused', async () => {
+    const forced = await exporterWith('FORCESSL 1\n', settled({ alpha: 2, beta: 0 }));
+    expect(forced.servers.get('alpha')?.ups).toEqual(['ups1', 'ups2']);
+    expect(forced.servers.get('beta')?.ups).toEqual([]);
+    expect(forced.servers.get('beta')?.error).toMatch(/SSL is not available/);
+    expect(sample(forced.metrics, 'network_ups_tools_battery_charge', { server: 'alpha', ups: 'ups1' })).toBe(Number(await upsc(s.a, 'ups1', 'battery.charge')));
+  }, 60_000);
+
+  it('without FORCESSL or CERTVERIFY both are read (TLS where offered, as upsmon)', async () => {
+    const plain = await exporterWith('', settled({ alpha: 2, beta: 1 }));
+    expect(plain.servers.get('alpha')?.ups).toEqual(['ups1', 'ups2']);
+    expect(plain.servers.get('beta')?.ups).toEqual(['ups3']);
+  }, 60_000);
+});
