@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isRoot, onPath, requirePeer, requireRoot } from '../support/peers.js';
+import { isRoot, onPath, requirePeer } from '../support/peers.js';
 import { startSim, hasSocat, type Sim } from '../sim/sim.js';
 import { armKillpower, readBootId } from '../../src/killpower/files.js';
 import { encodeFlag, generateFlagKey } from '../../src/killpower/flag.js';
@@ -93,7 +93,7 @@ async function rxAfter(run: () => Promise<Run>): Promise<{ run: Run; rx: string 
   return { run: r, rx: (await sim?.rx()) ?? '' };
 }
 
-describe.skipIf(!usable && process.env['CI'] !== 'true')('the late-shutdown hook on a read-only root with only the /run snapshot', () => {
+describe('the late-shutdown hook on a read-only root with only the /run snapshot', () => {
   beforeAll(async () => {
     if (!usable) return;
     base = mkdtempSync('/run/hardnut-killpower-test-');
@@ -113,10 +113,8 @@ describe.skipIf(!usable && process.env['CI'] !== 'true')('the late-shutdown hook
     if (base !== '') rmSync(base, { recursive: true, force: true });
   });
 
-  it('needs root', (ctx) => { requireRoot(ctx, why); expect(usable).toBe(true); });
-
   it('on battery: sends the shutdown the config asks for (stayoff here); a second run sends nothing', async (ctx) => {
-    requireRoot(ctx, why);
+    requirePeer(ctx, usable, why);
     await sim?.set({ utilityFail: true });
     setFlag();
     const second = await expectSendsOnce(() => hook(), 'S.5R0000\r');
@@ -126,7 +124,7 @@ describe.skipIf(!usable && process.env['CI'] !== 'true')('the late-shutdown hook
   }, 120_000);
 
   it('a late root whose /etc/passwd has no nobody (an initramfs listing only root): -k drops by number (65534) and still sends', async (ctx) => {
-    requireRoot(ctx, why);
+    requirePeer(ctx, usable, why);
     await sim?.set({ utilityFail: true });
     setFlag();
     const passwd = join(base, 'passwd-root-only');
@@ -137,7 +135,7 @@ describe.skipIf(!usable && process.env['CI'] !== 'true')('the late-shutdown hook
   }, 120_000);
 
   it('mains back mid-shutdown (the UPS reports line power): shutdown.return, so the host comes back', async (ctx) => {
-    requireRoot(ctx, why);
+    requirePeer(ctx, usable, why);
     await sim?.set({ utilityFail: false });
     setFlag();
     const r = await rxAfter(() => hook());
@@ -148,7 +146,7 @@ describe.skipIf(!usable && process.env['CI'] !== 'true')('the late-shutdown hook
   }, 120_000);
 
   it('dry run (-n): prints the bytes and sends no shutdown command', async (ctx) => {
-    requireRoot(ctx, why);
+    requirePeer(ctx, usable, why);
     await sim?.set({ utilityFail: true });
     setFlag();
     const r = await rxAfter(() => hook('-n'));
@@ -158,7 +156,7 @@ describe.skipIf(!usable && process.env['CI'] !== 'true')('the late-shutdown hook
   }, 120_000);
 
   it('no flag, an armed-but-unset flag, a forged flag, a flag from another boot, an unknown UPS: nothing is sent, the exit status says why', async (ctx) => {
-    requireRoot(ctx, why);
+    requirePeer(ctx, usable, why);
     const { flagDir } = paths();
     const flag = join(flagDir, 'flag');
     const cases: Array<[string, () => void, number]> = [
@@ -195,7 +193,7 @@ describe.skipIf(!usable && process.env['CI'] !== 'true')('the late-shutdown hook
   }, 300_000);
 
   it('the hook script (systemd-shutdown, dracut, exitrd, sysvinit): run twice, it sends once; both runs exit 0; without a flag, nothing', async (ctx) => {
-    requireRoot(ctx, why);
+    requirePeer(ctx, usable, why);
     const script = (): Promise<Run> => isolatedCommand([HOOK_SCRIPT, 'poweroff'], { HARDNUT_RUN: base });
     await sim?.set({ utilityFail: true });
     setFlag();
@@ -209,7 +207,7 @@ describe.skipIf(!usable && process.env['CI'] !== 'true')('the late-shutdown hook
   }, 120_000);
 
   it('the exitrd route: an initramfs built by dracut with 90hardnut-killpower, chrooted into with /run and /dev carried over, sends the shutdown once', async (ctx) => {
-    requireRoot(ctx, why);
+    requirePeer(ctx, usable, why);
     requirePeer(ctx, onPath('dracut') && onPath('cpio'), 'dracut-core and cpio (apt-get install dracut-core cpio)');
     const work = mkdtempSync('/tmp/hardnut-dracut-');
     chmodSync(work, 0o755); // it becomes the exitrd's /, which nobody (the driver after -k's drop) must search
@@ -240,7 +238,7 @@ describe.skipIf(!usable && process.env['CI'] !== 'true')('the late-shutdown hook
   }, 240_000);
 
   it('upsmon -K: exit 0 with a valid signed flag, 1 without one or with a forged one (as NUT\'s)', async (ctx) => {
-    requireRoot(ctx, why);
+    requirePeer(ctx, usable, why);
     const { etc, flagDir } = paths();
     writeFileSync(join(etc, 'upsmon.conf'), 'MONITOR q1@localhost 1 mon pass primary\nSHUTDOWNCMD "/bin/true"\n');
     const k = (): Promise<Run> => isolated([HARDNUT_VIA_LATE(), 'upsmon', '-K'], { ...hookEnv(), NUT_CONFPATH: etc });
@@ -255,7 +253,7 @@ describe.skipIf(!usable && process.env['CI'] !== 'true')('the late-shutdown hook
   }, 120_000);
 
   it('a UPS that never answers: the hook gives up inside systemd-shutdown\'s 90 s cap, and a later hook may try again', async (ctx) => {
-    requireRoot(ctx, why);
+    requirePeer(ctx, usable, why);
     await sim?.silent(true);
     try {
       setFlag();
