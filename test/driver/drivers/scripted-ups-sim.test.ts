@@ -6,7 +6,7 @@
 // vanishes makes the data stale, and the driver recovers without a restart.
 import { describe, it, expect, afterEach } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { chmodSync, chownSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, renameSync, symlinkSync } from 'node:fs';
 import { isRoot, requirePeer } from '../../support/peers.js';
 import { lookupUser } from '../../../src/sandbox/drop-privileges.js';
 import { join } from 'node:path';
@@ -161,6 +161,18 @@ describe('scripted-ups with conf/devices/megatec.script against the Q1 simulator
   }, 90_000);
 });
 
+/** A copy of megatec.script in a test config dir, the Q1 simulator, and ups.conf naming both (as root). */
+async function rootScriptRig(): Promise<{ dir: ReturnType<typeof makeTestDir>; sim: Awaited<ReturnType<typeof startSim>>; script: string; nut: { uid: number; gid: number } }> {
+  const dir = makeTestDir({ 'megatec.script': readFileSync(MEGATEC, 'latin1') });
+  undo.push(() => dir.cleanup());
+  const sim = await startSim('q1', join(dir.root, 'ups'));
+  undo.push(() => sim.stop());
+  writeFiles(dir, { 'ups.conf': upsConf('q1', sim.device, '\tscript = megatec.script\n', 'scripted-ups') });
+  const nut = lookupUser('nut');
+  if (!nut) throw new Error('no nut user');
+  return { dir, sim, script: join(dir.etc, 'megatec.script'), nut };
+}
+
 describe('scripted-ups for script writers: --check and trace', () => {
   it('--check FILE says what a script has, or file:line and the error (exit 1)', async (ctx) => {
     peers(ctx);
@@ -177,14 +189,7 @@ describe('scripted-ups for script writers: --check and trace', () => {
   it('as root, a script another user could change is refused before any byte reaches the device', async (ctx) => {
     peers(ctx);
     requirePeer(ctx, isRoot(), 'root (only root\'s driver refuses scripts others can write)');
-    const dir = makeTestDir({ 'megatec.script': readFileSync(MEGATEC, 'latin1') });
-    undo.push(() => dir.cleanup());
-    const sim = await startSim('q1', join(dir.root, 'ups'));
-    undo.push(() => sim.stop());
-    writeFiles(dir, { 'ups.conf': upsConf('q1', sim.device, '\tscript = megatec.script\n', 'scripted-ups') });
-    const script = join(dir.etc, 'megatec.script');
-    const nut = lookupUser('nut');
-    if (!nut) throw new Error('no nut user');
+    const { dir, sim, script, nut } = await rootScriptRig();
     for (const [what, change] of [['owned by nut', () => chownSync(script, nut.uid, nut.gid)], ['group-writable', () => { chownSync(script, 0, 0); chmodSync(script, 0o664); }]] as const) {
       change();
       const r = await runHardnut(['scripted-ups', '-a', 'u', '-F', ...userArgs()], dir.env, 30_000);
@@ -192,6 +197,36 @@ describe('scripted-ups for script writers: --check and trace', () => {
       expect(r.stderr, what).toMatch(/megatec\.script: must be owned by root and writable by root only/);
       expect(await sim.rx(), what).toBe('');
     }
+  });
+
+  it('as root, a script in a directory another user could change (as written or where a symlink leads) is refused, naming the directory', async (ctx) => {
+    peers(ctx);
+    requirePeer(ctx, isRoot(), 'root (only root\'s driver checks the directories)');
+    const { dir, sim, script, nut } = await rootScriptRig();
+    chmodSync(script, 0o644);
+    const start = (): Promise<{ code: number | null; stderr: string }> => runHardnut(['scripted-ups', '-a', 'u', '-F', ...userArgs()], dir.env, 30_000);
+    // the script itself is root's 0644, but the nut group may rename another file over it
+    chmodSync(dir.etc, 0o770);
+    let r = await start();
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`megatec.script: is in a directory another user can change (${dir.etc} is writable by group or others, mode 0770)`);
+    expect(await sim.rx()).toBe('');
+    chmodSync(dir.etc, 0o750);
+    // a symlink (root's, in root's directory) to a root-owned script in a directory nut owns
+    const theirs = join(dir.root, 'theirs');
+    mkdirSync(theirs, { mode: 0o755 });
+    chownSync(theirs, nut.uid, nut.gid);
+    renameSync(script, join(theirs, 'megatec.script'));
+    symlinkSync(join(theirs, 'megatec.script'), script);
+    r = await start();
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`(${theirs} is owned by uid ${nut.uid}, not root)`);
+    expect(await sim.rx()).toBe('');
+    // the same file under root's directories is accepted: the check is not what stops it
+    chownSync(theirs, 0, 0);
+    const ok = startProcess(process.execPath, [HARDNUT, 'scripted-ups', '-a', 'u', '-F', ...userArgs()], dir.env);
+    undo.push(async () => { await ok.stop(); });
+    await waitFor('the driver polls', async () => (await sim.rx()).includes('Q1\r'), 30_000, 100);
   });
 
   it('trace (ups.conf flag or -x trace) logs every step sent and received', async (ctx) => {
