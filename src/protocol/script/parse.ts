@@ -40,7 +40,7 @@ class Parser {
   private line = 0;
   private name = 'scripted';
   private transport: Transport = {
-    kind: 'serial', baud: 2400, dtr: true, rts: false,
+    kind: 'serial', baud: 2400, parity: 'none', dataBits: 8, dtr: true, rts: false,
     framing: { kind: 'terminator', text: '\r' }, timeoutMs: DEFAULT_TIMEOUT_MS, budgetMs: DEFAULT_BUDGET_MS,
   };
   private seen = new Set<string>();
@@ -49,6 +49,8 @@ class Parser {
   /** Captures defined so far in the current block (a later step may only use earlier ones). */
   private captures = new Map<string, FieldClass>();
   private variables = new Map<string, KeptVariable>();
+  /** Line of a parity or databits directive (refused for tcp, which may come later). */
+  private lineSettingAt = 0;
 
   constructor(private readonly file: string) {}
 
@@ -73,6 +75,10 @@ class Parser {
       this.fail(`block '${this.current.kind}' has no 'end'`);
     }
     this.line = 0;
+    if (this.transport.kind === 'tcp' && this.lineSettingAt > 0) {
+      this.line = this.lineSettingAt;
+      this.fail('parity and databits are serial line settings (the transport is tcp)');
+    }
     const poll = this.blocks.find((b) => b.kind === 'poll');
     if (!poll) this.fail("no 'poll' block");
     const byKind = (k: Block['kind']): Map<string, Block> => new Map(this.blocks.filter((b) => b.kind === k).map((b) => [b.name, b]));
@@ -204,9 +210,18 @@ class Parser {
         return this.noMore(words, 2);
       }
       case 'parity': {
-        // serialport opens 8N1; a device that needs parity is not supported yet
         this.once(key);
-        if (this.bare(words[1], 'parity') !== 'none') this.fail('only parity none is supported');
+        const v = this.bare(words[1], 'parity');
+        if (v !== 'none' && v !== 'even' && v !== 'odd') this.fail(`parity must be none, even or odd, not '${v}'`);
+        t.parity = v;
+        this.lineSettingAt = this.line;
+        return this.noMore(words, 2);
+      }
+      case 'databits': {
+        this.once(key);
+        const n = this.int(words[1], 'databits', 7, 8);
+        t.dataBits = n === 7 ? 7 : 8;
+        this.lineSettingAt = this.line;
         return this.noMore(words, 2);
       }
       case 'dtr': this.once(key); t.dtr = this.onOff(words[1], 'dtr'); return this.noMore(words, 2);

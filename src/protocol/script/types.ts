@@ -116,9 +116,14 @@ export interface KeptVariable {
   rounding: Array<{ step: number; below?: number }>;
 }
 
+export type Parity = 'none' | 'even' | 'odd';
+
 export interface Transport {
   kind: 'serial' | 'tcp';
   baud: number;
+  /** termios PARENB/PARODD on the port; with dataBits CS7/CS8 (7E1 devices). */
+  parity: Parity;
+  dataBits: 7 | 8;
   dtr: boolean;
   rts: boolean;
   framing: { kind: 'terminator'; text: string } | { kind: 'length'; n: number };

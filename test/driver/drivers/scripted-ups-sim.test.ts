@@ -7,12 +7,12 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { chmodSync, chownSync, mkdirSync, readFileSync, renameSync, symlinkSync } from 'node:fs';
-import { isRoot, requirePeer } from '../../support/peers.js';
+import { isRoot, onPath, requirePeer } from '../../support/peers.js';
 import { lookupUser } from '../../../src/sandbox/drop-privileges.js';
 import { join } from 'node:path';
 import { NutClient } from '../../../src/client/index.js';
 import {
-  HARDNUT, freePort, makeTestDir, runHardnut, startProcess, userArgs, waitFor, writeFiles, type Proc,
+  HARDNUT, freePort, makeTestDir, run, runHardnut, startProcess, userArgs, waitFor, writeFiles, type Proc,
 } from '../../support/stack.js';
 import { startSim } from '../../sim/sim.js';
 import { expectFilterWhenRoot, requireSimPeers as peers, startSerialRig, upsConf, type SerialRig } from '../../sim/harness.js';
@@ -114,6 +114,36 @@ describe('scripted-ups with conf/devices/megatec.script against the Q1 simulator
     expect(await done(c.setVar('u', 'ups.delay.shutdown', '5'))).toBe('ERR INVALID-VALUE');
     expect(await c.getVar('u', 'ups.delay.shutdown')).toBe('120');
     expect((await r.sim.rx()).replaceAll('Q1\r', '')).toBe('');
+  }, 120_000);
+
+  it('parity even with databits 7 reaches the line: the port\'s termios as the driver sets it (strace); the default is 8N1', async (ctx) => {
+    peers(ctx);
+    requirePeer(ctx, onPath('strace'), 'strace');
+    // Linux ptys force CS8 and clear PARENB whatever is asked (pty_set_termios), so stty on the
+    // simulator's pty cannot show it: the TCSETS the driver makes is what a real port would get.
+    const dir = makeTestDir({ 'megatec-7e1.script': readFileSync(MEGATEC, 'latin1').replace('baud 2400\n', 'baud 2400\nparity even\ndatabits 7\n') });
+    undo.push(() => dir.cleanup());
+    const sim = await startSim('q1', join(dir.root, 'ups'));
+    undo.push(() => sim.stop());
+    const termios = async (script: string): Promise<string[]> => {
+      writeFiles(dir, { 'ups.conf': upsConf('q1', sim.device, `\tscript = ${script}\n`, 'scripted-ups') });
+      const out = join(dir.root, 'strace.out');
+      const r = await run('strace', ['-f', '-v', '-qq', '-e', 'trace=ioctl', '-o', out, process.execPath, HARDNUT, 'scripted-ups', '-a', 'u', '-k', ...userArgs()], dir.env, 60_000);
+      expect(r.code, r.stderr).toBe(0);
+      return readFileSync(out, 'latin1').split('\n').filter((l) => /TCSETS/.test(l)).map((l) => /c_cflag=([A-Z0-9|]+)/.exec(l)?.[1] ?? l);
+    };
+    // serialport sets the line (size, parity), then the speed from what it reads back: on a pty
+    // the second TCSETS carries the kernel's CS8, on a real port the CS7|PARENB it kept
+    const e71 = await termios('megatec-7e1.script');
+    expect(e71.some((f) => f.split('|').includes('CS7') && f.split('|').includes('PARENB')), e71.join('\n')).toBe(true);
+    expect(e71.some((f) => f.split('|').includes('B2400')), e71.join('\n')).toBe(true);
+    expect(e71.join('|')).not.toContain('PARODD');
+    expect(await sim.rx()).toBe('Q1\rF\rI\rC\rS.5R0003\r');
+    const n81 = await termios(MEGATEC);
+    expect(n81.length).toBeGreaterThan(0);
+    for (const flags of n81) expect(flags.split('|')).toContain('CS8');
+    expect(n81.some((f) => f.split('|').includes('B2400')), n81.join('\n')).toBe(true);
+    expect(n81.join('|')).not.toContain('PARENB');
   }, 120_000);
 
   it('-k sends the shutdown sequence (cancel, then SnRm from the kept delays) and exits 0', async (ctx) => {

@@ -83,6 +83,9 @@ describe('device scripts: every error names file:line', () => {
     ['bad NUT name', 'init\n  set Input-Voltage "1"\nend\n', 7, /not a NUT variable name/],
     ['timeout out of range', 'timeout 999999\n', 6, /timeout must be 10…10000/],
     ['baud not standard', 'baud 1234\n', 6, /baud must be one of/],
+    ['parity mark', 'parity mark\n', 6, /parity must be none, even or odd, not 'mark'/],
+    ['databits 5', 'databits 5\n', 6, /databits must be 7…8, not 5/],
+    ['parity on a tcp transport', 'parity even\ntransport tcp\n', 6, /parity and databits are serial line settings/],
     ['framing twice', 'terminator "\\r"\nlength 5\n', 7, /'framing' given twice/],
     ['terminator too long', 'terminator "abcde"\n', 6, /terminator must be 1…4 bytes/],
     ['unknown conversion', 'init\n  expect "{a:num}"\n  set ups.load {a} eval 1\nend\n', 8, /unknown conversion 'eval'/],
@@ -104,6 +107,12 @@ describe('device scripts: every error names file:line', () => {
       expect(e.message).toMatch(msg);
     });
   }
+
+  it('parity and databits reach the transport (7E1, 8O1); 8N1 when not given', () => {
+    expect(parseScript(mini('parity even\ndatabits 7\n'), 'dev.script').transport).toMatchObject({ parity: 'even', dataBits: 7 });
+    expect(parseScript(mini('parity odd\n'), 'dev.script').transport).toMatchObject({ parity: 'odd', dataBits: 8 });
+    expect(parseScript(mini(''), 'dev.script').transport).toMatchObject({ parity: 'none', dataBits: 8 });
+  });
 
   it('no poll block', () => {
     expect(errorOf('init\nend\n').message).toBe("dev.script: no 'poll' block");
