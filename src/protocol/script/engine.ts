@@ -190,6 +190,9 @@ export class BlockRun {
         case 'alarm':
           if (!step.when || this.holds(step.when)) this.effects.push({ kind: 'alarm', text: step.text });
           break;
+        case 'fail':
+          if (!step.when || this.holds(step.when)) throw new StepFailed(step.text);
+          break;
       }
       this.i++;
     }
@@ -243,6 +246,7 @@ export class BlockRun {
   }
 
   private holds(c: Condition): boolean {
+    if (c.kind === 'all') return c.of.every((x) => this.holds(x));
     const v = this.value(c.source);
     if (v === undefined) return false;
     if (c.kind === 'bit') {
@@ -251,7 +255,16 @@ export class BlockRun {
       return (Math.floor(n / 2 ** c.n) % 2 === 1) === c.set;
     }
     const a = toNumber(v);
-    const b = toNumber(c.operand);
+    let b: number | undefined;
+    if (c.against) {
+      const w = this.value(c.against.source);
+      if (w === undefined) return false;
+      b = toNumber(w);
+      if (a === undefined || b === undefined) throw new StepFailed(`"${shownBytes((a === undefined ? v : w).slice(0, 64))}" is not a number to compare`);
+      b *= c.against.scale;
+    } else {
+      b = toNumber(c.operand);
+    }
     if (a !== undefined && b !== undefined) {
       switch (c.op) {
         case '=': return a === b;

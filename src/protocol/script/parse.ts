@@ -4,7 +4,7 @@
 
 import { HardnutError } from '../../core/errors.js';
 import {
-  BAUD_RATES, DEFAULT_BUDGET_MS, DEFAULT_TIMEOUT_MS, MAX_BLOCKS, MAX_BUDGET_MS, MAX_CAPTURES, MAX_DELAY_MS,
+  BAUD_RATES, DEFAULT_BUDGET_MS, DEFAULT_TIMEOUT_MS, MAX_BLOCKS, MAX_BUDGET_MS, MAX_CAPTURES, MAX_CONDITIONS, MAX_DELAY_MS,
   MAX_FIXED_FIELD, MAX_LINE_LENGTH, MAX_MAP_ENTRIES, MAX_NAME_LENGTH, MAX_PATTERN_ELEMENTS, MAX_SCRIPT_BYTES,
   MAX_SCRIPT_LINES, MAX_SEND_BYTES, MAX_STEPS_PER_BLOCK, MAX_TEMPLATE_OPS, MAX_TERMINATOR_BYTES, MAX_TIMEOUT_MS,
   MAX_VALUE_LENGTH, MAX_VARIABLES, MAX_WORDS, MIN_TIMEOUT_MS, STATUS_TOKENS,
@@ -366,11 +366,12 @@ class Parser {
         step = { kind: 'status', line, token, ...(when ? { when } : {}) };
         break;
       }
-      case 'alarm': {
-        const text = this.quoted(words[1], 'alarm text');
-        if (text.length === 0 || text.length > MAX_VALUE_LENGTH || /[^\x20-\x7e]/.test(text)) this.fail('alarm text must be 1…255 printable characters');
+      case 'alarm':
+      case 'fail': {
+        const text = this.quoted(words[1], `${key} text`);
+        if (text.length === 0 || text.length > MAX_VALUE_LENGTH || /[^\x20-\x7e]/.test(text)) this.fail(`${key} text must be 1…255 printable characters`);
         const when = this.when(words, 2, block);
-        step = { kind: 'alarm', line, text, ...(when ? { when } : {}) };
+        step = { kind: key, line, text, ...(when ? { when } : {}) };
         break;
       }
       default: return this.fail(`unknown step '${key}'`);
@@ -378,21 +379,44 @@ class Parser {
     block.steps.push(step);
   }
 
-  /** `when COND` from words[i] to the end, or nothing. */
+  /** `when COND [and COND]…` from words[i] to the end, or nothing. */
   private when(words: Word[], i: number, block: Block): Condition | undefined {
     if (i >= words.length) return undefined;
     if (words[i]?.text !== 'when' || words[i]?.quoted) this.fail(`unexpected '${(words[i] as Word).text}' (expected 'when')`);
-    const source = this.source(words[i + 1], block);
-    const op = this.bare(words[i + 2], 'comparison');
+    const all: Condition[] = [];
+    let j = i + 1;
+    for (;;) {
+      if (all.length >= MAX_CONDITIONS) this.fail(`more than ${MAX_CONDITIONS} conditions in one 'when'`);
+      const [c, next] = this.condition(words, j, block);
+      all.push(c);
+      if (next >= words.length) break;
+      if (words[next]?.text !== 'and' || words[next]?.quoted) this.fail(`unexpected '${(words[next] as Word).text}' (expected 'and')`);
+      j = next + 1;
+    }
+    return all.length === 1 ? all[0] : { kind: 'all', of: all };
+  }
+
+  /**
+   * One condition at words[i]: SOURCE bit|nobit N, SOURCE OP "text"|number, or SOURCE OP
+   * {capture}|$variable [scale X] (numbers on both sides); returns it and the index after it.
+   */
+  private condition(words: Word[], i: number, block: Block): [Condition, number] {
+    const source = this.source(words[i], block);
+    const op = this.bare(words[i + 1], 'comparison');
     if (op === 'bit' || op === 'nobit') {
-      const n = this.int(words[i + 3], 'bit', 0, 31);
-      this.noMore(words, i + 4);
-      return { kind: 'bit', source, n, set: op === 'bit', radix: this.radix(source) };
+      const n = this.int(words[i + 2], 'bit', 0, 31);
+      return [{ kind: 'bit', source, n, set: op === 'bit', radix: this.radix(source) }, i + 3];
     }
     if (!['=', '!=', '<', '<=', '>', '>='].includes(op)) this.fail(`unknown comparison '${op}'`);
-    const operand = (words[i + 3] ?? this.fail('missing value to compare with')).text;
-    this.noMore(words, i + 4);
-    return { kind: 'compare', source, op: op as CompareOp, operand };
+    const w = words[i + 2] ?? this.fail('missing value to compare with');
+    if (!w.quoted && (w.text.startsWith('{') || w.text.startsWith('$'))) {
+      const other = this.sourceWord(w.text, block);
+      let scale = 1;
+      let next = i + 3;
+      if (words[next]?.text === 'scale' && !words[next]?.quoted) { scale = this.num(words[next + 1], 'scale'); next += 2; }
+      return [{ kind: 'compare', source, op: op as CompareOp, operand: w.text, against: { source: other, scale } }, next];
+    }
+    return [{ kind: 'compare', source, op: op as CompareOp, operand: w.text }, i + 3];
   }
 
   /** {capture}, $variable, param, value, or a "literal". */

@@ -28,6 +28,8 @@ export const DEFAULT_TIMEOUT_MS = 1000;
 export const DEFAULT_BUDGET_MS = 5000;
 export const MAX_NAME_LENGTH = 64;
 export const MAX_VALUE_LENGTH = 255;
+/** Conditions joined by `and` in one `when`. */
+export const MAX_CONDITIONS = 4;
 /** Template ops on one field ({$x div 6 pad 2}). */
 export const MAX_TEMPLATE_OPS = 4;
 
@@ -75,8 +77,11 @@ export type Operand = { kind: 'number'; n: number } | { kind: 'var'; name: strin
 
 export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
 export type Condition =
-  | { kind: 'compare'; source: Source; op: CompareOp; operand: string }
-  | { kind: 'bit'; source: Source; n: number; set: boolean; radix: 10 | 16 };
+  /** `against`: the other side is a value ({capture} or $variable) times `scale`, compared as numbers. */
+  | { kind: 'compare'; source: Source; op: CompareOp; operand: string; against?: { source: Source; scale: number } }
+  | { kind: 'bit'; source: Source; n: number; set: boolean; radix: 10 | 16 }
+  /** COND and COND …: all must hold (at most MAX_CONDITIONS). */
+  | { kind: 'all'; of: Condition[] };
 
 export type TemplateOp = { op: 'div' | 'mul' | 'pad'; n: number };
 export type TemplatePart = { kind: 'text'; text: string } | { kind: 'field'; source: Source; ops: TemplateOp[] };
@@ -87,7 +92,9 @@ export type Step =
   | { kind: 'delay'; line: number; ms: number }
   | { kind: 'set'; line: number; name: string; source: Source; conversions: Conversion[]; when?: Condition }
   | { kind: 'status'; line: number; token: string; when?: Condition }
-  | { kind: 'alarm'; line: number; text: string; when?: Condition };
+  | { kind: 'alarm'; line: number; text: string; when?: Condition }
+  /** Fails the block (a reply that makes no sense to the driver, as nutdrv_qx's preprocess errors). */
+  | { kind: 'fail'; line: number; text: string; when?: Condition };
 
 /** A parameter rule for an instant command or a device variable. */
 export type ValueRule =

@@ -157,6 +157,33 @@ describe('device scripts: the engine on the megatec script', () => {
     ]);
   });
 
+  it('bit 5 is TRIM, BYPASS or BOOST by output/input voltage as nutdrv_qx decides (0.5 / 0.95 / 1.05 / 1.5); outside, the poll fails', () => {
+    const status = (ov: string): string[] | string => {
+      const r = runBlock(s, s.poll, () => `(230.0 230.0 ${ov} 014 50.0 27.2 30.0 00101001\r`, { get });
+      if (!r.outcome.ok) return r.outcome.reason;
+      return r.outcome.effects.flatMap((e) => (e.kind === 'status' ? [e.token] : []));
+    };
+    expect(status('114.9')).toBe('output voltage too low');
+    expect(status('115.0')).toEqual(['OL', 'TRIM']);
+    expect(status('218.4')).toEqual(['OL', 'TRIM']);
+    expect(status('218.5')).toEqual(['OL', 'BYPASS']);
+    expect(status('241.4')).toEqual(['OL', 'BYPASS']);
+    expect(status('241.5')).toEqual(['OL', 'BOOST']);
+    expect(status('344.9')).toEqual(['OL', 'BOOST']);
+    expect(status('345.0')).toBe('output voltage too high');
+  });
+
+  it('when … and …: every condition must hold; a value compared with a capture must be a number', () => {
+    const sc = parseScript('poll\n  send "Q\\r"\n  expect "{a:word} {b:word}"\n  status OL when {a} < {b} scale 2 and {a} > 1\nend\n', 'dev.script');
+    const tokens = (reply: string): Outcome => runBlock(sc, sc.poll, () => `${reply}\r`).outcome;
+    expect(tokens('3 2')).toEqual({ ok: true, effects: [{ kind: 'status', token: 'OL' }] });
+    expect(tokens('1 2')).toEqual({ ok: true, effects: [] });
+    expect(tokens('5 2')).toEqual({ ok: true, effects: [] });
+    expect(tokens('3 x').ok).toBe(false);
+    expect(errorOf(mini('init\n  status OL when $a = 1 and $b = 1 and $c = 1 and $d = 1 and $e = 1\nend\n')).message).toMatch(/^dev\.script:7: more than 4 conditions/);
+    expect(errorOf(mini('init\n  status OL when $a = 1 or $b = 1\nend\n')).message).toMatch(/^dev\.script:7: unexpected 'or' \(expected 'and'\)/);
+  });
+
   it('commands: the bytes nutdrv_qx sends, with parameters and kept delays', () => {
     const cmd = (name: string, param?: string, env = get): string[] => runBlock(s, s.instcmds.get(name) as Block, () => '', { get: env, ...(param ? { param } : {}) }).wire;
     expect(cmd('shutdown.return')).toEqual(['S02R0001\r']);
