@@ -65,9 +65,12 @@ describe("scripted-ups's megatec script and Debian's nutdrv_qx, same Q1 simulato
   it('publish the same variables and values on line and on battery, the same commands, and send the same bytes', async (ctx) => {
     requireSerialInteropPeers(ctx, 'q1');
     // Debian's nutdrv_qx reads the measurements every pollfreq: 1 s here, so both refresh every poll
-    const { debian, ours } = await bothSides('q1', INITIAL, '\tprotocol = megatec\n\tpollinterval = 1\n\tpollfreq = 1\n', `\tscript = ${MEGATEC}\n\tpollinterval = 1\n`, (f) => undo.push(f), observe);
+    // ondelay/offdelay as nutdrv_qx takes them (offdelay 45 is rounded down to 42, like a SET)
+    const delays = '\tondelay = 300\n\toffdelay = 45\n';
+    const { debian, ours } = await bothSides('q1', INITIAL, `\tprotocol = megatec\n\tpollinterval = 1\n\tpollfreq = 1\n${delays}`, `\tscript = ${MEGATEC}\n\tpollinterval = 1\n${delays}`, (f) => undo.push(f), observe);
     console.log(`scripted megatec vs Debian nutdrv_qx: ${Object.keys(debian.online).length} variables compared: ${Object.keys(debian.online).sort().join(' ')}`);
     expect(ours.online).toEqual(debian.online);
+    expect([ours.online['ups.delay.start'], ours.online['ups.delay.shutdown']]).toEqual(['300', '42']);
     expect(ours.onBattery).toEqual(debian.onBattery);
     expect(ours.bypass).toEqual(debian.bypass);
     expect(ours.bypass.map(([, st]) => st)).toEqual(['OL TRIM', 'OL BYPASS', 'OL BOOST']);

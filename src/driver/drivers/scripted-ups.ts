@@ -8,13 +8,13 @@
 
 import { realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { DriverError } from '../../core/errors.js';
+import { DriverError, UsageError } from '../../core/errors.js';
 import { readConfigFile } from '../../runtime/config-files.js';
 import { STAT_FAILED, STAT_HANDLED, STAT_INVALID, STAT_UNKNOWN } from '../state-server.js';
 import { SerialMutex, preloadSerialport, type ByteLink } from '../serial/index.js';
 import {
   BlockRun, parseScript, ruleAccepts, ScriptError, shownBytes,
-  type Block, type EngineEnv, type Effect, type Outcome, type Script,
+  type Block, type EngineEnv, type Effect, type KeptVariable, type Outcome, type Script,
 } from '../../protocol/script/index.js';
 import { READ_CHUNK, RECONNECT_MAX_MS, RECONNECT_MIN_MS, connectTcp, openSerial } from './scripted-transport.js';
 import type { DriverContext, DriverDefinition, DriverInstance } from '../driver.js';
@@ -84,6 +84,16 @@ export function checkScript(path: string): number {
     process.stderr.write(`${(err as Error).message}\n`);
     return 1;
   }
+}
+
+/** What SET (or the variable's ups.conf option) leaves in a kept variable, or undefined if refused. */
+export function keptValue(kept: KeptVariable, value: string): string | undefined {
+  if (!/^\d{1,9}$/.test(value)) return undefined;
+  let n = Number(value);
+  if (kept.range && (n < kept.range.min || n > kept.range.max)) return undefined;
+  const rule = kept.rounding.find((r) => r.below === undefined || n < r.below);
+  if (rule) n -= n % rule.step;
+  return String(n);
 }
 
 export class ScriptedDriver implements DriverInstance {
@@ -188,8 +198,8 @@ export class ScriptedDriver implements DriverInstance {
     const { state } = this.ctx;
     state.setInfo('driver.version.data', this.script.name);
     state.setInfo('device.type', 'ups');
+    this.keptDefaults();
     for (const v of this.script.variables.values()) {
-      state.setInfo(v.name, v.dfl);
       state.setFlags(v.name, ['RW']);
       if (v.range) state.addRange(v.name, v.range.min, v.range.max);
     }
@@ -201,6 +211,19 @@ export class ScriptedDriver implements DriverInstance {
       if (b.rule.kind === 'values') for (const v of b.rule.values) state.addEnum(name, v);
     }
     await this.updateInfo();
+  }
+
+  /**
+   * Kept variables at their defaults, or what their ups.conf option says (ondelay/offdelay, as
+   * nutdrv_qx: a value SET would refuse stops the driver).
+   */
+  private keptDefaults(): void {
+    for (const v of this.script.variables.values()) {
+      const opt = v.option === undefined ? undefined : this.ctx.vars.get(v.option);
+      const value = opt === undefined || opt === null ? v.dfl : keptValue(v, opt);
+      if (value === undefined) throw new UsageError(`${v.option ?? v.name} '${String(opt)}' out of range for ${v.name}`);
+      this.ctx.state.setInfo(v.name, value);
+    }
   }
 
   /** Publishes a block's results; a poll also replaces ups.status and ups.alarm. */
@@ -269,12 +292,9 @@ export class ScriptedDriver implements DriverInstance {
     return this.mutex.run(async () => {
       const kept = this.script.variables.get(name.toLowerCase());
       if (kept) {
-        if (!/^\d{1,9}$/.test(value)) return STAT_INVALID;
-        let n = Number(value);
-        if (kept.range && (n < kept.range.min || n > kept.range.max)) return STAT_INVALID;
-        const rule = kept.rounding.find((r) => r.below === undefined || n < r.below);
-        if (rule) n -= n % rule.step;
-        this.ctx.state.setInfo(kept.name, String(n));
+        const n = keptValue(kept, value);
+        if (n === undefined) return STAT_INVALID;
+        this.ctx.state.setInfo(kept.name, n);
         this.ctx.log.info(`setvar(${name}, ${value}): ${n}`);
         return STAT_HANDLED;
       }
@@ -298,8 +318,8 @@ export class ScriptedDriver implements DriverInstance {
     try {
       const block = this.script.shutdown;
       if (!block) throw new DriverError('the script has no shutdown block', 'ERR_SCRIPT_SHUTDOWN');
-      // the shutdown block reads the kept variables (delays) like any SET would have left them
-      for (const v of this.script.variables.values()) this.ctx.state.setInfo(v.name, v.dfl);
+      // the shutdown block reads the kept variables (delays): defaults or ondelay/offdelay, as nutdrv_qx -k
+      this.keptDefaults();
       const r = await this.mutex.run(() => this.run(block));
       if (!r.ok) throw new DriverError(`shutdown failed at ${this.where(r.line)}: ${r.reason}`, 'ERR_SCRIPT_SHUTDOWN');
       this.ctx.log.notice('Shutdown sequence sent');
@@ -326,6 +346,9 @@ export const scriptedUps: DriverDefinition = {
   vars: [
     { name: 'script', kind: 'value', description: 'Device script file (relative to the config directory)' },
     { name: 'trace', kind: 'flag', description: 'Log every step sent and received (for script writers)' },
+    // NUT's names; only a script's `variable … option ondelay|offdelay` reads them
+    { name: 'ondelay', kind: 'value', description: 'Start delay in seconds, for a script variable with option ondelay' },
+    { name: 'offdelay', kind: 'value', description: 'Shutdown delay in seconds, for a script variable with option offdelay' },
   ],
   offline: (argv) => {
     if (argv[0] !== '--check') return undefined;

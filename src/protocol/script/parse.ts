@@ -4,7 +4,7 @@
 
 import { HardnutError } from '../../core/errors.js';
 import {
-  BAUD_RATES, DEFAULT_BUDGET_MS, DEFAULT_TIMEOUT_MS, MAX_BLOCKS, MAX_BUDGET_MS, MAX_CAPTURES, MAX_CONDITIONS, MAX_DELAY_MS,
+  BAUD_RATES, DEFAULT_BUDGET_MS, DEFAULT_TIMEOUT_MS, KEPT_OPTIONS, MAX_BLOCKS, MAX_BUDGET_MS, MAX_CAPTURES, MAX_CONDITIONS, MAX_DELAY_MS,
   MAX_FIXED_FIELD, MAX_LINE_LENGTH, MAX_MAP_ENTRIES, MAX_NAME_LENGTH, MAX_PATTERN_ELEMENTS, MAX_SCRIPT_BYTES,
   MAX_SCRIPT_LINES, MAX_SEND_BYTES, MAX_STEPS_PER_BLOCK, MAX_TEMPLATE_OPS, MAX_TERMINATOR_BYTES, MAX_TIMEOUT_MS,
   MAX_VALUE_LENGTH, MAX_VARIABLES, MAX_WORDS, MIN_TIMEOUT_MS, STATUS_TOKENS,
@@ -282,7 +282,7 @@ class Parser {
     return { kind: 'range', min, max };
   }
 
-  /** variable NAME default V [range MIN..MAX] [round N [below M]]… */
+  /** variable NAME default V [range MIN..MAX] [round N [below M]]… [option ondelay|offdelay] */
   private variable(words: Word[]): void {
     const name = this.nutName(words[1], 'variable');
     if (RESERVED(name)) this.fail(`${name} cannot be set by a script`);
@@ -301,6 +301,13 @@ class Parser {
         if (words[i]?.text === 'below' && !words[i]?.quoted) { v.rounding.push({ step, below: this.int(words[i + 1], 'below', 1, 1_000_000_000) }); i += 2; }
         else v.rounding.push({ step });
         if (v.rounding.length > MAX_TEMPLATE_OPS) this.fail(`more than ${MAX_TEMPLATE_OPS} round rules`);
+      } else if (w === 'option') {
+        const o = this.bare(words[i + 1], 'option');
+        const known = KEPT_OPTIONS.find((k) => k === o);
+        if (!known) this.fail(`option must be one of ${KEPT_OPTIONS.join(' ')}, not '${o}'`);
+        if ([...this.variables.values()].some((x) => x.option === known)) this.fail(`option ${known} given to two variables`);
+        v.option = known;
+        i += 2;
       } else this.fail(`unknown option '${w}'`);
     }
     if (dfl === undefined) this.fail('variable needs a default');

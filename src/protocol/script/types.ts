@@ -121,7 +121,13 @@ export interface KeptVariable {
   range?: { min: number; max: number };
   /** Rounding steps, first matching: round down to a multiple of `step` when the value is below `below`. */
   rounding: Array<{ step: number; below?: number }>;
+  /** The ups.conf option that sets it at start-up and for -k, as in NUT's drivers (ondelay, offdelay). */
+  option?: KeptOption;
 }
+
+/** ups.conf options a kept variable may take its value from: NUT's names, offered by scripted-ups. */
+export const KEPT_OPTIONS = ['ondelay', 'offdelay'] as const;
+export type KeptOption = (typeof KEPT_OPTIONS)[number];
 
 export type Parity = 'none' | 'even' | 'odd';
 

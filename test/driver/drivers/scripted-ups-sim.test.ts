@@ -146,7 +146,7 @@ describe('scripted-ups with conf/devices/megatec.script against the Q1 simulator
     expect(n81.join('|')).not.toContain('PARENB');
   }, 120_000);
 
-  it('-k sends the shutdown sequence (cancel, then SnRm from the kept delays) and exits 0', async (ctx) => {
+  it('-k sends the shutdown sequence (cancel, then SnRm from the kept delays, or ondelay/offdelay from ups.conf) and exits 0', async (ctx) => {
     peers(ctx);
     const dir = makeTestDir({});
     undo.push(() => dir.cleanup());
@@ -158,7 +158,20 @@ describe('scripted-ups with conf/devices/megatec.script against the Q1 simulator
     // init (Q1, F, I), then C and S.5R0003 (offdelay 30 s = .5 min, ondelay 180 s = 3 min)
     expect(await sim.rx()).toBe('Q1\rF\rI\rC\rS.5R0003\r');
     expect((await sim.get())['shutdownActive']).toBe(true);
-  }, 60_000);
+    // ondelay/offdelay in ups.conf, as nutdrv_qx takes them: 300 s = R0005, 130 s → 120 s = S02
+    await sim.clear();
+    writeFiles(dir, { 'ups.conf': upsConf('q1', sim.device, `\tscript = ${MEGATEC}\n\tondelay = 300\n\toffdelay = 130\n`, 'scripted-ups') });
+    const withDelays = await runHardnut(['scripted-ups', '-a', 'u', '-k', ...userArgs()], dir.env, 30_000);
+    expect(withDelays.code, withDelays.stderr).toBe(0);
+    expect(await sim.rx()).toBe('Q1\rF\rI\rC\rS02R0005\r');
+    // one SET would refuse stops the driver before anything is sent to shut down
+    await sim.clear();
+    writeFiles(dir, { 'ups.conf': upsConf('q1', sim.device, `\tscript = ${MEGATEC}\n\toffdelay = 5\n`, 'scripted-ups') });
+    const bad = await runHardnut(['scripted-ups', '-a', 'u', '-k', ...userArgs()], dir.env, 30_000);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("offdelay '5' out of range for ups.delay.shutdown");
+    expect(await sim.rx()).not.toMatch(/S/);
+  }, 90_000);
 
   it('a silent, garbling or vanished device: stale data, no crash, fresh again without a restart', async (ctx) => {
     peers(ctx);

@@ -50,7 +50,7 @@ describe('device scripts: the shipped ones parse', () => {
       'beeper.toggle', 'load.off', 'load.on', 'shutdown.return', 'shutdown.stayoff', 'shutdown.stop',
       'test.battery.start', 'test.battery.start.deep', 'test.battery.start.quick', 'test.battery.stop',
     ]);
-    expect([...s.variables.keys()]).toEqual(['ups.delay.start', 'ups.delay.shutdown']);
+    expect([...s.variables.values()].map((v) => [v.name, v.option])).toEqual([['ups.delay.start', 'ondelay'], ['ups.delay.shutdown', 'offdelay']]);
     expect(s.init).toBeDefined();
     expect(s.shutdown).toBeDefined();
   });
@@ -94,6 +94,8 @@ describe('device scripts: every error names file:line', () => {
     ['instcmd default outside its range', 'instcmd test.battery.start range 60..120 default 5\nend\n', 6, /default 5 is not allowed/],
     ['empty range', 'instcmd a.b range 9..1\nend\n', 6, /range 9..1 is empty/],
     ['variable without default', 'variable ups.delay.start range 0..10\n', 6, /needs a default/],
+    ['variable option not NUT\'s', 'variable ups.delay.start default 1 option port\n', 6, /option must be one of ondelay offdelay, not 'port'/],
+    ['variable option twice', 'variable ups.delay.start default 1 option ondelay\nvariable ups.delay.reboot default 1 option ondelay\n', 7, /option ondelay given to two variables/],
     ['bad comparison', 'init\n  status OL when $x ~ 1\nend\n', 7, /unknown comparison '~'/],
     ['duplicate instcmd', 'instcmd a.b\nend\ninstcmd a.b\nend\n', 8, /'instcmd a.b' given twice/],
     ['quote inside a word', 'init\n  set ups.type {x} map 1="a b"\nend\n', 7, /a quote inside a word/],
