@@ -60,6 +60,19 @@ describe('device scripts: the shipped ones parse', () => {
     expect(s.transport.framing).toEqual({ kind: 'terminator', text: '\r\n' });
     expect(s.instcmds.has('test.battery.start')).toBe(true);
   });
+
+  it('apcsmart-basic init: a setting the model lacks (NA) is not published; the others are, minutes as seconds', () => {
+    const s = parseScript(APC, 'apcsmart-basic.script');
+    const answers: Record<string, string> = { Y: 'SM', '\x01': 'Smart-UPS 1500', n: 'QS1', b: '601.3.I', c: 'NA', q: '02', u: 'NA', l: '196' };
+    const r = runBlock(s, s.init as Block, (sent) => `${answers[sent] ?? 'NA'}\r\n`);
+    if (!r.outcome.ok) throw new Error(r.outcome.reason);
+    const set = new Map(r.outcome.effects.flatMap((e) => (e.kind === 'set' ? [[e.name, e.value] as const] : [])));
+    expect(set.get('battery.runtime.low')).toBe('120');
+    expect(set.get('input.transfer.low')).toBe('196');
+    expect(set.has('ups.id')).toBe(false);
+    expect(set.has('input.transfer.high')).toBe(false);
+    expect(set.has('ups.delay.start')).toBe(false);
+  });
 });
 
 describe('device scripts: every error names file:line', () => {
