@@ -3,6 +3,7 @@
 // reads no clock: the driver passes `now`. A run never outlives its budget: every wait is capped
 // at the block's deadline, so a slow, silent or chattering device ends the run on time.
 
+import { checksumText, checksumWidth } from './checksum.js';
 import { matchPattern } from './match.js';
 import {
   MAX_REPLY_BYTES, MAX_SEND_BYTES, MAX_VALUE_LENGTH,
@@ -221,6 +222,15 @@ export class BlockRun {
     }
     this.out.trace.push(`recv "${shownBytes(reply)}"`);
     if (reply.length > MAX_REPLY_BYTES) throw new StepFailed(`reply longer than ${MAX_REPLY_BYTES} bytes`);
+    if (step.check) {
+      const w = checksumWidth(step.check);
+      const body = reply.slice(0, Math.max(0, reply.length - w));
+      const want = checksumText(step.check, body);
+      if (reply.length < w || reply.slice(body.length) !== want) {
+        throw new StepFailed(`reply "${shownBytes(reply.slice(0, 64))}" fails its ${step.check.name} checksum (want "${shownBytes(want)}")`);
+      }
+      reply = body;
+    }
     const caps = matchPattern(step.pattern, reply);
     if (!caps) throw new StepFailed(`reply "${shownBytes(reply.slice(0, 64))}" does not match "${shownBytes(step.pattern.source)}"`);
     for (const [k, v] of caps) this.captures.set(k, v);
@@ -317,6 +327,7 @@ export class BlockRun {
     let out = '';
     for (const p of parts) {
       if (p.kind === 'text') { out += p.text; continue; }
+      if (p.kind === 'checksum') { out += checksumText(p.sum, out); continue; }
       let v = this.value(p.source);
       if (v === undefined) throw new StepFailed('send: a value it needs is not known');
       if (p.ops.length > 0) {

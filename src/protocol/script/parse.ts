@@ -4,11 +4,11 @@
 
 import { HardnutError } from '../../core/errors.js';
 import {
-  BAUD_RATES, DEFAULT_BUDGET_MS, DEFAULT_TIMEOUT_MS, KEPT_OPTIONS, MAX_BLOCKS, MAX_BUDGET_MS, MAX_CAPTURES, MAX_CONDITIONS, MAX_DELAY_MS,
+  BAUD_RATES, CHECKSUMS, DEFAULT_BUDGET_MS, DEFAULT_TIMEOUT_MS, KEPT_OPTIONS, MAX_BLOCKS, MAX_BUDGET_MS, MAX_CAPTURES, MAX_CONDITIONS, MAX_DELAY_MS,
   MAX_FIXED_FIELD, MAX_LINE_LENGTH, MAX_MAP_ENTRIES, MAX_NAME_LENGTH, MAX_PATTERN_ELEMENTS, MAX_SCRIPT_BYTES,
   MAX_SCRIPT_LINES, MAX_SEND_BYTES, MAX_STEPS_PER_BLOCK, MAX_TEMPLATE_OPS, MAX_TERMINATOR_BYTES, MAX_TIMEOUT_MS,
   MAX_VALUE_LENGTH, MAX_VARIABLES, MAX_WORDS, MIN_TIMEOUT_MS, STATUS_TOKENS,
-  type Block, type CompareOp, type Condition, type Conversion, type FieldClass, type KeptVariable, type Operand,
+  type Block, type Checksum, type CompareOp, type Condition, type Conversion, type FieldClass, type KeptVariable, type Operand,
   type Pattern, type PatternElement, type Script, type Source, type Step, type TemplateOp, type TemplatePart,
   type Transport, type ValueRule,
 } from './types.js';
@@ -346,12 +346,15 @@ class Parser {
       case 'expect': {
         const pattern = this.pattern(this.quoted(words[1], 'pattern'));
         let orSilence = false;
-        if (words.length > 2) {
-          if (words[2]?.text !== 'or' || words[3]?.text !== 'silence') this.fail("expect \"PATTERN\" may end with 'or silence' only");
-          this.noMore(words, 4);
+        let check: Checksum | undefined;
+        let i = 2;
+        if (words[i]?.text === 'check' && !words[i]?.quoted) { check = this.checksum(words[i + 1], words[i + 2]); i += 3; }
+        if (words.length > i) {
+          if (words[i]?.text !== 'or' || words[i + 1]?.text !== 'silence') this.fail("expect \"PATTERN\" may end with 'check NAME hex|raw' and 'or silence' only");
+          this.noMore(words, i + 2);
           orSilence = true;
         }
-        step = { kind: 'expect', line, pattern, orSilence };
+        step = { kind: 'expect', line, pattern, orSilence, ...(check ? { check } : {}) };
         break;
       }
       case 'delay': step = { kind: 'delay', line, ms: this.int(words[1], 'delay', 0, MAX_DELAY_MS) }; this.noMore(words, 2); break;
@@ -507,7 +510,17 @@ class Parser {
     }
   }
 
-  /** send text: literal bytes and {source op N …} fields; {{ is a literal {. */
+  /** A checksum from the fixed list and its encoding. */
+  private checksum(name: Word | undefined, enc: Word | undefined): Checksum {
+    const n = this.bare(name, 'checksum');
+    const known = CHECKSUMS.find((c) => c === n);
+    if (!known) this.fail(`unknown checksum '${n}' (${CHECKSUMS.join(' ')})`);
+    const e = this.bare(enc, 'checksum encoding');
+    if (e !== 'hex' && e !== 'raw') this.fail(`checksum encoding must be hex or raw, not '${e}'`);
+    return { name: known, enc: e };
+  }
+
+  /** send text: literal bytes, {source op N …} fields and {CHECKSUM hex|raw}; {{ is a literal {. */
   private template(text: string, block: Block): TemplatePart[] {
     const parts: TemplatePart[] = [];
     let lit = '';
@@ -521,6 +534,14 @@ class Parser {
       const words = text.slice(i + 1, close).split(' ').filter((w) => w !== '');
       if (words.length === 0) this.fail('empty {} in send text');
       const head = words[0] as string;
+      if (CHECKSUMS.some((c) => c === head)) {
+        if (words.length !== 2) this.fail(`{${head} hex|raw} takes only its encoding`);
+        if (lit) { parts.push({ kind: 'text', text: lit }); bytes += lit.length; lit = ''; }
+        parts.push({ kind: 'checksum', sum: this.checksum({ text: head, quoted: false }, { text: words[1] as string, quoted: false }) });
+        bytes += 4;
+        i = close + 1;
+        continue;
+      }
       const source = head.startsWith('$') || head === 'param' || head === 'value'
         ? this.sourceWord(head, block)
         : this.sourceWord(`{${head}}`, block);

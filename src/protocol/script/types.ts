@@ -83,12 +83,22 @@ export type Condition =
   /** COND and COND …: all must hold (at most MAX_CONDITIONS). */
   | { kind: 'all'; of: Condition[] };
 
+/** The fixed list of checksums (src/protocol/script/checksum.ts); hex: upper-case digits, raw: bytes. */
+export const CHECKSUMS = ['sum8', 'xor8', 'crc16-xmodem'] as const;
+export type ChecksumName = (typeof CHECKSUMS)[number];
+export interface Checksum { name: ChecksumName; enc: 'hex' | 'raw' }
+
 export type TemplateOp = { op: 'div' | 'mul' | 'pad'; n: number };
-export type TemplatePart = { kind: 'text'; text: string } | { kind: 'field'; source: Source; ops: TemplateOp[] };
+export type TemplatePart =
+  | { kind: 'text'; text: string }
+  | { kind: 'field'; source: Source; ops: TemplateOp[] }
+  /** The checksum of everything before it in the same send. */
+  | { kind: 'checksum'; sum: Checksum };
 
 export type Step =
   | { kind: 'send'; line: number; parts: TemplatePart[]; when?: Condition }
-  | { kind: 'expect'; line: number; pattern: Pattern; orSilence: boolean }
+  /** check: the reply ends with this checksum of the rest, verified and cut off before matching. */
+  | { kind: 'expect'; line: number; pattern: Pattern; orSilence: boolean; check?: Checksum }
   | { kind: 'delay'; line: number; ms: number }
   | { kind: 'set'; line: number; name: string; source: Source; conversions: Conversion[]; when?: Condition }
   | { kind: 'status'; line: number; token: string; when?: Condition }

@@ -4,7 +4,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import {
-  BlockRun, MAX_LINE_LENGTH, MAX_REPLY_BYTES, MAX_STEPS_PER_BLOCK, ScriptError, matchPattern, parseScript,
+  BlockRun, checksumText, MAX_LINE_LENGTH, MAX_REPLY_BYTES, MAX_STEPS_PER_BLOCK, ScriptError, matchPattern, parseScript,
   type Block, type Outcome, type Output, type Script,
 } from '../../../src/protocol/script/index.js';
 
@@ -111,6 +111,9 @@ describe('device scripts: every error names file:line', () => {
     ['variable option twice', 'variable ups.delay.start default 1 option ondelay\nvariable ups.delay.reboot default 1 option ondelay\n', 7, /option ondelay given to two variables/],
     ['bad comparison', 'init\n  status OL when $x ~ 1\nend\n', 7, /unknown comparison '~'/],
     ['duplicate instcmd', 'instcmd a.b\nend\ninstcmd a.b\nend\n', 8, /'instcmd a.b' given twice/],
+    ['checksum not in the list', 'init\n  expect "x" check md5 hex\nend\n', 7, /unknown checksum 'md5' \(sum8 xor8 crc16-xmodem\)/],
+    ['checksum without encoding', 'init\n  expect "x" check sum8\nend\n', 7, /missing checksum encoding/],
+    ['checksum in send with more words', 'init\n  send "Q{sum8 hex pad 2}"\nend\n', 7, /\{sum8 hex\|raw\} takes only its encoding/],
     ['quote inside a word', 'init\n  set ups.type {x} map 1="a b"\nend\n', 7, /a quote inside a word/],
   ];
   for (const [what, body, line, msg] of cases) {
@@ -127,6 +130,22 @@ describe('device scripts: every error names file:line', () => {
     expect(parseScript(mini('parity even\ndatabits 7\n'), 'dev.script').transport).toMatchObject({ parity: 'even', dataBits: 7 });
     expect(parseScript(mini('parity odd\n'), 'dev.script').transport).toMatchObject({ parity: 'odd', dataBits: 8 });
     expect(parseScript(mini(''), 'dev.script').transport).toMatchObject({ parity: 'none', dataBits: 8 });
+  });
+
+  it('checksums from the fixed list: the known vectors, appended to a send, verified and cut off a reply', () => {
+    expect(checksumText({ name: 'crc16-xmodem', enc: 'hex' }, '123456789')).toBe('31C3');
+    expect(checksumText({ name: 'crc16-xmodem', enc: 'raw' }, 'QPIGS')).toBe('\xb7\xa9');
+    expect(checksumText({ name: 'sum8', enc: 'hex' }, 'ABC')).toBe('C6');
+    expect(checksumText({ name: 'xor8', enc: 'raw' }, 'AB')).toBe('\x03');
+    const s = parseScript('poll\n  send "QPIGS{crc16-xmodem raw}\\r"\n  expect "({v:num} {w:word}" check sum8 hex\n  set input.voltage {v}\n  status OL when {w} = OK\nend\n', 'dev.script');
+    const body = '(230.0 OK';
+    const good = runBlock(s, s.poll, () => `${body}${checksumText({ name: 'sum8', enc: 'hex' }, body)}\r`);
+    expect(good.wire).toEqual(['QPIGS\xb7\xa9\r']);
+    expect(good.outcome).toEqual({ ok: true, effects: [{ kind: 'set', name: 'input.voltage', value: '230.0' }, { kind: 'status', token: 'OL' }] });
+    const bad = runBlock(s, s.poll, () => `(231.0 OK${checksumText({ name: 'sum8', enc: 'hex' }, body)}\r`).outcome;
+    expect(bad.ok).toBe(false);
+    expect(bad.ok ? '' : bad.reason).toMatch(/fails its sum8 checksum/);
+    expect(runBlock(s, s.poll, () => 'C\r').outcome.ok).toBe(false);
   });
 
   it('no poll block', () => {
