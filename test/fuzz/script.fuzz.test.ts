@@ -18,6 +18,7 @@ const SCRIPTS = [
   { name: 'megatec', data: file('../../conf/devices/megatec.script') },
   { name: 'apcsmart-basic', data: file('../../conf/devices/apcsmart-basic.script') },
   { name: 'mini', data: latin1('poll\n  send "Q1\\r"\n  expect "({a:num} {b:bit}{:rest}"\n  set input.voltage {a} decimals 1\n  status OB when {b} = 1\nend\n') },
+  { name: 'checksums, and, fail, parity', data: latin1('parity even\ndatabits 7\npoll\n  send "QPIGS{crc16-xmodem raw}\\r"\n  expect "({a:num} {b:num}" check sum8 hex\n  status OL when {a} >= {b} scale 0.5 and {a} < {b} scale 1.5\n  fail "too high" when {a} > 999\nend\n') },
 ];
 /** NUT's ups.status words, as NUT's docs list them (not the source's constant). */
 const NUT_STATUS = new Set(['OL', 'OB', 'LB', 'HB', 'RB', 'CHRG', 'DISCHRG', 'BYPASS', 'CAL', 'OFF', 'OVER', 'TRIM', 'BOOST', 'FSD', 'TEST', 'ALARM']);

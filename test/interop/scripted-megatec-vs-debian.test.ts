@@ -19,7 +19,7 @@ const INITIAL = { utilityFail: false, batteryLow: false, inputVoltage: 230.4, ba
 const undo: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => { for (const f of undo.splice(0).reverse()) await f(); });
 
-interface Seen { online: Record<string, string>; onBattery: Record<string, string>; cmds: string; wire: Array<[string, string]> }
+interface Seen { online: Record<string, string>; onBattery: Record<string, string>; bypass: Array<[string, string]>; cmds: string; wire: Array<[string, string]> }
 
 /** upsc without the driver.* lines (they name the driver and its options). */
 const published = (m: Map<string, string>): Record<string, string> => Object.fromEntries([...m].filter(([k]) => !k.startsWith('driver.')));
@@ -33,6 +33,16 @@ async function observe({ sim, target, env }: SideRig, side: Side): Promise<Seen>
   await sim.set({ utilityFail: true, inputVoltage: 0, batteryVoltage: 23.1, load: 37 });
   await waitFor(`${side}: OB with fresh values`, async () => { const m = await upsc(); return m.get('ups.status') === 'OB' && m.get('input.voltage') === '0.0' && m.get('ups.load') === '37'; }, 20_000, 100);
   const onBattery = published(await upsc());
+  // bit 5 on line: TRIM, BYPASS or BOOST from output/input voltage (beyond 0.5…1.5 × both fail
+  // the poll: the test in test/protocol/script; Debian's values are published before it fails)
+  const bypass: Array<[string, string]> = [];
+  for (const ov of [207, 230.4, 253]) {
+    await sim.set({ utilityFail: false, inputVoltage: 230.4, outputVoltage: ov, bypassActive: true, batteryVoltage: 27.2, load: 14 });
+    const shown = ov.toFixed(1);
+    const m = await waitFor(`${side}: output.voltage ${shown}`, async () => { const x = await upsc(); return x.get('output.voltage') === shown && x.get('input.voltage') === '230.4' ? x : undefined; }, 20_000, 100);
+    bypass.push([shown, m.get('ups.status') ?? '']);
+  }
+  await sim.set({ outputVoltage: 230.4, bypassActive: false });
   const wire: Array<[string, string]> = [];
   const act = async (what: string, args: string[]): Promise<void> => {
     await sim.clear();
@@ -48,17 +58,22 @@ async function observe({ sim, target, env }: SideRig, side: Side): Promise<Seen>
   await act('SET ups.delay.shutdown=125', [UPSRW, ...auth, '-s', 'ups.delay.shutdown=125', target]);
   await act('SET ups.delay.start=61', [UPSRW, ...auth, '-s', 'ups.delay.start=61', target]);
   for (const [cmd, param] of COMMANDS) await act(`${cmd}${param ? ` ${param}` : ''}`, [UPSCMD, ...auth, target, cmd, ...(param ? [param] : [])]);
-  return { online, onBattery, cmds, wire };
+  return { online, onBattery, bypass, cmds, wire };
 }
 
 describe("scripted-ups's megatec script and Debian's nutdrv_qx, same Q1 simulator, through Debian's upsd", () => {
   it('publish the same variables and values on line and on battery, the same commands, and send the same bytes', async (ctx) => {
     requireSerialInteropPeers(ctx, 'q1');
     // Debian's nutdrv_qx reads the measurements every pollfreq: 1 s here, so both refresh every poll
-    const { debian, ours } = await bothSides('q1', INITIAL, '\tprotocol = megatec\n\tpollinterval = 1\n\tpollfreq = 1\n', `\tscript = ${MEGATEC}\n\tpollinterval = 1\n`, (f) => undo.push(f), observe);
+    // ondelay/offdelay as nutdrv_qx takes them (offdelay 45 is rounded down to 42, like a SET)
+    const delays = '\tondelay = 300\n\toffdelay = 45\n';
+    const { debian, ours } = await bothSides('q1', INITIAL, `\tprotocol = megatec\n\tpollinterval = 1\n\tpollfreq = 1\n${delays}`, `\tscript = ${MEGATEC}\n\tpollinterval = 1\n${delays}`, (f) => undo.push(f), observe);
     console.log(`scripted megatec vs Debian nutdrv_qx: ${Object.keys(debian.online).length} variables compared: ${Object.keys(debian.online).sort().join(' ')}`);
     expect(ours.online).toEqual(debian.online);
+    expect([ours.online['ups.delay.start'], ours.online['ups.delay.shutdown']]).toEqual(['300', '42']);
     expect(ours.onBattery).toEqual(debian.onBattery);
+    expect(ours.bypass).toEqual(debian.bypass);
+    expect(ours.bypass.map(([, st]) => st)).toEqual(['OL TRIM', 'OL BYPASS', 'OL BOOST']);
     expect(ours.cmds).toBe(debian.cmds);
     expect(ours.wire).toEqual(debian.wire);
     expect(ours.wire.find(([w]) => w === 'shutdown.return')?.[1]).toBe('S02R0001\r');

@@ -23,7 +23,7 @@ export function parseHostPort(port: string): { host: string; port: number } {
 }
 
 export async function openSerial(path: string, t: Transport, lock: boolean): Promise<ByteLink> {
-  const link = await SerialLink.open(path, { baudRate: t.baud, lock, tty: RAW_TTY });
+  const link = await SerialLink.open(path, { baudRate: t.baud, parity: t.parity, dataBits: t.dataBits, lock, tty: RAW_TTY });
   // a pty or a 3-wire port has no modem lines: NUT ignores that too
   try { await link.setLines(t.dtr, t.rts); } catch { /* no modem lines */ }
   return link;

@@ -6,15 +6,15 @@
 //
 // hardnut difference: NUT has no such driver. Language reference: README "Device scripts".
 
-import { statSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
-import { DriverError } from '../../core/errors.js';
+import { realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { DriverError, UsageError } from '../../core/errors.js';
 import { readConfigFile } from '../../runtime/config-files.js';
 import { STAT_FAILED, STAT_HANDLED, STAT_INVALID, STAT_UNKNOWN } from '../state-server.js';
 import { SerialMutex, preloadSerialport, type ByteLink } from '../serial/index.js';
 import {
   BlockRun, parseScript, ruleAccepts, ScriptError, shownBytes,
-  type Block, type EngineEnv, type Effect, type Outcome, type Script,
+  type Block, type EngineEnv, type Effect, type KeptVariable, type Outcome, type Script,
 } from '../../protocol/script/index.js';
 import { READ_CHUNK, RECONNECT_MAX_MS, RECONNECT_MIN_MS, connectTcp, openSerial } from './scripted-transport.js';
 import type { DriverContext, DriverDefinition, DriverInstance } from '../driver.js';
@@ -41,8 +41,34 @@ export function loadScript(path: string): Script {
     if (st.uid !== 0 || (st.mode & 0o022) !== 0) {
       throw new ScriptError(path, 0, `must be owned by root and writable by root only (uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}): another user could change what the driver sends to the UPS`);
     }
+    const dir = unsafeDirectory(path, f.path);
+    if (dir) throw new ScriptError(path, 0, `is in a directory another user can change (${dir}): they could swap the script for their own and drive the UPS`);
   }
   return parseScript(f.bytes, path);
+}
+
+/**
+ * The first directory on the way to the script that someone other than root could change, with
+ * why, or undefined. Both chains count: the path as written (a symlink in it can be replaced by
+ * whoever may write its directory) and the real file's. The script's own directory must be
+ * root-only; above it a sticky directory (/tmp) is accepted, as others cannot rename what root
+ * owns there. hardnut difference: NUT checks no directories (it has no script files).
+ */
+export function unsafeDirectory(path: string, opened: string): string | undefined {
+  let real: string;
+  try { real = realpathSync(opened); } catch (err) { return `${opened}: ${(err as Error).message}`; }
+  const chains = [dirname(resolve(path)), dirname(real)];
+  for (const first of chains) {
+    for (let d = first; ; d = dirname(d)) {
+      let st;
+      try { st = statSync(d); } catch (err) { return `${d}: ${(err as Error).message}`; }
+      const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
+      if (st.uid !== 0) return `${d} is owned by uid ${st.uid}, not root`;
+      if ((st.mode & 0o022) !== 0 && !(d !== first && (st.mode & 0o1000) !== 0)) return `${d} is writable by group or others, mode ${mode}`;
+      if (d === dirname(d)) break;
+    }
+  }
+  return undefined;
 }
 
 /** `--check FILE`: parses a script (for whoever writes one) and says what it has, or file:line: what is wrong. */
@@ -58,6 +84,16 @@ export function checkScript(path: string): number {
     process.stderr.write(`${(err as Error).message}\n`);
     return 1;
   }
+}
+
+/** What SET (or the variable's ups.conf option) leaves in a kept variable, or undefined if refused. */
+export function keptValue(kept: KeptVariable, value: string): string | undefined {
+  if (!/^\d{1,9}$/.test(value)) return undefined;
+  let n = Number(value);
+  if (kept.range && (n < kept.range.min || n > kept.range.max)) return undefined;
+  const rule = kept.rounding.find((r) => r.below === undefined || n < r.below);
+  if (rule) n -= n % rule.step;
+  return String(n);
 }
 
 export class ScriptedDriver implements DriverInstance {
@@ -162,8 +198,8 @@ export class ScriptedDriver implements DriverInstance {
     const { state } = this.ctx;
     state.setInfo('driver.version.data', this.script.name);
     state.setInfo('device.type', 'ups');
+    this.keptDefaults();
     for (const v of this.script.variables.values()) {
-      state.setInfo(v.name, v.dfl);
       state.setFlags(v.name, ['RW']);
       if (v.range) state.addRange(v.name, v.range.min, v.range.max);
     }
@@ -175,6 +211,19 @@ export class ScriptedDriver implements DriverInstance {
       if (b.rule.kind === 'values') for (const v of b.rule.values) state.addEnum(name, v);
     }
     await this.updateInfo();
+  }
+
+  /**
+   * Kept variables at their defaults, or what their ups.conf option says (ondelay/offdelay, as
+   * nutdrv_qx: a value SET would refuse stops the driver).
+   */
+  private keptDefaults(): void {
+    for (const v of this.script.variables.values()) {
+      const opt = v.option === undefined ? undefined : this.ctx.vars.get(v.option);
+      const value = opt === undefined || opt === null ? v.dfl : keptValue(v, opt);
+      if (value === undefined) throw new UsageError(`${v.option ?? v.name} '${String(opt)}' out of range for ${v.name}`);
+      this.ctx.state.setInfo(v.name, value);
+    }
   }
 
   /** Publishes a block's results; a poll also replaces ups.status and ups.alarm. */
@@ -243,12 +292,9 @@ export class ScriptedDriver implements DriverInstance {
     return this.mutex.run(async () => {
       const kept = this.script.variables.get(name.toLowerCase());
       if (kept) {
-        if (!/^\d{1,9}$/.test(value)) return STAT_INVALID;
-        let n = Number(value);
-        if (kept.range && (n < kept.range.min || n > kept.range.max)) return STAT_INVALID;
-        const rule = kept.rounding.find((r) => r.below === undefined || n < r.below);
-        if (rule) n -= n % rule.step;
-        this.ctx.state.setInfo(kept.name, String(n));
+        const n = keptValue(kept, value);
+        if (n === undefined) return STAT_INVALID;
+        this.ctx.state.setInfo(kept.name, n);
         this.ctx.log.info(`setvar(${name}, ${value}): ${n}`);
         return STAT_HANDLED;
       }
@@ -272,8 +318,8 @@ export class ScriptedDriver implements DriverInstance {
     try {
       const block = this.script.shutdown;
       if (!block) throw new DriverError('the script has no shutdown block', 'ERR_SCRIPT_SHUTDOWN');
-      // the shutdown block reads the kept variables (delays) like any SET would have left them
-      for (const v of this.script.variables.values()) this.ctx.state.setInfo(v.name, v.dfl);
+      // the shutdown block reads the kept variables (delays): defaults or ondelay/offdelay, as nutdrv_qx -k
+      this.keptDefaults();
       const r = await this.mutex.run(() => this.run(block));
       if (!r.ok) throw new DriverError(`shutdown failed at ${this.where(r.line)}: ${r.reason}`, 'ERR_SCRIPT_SHUTDOWN');
       this.ctx.log.notice('Shutdown sequence sent');
@@ -300,6 +346,9 @@ export const scriptedUps: DriverDefinition = {
   vars: [
     { name: 'script', kind: 'value', description: 'Device script file (relative to the config directory)' },
     { name: 'trace', kind: 'flag', description: 'Log every step sent and received (for script writers)' },
+    // NUT's names; only a script's `variable … option ondelay|offdelay` reads them
+    { name: 'ondelay', kind: 'value', description: 'Start delay in seconds, for a script variable with option ondelay' },
+    { name: 'offdelay', kind: 'value', description: 'Shutdown delay in seconds, for a script variable with option offdelay' },
   ],
   offline: (argv) => {
     if (argv[0] !== '--check') return undefined;

@@ -30,7 +30,10 @@ export interface NativePort {
 }
 
 interface SerialPortModule {
-  SerialPort: new (opts: { path: string; baudRate: number; autoOpen: boolean; lock: boolean; hupcl: boolean }) => NativePort;
+  SerialPort: new (opts: {
+    path: string; baudRate: number; autoOpen: boolean; lock: boolean; hupcl: boolean;
+    parity?: 'none' | 'even' | 'odd'; dataBits?: 7 | 8;
+  }) => NativePort;
 }
 
 let loaded: SerialPortModule | undefined;
@@ -57,6 +60,9 @@ export interface SerialOpenOptions {
   /** flock(LOCK_EX|LOCK_NB) the port, as NUT does unless `nolock`. */
   lock: boolean;
   tty: TtyMode;
+  /** termios parity and character size; 8N1 when not given (what NUT's serial drivers use). */
+  parity?: 'none' | 'even' | 'odd';
+  dataBits?: 7 | 8;
 }
 
 /** Bytes one read(2) may return (NUT's drivers read into buffers of this size). */
@@ -113,10 +119,13 @@ export class SerialLink implements ByteLink {
     return this.reading;
   }
 
-  /** Opens and configures the port (raw, 8N1, the given speed, locked unless told not to). */
+  /** Opens and configures the port (raw, 8N1 unless told otherwise, the given speed, locked unless told not to). */
   static async open(path: string, opts: SerialOpenOptions): Promise<SerialLink> {
     const { SerialPort } = serialport();
-    const port = new SerialPort({ path, baudRate: opts.baudRate, autoOpen: false, lock: opts.lock, hupcl: false });
+    const port = new SerialPort({
+      path, baudRate: opts.baudRate, autoOpen: false, lock: opts.lock, hupcl: false,
+      parity: opts.parity ?? 'none', dataBits: opts.dataBits ?? 8,
+    });
     port.on('error', () => undefined); // until the link's own handler is installed
     await new Promise<void>((resolve, reject) => {
       port.open((err) => (err ? reject(new SerialError(`Unable to open ${path}: ${err.message.replace(/^Error: /, '')}`, 'ERR_SERIAL_OPEN')) : resolve()));

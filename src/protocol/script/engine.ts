@@ -3,6 +3,7 @@
 // reads no clock: the driver passes `now`. A run never outlives its budget: every wait is capped
 // at the block's deadline, so a slow, silent or chattering device ends the run on time.
 
+import { checksumText, checksumWidth } from './checksum.js';
 import { matchPattern } from './match.js';
 import {
   MAX_REPLY_BYTES, MAX_SEND_BYTES, MAX_VALUE_LENGTH,
@@ -190,6 +191,9 @@ export class BlockRun {
         case 'alarm':
           if (!step.when || this.holds(step.when)) this.effects.push({ kind: 'alarm', text: step.text });
           break;
+        case 'fail':
+          if (!step.when || this.holds(step.when)) throw new StepFailed(step.text);
+          break;
       }
       this.i++;
     }
@@ -218,6 +222,15 @@ export class BlockRun {
     }
     this.out.trace.push(`recv "${shownBytes(reply)}"`);
     if (reply.length > MAX_REPLY_BYTES) throw new StepFailed(`reply longer than ${MAX_REPLY_BYTES} bytes`);
+    if (step.check) {
+      const w = checksumWidth(step.check);
+      const body = reply.slice(0, Math.max(0, reply.length - w));
+      const want = checksumText(step.check, body);
+      if (reply.length < w || reply.slice(body.length) !== want) {
+        throw new StepFailed(`reply "${shownBytes(reply.slice(0, 64))}" fails its ${step.check.name} checksum (want "${shownBytes(want)}")`);
+      }
+      reply = body;
+    }
     const caps = matchPattern(step.pattern, reply);
     if (!caps) throw new StepFailed(`reply "${shownBytes(reply.slice(0, 64))}" does not match "${shownBytes(step.pattern.source)}"`);
     for (const [k, v] of caps) this.captures.set(k, v);
@@ -243,6 +256,7 @@ export class BlockRun {
   }
 
   private holds(c: Condition): boolean {
+    if (c.kind === 'all') return c.of.every((x) => this.holds(x));
     const v = this.value(c.source);
     if (v === undefined) return false;
     if (c.kind === 'bit') {
@@ -251,7 +265,16 @@ export class BlockRun {
       return (Math.floor(n / 2 ** c.n) % 2 === 1) === c.set;
     }
     const a = toNumber(v);
-    const b = toNumber(c.operand);
+    let b: number | undefined;
+    if (c.against) {
+      const w = this.value(c.against.source);
+      if (w === undefined) return false;
+      b = toNumber(w);
+      if (a === undefined || b === undefined) throw new StepFailed(`"${shownBytes((a === undefined ? v : w).slice(0, 64))}" is not a number to compare`);
+      b *= c.against.scale;
+    } else {
+      b = toNumber(c.operand);
+    }
     if (a !== undefined && b !== undefined) {
       switch (c.op) {
         case '=': return a === b;
@@ -304,6 +327,7 @@ export class BlockRun {
     let out = '';
     for (const p of parts) {
       if (p.kind === 'text') { out += p.text; continue; }
+      if (p.kind === 'checksum') { out += checksumText(p.sum, out); continue; }
       let v = this.value(p.source);
       if (v === undefined) throw new StepFailed('send: a value it needs is not known');
       if (p.ops.length > 0) {

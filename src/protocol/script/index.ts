@@ -3,3 +3,4 @@ export * from './types.js';
 export * from './parse.js';
 export * from './match.js';
 export * from './engine.js';
+export * from './checksum.js';

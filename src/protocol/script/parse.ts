@@ -4,11 +4,11 @@
 
 import { HardnutError } from '../../core/errors.js';
 import {
-  BAUD_RATES, DEFAULT_BUDGET_MS, DEFAULT_TIMEOUT_MS, MAX_BLOCKS, MAX_BUDGET_MS, MAX_CAPTURES, MAX_DELAY_MS,
+  BAUD_RATES, CHECKSUMS, DEFAULT_BUDGET_MS, DEFAULT_TIMEOUT_MS, KEPT_OPTIONS, MAX_BLOCKS, MAX_BUDGET_MS, MAX_CAPTURES, MAX_CONDITIONS, MAX_DELAY_MS,
   MAX_FIXED_FIELD, MAX_LINE_LENGTH, MAX_MAP_ENTRIES, MAX_NAME_LENGTH, MAX_PATTERN_ELEMENTS, MAX_SCRIPT_BYTES,
   MAX_SCRIPT_LINES, MAX_SEND_BYTES, MAX_STEPS_PER_BLOCK, MAX_TEMPLATE_OPS, MAX_TERMINATOR_BYTES, MAX_TIMEOUT_MS,
   MAX_VALUE_LENGTH, MAX_VARIABLES, MAX_WORDS, MIN_TIMEOUT_MS, STATUS_TOKENS,
-  type Block, type CompareOp, type Condition, type Conversion, type FieldClass, type KeptVariable, type Operand,
+  type Block, type Checksum, type CompareOp, type Condition, type Conversion, type FieldClass, type KeptVariable, type Operand,
   type Pattern, type PatternElement, type Script, type Source, type Step, type TemplateOp, type TemplatePart,
   type Transport, type ValueRule,
 } from './types.js';
@@ -40,7 +40,7 @@ class Parser {
   private line = 0;
   private name = 'scripted';
   private transport: Transport = {
-    kind: 'serial', baud: 2400, dtr: true, rts: false,
+    kind: 'serial', baud: 2400, parity: 'none', dataBits: 8, dtr: true, rts: false,
     framing: { kind: 'terminator', text: '\r' }, timeoutMs: DEFAULT_TIMEOUT_MS, budgetMs: DEFAULT_BUDGET_MS,
   };
   private seen = new Set<string>();
@@ -49,6 +49,8 @@ class Parser {
   /** Captures defined so far in the current block (a later step may only use earlier ones). */
   private captures = new Map<string, FieldClass>();
   private variables = new Map<string, KeptVariable>();
+  /** Line of a parity or databits directive (refused for tcp, which may come later). */
+  private lineSettingAt = 0;
 
   constructor(private readonly file: string) {}
 
@@ -73,6 +75,10 @@ class Parser {
       this.fail(`block '${this.current.kind}' has no 'end'`);
     }
     this.line = 0;
+    if (this.transport.kind === 'tcp' && this.lineSettingAt > 0) {
+      this.line = this.lineSettingAt;
+      this.fail('parity and databits are serial line settings (the transport is tcp)');
+    }
     const poll = this.blocks.find((b) => b.kind === 'poll');
     if (!poll) this.fail("no 'poll' block");
     const byKind = (k: Block['kind']): Map<string, Block> => new Map(this.blocks.filter((b) => b.kind === k).map((b) => [b.name, b]));
@@ -204,9 +210,18 @@ class Parser {
         return this.noMore(words, 2);
       }
       case 'parity': {
-        // serialport opens 8N1; a device that needs parity is not supported yet
         this.once(key);
-        if (this.bare(words[1], 'parity') !== 'none') this.fail('only parity none is supported');
+        const v = this.bare(words[1], 'parity');
+        if (v !== 'none' && v !== 'even' && v !== 'odd') this.fail(`parity must be none, even or odd, not '${v}'`);
+        t.parity = v;
+        this.lineSettingAt = this.line;
+        return this.noMore(words, 2);
+      }
+      case 'databits': {
+        this.once(key);
+        const n = this.int(words[1], 'databits', 7, 8);
+        t.dataBits = n === 7 ? 7 : 8;
+        this.lineSettingAt = this.line;
         return this.noMore(words, 2);
       }
       case 'dtr': this.once(key); t.dtr = this.onOff(words[1], 'dtr'); return this.noMore(words, 2);
@@ -267,7 +282,7 @@ class Parser {
     return { kind: 'range', min, max };
   }
 
-  /** variable NAME default V [range MIN..MAX] [round N [below M]]… */
+  /** variable NAME default V [range MIN..MAX] [round N [below M]]… [option ondelay|offdelay] */
   private variable(words: Word[]): void {
     const name = this.nutName(words[1], 'variable');
     if (RESERVED(name)) this.fail(`${name} cannot be set by a script`);
@@ -286,6 +301,13 @@ class Parser {
         if (words[i]?.text === 'below' && !words[i]?.quoted) { v.rounding.push({ step, below: this.int(words[i + 1], 'below', 1, 1_000_000_000) }); i += 2; }
         else v.rounding.push({ step });
         if (v.rounding.length > MAX_TEMPLATE_OPS) this.fail(`more than ${MAX_TEMPLATE_OPS} round rules`);
+      } else if (w === 'option') {
+        const o = this.bare(words[i + 1], 'option');
+        const known = KEPT_OPTIONS.find((k) => k === o);
+        if (!known) this.fail(`option must be one of ${KEPT_OPTIONS.join(' ')}, not '${o}'`);
+        if ([...this.variables.values()].some((x) => x.option === known)) this.fail(`option ${known} given to two variables`);
+        v.option = known;
+        i += 2;
       } else this.fail(`unknown option '${w}'`);
     }
     if (dfl === undefined) this.fail('variable needs a default');
@@ -324,12 +346,15 @@ class Parser {
       case 'expect': {
         const pattern = this.pattern(this.quoted(words[1], 'pattern'));
         let orSilence = false;
-        if (words.length > 2) {
-          if (words[2]?.text !== 'or' || words[3]?.text !== 'silence') this.fail("expect \"PATTERN\" may end with 'or silence' only");
-          this.noMore(words, 4);
+        let check: Checksum | undefined;
+        let i = 2;
+        if (words[i]?.text === 'check' && !words[i]?.quoted) { check = this.checksum(words[i + 1], words[i + 2]); i += 3; }
+        if (words.length > i) {
+          if (words[i]?.text !== 'or' || words[i + 1]?.text !== 'silence') this.fail("expect \"PATTERN\" may end with 'check NAME hex|raw' and 'or silence' only");
+          this.noMore(words, i + 2);
           orSilence = true;
         }
-        step = { kind: 'expect', line, pattern, orSilence };
+        step = { kind: 'expect', line, pattern, orSilence, ...(check ? { check } : {}) };
         break;
       }
       case 'delay': step = { kind: 'delay', line, ms: this.int(words[1], 'delay', 0, MAX_DELAY_MS) }; this.noMore(words, 2); break;
@@ -351,11 +376,12 @@ class Parser {
         step = { kind: 'status', line, token, ...(when ? { when } : {}) };
         break;
       }
-      case 'alarm': {
-        const text = this.quoted(words[1], 'alarm text');
-        if (text.length === 0 || text.length > MAX_VALUE_LENGTH || /[^\x20-\x7e]/.test(text)) this.fail('alarm text must be 1…255 printable characters');
+      case 'alarm':
+      case 'fail': {
+        const text = this.quoted(words[1], `${key} text`);
+        if (text.length === 0 || text.length > MAX_VALUE_LENGTH || /[^\x20-\x7e]/.test(text)) this.fail(`${key} text must be 1…255 printable characters`);
         const when = this.when(words, 2, block);
-        step = { kind: 'alarm', line, text, ...(when ? { when } : {}) };
+        step = { kind: key, line, text, ...(when ? { when } : {}) };
         break;
       }
       default: return this.fail(`unknown step '${key}'`);
@@ -363,21 +389,44 @@ class Parser {
     block.steps.push(step);
   }
 
-  /** `when COND` from words[i] to the end, or nothing. */
+  /** `when COND [and COND]…` from words[i] to the end, or nothing. */
   private when(words: Word[], i: number, block: Block): Condition | undefined {
     if (i >= words.length) return undefined;
     if (words[i]?.text !== 'when' || words[i]?.quoted) this.fail(`unexpected '${(words[i] as Word).text}' (expected 'when')`);
-    const source = this.source(words[i + 1], block);
-    const op = this.bare(words[i + 2], 'comparison');
+    const all: Condition[] = [];
+    let j = i + 1;
+    for (;;) {
+      if (all.length >= MAX_CONDITIONS) this.fail(`more than ${MAX_CONDITIONS} conditions in one 'when'`);
+      const [c, next] = this.condition(words, j, block);
+      all.push(c);
+      if (next >= words.length) break;
+      if (words[next]?.text !== 'and' || words[next]?.quoted) this.fail(`unexpected '${(words[next] as Word).text}' (expected 'and')`);
+      j = next + 1;
+    }
+    return all.length === 1 ? all[0] : { kind: 'all', of: all };
+  }
+
+  /**
+   * One condition at words[i]: SOURCE bit|nobit N, SOURCE OP "text"|number, or SOURCE OP
+   * {capture}|$variable [scale X] (numbers on both sides); returns it and the index after it.
+   */
+  private condition(words: Word[], i: number, block: Block): [Condition, number] {
+    const source = this.source(words[i], block);
+    const op = this.bare(words[i + 1], 'comparison');
     if (op === 'bit' || op === 'nobit') {
-      const n = this.int(words[i + 3], 'bit', 0, 31);
-      this.noMore(words, i + 4);
-      return { kind: 'bit', source, n, set: op === 'bit', radix: this.radix(source) };
+      const n = this.int(words[i + 2], 'bit', 0, 31);
+      return [{ kind: 'bit', source, n, set: op === 'bit', radix: this.radix(source) }, i + 3];
     }
     if (!['=', '!=', '<', '<=', '>', '>='].includes(op)) this.fail(`unknown comparison '${op}'`);
-    const operand = (words[i + 3] ?? this.fail('missing value to compare with')).text;
-    this.noMore(words, i + 4);
-    return { kind: 'compare', source, op: op as CompareOp, operand };
+    const w = words[i + 2] ?? this.fail('missing value to compare with');
+    if (!w.quoted && (w.text.startsWith('{') || w.text.startsWith('$'))) {
+      const other = this.sourceWord(w.text, block);
+      let scale = 1;
+      let next = i + 3;
+      if (words[next]?.text === 'scale' && !words[next]?.quoted) { scale = this.num(words[next + 1], 'scale'); next += 2; }
+      return [{ kind: 'compare', source, op: op as CompareOp, operand: w.text, against: { source: other, scale } }, next];
+    }
+    return [{ kind: 'compare', source, op: op as CompareOp, operand: w.text }, i + 3];
   }
 
   /** {capture}, $variable, param, value, or a "literal". */
@@ -461,7 +510,17 @@ class Parser {
     }
   }
 
-  /** send text: literal bytes and {source op N …} fields; {{ is a literal {. */
+  /** A checksum from the fixed list and its encoding. */
+  private checksum(name: Word | undefined, enc: Word | undefined): Checksum {
+    const n = this.bare(name, 'checksum');
+    const known = CHECKSUMS.find((c) => c === n);
+    if (!known) this.fail(`unknown checksum '${n}' (${CHECKSUMS.join(' ')})`);
+    const e = this.bare(enc, 'checksum encoding');
+    if (e !== 'hex' && e !== 'raw') this.fail(`checksum encoding must be hex or raw, not '${e}'`);
+    return { name: known, enc: e };
+  }
+
+  /** send text: literal bytes, {source op N …} fields and {CHECKSUM hex|raw}; {{ is a literal {. */
   private template(text: string, block: Block): TemplatePart[] {
     const parts: TemplatePart[] = [];
     let lit = '';
@@ -475,6 +534,14 @@ class Parser {
       const words = text.slice(i + 1, close).split(' ').filter((w) => w !== '');
       if (words.length === 0) this.fail('empty {} in send text');
       const head = words[0] as string;
+      if (CHECKSUMS.some((c) => c === head)) {
+        if (words.length !== 2) this.fail(`{${head} hex|raw} takes only its encoding`);
+        if (lit) { parts.push({ kind: 'text', text: lit }); bytes += lit.length; lit = ''; }
+        parts.push({ kind: 'checksum', sum: this.checksum({ text: head, quoted: false }, { text: words[1] as string, quoted: false }) });
+        bytes += 4;
+        i = close + 1;
+        continue;
+      }
       const source = head.startsWith('$') || head === 'param' || head === 'value'
         ? this.sourceWord(head, block)
         : this.sourceWord(`{${head}}`, block);

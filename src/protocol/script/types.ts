@@ -28,6 +28,8 @@ export const DEFAULT_TIMEOUT_MS = 1000;
 export const DEFAULT_BUDGET_MS = 5000;
 export const MAX_NAME_LENGTH = 64;
 export const MAX_VALUE_LENGTH = 255;
+/** Conditions joined by `and` in one `when`. */
+export const MAX_CONDITIONS = 4;
 /** Template ops on one field ({$x div 6 pad 2}). */
 export const MAX_TEMPLATE_OPS = 4;
 
@@ -75,19 +77,34 @@ export type Operand = { kind: 'number'; n: number } | { kind: 'var'; name: strin
 
 export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
 export type Condition =
-  | { kind: 'compare'; source: Source; op: CompareOp; operand: string }
-  | { kind: 'bit'; source: Source; n: number; set: boolean; radix: 10 | 16 };
+  /** `against`: the other side is a value ({capture} or $variable) times `scale`, compared as numbers. */
+  | { kind: 'compare'; source: Source; op: CompareOp; operand: string; against?: { source: Source; scale: number } }
+  | { kind: 'bit'; source: Source; n: number; set: boolean; radix: 10 | 16 }
+  /** COND and COND …: all must hold (at most MAX_CONDITIONS). */
+  | { kind: 'all'; of: Condition[] };
+
+/** The fixed list of checksums (src/protocol/script/checksum.ts); hex: upper-case digits, raw: bytes. */
+export const CHECKSUMS = ['sum8', 'xor8', 'crc16-xmodem'] as const;
+export type ChecksumName = (typeof CHECKSUMS)[number];
+export interface Checksum { name: ChecksumName; enc: 'hex' | 'raw' }
 
 export type TemplateOp = { op: 'div' | 'mul' | 'pad'; n: number };
-export type TemplatePart = { kind: 'text'; text: string } | { kind: 'field'; source: Source; ops: TemplateOp[] };
+export type TemplatePart =
+  | { kind: 'text'; text: string }
+  | { kind: 'field'; source: Source; ops: TemplateOp[] }
+  /** The checksum of everything before it in the same send. */
+  | { kind: 'checksum'; sum: Checksum };
 
 export type Step =
   | { kind: 'send'; line: number; parts: TemplatePart[]; when?: Condition }
-  | { kind: 'expect'; line: number; pattern: Pattern; orSilence: boolean }
+  /** check: the reply ends with this checksum of the rest, verified and cut off before matching. */
+  | { kind: 'expect'; line: number; pattern: Pattern; orSilence: boolean; check?: Checksum }
   | { kind: 'delay'; line: number; ms: number }
   | { kind: 'set'; line: number; name: string; source: Source; conversions: Conversion[]; when?: Condition }
   | { kind: 'status'; line: number; token: string; when?: Condition }
-  | { kind: 'alarm'; line: number; text: string; when?: Condition };
+  | { kind: 'alarm'; line: number; text: string; when?: Condition }
+  /** Fails the block (a reply that makes no sense to the driver, as nutdrv_qx's preprocess errors). */
+  | { kind: 'fail'; line: number; text: string; when?: Condition };
 
 /** A parameter rule for an instant command or a device variable. */
 export type ValueRule =
@@ -114,11 +131,22 @@ export interface KeptVariable {
   range?: { min: number; max: number };
   /** Rounding steps, first matching: round down to a multiple of `step` when the value is below `below`. */
   rounding: Array<{ step: number; below?: number }>;
+  /** The ups.conf option that sets it at start-up and for -k, as in NUT's drivers (ondelay, offdelay). */
+  option?: KeptOption;
 }
+
+/** ups.conf options a kept variable may take its value from: NUT's names, offered by scripted-ups. */
+export const KEPT_OPTIONS = ['ondelay', 'offdelay'] as const;
+export type KeptOption = (typeof KEPT_OPTIONS)[number];
+
+export type Parity = 'none' | 'even' | 'odd';
 
 export interface Transport {
   kind: 'serial' | 'tcp';
   baud: number;
+  /** termios PARENB/PARODD on the port; with dataBits CS7/CS8 (7E1 devices). */
+  parity: Parity;
+  dataBits: 7 | 8;
   dtr: boolean;
   rts: boolean;
   framing: { kind: 'terminator'; text: string } | { kind: 'length'; n: number };

@@ -6,13 +6,13 @@
 // vanishes makes the data stale, and the driver recovers without a restart.
 import { describe, it, expect, afterEach } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { chmodSync, chownSync, readFileSync } from 'node:fs';
-import { isRoot, requirePeer } from '../../support/peers.js';
+import { chmodSync, chownSync, mkdirSync, readFileSync, renameSync, symlinkSync } from 'node:fs';
+import { isRoot, onPath, requirePeer } from '../../support/peers.js';
 import { lookupUser } from '../../../src/sandbox/drop-privileges.js';
 import { join } from 'node:path';
 import { NutClient } from '../../../src/client/index.js';
 import {
-  HARDNUT, freePort, makeTestDir, runHardnut, startProcess, userArgs, waitFor, writeFiles, type Proc,
+  HARDNUT, freePort, makeTestDir, run, runHardnut, startProcess, userArgs, waitFor, writeFiles, type Proc,
 } from '../../support/stack.js';
 import { startSim } from '../../sim/sim.js';
 import { expectFilterWhenRoot, requireSimPeers as peers, startSerialRig, upsConf, type SerialRig } from '../../sim/harness.js';
@@ -116,7 +116,37 @@ describe('scripted-ups with conf/devices/megatec.script against the Q1 simulator
     expect((await r.sim.rx()).replaceAll('Q1\r', '')).toBe('');
   }, 120_000);
 
-  it('-k sends the shutdown sequence (cancel, then SnRm from the kept delays) and exits 0', async (ctx) => {
+  it('parity even with databits 7 reaches the line: the port\'s termios as the driver sets it (strace); the default is 8N1', async (ctx) => {
+    peers(ctx);
+    requirePeer(ctx, onPath('strace'), 'strace');
+    // Linux ptys force CS8 and clear PARENB whatever is asked (pty_set_termios), so stty on the
+    // simulator's pty cannot show it: the TCSETS the driver makes is what a real port would get.
+    const dir = makeTestDir({ 'megatec-7e1.script': readFileSync(MEGATEC, 'latin1').replace('baud 2400\n', 'baud 2400\nparity even\ndatabits 7\n') });
+    undo.push(() => dir.cleanup());
+    const sim = await startSim('q1', join(dir.root, 'ups'));
+    undo.push(() => sim.stop());
+    const termios = async (script: string): Promise<string[]> => {
+      writeFiles(dir, { 'ups.conf': upsConf('q1', sim.device, `\tscript = ${script}\n`, 'scripted-ups') });
+      const out = join(dir.root, 'strace.out');
+      const r = await run('strace', ['-f', '-v', '-qq', '-e', 'trace=ioctl', '-o', out, process.execPath, HARDNUT, 'scripted-ups', '-a', 'u', '-k', ...userArgs()], dir.env, 60_000);
+      expect(r.code, r.stderr).toBe(0);
+      return readFileSync(out, 'latin1').split('\n').filter((l) => /TCSETS/.test(l)).map((l) => /c_cflag=([A-Z0-9|]+)/.exec(l)?.[1] ?? l);
+    };
+    // serialport sets the line (size, parity), then the speed from what it reads back: on a pty
+    // the second TCSETS carries the kernel's CS8, on a real port the CS7|PARENB it kept
+    const e71 = await termios('megatec-7e1.script');
+    expect(e71.some((f) => f.split('|').includes('CS7') && f.split('|').includes('PARENB')), e71.join('\n')).toBe(true);
+    expect(e71.some((f) => f.split('|').includes('B2400')), e71.join('\n')).toBe(true);
+    expect(e71.join('|')).not.toContain('PARODD');
+    expect(await sim.rx()).toBe('Q1\rF\rI\rC\rS.5R0003\r');
+    const n81 = await termios(MEGATEC);
+    expect(n81.length).toBeGreaterThan(0);
+    for (const flags of n81) expect(flags.split('|')).toContain('CS8');
+    expect(n81.some((f) => f.split('|').includes('B2400')), n81.join('\n')).toBe(true);
+    expect(n81.join('|')).not.toContain('PARENB');
+  }, 120_000);
+
+  it('-k sends the shutdown sequence (cancel, then SnRm from the kept delays, or ondelay/offdelay from ups.conf) and exits 0', async (ctx) => {
     peers(ctx);
     const dir = makeTestDir({});
     undo.push(() => dir.cleanup());
@@ -128,7 +158,20 @@ describe('scripted-ups with conf/devices/megatec.script against the Q1 simulator
     // init (Q1, F, I), then C and S.5R0003 (offdelay 30 s = .5 min, ondelay 180 s = 3 min)
     expect(await sim.rx()).toBe('Q1\rF\rI\rC\rS.5R0003\r');
     expect((await sim.get())['shutdownActive']).toBe(true);
-  }, 60_000);
+    // ondelay/offdelay in ups.conf, as nutdrv_qx takes them: 300 s = R0005, 130 s → 120 s = S02
+    await sim.clear();
+    writeFiles(dir, { 'ups.conf': upsConf('q1', sim.device, `\tscript = ${MEGATEC}\n\tondelay = 300\n\toffdelay = 130\n`, 'scripted-ups') });
+    const withDelays = await runHardnut(['scripted-ups', '-a', 'u', '-k', ...userArgs()], dir.env, 30_000);
+    expect(withDelays.code, withDelays.stderr).toBe(0);
+    expect(await sim.rx()).toBe('Q1\rF\rI\rC\rS02R0005\r');
+    // one SET would refuse stops the driver before anything is sent to shut down
+    await sim.clear();
+    writeFiles(dir, { 'ups.conf': upsConf('q1', sim.device, `\tscript = ${MEGATEC}\n\toffdelay = 5\n`, 'scripted-ups') });
+    const bad = await runHardnut(['scripted-ups', '-a', 'u', '-k', ...userArgs()], dir.env, 30_000);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("offdelay '5' out of range for ups.delay.shutdown");
+    expect(await sim.rx()).not.toMatch(/S/);
+  }, 90_000);
 
   it('a silent, garbling or vanished device: stale data, no crash, fresh again without a restart', async (ctx) => {
     peers(ctx);
@@ -161,6 +204,18 @@ describe('scripted-ups with conf/devices/megatec.script against the Q1 simulator
   }, 90_000);
 });
 
+/** A copy of megatec.script in a test config dir, the Q1 simulator, and ups.conf naming both (as root). */
+async function rootScriptRig(): Promise<{ dir: ReturnType<typeof makeTestDir>; sim: Awaited<ReturnType<typeof startSim>>; script: string; nut: { uid: number; gid: number } }> {
+  const dir = makeTestDir({ 'megatec.script': readFileSync(MEGATEC, 'latin1') });
+  undo.push(() => dir.cleanup());
+  const sim = await startSim('q1', join(dir.root, 'ups'));
+  undo.push(() => sim.stop());
+  writeFiles(dir, { 'ups.conf': upsConf('q1', sim.device, '\tscript = megatec.script\n', 'scripted-ups') });
+  const nut = lookupUser('nut');
+  if (!nut) throw new Error('no nut user');
+  return { dir, sim, script: join(dir.etc, 'megatec.script'), nut };
+}
+
 describe('scripted-ups for script writers: --check and trace', () => {
   it('--check FILE says what a script has, or file:line and the error (exit 1)', async (ctx) => {
     peers(ctx);
@@ -177,14 +232,7 @@ describe('scripted-ups for script writers: --check and trace', () => {
   it('as root, a script another user could change is refused before any byte reaches the device', async (ctx) => {
     peers(ctx);
     requirePeer(ctx, isRoot(), 'root (only root\'s driver refuses scripts others can write)');
-    const dir = makeTestDir({ 'megatec.script': readFileSync(MEGATEC, 'latin1') });
-    undo.push(() => dir.cleanup());
-    const sim = await startSim('q1', join(dir.root, 'ups'));
-    undo.push(() => sim.stop());
-    writeFiles(dir, { 'ups.conf': upsConf('q1', sim.device, '\tscript = megatec.script\n', 'scripted-ups') });
-    const script = join(dir.etc, 'megatec.script');
-    const nut = lookupUser('nut');
-    if (!nut) throw new Error('no nut user');
+    const { dir, sim, script, nut } = await rootScriptRig();
     for (const [what, change] of [['owned by nut', () => chownSync(script, nut.uid, nut.gid)], ['group-writable', () => { chownSync(script, 0, 0); chmodSync(script, 0o664); }]] as const) {
       change();
       const r = await runHardnut(['scripted-ups', '-a', 'u', '-F', ...userArgs()], dir.env, 30_000);
@@ -192,6 +240,36 @@ describe('scripted-ups for script writers: --check and trace', () => {
       expect(r.stderr, what).toMatch(/megatec\.script: must be owned by root and writable by root only/);
       expect(await sim.rx(), what).toBe('');
     }
+  });
+
+  it('as root, a script in a directory another user could change (as written or where a symlink leads) is refused, naming the directory', async (ctx) => {
+    peers(ctx);
+    requirePeer(ctx, isRoot(), 'root (only root\'s driver checks the directories)');
+    const { dir, sim, script, nut } = await rootScriptRig();
+    chmodSync(script, 0o644);
+    const start = (): Promise<{ code: number | null; stderr: string }> => runHardnut(['scripted-ups', '-a', 'u', '-F', ...userArgs()], dir.env, 30_000);
+    // the script itself is root's 0644, but the nut group may rename another file over it
+    chmodSync(dir.etc, 0o770);
+    let r = await start();
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`megatec.script: is in a directory another user can change (${dir.etc} is writable by group or others, mode 0770)`);
+    expect(await sim.rx()).toBe('');
+    chmodSync(dir.etc, 0o750);
+    // a symlink (root's, in root's directory) to a root-owned script in a directory nut owns
+    const theirs = join(dir.root, 'theirs');
+    mkdirSync(theirs, { mode: 0o755 });
+    chownSync(theirs, nut.uid, nut.gid);
+    renameSync(script, join(theirs, 'megatec.script'));
+    symlinkSync(join(theirs, 'megatec.script'), script);
+    r = await start();
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`(${theirs} is owned by uid ${nut.uid}, not root)`);
+    expect(await sim.rx()).toBe('');
+    // the same file under root's directories is accepted: the check is not what stops it
+    chownSync(theirs, 0, 0);
+    const ok = startProcess(process.execPath, [HARDNUT, 'scripted-ups', '-a', 'u', '-F', ...userArgs()], dir.env);
+    undo.push(async () => { await ok.stop(); });
+    await waitFor('the driver polls', async () => (await sim.rx()).includes('Q1\r'), 30_000, 100);
   });
 
   it('trace (ups.conf flag or -x trace) logs every step sent and received', async (ctx) => {
@@ -226,7 +304,7 @@ describe('scripted-ups with conf/devices/apcsmart-basic.script against the APC S
     await r.sim.clear();
     const k = await r.ask('INSTCMD shutdown.stayoff TRACKING k1', /TRACKING k1 \d/);
     expect(k).toContain('TRACKING k1 0');
-    expect((await r.sim.rx()).replace(/[QfBjLFOPC]/g, '')).toBe('KK');
+    expect((await r.sim.rx()).replace(/[QfBjLFOPCMNX]/g, '')).toBe('KK');
     expect((await r.sim.get())['lastAction']).toBe('K');
   }, 90_000);
 });

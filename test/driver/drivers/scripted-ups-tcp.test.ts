@@ -34,14 +34,32 @@ describe('scripted-ups with conf/devices/pdu-telnet.script over TCP', () => {
       'device.model': 'HARDNUT-PDU4', 'device.type': 'pdu', 'device.firmware': 'FW1.2', 'outlet.count': '4',
       'outlet.1.status': 'on', 'outlet.2.status': 'off', 'outlet.3.status': 'on', 'outlet.4.status': 'on',
       'outlet.current': '2.4', 'outlet.voltage': '230',
+      'outlet.1.delay.start': '0', 'outlet.2.delay.start': '0', 'outlet.3.delay.start': '0', 'outlet.4.delay.start': '0',
     });
     expect(d.cmds).toContain('outlet.2.load.on');
 
     pdu.rx = '';
     const reply = await talk(sock, 'INSTCMD outlet.2.load.on TRACKING a1\n', /TRACKING a1 \d/, 10_000);
     expect(reply).toContain('TRACKING a1 0');
-    expect(pdu.rx.replaceAll('status\r\n', '')).toBe('on 2\r\n');
+    const polls = (rx: string): string => rx.replaceAll('status\r\n', '').replaceAll('delays\r\n', '');
+    expect(polls(pdu.rx)).toBe('on 2\r\n');
     await waitFor('outlet 2 on', async () => (await dump()).vars.get('outlet.2.status') === 'on', 10_000, 100);
+
+    // SET through the driver socket (upsd's path, as upsrw sends it) reaches the PDU as its bytes
+    pdu.rx = '';
+    const set = await talk(sock, 'SET outlet.3.delay.start 45 TRACKING s1\n', /TRACKING s1 \d/, 10_000);
+    expect(set).toContain('TRACKING s1 0');
+    expect(polls(pdu.rx)).toBe('delay 3 45\r\n');
+    expect(pdu.delays).toEqual([0, 0, 45, 0]);
+    expect((await dump()).vars.get('outlet.3.delay.start')).toBe('45');
+    // outside the script's range: refused by the driver, nothing sent
+    pdu.rx = '';
+    const bad = await talk(sock, 'SET outlet.3.delay.start 99999 TRACKING s2\n', /TRACKING s2 \d/, 10_000);
+    expect(bad).not.toContain('TRACKING s2 0');
+    expect(polls(pdu.rx)).toBe('');
+    // a value the device changed itself is what the next poll publishes
+    pdu.delays[0] = 12;
+    await waitFor('outlet 1 delay from the device', async () => (await dump()).vars.get('outlet.1.delay.start') === '12', 10_000, 100);
 
     const before = pdu.connections();
     pdu.dropAll();

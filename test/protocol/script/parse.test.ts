@@ -4,7 +4,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import {
-  BlockRun, MAX_LINE_LENGTH, MAX_REPLY_BYTES, MAX_STEPS_PER_BLOCK, ScriptError, matchPattern, parseScript,
+  BlockRun, checksumText, MAX_LINE_LENGTH, MAX_REPLY_BYTES, MAX_STEPS_PER_BLOCK, ScriptError, matchPattern, parseScript,
   type Block, type Outcome, type Output, type Script,
 } from '../../../src/protocol/script/index.js';
 
@@ -50,7 +50,7 @@ describe('device scripts: the shipped ones parse', () => {
       'beeper.toggle', 'load.off', 'load.on', 'shutdown.return', 'shutdown.stayoff', 'shutdown.stop',
       'test.battery.start', 'test.battery.start.deep', 'test.battery.start.quick', 'test.battery.stop',
     ]);
-    expect([...s.variables.keys()]).toEqual(['ups.delay.start', 'ups.delay.shutdown']);
+    expect([...s.variables.values()].map((v) => [v.name, v.option])).toEqual([['ups.delay.start', 'ondelay'], ['ups.delay.shutdown', 'offdelay']]);
     expect(s.init).toBeDefined();
     expect(s.shutdown).toBeDefined();
   });
@@ -59,6 +59,19 @@ describe('device scripts: the shipped ones parse', () => {
     const s = parseScript(APC, 'apcsmart-basic.script');
     expect(s.transport.framing).toEqual({ kind: 'terminator', text: '\r\n' });
     expect(s.instcmds.has('test.battery.start')).toBe(true);
+  });
+
+  it('apcsmart-basic init: a setting the model lacks (NA) is not published; the others are, minutes as seconds', () => {
+    const s = parseScript(APC, 'apcsmart-basic.script');
+    const answers: Record<string, string> = { Y: 'SM', '\x01': 'Smart-UPS 1500', n: 'QS1', b: '601.3.I', c: 'NA', q: '02', u: 'NA', l: '196' };
+    const r = runBlock(s, s.init as Block, (sent) => `${answers[sent] ?? 'NA'}\r\n`);
+    if (!r.outcome.ok) throw new Error(r.outcome.reason);
+    const set = new Map(r.outcome.effects.flatMap((e) => (e.kind === 'set' ? [[e.name, e.value] as const] : [])));
+    expect(set.get('battery.runtime.low')).toBe('120');
+    expect(set.get('input.transfer.low')).toBe('196');
+    expect(set.has('ups.id')).toBe(false);
+    expect(set.has('input.transfer.high')).toBe(false);
+    expect(set.has('ups.delay.start')).toBe(false);
   });
 });
 
@@ -83,6 +96,9 @@ describe('device scripts: every error names file:line', () => {
     ['bad NUT name', 'init\n  set Input-Voltage "1"\nend\n', 7, /not a NUT variable name/],
     ['timeout out of range', 'timeout 999999\n', 6, /timeout must be 10…10000/],
     ['baud not standard', 'baud 1234\n', 6, /baud must be one of/],
+    ['parity mark', 'parity mark\n', 6, /parity must be none, even or odd, not 'mark'/],
+    ['databits 5', 'databits 5\n', 6, /databits must be 7…8, not 5/],
+    ['parity on a tcp transport', 'parity even\ntransport tcp\n', 6, /parity and databits are serial line settings/],
     ['framing twice', 'terminator "\\r"\nlength 5\n', 7, /'framing' given twice/],
     ['terminator too long', 'terminator "abcde"\n', 6, /terminator must be 1…4 bytes/],
     ['unknown conversion', 'init\n  expect "{a:num}"\n  set ups.load {a} eval 1\nend\n', 8, /unknown conversion 'eval'/],
@@ -91,8 +107,13 @@ describe('device scripts: every error names file:line', () => {
     ['instcmd default outside its range', 'instcmd test.battery.start range 60..120 default 5\nend\n', 6, /default 5 is not allowed/],
     ['empty range', 'instcmd a.b range 9..1\nend\n', 6, /range 9..1 is empty/],
     ['variable without default', 'variable ups.delay.start range 0..10\n', 6, /needs a default/],
+    ['variable option not NUT\'s', 'variable ups.delay.start default 1 option port\n', 6, /option must be one of ondelay offdelay, not 'port'/],
+    ['variable option twice', 'variable ups.delay.start default 1 option ondelay\nvariable ups.delay.reboot default 1 option ondelay\n', 7, /option ondelay given to two variables/],
     ['bad comparison', 'init\n  status OL when $x ~ 1\nend\n', 7, /unknown comparison '~'/],
     ['duplicate instcmd', 'instcmd a.b\nend\ninstcmd a.b\nend\n', 8, /'instcmd a.b' given twice/],
+    ['checksum not in the list', 'init\n  expect "x" check md5 hex\nend\n', 7, /unknown checksum 'md5' \(sum8 xor8 crc16-xmodem\)/],
+    ['checksum without encoding', 'init\n  expect "x" check sum8\nend\n', 7, /missing checksum encoding/],
+    ['checksum in send with more words', 'init\n  send "Q{sum8 hex pad 2}"\nend\n', 7, /\{sum8 hex\|raw\} takes only its encoding/],
     ['quote inside a word', 'init\n  set ups.type {x} map 1="a b"\nend\n', 7, /a quote inside a word/],
   ];
   for (const [what, body, line, msg] of cases) {
@@ -104,6 +125,28 @@ describe('device scripts: every error names file:line', () => {
       expect(e.message).toMatch(msg);
     });
   }
+
+  it('parity and databits reach the transport (7E1, 8O1); 8N1 when not given', () => {
+    expect(parseScript(mini('parity even\ndatabits 7\n'), 'dev.script').transport).toMatchObject({ parity: 'even', dataBits: 7 });
+    expect(parseScript(mini('parity odd\n'), 'dev.script').transport).toMatchObject({ parity: 'odd', dataBits: 8 });
+    expect(parseScript(mini(''), 'dev.script').transport).toMatchObject({ parity: 'none', dataBits: 8 });
+  });
+
+  it('checksums from the fixed list: the known vectors, appended to a send, verified and cut off a reply', () => {
+    expect(checksumText({ name: 'crc16-xmodem', enc: 'hex' }, '123456789')).toBe('31C3');
+    expect(checksumText({ name: 'crc16-xmodem', enc: 'raw' }, 'QPIGS')).toBe('\xb7\xa9');
+    expect(checksumText({ name: 'sum8', enc: 'hex' }, 'ABC')).toBe('C6');
+    expect(checksumText({ name: 'xor8', enc: 'raw' }, 'AB')).toBe('\x03');
+    const s = parseScript('poll\n  send "QPIGS{crc16-xmodem raw}\\r"\n  expect "({v:num} {w:word}" check sum8 hex\n  set input.voltage {v}\n  status OL when {w} = OK\nend\n', 'dev.script');
+    const body = '(230.0 OK';
+    const good = runBlock(s, s.poll, () => `${body}${checksumText({ name: 'sum8', enc: 'hex' }, body)}\r`);
+    expect(good.wire).toEqual(['QPIGS\xb7\xa9\r']);
+    expect(good.outcome).toEqual({ ok: true, effects: [{ kind: 'set', name: 'input.voltage', value: '230.0' }, { kind: 'status', token: 'OL' }] });
+    const bad = runBlock(s, s.poll, () => `(231.0 OK${checksumText({ name: 'sum8', enc: 'hex' }, body)}\r`).outcome;
+    expect(bad.ok).toBe(false);
+    expect(bad.ok ? '' : bad.reason).toMatch(/fails its sum8 checksum/);
+    expect(runBlock(s, s.poll, () => 'C\r').outcome.ok).toBe(false);
+  });
 
   it('no poll block', () => {
     expect(errorOf('init\nend\n').message).toBe("dev.script: no 'poll' block");
@@ -146,6 +189,33 @@ describe('device scripts: the engine on the megatec script', () => {
     expect(r.outcome.effects.filter((e) => e.kind !== 'set')).toEqual([
       { kind: 'status', token: 'OB' }, { kind: 'status', token: 'LB' }, { kind: 'status', token: 'FSD' }, { kind: 'alarm', text: 'Shutdown imminent!' },
     ]);
+  });
+
+  it('bit 5 is TRIM, BYPASS or BOOST by output/input voltage as nutdrv_qx decides (0.5 / 0.95 / 1.05 / 1.5); outside, the poll fails', () => {
+    const status = (ov: string): string[] | string => {
+      const r = runBlock(s, s.poll, () => `(230.0 230.0 ${ov} 014 50.0 27.2 30.0 00101001\r`, { get });
+      if (!r.outcome.ok) return r.outcome.reason;
+      return r.outcome.effects.flatMap((e) => (e.kind === 'status' ? [e.token] : []));
+    };
+    expect(status('114.9')).toBe('output voltage too low');
+    expect(status('115.0')).toEqual(['OL', 'TRIM']);
+    expect(status('218.4')).toEqual(['OL', 'TRIM']);
+    expect(status('218.5')).toEqual(['OL', 'BYPASS']);
+    expect(status('241.4')).toEqual(['OL', 'BYPASS']);
+    expect(status('241.5')).toEqual(['OL', 'BOOST']);
+    expect(status('344.9')).toEqual(['OL', 'BOOST']);
+    expect(status('345.0')).toBe('output voltage too high');
+  });
+
+  it('when … and …: every condition must hold; a value compared with a capture must be a number', () => {
+    const sc = parseScript('poll\n  send "Q\\r"\n  expect "{a:word} {b:word}"\n  status OL when {a} < {b} scale 2 and {a} > 1\nend\n', 'dev.script');
+    const tokens = (reply: string): Outcome => runBlock(sc, sc.poll, () => `${reply}\r`).outcome;
+    expect(tokens('3 2')).toEqual({ ok: true, effects: [{ kind: 'status', token: 'OL' }] });
+    expect(tokens('1 2')).toEqual({ ok: true, effects: [] });
+    expect(tokens('5 2')).toEqual({ ok: true, effects: [] });
+    expect(tokens('3 x').ok).toBe(false);
+    expect(errorOf(mini('init\n  status OL when $a = 1 and $b = 1 and $c = 1 and $d = 1 and $e = 1\nend\n')).message).toMatch(/^dev\.script:7: more than 4 conditions/);
+    expect(errorOf(mini('init\n  status OL when $a = 1 or $b = 1\nend\n')).message).toMatch(/^dev\.script:7: unexpected 'or' \(expected 'and'\)/);
   });
 
   it('commands: the bytes nutdrv_qx sends, with parameters and kept delays', () => {
