@@ -432,7 +432,8 @@ describe('upsmon as root: the split', () => {
     // shuts down, once — so the refusal above is the rule's, not a channel that carries nothing
     process.kill(second.net.pid, 'SIGURG');
     // (the supervisor then waits for the network child to end, which its real monitor never asks)
-    await waitFor('SHUTDOWNCMD', () => events('SHUTDOWNCMD').length === 1 || undefined, 20_000);
+    // the SHUTDOWN notice comes from the notifier process, beside the dispatcher's SHUTDOWNCMD: wait for both
+    await waitFor('SHUTDOWNCMD and the SHUTDOWN notice', () => (events('SHUTDOWNCMD').length === 1 && events('SHUTDOWN').length === 1) || undefined, 20_000);
     expect(p.output()).toMatch(/exploit: network child uid 65534 wrote ONBATT LOWBATT SHUTDOWN EXEC_SHUTDOWN/);
     expect(events('LOWBATT')).toHaveLength(1);
     expect(events('SHUTDOWN')).toHaveLength(1);
