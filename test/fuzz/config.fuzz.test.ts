@@ -97,6 +97,13 @@ const READERS: Record<ConfKind, Reader> = {
   'upsmon.conf': reader('upsmon.conf', parseUpsmonConf, (v: UpsmonConf, input) => {
     ensure(unique(v.monitors.map((m) => m.system)), () => 'a MONITOR system twice');
     for (const m of v.monitors) {
+      if (m.local === true) {
+        // LOCALMONITOR <ups> <power> (issue 14): a primary with no host, port, user or password
+        ensure(isCount(m.powerValue) && m.role === 'primary' && m.upsName !== '' && m.system === m.upsName
+          && m.host === '' && m.port === 0 && m.user === '' && m.password === '', () => `LOCALMONITOR ${JSON.stringify(m)}`);
+        inRange(m.line, input);
+        continue;
+      }
       ensure(isPort(m.port) && isCount(m.powerValue) && (m.role === 'primary' || m.role === 'secondary')
         && m.user !== '' && m.upsName !== '' && m.host !== '', () => `MONITOR ${JSON.stringify({ ...m, password: '…' })}`);
       inRange(m.line, input);

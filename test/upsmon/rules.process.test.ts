@@ -23,7 +23,8 @@ function spec(port: number): MonitorSpec {
   return { system: `u@127.0.0.1:${String(port)}`, role: 'primary', login: PRIMARY_LOGIN, extra: ['POLLFREQ 1', 'POLLFREQALERT 1', 'DEADTIME 15'] };
 }
 
-describe('upsrules.conf in upsmon', () => {
+// each test replays an outage of up to ~40 s (the temperature trace: fire at 7 s, clear at 26 s)
+describe('upsrules.conf in upsmon', { timeout: 120_000 }, () => {
   it('a temperature rule notifies once on the rise and once on the fall; unknown data fires nothing', async () => {
     const { d, port } = await replayStack(SEQ, (undo) => cleanups.push(undo));
     writeFiles(d, { 'upsrules.conf': RULES });
