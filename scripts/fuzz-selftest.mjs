@@ -163,8 +163,8 @@ const DEFECTS = [
   {
     name: "the notifier's reader takes EXEC_SHUTDOWN as a notification",
     file: 'src/upsmon/notifier/notify-frames.ts',
-    from: "if (frameTypeByCode(f.code)?.kind !== 'notify') return",
-    to: "if (frameTypeByCode(f.code)?.kind === undefined) return",
+    from: "if (kind !== 'notify') return `frame ${f.type} is not a notification`;",
+    to: "if (kind === undefined) return `frame ${f.type} is not a notification`;",
     targets: [T.frame],
     filter: NOTIFIER_READER,
   },
