@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HELPER_BUILD, canBuildHelpers, onPath, requirePeer, requireRoot } from '../support/peers.js';
+import { ACCOUNTS_LOCK_WAIT_MS, holdAccountsLock } from '../support/accounts-lock.js';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 const BUILD_TIMEOUT_MS = 120_000;
@@ -120,32 +121,35 @@ describe('installed on this machine (root, CI)', () => {
     const file = built(ctx);
     requirePeer(ctx, spawnSync('dpkg-query', ['-W', 'hardnut']).status !== 0, 'a machine without a hardnut package already installed (this test purges it)');
     const groups = (): string => execFileSync('id', ['-Gn', 'nut'], { encoding: 'utf8' }).trim();
-    const hadGroup = spawnSync('getent', ['group', 'nutshutdown']).status === 0;
-    const nutGroupsBefore = groups();
+    const release = holdAccountsLock();
     try {
-      const inst = spawnSync('dpkg', ['-i', file], { encoding: 'utf8' });
-      expect(inst.status, inst.stdout + inst.stderr).toBe(0);
-      const help = spawnSync('/usr/bin/hardnut', ['upsd', '-h'], { encoding: 'utf8', cwd: '/' });
-      expect(help.status, help.stderr).toBe(0);
-      expect(help.stdout).toMatch(/^Network UPS Tools upsd 2\.8\.0 \(hardnut /);
-      const mods = spawnSync(process.execPath, ['-e', "for (const m of ['koffi','serialport','node-hid','net-snmp','tweetnacl']) require(m)"], { cwd: '/usr/lib/hardnut', encoding: 'utf8' });
-      expect(mods.status, mods.stderr).toBe(0);
-      expect(execFileSync('stat', ['-c', '%U:%G %a', '/usr/lib/hardnut/upsshutdown'], { encoding: 'utf8' }).trim()).toBe('root:nutshutdown 4750');
-      expect(execFileSync('stat', ['-c', '%U:%G %a', '/etc/hardnut/upsshutdown.key'], { encoding: 'utf8' }).trim()).toBe('root:root 600');
-      expect(groups().split(' ')).toContain('nutshutdown');
-      if (onPath('systemd-analyze')) {
-        const units = ['hardnut-upsd.service', 'hardnut-upsmon.service', 'hardnut-shutdown.socket', 'hardnut-shutdown@.service', 'hardnut-driver@.service']
-          .map((u) => `/lib/systemd/system/${u}`);
-        const v = spawnSync('systemd-analyze', ['verify', ...units], { encoding: 'utf8', env: { ...process.env, SYSTEMD_LOG_LEVEL: 'err' } });
-        expect(v.status, v.stdout + v.stderr).toBe(0);
+      const hadGroup = spawnSync('getent', ['group', 'nutshutdown']).status === 0;
+      const nutGroupsBefore = groups();
+      try {
+        const inst = spawnSync('dpkg', ['-i', file], { encoding: 'utf8' });
+        expect(inst.status, inst.stdout + inst.stderr).toBe(0);
+        const help = spawnSync('/usr/bin/hardnut', ['upsd', '-h'], { encoding: 'utf8', cwd: '/' });
+        expect(help.status, help.stderr).toBe(0);
+        expect(help.stdout).toMatch(/^Network UPS Tools upsd 2\.8\.0 \(hardnut /);
+        const mods = spawnSync(process.execPath, ['-e', "for (const m of ['koffi','serialport','node-hid','net-snmp','tweetnacl']) require(m)"], { cwd: '/usr/lib/hardnut', encoding: 'utf8' });
+        expect(mods.status, mods.stderr).toBe(0);
+        expect(execFileSync('stat', ['-c', '%U:%G %a', '/usr/lib/hardnut/upsshutdown'], { encoding: 'utf8' }).trim()).toBe('root:nutshutdown 4750');
+        expect(execFileSync('stat', ['-c', '%U:%G %a', '/etc/hardnut/upsshutdown.key'], { encoding: 'utf8' }).trim()).toBe('root:root 600');
+        expect(groups().split(' ')).toContain('nutshutdown');
+        if (onPath('systemd-analyze')) {
+          const units = ['hardnut-upsd.service', 'hardnut-upsmon.service', 'hardnut-shutdown.socket', 'hardnut-shutdown@.service', 'hardnut-driver@.service']
+            .map((u) => `/lib/systemd/system/${u}`);
+          const v = spawnSync('systemd-analyze', ['verify', ...units], { encoding: 'utf8', env: { ...process.env, SYSTEMD_LOG_LEVEL: 'err' } });
+          expect(v.status, v.stdout + v.stderr).toBe(0);
+        }
+      } finally {
+        const purge = spawnSync('dpkg', ['--purge', 'hardnut'], { encoding: 'utf8' });
+        expect(purge.status, purge.stdout + purge.stderr).toBe(0);
       }
-    } finally {
-      const purge = spawnSync('dpkg', ['--purge', 'hardnut'], { encoding: 'utf8' });
-      expect(purge.status, purge.stdout + purge.stderr).toBe(0);
-    }
-    for (const p of ['/usr/lib/hardnut', '/usr/bin/hardnut', '/etc/hardnut', '/var/lib/hardnut', '/lib/systemd/system/hardnut-upsd.service']) expect(existsSync(p), p).toBe(false);
-    expect(spawnSync('getent', ['group', 'nutshutdown']).status === 0).toBe(hadGroup);
-    expect(groups()).toBe(nutGroupsBefore);
-    expect(execFileSync('dpkg-statoverride', ['--list'], { encoding: 'utf8' })).not.toContain('hardnut');
-  }, 60_000);
+      for (const p of ['/usr/lib/hardnut', '/usr/bin/hardnut', '/etc/hardnut', '/var/lib/hardnut', '/lib/systemd/system/hardnut-upsd.service']) expect(existsSync(p), p).toBe(false);
+      expect(spawnSync('getent', ['group', 'nutshutdown']).status === 0).toBe(hadGroup);
+      expect(groups()).toBe(nutGroupsBefore);
+      expect(execFileSync('dpkg-statoverride', ['--list'], { encoding: 'utf8' })).not.toContain('hardnut');
+    } finally { release(); }
+  }, 60_000 + ACCOUNTS_LOCK_WAIT_MS);
 });

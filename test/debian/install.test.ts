@@ -8,10 +8,16 @@ import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HELPER_BUILD, canBuildHelpers, isRoot, requirePeer, requireRoot } from '../support/peers.js';
+import { ACCOUNTS_LOCK_WAIT_MS, holdAccountsLock } from '../support/accounts-lock.js';
 
 const INSTALLER = new URL('../../scripts/install.mjs', import.meta.url).pathname;
 const dirs: string[] = [];
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+let release: (() => void) | undefined;
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  release?.();
+  release = undefined;
+});
 
 function destdir(): string {
   const d = mkdtempSync(join(tmpdir(), 'hn-inst-'));
@@ -50,6 +56,7 @@ describe('scripts/install.mjs', () => {
     requireRoot(ctx);
     requirePeer(ctx, canBuildHelpers(), HELPER_BUILD);
     const d = destdir();
+    release = holdAccountsLock(); // it may create nutshutdown and add nut to it (see accounts-lock.ts)
     const hadGroup = spawnSync('getent', ['group', 'nutshutdown']).status === 0;
     const r = installer(['--destdir', d, '--prefix', '/opt/hn']);
     expect(r.code, r.out).toBe(0);
@@ -72,5 +79,5 @@ describe('scripts/install.mjs', () => {
     expect(u.code, u.out).toBe(0);
     expect(readdirSync(d)).toEqual([]);
     expect(spawnSync('getent', ['group', 'nutshutdown']).status === 0).toBe(hadGroup);
-  }, 180_000);
+  }, 180_000 + ACCOUNTS_LOCK_WAIT_MS);
 });

@@ -24,6 +24,7 @@ import { SHUTDOWN_GROUP } from '../../src/upsmon/main.js';
 import { canBuildHelpers, hasDaemonUser, HELPER_BUILD, isRoot, requirePeer, requireRoot } from '../support/peers.js';
 import { freePort, runHardnut, waitFor, type Proc } from '../support/stack.js';
 import { ensureGroup, installHelper, runAs, type InstalledHelper } from '../helpers/support.js';
+import { ACCOUNTS_LOCK_WAIT_MS, holdAccountsLock } from '../support/accounts-lock.js';
 import {
   PRIMARY_LOGIN, makeUpsmonDir, replayStack, sequence, startDriver, startHardnutUpsmon, startUpsd, statusField, timeOf, upsdFiles,
   upsmonChildren, waitForUpsd, watchStatus, type UpsmonDir,
@@ -41,14 +42,17 @@ const SEQ = 'battery.charge: 100\nups.status: OL\nTIMER 6\nbattery.charge: 40\nu
 
 let group: ReturnType<typeof ensureGroup> | undefined;
 let helper: InstalledHelper | undefined;
+let release: (() => void) | undefined;
 beforeAll(() => {
   if (!isRoot() || !hasDaemonUser() || !canBuildHelpers()) return;
+  release = holdAccountsLock(); // the group this file may create, while no other test changes accounts
   group = ensureGroup(SHUTDOWN_GROUP);
   helper = installHelper(SHUTDOWN_GROUP);
-}, 60_000);
+}, 60_000 + ACCOUNTS_LOCK_WAIT_MS);
 afterAll(() => {
   helper?.cleanup();
   group?.remove();
+  release?.();
 });
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
