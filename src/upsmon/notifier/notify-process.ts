@@ -88,8 +88,9 @@ export async function runNotifyProcess(): Promise<number> {
       for (const q of r.requests) {
         if ('rule' in q) {
           const rule = ruleByName.get(q.rule);
+          if (rule === undefined) continue; // the reader admits only the names of this map
           const event = q.type === 'RULE_FIRE' ? 'fire' : 'clear';
-          for (const a of (event === 'fire' ? rule?.onFire : rule?.onClear) ?? []) if (a.kind === 'notify') notifier.announce(ruleNotification(rule as Rule, event, a.message));
+          for (const a of event === 'fire' ? rule.onFire : rule.onClear) if (a.kind === 'notify') notifier.announce(ruleNotification(rule, event, a.message));
         } else notifier.announce(notificationOf(conf, q.type, q.ups));
       }
     });
