@@ -57,7 +57,12 @@ export function buildHelper(prefix = 'hn-ush-', makeVars: string[] = []): Helper
   mkdirSync(state, { mode: 0o700 });
   const conf = join(root, 'upsshutdown.conf');
   const fakeSystemctl = join(root, 'fake-systemctl');
-  make([`O=${join(root, 'build')}`, `UPSSHUTDOWN_CONF=${conf}`, `SYSTEMCTL_PATH=${fakeSystemctl}`, ...makeVars]);
+  try {
+    make([`O=${join(root, 'build')}`, `UPSSHUTDOWN_CONF=${conf}`, `SYSTEMCTL_PATH=${fakeSystemctl}`, ...makeVars]);
+  } catch (err) {
+    rmSync(root, { recursive: true, force: true }); // a failed build leaves no temp directory behind
+    throw err;
+  }
   return {
     root, conf, state, fakeSystemctl,
     bin: join(root, 'build', 'upsshutdown'),

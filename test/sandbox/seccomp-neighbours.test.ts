@@ -9,7 +9,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, constants, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { isRoot, requirePeer, type SkipContext } from '../support/peers.js';
+import { DAEMON_USER_WHY, hasDaemonUser, isRoot, requirePeer, type SkipContext } from '../support/peers.js';
 import { buildSeccompChild, type Outcome, type SeccompChild } from '../support/seccomp-child.js';
 import { waitFor } from '../support/stack.js';
 import { POLICIES, isDenylist } from '../../src/sandbox/seccomp.js';
@@ -28,6 +28,7 @@ const REPLY_TIMEOUT_MS = 10_000;
 
 function needRoot(ctx: SkipContext): void {
   requirePeer(ctx, isRoot(), 'root (CI runs as root), to drop to nut and share a user with the neighbour');
+  requirePeer(ctx, hasDaemonUser(), DAEMON_USER_WHY);
 }
 
 /** A neighbour as the same user the sandboxes run as (nut): answers each line with its NOFILE limit. */
