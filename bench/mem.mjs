@@ -11,10 +11,10 @@
 // The stacks, one after another (never side by side: they would share pages), each a driver,
 // upsd and upsmon, all as root dropping to nut, the same static UPS, upsmon a primary:
 //   NUT                /lib/nut/dummy-ups, /lib/nut/upsd, /lib/nut/upsmon (root parent + nut child)
-//   Node floor         five idle `node -e "setInterval(…)"`: what five Node runtimes cost before
-//                      any hardnut code, the floor of a five-process hardnut stack
+//   Node floor         six idle `node -e "setInterval(…)"`: what six Node runtimes cost before
+//                      any hardnut code, the floor of a six-process hardnut stack
 //   hardnut            dist/hardnut.js: dummy-ups, upsd, upsmon (root supervisor + jailed network
-//                      child + dispatcher)
+//                      child + dispatcher + notifier)
 //   hardnut at REV     the same, built from each revision in BEFORE_REV (comma-separated; default
 //                      8150e5b, the last build in which every process loaded the whole 1 MB
 //                      bundle; 11afa25, the last with ESM chunks): what a change saved.
@@ -38,6 +38,8 @@ const NO_WRITE = process.env.NO_WRITE === '1';
 /** Debian's upsmon refuses to start if /run/nut/upsmon.pid names a live process, unless -P names another. */
 const NO_SUCH_PID = '4194303';
 const PAGE = 4096;
+/** hardnut's stack is six Node processes: dummy-ups, upsd, upsmon's supervisor, network child, dispatcher, notifier. */
+const FLOOR_PROCS = 6;
 
 for (const f of [HARDNUT, ...Object.values(NUT)]) if (!existsSync(f)) { console.error(`missing ${f} (npm run build; apt-get install nut-server nut-client)`); process.exit(2); }
 if (process.getuid?.() !== 0) { console.error('bench:mem needs root: the daemons drop to nut and pagemap needs CAP_SYS_ADMIN'); process.exit(2); }
@@ -147,7 +149,11 @@ async function measure(name, kind, hardnut) {
     const kids = childPids(upsmon.pid);
     return kind === 'nut'
       ? { 'dummy-ups': driver.pid, upsd: upsd.pid, 'upsmon (root parent)': upsmon.pid, 'upsmon (monitor, nut)': kids.find((k) => cmdline(k)[0]?.endsWith('upsmon')) }
-      : { 'dummy-ups': driver.pid, upsd: upsd.pid, 'upsmon (root supervisor)': upsmon.pid, 'upsmon (network child, jailed)': kids.find((k) => roleOf(k) === 'net'), 'upsmon (dispatcher)': kids.find((k) => roleOf(k) === 'dispatch') };
+      : {
+        'dummy-ups': driver.pid, upsd: upsd.pid, 'upsmon (root supervisor)': upsmon.pid, 'upsmon (network child, jailed)': kids.find((k) => roleOf(k) === 'net'), 'upsmon (dispatcher)': kids.find((k) => roleOf(k) === 'dispatch'),
+        // the notifier (issue 20 item 6) exists since 2026-12; older revisions measured here have none
+        ...(hardnut === HARDNUT ? { 'upsmon (notifier)': kids.find((k) => roleOf(k) === 'notify') } : {}),
+      };
   };
   await waitFor('upsmon processes', () => Object.values(pids()).every((p) => p !== undefined && memKb(p) !== undefined));
   await sleep(WARM_S * 1000);
@@ -170,9 +176,9 @@ async function measure(name, kind, hardnut) {
   return { name, roles, distinct: med(totals) };
 }
 
-/** Five idle Node processes, sampled like a stack: the floor under five hardnut daemons. */
+/** FLOOR_PROCS idle Node processes, sampled like a stack: the floor under hardnut's Node processes. */
 async function measureFloor(name) {
-  const kids = Array.from({ length: 5 }, (_, i) => start(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], process.env, `${name} ${i}`));
+  const kids = Array.from({ length: FLOOR_PROCS }, (_, i) => start(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], process.env, `${name} ${i}`));
   for (const k of kids) await waitFor('node started', () => memKb(k.pid) !== undefined);
   await sleep(WARM_S * 1000);
   const samples = {};
@@ -194,7 +200,7 @@ async function measureFloor(name) {
 
 const stacks = [];
 stacks.push(await measure('NUT 2.8.0 (C)', 'nut'));
-stacks.push(await measure('Node floor: 5 idle node', 'floor'));
+stacks.push(await measure(`Node floor: ${String(FLOOR_PROCS)} idle node`, 'floor'));
 for (const rev of BEFORE_REVS) stacks.push(await measure(`hardnut ${rev}${REV_LABEL[rev] ? ` (${REV_LABEL[rev]})` : ''}`, 'hardnut', buildRevision(rev, dir)));
 stacks.push(await measure('hardnut (this build)', 'hardnut', HARDNUT));
 
