@@ -1,6 +1,6 @@
 // Two real upsd (hardnut's, each with dummy-ups drivers on .dev files) and hardnut's exporter
 // reading both, as a user would run them. Everything on loopback; stop() cleans up.
-import { readFileSync, writeFileSync, utimesSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync, utimesSync, mkdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
@@ -65,9 +65,13 @@ export async function startUpsd(upses: Record<string, string>, procs: Proc[], di
     ...files,
     'ups.conf': `${conf.join('\n')}\n`,
     'upsd.conf': `LISTEN 127.0.0.1 ${String(port)}\nMAXAGE 15\n${extraConf}`,
+    // the descriptions come from this test's own cmdvartab (DATAPATH = etc/), not from Debian's NUT:
+    // without nut-server installed, /usr/share/nut/cmdvartab does not exist (seen as an ordinary user)
+    cmdvartab: 'VARDESC battery.charge "Remaining battery charge, in percent"\nVARDESC ups.status "The UPS status flags"\n',
     'upsd.users': '[admin]\n\tpassword = adminpass\n\tactions = SET\n',
   });
   dirs.push(dir);
+  appendFileSync(join(dir.etc, 'upsd.conf'), `\nDATAPATH ${dir.etc}\n`);
   const drivers = new Map<string, Proc>();
   for (const name of Object.keys(upses)) {
     const p = startHardnutDriver(dir, 'dummy-ups', name);

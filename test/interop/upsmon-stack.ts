@@ -5,7 +5,7 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NutClient } from '../../src/client/client.js';
-import { isRoot, refNut } from '../support/peers.js';
+import { hasExecutable, isRoot, refNut } from '../support/peers.js';
 import {
   HARDNUT, TEST_USER, freePort, makeTestDir, run, startHardnutDriver, startProcess, userArgs, waitFor, waitForSocket,
   type Proc, type TestDir,
@@ -204,11 +204,19 @@ export async function replayStack(seq: string, own: (undo: () => Promise<unknown
   return { d, port };
 }
 
+/**
+ * Debian's upsc when it is installed (an outside check), else hardnut's: hardnut-only tests run
+ * without nut-client (an ordinary user on a fresh machine has no /bin/upsc).
+ */
+function upscArgv(...args: string[]): [string, string[]] {
+  return hasExecutable(refNut.upsc) ? [refNut.upsc, args] : [process.execPath, [HARDNUT, 'upsc', ...args]];
+}
+
 /** Waits until upsd answers for every UPS with a real status (not WAIT). */
 export async function waitForUpsd(port: number, upses: string[], env: NodeJS.ProcessEnv): Promise<void> {
   await waitFor('upsd serving every UPS', async () => {
     for (const u of upses) {
-      const r = await run(refNut.upsc, [`${u}@127.0.0.1:${port}`, 'ups.status'], env);
+      const r = await run(...upscArgv(`${u}@127.0.0.1:${port}`, 'ups.status'), env);
       if (r.code !== 0 || r.stdout.trim() === '' || r.stdout.trim() === 'WAIT') return false;
     }
     return true;
