@@ -22,7 +22,7 @@ export const EXIT_NOT_CONFINED = 1;
 
 const RLIMIT_NUMBERS: Readonly<Record<RlimitName, number>> = { RLIMIT_CORE, RLIMIT_NPROC, RLIMIT_NOFILE };
 
-interface PipelineLog { error(message: string): void; debug(level: number, message: string): void }
+interface PipelineLog { error(message: string): void; warn(message: string): void; debug(level: number, message: string): void }
 
 export interface ConfineOptions {
   /** A row of the role table (roles.ts). */
@@ -66,6 +66,11 @@ export async function confine(o: ConfineOptions): Promise<Confined> {
   // confinement failure: its message is the daemon's, as NUT words it; the exit is the same.
   const startupFailed = (err: unknown): never => fatal(o.log, `Error: ${err instanceof Error ? err.message : String(err)}`, EXIT_NOT_CONFINED);
 
+  // As root the filter is on unless HARDNUT_SECCOMP says otherwise (a debugging and profiling
+  // knob, scripts/seccomp-profile*.mjs): say so at every start, so that it cannot stay set unseen.
+  if (root && mode !== 'enforce') {
+    o.log.warn(`${row.name}: HARDNUT_SECCOMP=${mode}: this process's system calls are ${mode === 'off' ? 'not filtered' : 'only logged, never refused'}; unset HARDNUT_SECCOMP outside debugging`);
+  }
   // 1. everything loaded now: after the chroot no module can be found, after seccomp none opened
   try { loadNatives(row, root, mode); } catch (err) { die('loading native libraries', err); }
   if (!root) {
