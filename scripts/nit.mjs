@@ -50,6 +50,9 @@ const OVERALL_RE = /OVERALL: PASSED=(\d+) FAILED=(\d+)(?: SKIPPED=(\d+))?/g;
 const UPSMON_DIED_RE = /UPSMON PID \d+ is not alive after a short while/;
 /** The case nit.sh offers for upsmon as a primary of its sandbox (not in its default groups). */
 const UPSMON_CASE = 'testgroup_sandbox_upsmon_master';
+/** upsd's log line for upsmon's LOGIN (NUT's wording, hardnut's too). Reported, not required:
+ *  nit.sh stops upsmon 2 s after starting it, which a loaded machine may not reach. */
+const UPSMON_LOGIN_RE = /User dummy-admin-m@\S+ logged into UPS \[dummy\]/;
 
 class NitError extends Error {}
 
@@ -111,7 +114,8 @@ export function judge(output, exitCode, { requireUpsmon = false } = {}) {
   }
   if (exitCode !== 0) problems.push(`nit.sh exited ${exitCode}`);
   if (requireUpsmon && UPSMON_DIED_RE.test(output)) problems.push('upsmon died after start-up');
-  return { overall, problems };
+  const upsmonLoggedIn = requireUpsmon ? UPSMON_LOGIN_RE.test(output) : undefined;
+  return { overall, problems, upsmonLoggedIn };
 }
 
 function runPass(label, nitSh, layout, env, extraEnv) {
@@ -199,7 +203,8 @@ async function main() {
   let ok = true;
   for (const r of results) {
     const figures = r.overall ? `PASSED=${r.overall.passed} FAILED=${r.overall.failed}${r.overall.skipped === undefined ? '' : ` SKIPPED=${r.overall.skipped}`}` : 'no summary';
-    process.stdout.write(`${r.problems.length ? 'FAIL' : 'ok  '} ${r.label}: ${figures}${r.problems.length ? ` (${r.problems.join('; ')})` : ''}\n`);
+    const login = r.upsmonLoggedIn === undefined ? '' : `; upsd logged upsmon's LOGIN: ${r.upsmonLoggedIn ? 'yes' : 'no'}`;
+    process.stdout.write(`${r.problems.length ? 'FAIL' : 'ok  '} ${r.label}: ${figures}${r.problems.length ? ` (${r.problems.join('; ')})` : ''}${login}\n`);
     if (r.problems.length) ok = false;
   }
   return ok && !interrupted ? 0 : 1;

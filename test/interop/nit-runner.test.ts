@@ -25,7 +25,8 @@ upsd -h 2>&1 | head -1
 upsdrvctl -h 2>&1 | head -1
 case "$NIT_CASE" in
   testgroup_sandbox_upsmon_master)
-    [ -n "$FAKE_UPSMON_DIES" ] && echo "[ERROR] [sandbox] UPSMON PID 4242 is not alive after a short while" ;;
+    if [ -n "$FAKE_UPSMON_DIES" ] ; then echo "[ERROR] [sandbox] UPSMON PID 4242 is not alive after a short while"
+    else echo "User dummy-admin-m@127.0.0.1 logged into UPS [dummy]" ; fi ;;
 esac
 [ -n "$FAKE_NO_SUMMARY" ] && exit 3
 echo "[INFO] OVERALL: PASSED=$FAKE_PASSED FAILED=$FAKE_FAILED SKIPPED=1"
@@ -74,7 +75,7 @@ describe('npm run interop:nit (scripts/nit.mjs)', () => {
     expect(r.stdout).toContain('Network UPS Tools upsd 2.8.0 (hardnut ');
     expect(r.stdout).toContain('Network UPS Tools - UPS driver controller (hardnut ');
     expect(r.stdout).toMatch(/ok {3}default groups: PASSED=2 FAILED=0 SKIPPED=1\n/);
-    expect(r.stdout).toMatch(/ok {3}NIT_CASE=testgroup_sandbox_upsmon_master: PASSED=2 FAILED=0 SKIPPED=1\n/);
+    expect(r.stdout).toMatch(/ok {3}NIT_CASE=testgroup_sandbox_upsmon_master: PASSED=2 FAILED=0 SKIPPED=1; upsd logged upsmon's LOGIN: yes\n/);
     // the build trees are gone
     expect(readdirSync(runnerTmp)).toEqual([]);
   });
@@ -100,7 +101,7 @@ describe('npm run interop:nit (scripts/nit.mjs)', () => {
     const r = await runner({ FAKE_UPSMON_DIES: '1' });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/ok {3}default groups/);
-    expect(r.stdout).toContain('FAIL NIT_CASE=testgroup_sandbox_upsmon_master: PASSED=2 FAILED=0 SKIPPED=1 (upsmon died after start-up)');
+    expect(r.stdout).toContain("FAIL NIT_CASE=testgroup_sandbox_upsmon_master: PASSED=2 FAILED=0 SKIPPED=1 (upsmon died after start-up); upsd logged upsmon's LOGIN: no");
   });
 
   it('without NUT_SOURCE or NUT_NIT_SH it says what to set', async () => {
