@@ -181,9 +181,11 @@ async function main() {
       { label: 'default groups', extra: {}, requireUpsmon: false },
       ...(env.NIT_UPSMON === '0' || !hasUpsmonCase || !srcTop ? [] : [{ label: `NIT_CASE=${UPSMON_CASE}`, extra: { NIT_CASE: UPSMON_CASE }, requireUpsmon: true }]),
     ];
-  // nit.sh's sandbox upsmon has SHUTDOWNCMD "echo … | tee …" (an unprivileged command, run only
-  // on a shutdown it never reaches); hardnut's default is its signed-intent helper, so the pass
-  // selects the command method with the override that stays beside upsmon.conf's directives.
+  // nit.sh's sandbox upsmon has SHUTDOWNCMD "echo … | tee …" (run only on a shutdown it never
+  // reaches). Started as root, hardnut's upsmon refuses to start without a root shutdown path
+  // (README, differences: the socket or the setuid helper), which a test sandbox does not have;
+  // the command method runs SHUTDOWNCMD as the dispatcher's user. The environment variable is the
+  // override that stays when upsmon.conf gains its own directives for the method.
   const upsmonEnv = { HARDNUT_SHUTDOWN_METHOD: env.HARDNUT_SHUTDOWN_METHOD ?? 'command' };
 
   const results = [];
