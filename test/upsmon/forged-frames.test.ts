@@ -16,7 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireRoot } from '../support/peers.js';
-import { freePort, waitFor, type Proc } from '../support/stack.js';
+import { freePort, runHardnut, waitFor, writeFiles, type Proc } from '../support/stack.js';
 import { encodeFrame, type FrameTypeName } from '../../src/protocol/notify-frame/index.js';
 import {
   PRIMARY_LOGIN, makeUpsmonDir, startDriver, startHardnutUpsmon, startUpsd, statusField, upsdFiles,
@@ -29,6 +29,8 @@ const track = (p: Proc): Proc => { cleanups.push(() => p.stop()); return p; };
 
 const TIMINGS = ['POLLFREQ 1', 'POLLFREQALERT 1', 'FINALDELAY 0', 'HOSTSYNC 3', 'DEADTIME 15'];
 const NOBODY = 65534;
+/** The dispatcher's user (nut). */
+const nutUid = (): number => Number(readFileSync('/etc/passwd', 'latin1').split('\n').find((l) => l.startsWith('nut:'))?.split(':')[2] ?? -1);
 const UPSES = ['u1', 'u2'];
 const ON_LINE = 'ups.status: OL\nbattery.charge: 100\n';
 
@@ -36,6 +38,8 @@ type Frames = Array<[FrameTypeName, string?]>;
 const bytes = (frames: Frames): Buffer => Buffer.concat(frames.map(([t, n]) => encodeFrame(t, n)));
 
 interface Attack {
+  /** The process that forges (default the network child, on the framed pipe, fd 3). */
+  role?: 'net' | 'dispatch';
   signal: NodeJS.Signals;
   what: string;
   hex: string;
@@ -73,6 +77,17 @@ function attacks(a: string, b: string): Attack[] {
       hex: Buffer.concat([bytes([['FSD', a], ['FSD', b]]), broken, bytes([['EXEC_SHUTDOWN']])]).toString('hex'),
       refusal: /bad frame from the network child \(malformed frame: /g,
     },
+    // issue 16: a rule frame names a rule, and the dispatcher acts on its own copy of the file
+    {
+      signal: 'SIGPROF', what: 'RULE_FIRE(a rule not in the file)',
+      hex: bytes([['RULE_FIRE', 'evil']]).toString('hex'),
+      refusal: /bad frame from the network child \(RULE_FIRE names a rule that is not in the dispatcher's rule file\)/g,
+    },
+    {
+      signal: 'SIGTTIN', what: 'RULE_FIRE(notify-only rule) RULE_FIRE(again)',
+      hex: bytes([['RULE_FIRE', 'talk'], ['RULE_FIRE', 'talk']]).toString('hex'),
+      refusal: /bad frame from the network child \(RULE_FIRE for talk, which is already firing\)/g,
+    },
     {
       signal: 'SIGVTALRM', what: 'ONBATT(unknown type byte) FSD FSD SHUTDOWN EXEC_SHUTDOWN',
       hex: Buffer.concat([unknownType, bytes([['FSD', a], ['FSD', b], ['SHUTDOWN'], ['EXEC_SHUTDOWN']])]).toString('hex'),
@@ -81,17 +96,40 @@ function attacks(a: string, b: string): Attack[] {
   ];
 }
 
-/** The attacker's code: in the network child only, each signal writes its forged bytes on fd 3. */
+/**
+ * The attacker's code: each signal makes its process write the forged bytes, the network child on
+ * fd 3 (the framed pipe), the dispatcher on fd 4 (its channel to the root supervisor).
+ */
 function exploitModule(list: Attack[]): string {
   return [
     "import { writeSync } from 'node:fs';",
     "const at = process.argv.indexOf('--role');",
-    "if (at >= 0 && process.argv[at + 1] === 'net') {",
-    ...list.map((x) => `  process.on('${x.signal}', () => { const n = writeSync(3, Buffer.from('${x.hex}', 'hex')); ` +
+    "const role = at >= 0 ? process.argv[at + 1] : '';",
+    ...list.map((x) => `if (role === '${x.role ?? 'net'}') process.on('${x.signal}', () => { const n = writeSync(${x.role === 'dispatch' ? 4 : 3}, Buffer.from('${x.hex}', 'hex')); ` +
       `process.stderr.write(\`exploit: uid \${process.getuid()} wrote ${x.what} (\${n} bytes)\\n\`); });`),
-    '}',
     '',
   ].join('\n');
+}
+
+/**
+ * A compromised dispatcher (issue 16) asking the root supervisor for rule actions: a rule not in
+ * the supervisor's copy, a notify-only rule (no action for upsd): each refused, logged, nothing
+ * sent. Then a frame that is not a rule frame: nothing of it runs, the pair is restarted.
+ */
+function dispatcherAttacks(): Attack[] {
+  return [
+    { role: 'dispatch', signal: 'SIGPROF', what: 'to the supervisor: RULE_FIRE(a rule not in the file)', hex: bytes([['RULE_FIRE', 'evil']]).toString('hex'),
+      refusal: /the dispatcher passed on RULE_FIRE evil: refused \(RULE_FIRE names a rule that is not in the supervisor's rule file\): nothing is sent to upsd/g },
+    { role: 'dispatch', signal: 'SIGTTIN', what: 'to the supervisor: RULE_FIRE(notify-only rule)', hex: bytes([['RULE_FIRE', 'talk']]).toString('hex'),
+      refusal: /the dispatcher passed on RULE_FIRE talk: refused \(rule 'talk' has no fsd or instcmd action\): nothing is sent to upsd/g },
+    { role: 'dispatch', signal: 'SIGTTOU', what: 'to the supervisor: EXEC_SHUTDOWN', hex: bytes([['EXEC_SHUTDOWN']]).toString('hex'),
+      refusal: /the dispatcher sent a EXEC_SHUTDOWN frame, not a rule frame: nothing of it runs; both processes will be restarted/g },
+  ];
+}
+
+/** upsrules.conf: a notify-only rule and an fsd rule, neither of which fires on these UPSes. */
+function ruleFile(a: string): string {
+  return `RULE talk\n WHEN ups.temperature > 1000\n DO notify "talk"\nRULE never\n UPS ${a}\n WHEN battery.charge < 0\n DO fsd\n`;
 }
 
 async function twoUpsStack(): Promise<{ d: UpsmonDir; port: number }> {
@@ -113,8 +151,10 @@ describe('a compromised jailed upsmon child forging frames (issue 19 item 7)', (
     const { d, port } = await twoUpsStack();
     const [a, b] = UPSES.map((u) => `${u}@127.0.0.1:${port}`) as [string, string];
     const list = attacks(a, b);
+    const fromDispatcher = dispatcherAttacks();
     const exploit = join(d.root, 'exploit.mjs');
-    writeFileSync(exploit, exploitModule(list));
+    writeFileSync(exploit, exploitModule([...list, ...fromDispatcher]));
+    writeFiles(d, { 'upsrules.conf': ruleFile(a) });
     // SHUTDOWNCMD (run as the dispatcher's user, nut): one line in the marker per run
     const marker = join(d.rec, 'shutdown-ran');
     const shutdownCmd = join(d.bin, 'shutdown-marker');
@@ -161,6 +201,23 @@ describe('a compromised jailed upsmon child forging frames (issue 19 item 7)', (
       expect({ attack: x.what, marker: existsSync(marker), shutdown: events('SHUTDOWN'), flag: existsSync(flag) })
         .toEqual({ attack: x.what, marker: false, shutdown: 0, flag: false });
     }
+
+    // A compromised dispatcher asking root for rule actions: refused from the supervisor's own
+    // copy of upsrules.conf, no rule-action child started; a non-rule frame restarts the pair.
+    for (const x of fromDispatcher) {
+      const before = count(p.output(), x.refusal);
+      process.kill(current.dispatch, x.signal);
+      await waitFor(`the supervisor refusing ${x.what}`, () => count(p.output(), x.refusal) > before || undefined, 15_000);
+      expect(p.output()).toContain(`exploit: uid ${String(nutUid())} wrote ${x.what}`);
+    }
+    current = await confined(current);
+    // nothing reached upsd: no rule-action child ran, no FSD on either UPS
+    expect(p.output()).not.toMatch(/rule (evil|talk|never) fired: (FSD|INSTCMD)|rule-action child/);
+    for (const u of UPSES) {
+      const st = await runHardnut(['upsc', `${u}@127.0.0.1:${String(port)}`, 'ups.status'], d.env);
+      expect(st.stdout.trim()).toBe('OL');
+    }
+    expect({ marker: existsSync(marker), shutdown: events('SHUTDOWN'), flag: existsSync(flag) }).toEqual({ marker: false, shutdown: 0, flag: false });
 
     // The control: the UPSes really go OB LB (both supplies): the same upsmon shuts down, once.
     for (const u of UPSES) writeFileSync(join(d.etc, `${u}.dev`), 'ups.status: OB LB\nbattery.charge: 5\n');

@@ -176,7 +176,7 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       const p: Pair = {
         dispatcher, net: netChild, dispatcherDone: false, notifier, notifierDone: false, netDone: false, netCode: null, fault: false, shutdown: false,
         startedAt: Date.now(), fsdTimer: undefined, killTimer: undefined,
-        inbox: new SupervisorInbox(), rules: new RuleGate(o.ruleSet),
+        inbox: new SupervisorInbox(), rules: new RuleGate(o.ruleSet, 'the supervisor'),
       };
       pair = p;
       if (ipc) {
