@@ -78,16 +78,8 @@ export interface NotifyStart {
 export type RuleUpsAction = { kind: 'fsd' } | { kind: 'instcmd'; command: string };
 
 /** The short-lived rule-action child (upsmon/action/): log in to upsd, send FSD / INSTCMD, exit. */
-export interface RuleActionStart {
-  t: 'start';
-  /** upsmon.conf with one MONITOR, the rule's UPS (its password kept): the child knows no other. */
-  conf: UpsmonConf;
-  log: LogSettings;
-  /** RUN_AS_USER (or -u), as for the network child; applied only when started as root. */
-  user: string;
-  jail: string | null;
-  seccomp: SeccompSetting;
-  family: 4 | 6 | null;
+export interface RuleActionStart extends NetStart {
+  // conf: upsmon.conf with one MONITOR, the rule's UPS (its password kept): the child knows no other
   rule: string;
   event: 'fire' | 'clear';
   actions: RuleUpsAction[];
@@ -174,9 +166,10 @@ const plan: Check<ShutdownPlan> = (v, p) => {
   }
 };
 
-const netStart: Check<NetStart> = obj({
+const netStartFields = {
   t: oneOf('start'), conf: upsmonConf, log: logSettings, user: account, jail: nullable(path), seccomp, family: oneOf(4, 6, null),
-});
+};
+const netStart: Check<NetStart> = obj(netStartFields);
 const dispatchStart: Check<DispatchStart> = obj({
   t: oneOf('start'), conf: upsmonConf, log: logSettings, plan, user: account, group: nullable(account), seccomp,
 });
@@ -196,7 +189,7 @@ const ruleUpsAction: Check<RuleUpsAction> = (v, p) => {
 };
 
 const ruleActionStart: Check<RuleActionStart> = obj({
-  t: oneOf('start'), conf: upsmonConf, log: logSettings, user: account, jail: nullable(path), seccomp, family: oneOf(4, 6, null),
+  ...netStartFields,
   rule: ruleWord, event: oneOf('fire', 'clear'), actions: arr(ruleUpsAction, MAX_ACTIONS_PER_RULE),
 });
 
