@@ -394,6 +394,8 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
     const finish = (code: number): void => {
       if (finished) return;
       finished = true;
+      // a rule action still under way ends with upsmon (its own timeouts would end it soon anyway)
+      if (ruleChild !== undefined) kill(ruleChild, 'SIGKILL');
       for (const sig of SIGNALS) process.removeAllListeners(sig);
       if (restartTimer) clearTimeout(restartTimer);
       if (o.pidFile !== undefined) removePidFile(o.pidFile);
