@@ -76,12 +76,14 @@ describe('upsrules.conf in upsmon', { timeout: 120_000 }, () => {
     const cases: Array<[string, string]> = [
       ['RULE r\n WHEN ups.temperature > 40\n DO fsd\n', `${d.etc}/upsrules.conf:1: rule 'r': fsd needs the UPS it acts on (a UPS line in the rule)`],
       [`RULE r\n UPS u@127.0.0.1:${String(port)}\n WHEN ups.temperature > 40\n DO fsd\n`, `${d.etc}/upsrules.conf:1: rule 'r': fsd on u@127.0.0.1:${String(port)}, for which this host is not primary`],
+      ['INSTCMD load.off\nRULE r\n UPS u\n WHEN ups.temperature > 40\n DO instcmd load.off\n', `${d.etc}/upsrules.conf:2: rule 'r': instcmd on u, a LOCALMONITOR: hardnut acts on a UPS only through upsd`],
       ['RULE r\n WHEN ups.temperature > 40\n DO reboot\n', `${d.etc}/upsrules.conf:3: DO: unknown action 'reboot'`],
     ];
     for (const [i, [text, said]] of cases.entries()) {
       writeFiles(d, { 'upsrules.conf': text });
-      // the fsd on a UPS this host monitors as secondary
-      const upsmon = track(startHardnutUpsmon(d, `bad${String(i)}`, i === 1 ? { ...spec(port), role: 'secondary', login: SECONDARY_LOGIN } : spec(port)));
+      // the fsd on a UPS this host monitors as secondary; the instcmd on a LOCALMONITOR
+      const m = i === 1 ? { ...spec(port), role: 'secondary' as const, login: SECONDARY_LOGIN } : i === 2 ? { ...spec(port), extra: [...(spec(port).extra ?? []), 'LOCALMONITOR u 0'] } : spec(port);
+      const upsmon = track(startHardnutUpsmon(d, `bad${String(i)}`, m));
       const code = await new Promise<number | null>((resolve) => upsmon.child.once('exit', (c) => resolve(c)));
       expect(code).not.toBe(0);
       expect(upsmon.output()).toContain(said);
