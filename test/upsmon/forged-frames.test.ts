@@ -121,6 +121,23 @@ function ruleFile(a: string): string {
   return `RULE talk\n WHEN ups.temperature > 1000\n DO notify "talk"\nRULE never\n UPS ${a}\n WHEN battery.charge < 0\n DO fsd\n`;
 }
 
+type Pair = { net: number; dispatch: number };
+
+/** The pair, once its network child is nobody, in the jail, under seccomp (and new, after `before`): only then is it attacked. */
+function confinedPair(p: Proc, jail: string): (before?: Pair) => Promise<Pair> {
+  const sup = p.child.pid as number;
+  return (before) => waitFor('a new pair, its child confined', async () => {
+    if (p.child.exitCode !== null) throw new Error(`upsmon exited ${String(p.child.exitCode)}:\n${p.output()}`);
+    const q = await upsmonChildren(sup, 30_000);
+    if (before !== undefined && (q.net === before.net || q.dispatch === before.dispatch)) return undefined;
+    try {
+      const st = readFileSync(`/proc/${q.net}/status`, 'latin1');
+      const ok = statusField(st, 'Seccomp') === '2' && statusField(st, 'Uid').split('\t')[0] === String(NOBODY) && readlinkSync(`/proc/${q.net}/root`) === jail;
+      return ok ? q : undefined;
+    } catch { return undefined; } // between restarts
+  }, 40_000, 100);
+}
+
 async function twoUpsStack(): Promise<{ d: UpsmonDir; port: number }> {
   const port = await freePort();
   const ups = UPSES.map((u) => `[${u}]\n\tdriver = dummy-ups\n\tport = ${u}.dev\n`).join('');
@@ -153,21 +170,10 @@ describe('a compromised jailed upsmon child forging frames (issue 19 item 7)', (
       system: a, role: 'primary', login: PRIMARY_LOGIN,
       extra: [`MONITOR ${b} 1 ${PRIMARY_LOGIN[0]} ${PRIMARY_LOGIN[1]} primary`, ...TIMINGS, `POWERDOWNFLAG ${flag}`, `SHUTDOWNCMD "${shutdownCmd}"`],
     }, [], { NODE_OPTIONS: nodeOptions }));
-    const sup = p.child.pid as number;
     const jail = join(d.root, 'jail-fg');
     const events = (type: string): number => d.events().filter((e) => e.tag === 'fg' && e.type === type).length;
 
-    /** The pair, once its network child is nobody, in the jail, under seccomp: only then is it attacked. */
-    const confined = (before?: { net: number; dispatch: number }): Promise<{ net: number; dispatch: number }> => waitFor('a new pair, its child confined', async () => {
-      if (p.child.exitCode !== null) throw new Error(`upsmon exited ${String(p.child.exitCode)}:\n${p.output()}`);
-      const q = await upsmonChildren(sup, 30_000);
-      if (before !== undefined && (q.net === before.net || q.dispatch === before.dispatch)) return undefined;
-      try {
-        const st = readFileSync(`/proc/${q.net}/status`, 'latin1');
-        const ok = statusField(st, 'Seccomp') === '2' && statusField(st, 'Uid').split('\t')[0] === String(NOBODY) && readlinkSync(`/proc/${q.net}/root`) === jail;
-        return ok ? q : undefined;
-      } catch { return undefined; } // between restarts
-    }, 40_000, 100);
+    const confined = confinedPair(p, jail);
 
     let current = await confined();
     for (const [i, x] of list.entries()) {
@@ -220,18 +226,8 @@ describe('a compromised jailed upsmon child forging frames (issue 19 item 7)', (
     const p = track(startHardnutUpsmon(d, 'rf', {
       system: a, role: 'primary', login: PRIMARY_LOGIN, extra: [`MONITOR ${b} 1 ${PRIMARY_LOGIN[0]} ${PRIMARY_LOGIN[1]} primary`, ...TIMINGS],
     }, [], { NODE_OPTIONS: nodeOptions }));
-    const sup = p.child.pid as number;
     const jail = join(d.root, 'jail-rf');
-    const confined = (before?: { net: number; dispatch: number }): Promise<{ net: number; dispatch: number }> => waitFor('a new pair, its child confined', async () => {
-      if (p.child.exitCode !== null) throw new Error(`upsmon exited ${String(p.child.exitCode)}:\n${p.output()}`);
-      const q = await upsmonChildren(sup, 30_000);
-      if (before !== undefined && (q.net === before.net || q.dispatch === before.dispatch)) return undefined;
-      try {
-        const st = readFileSync(`/proc/${q.net}/status`, 'latin1');
-        const ok = statusField(st, 'Seccomp') === '2' && statusField(st, 'Uid').split('\t')[0] === String(NOBODY) && readlinkSync(`/proc/${q.net}/root`) === jail;
-        return ok ? q : undefined;
-      } catch { return undefined; }
-    }, 40_000, 100);
+    const confined = confinedPair(p, jail);
     const restarts = (): number => count(p.output(), /both processes will be restarted/g);
 
     let current = await confined();
