@@ -113,6 +113,7 @@ const ROLE_ENTRIES = {
   net: join(UPSMON, 'monitor/net-child.ts'),
   dispatch: join(UPSMON, 'dispatcher/dispatch-process.ts'),
   notify: join(UPSMON, 'notifier/notify-process.ts'),
+  action: join(UPSMON, 'action/rule-action-process.ts'),
   single: join(UPSMON, 'single-process.ts'),
 } as const;
 
@@ -157,11 +158,12 @@ function crossings(loaded: Map<string, string[]>, folders: string[]): string[] {
   return [...loaded].filter(([f]) => dirs.some((d) => f.startsWith(d))).map(([, chain]) => chain.map((c) => relative(SRC, c)).join(' → '));
 }
 
-const upsmonLoads = (g: ReturnType<typeof fileGraph>): Record<'supervisor' | 'net' | 'dispatch' | 'notify', Map<string, string[]>> => ({
+const upsmonLoads = (g: ReturnType<typeof fileGraph>): Record<'supervisor' | 'net' | 'dispatch' | 'notify' | 'action', Map<string, string[]>> => ({
   supervisor: closure(g, [MAIN]),
   net: closure(g, [MAIN, ROLE_ENTRIES.net]),
   dispatch: closure(g, [MAIN, ROLE_ENTRIES.dispatch]),
   notify: closure(g, [MAIN, ROLE_ENTRIES.notify]),
+  action: closure(g, [MAIN, ROLE_ENTRIES.action]),
 });
 
 describe('upsmon split by process (DESIGN.md, issue 12)', () => {
@@ -199,8 +201,15 @@ describe('upsmon split by process (DESIGN.md, issue 12)', () => {
 
   it("the supervisor loads neither child's code (monitor/, dispatcher/) nor -p's single process", () => {
     const loads = upsmonLoads(g);
-    expect(crossings(loads.supervisor, ['monitor', 'dispatcher', 'notifier'])).toEqual([]);
+    expect(crossings(loads.supervisor, ['monitor', 'dispatcher', 'notifier', 'action'])).toEqual([]);
     expect(loads.supervisor.has(ROLE_ENTRIES.single)).toBe(false);
+  });
+
+  it('the rule-action child (issue 16) loads no other process\'s code, and none loads it', () => {
+    const loads = upsmonLoads(g);
+    expect(loads.action.has(ROLE_ENTRIES.action)).toBe(true);
+    expect(crossings(loads.action, ['monitor', 'dispatcher', 'notifier'])).toEqual([]);
+    for (const other of [loads.net, loads.dispatch, loads.notify]) expect(crossings(other, ['action'])).toEqual([]);
   });
 
   it('a planted cross import is found, with its chain', () => {

@@ -36,23 +36,16 @@ export function readRuleFile(path: string, report: (message: string) => void): R
 
 /**
  * upsmon's rules: none when the file does not exist; `{ failed: true }` when it exists but is
- * unusable, or asks for an action this upsmon does not perform yet — upsmon then does not start
- * (fail closed: a rule the user counts on must not be silently skipped).
+ * unusable — upsmon then does not start (fail closed: a rule the user counts on must not be
+ * silently skipped). `problems`: what the caller's configuration makes impossible (upsmon: an
+ * fsd or instcmd on a UPS it cannot act on, upsmon/shared/rule-targets.ts), each as file:line.
  */
-export function loadUpsmonRules(env: Env, report: (message: string) => void): { ruleSet?: RuleSet; failed?: true } {
+export function loadUpsmonRules(env: Env, report: (message: string) => void, problems?: (ruleSet: RuleSet) => readonly Error[]): { ruleSet?: RuleSet; failed?: true } {
   const path = rulesPath(env);
   if (!existsSync(path)) return {};
   const ruleSet = readRuleFile(path, report);
   if (ruleSet === undefined) return { failed: true };
-  let failed = false;
-  for (const r of ruleSet.rules) {
-    for (const a of [...r.onFire, ...r.onClear]) {
-      // upsmon performs notify, shutdown and timers; fsd and instcmd only `hardnut rules test` shows
-      if (a.kind === 'fsd' || a.kind === 'instcmd') {
-        report(`${path}:${String(r.line)}: rule '${r.name}': upsmon does not perform '${a.kind}' yet (hardnut rules test does)`);
-        failed = true;
-      }
-    }
-  }
-  return failed ? { failed: true } : { ruleSet };
+  const found = problems?.(ruleSet) ?? [];
+  for (const e of found) report(e.message);
+  return found.length > 0 ? { failed: true } : { ruleSet };
 }

@@ -151,6 +151,23 @@ export const ROLES: readonly RoleRow[] = [
     natives: ['koffi', 'libc', 'rlimits', 'libseccomp'], noNewPrivs: 'always',
   },
   {
+    // issue 16: a rule's fsd / instcmd. The dispatcher has no network and the monitor is jailed
+    // with only its pipe, so root (the supervisor) starts this one-shot child for a rule event its
+    // own copy of upsrules.conf admits: resolve upsd, confine, log in with that MONITOR's
+    // credentials, send FSD / INSTCMD, parse the replies under the filter, exit. The network
+    // child's filter and jail: it does the same kind of work, less of it.
+    name: 'upsmon-rule-action', process: 'hardnut upsmon --role rule-action (spawned by the supervisor for a rule\'s fsd or instcmd)', seccomp: 'upsmon-net', asUser: 'nothing',
+    user: { default: 'nobody', from: 'RUN_AS_USER in upsmon.conf, else nobody (as the network child)' },
+    groups: { keep: 'none', extra: '', why: 'it reads nothing but the one connection it opens' },
+    jail: UPSMON_JAIL,
+    rlimits: upsmonChildLimits('descriptors open now + headroom: one connection to upsd'),
+    fdsKept: [
+      { what: 'fd 0: the start message from the supervisor', why: 'the rule, its actions and the one MONITOR line (with its password) to log in with' },
+      { what: 'fd 1, 2: stdio', why: 'log in the foreground' },
+    ],
+    natives: ['koffi', 'libc', 'rlimits', 'libseccomp'], noNewPrivs: 'always',
+  },
+  {
     name: 'dispatcher', process: 'hardnut upsmon --role dispatch (spawned by the supervisor)', seccomp: 'dispatcher', asUser: 'nothing',
     user: { default: 'nut', from: 'the supervisor (NUT RUN_AS_USER for the dispatcher: nut)' },
     groups: { keep: 'primary', extra: 'the shutdown group (nutshutdown) when the helper or socket plan needs it', why: 'only that group may run the setuid helper or connect to hardnut-shutdown.socket' },
@@ -159,7 +176,7 @@ export const ROLES: readonly RoleRow[] = [
     fdsKept: [
       { what: 'fd 0: control messages from the supervisor', why: 'start, reload, fsd, flag-written, stop' },
       { what: 'fd 3: the framed pipe from the network child', why: 'the only input it acts on (close-on-exec: no NOTIFYCMD sees it)' },
-      { what: 'fd 4: bytes to the supervisor', why: 'asks root to write POWERDOWNFLAG (close-on-exec)' },
+      { what: 'fd 4: bytes to the supervisor', why: 'asks root to write POWERDOWNFLAG, and passes on the names of rules with an fsd or instcmd action (close-on-exec)' },
       { what: 'the intent key in memory, or /run/initctl', why: 'read or opened while root: the shutdown hand-over' },
     ],
     natives: ['koffi', 'libc', 'rlimits', 'libseccomp'], noNewPrivs: 'unless-setuid-helper',

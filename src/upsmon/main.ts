@@ -9,7 +9,8 @@
 //   -u <user>            the network child's user (default RUN_AS_USER, else nobody)
 //   -p                   no split: one process (warned)
 //   -4 / -6              IPv4 / IPv6 only
-// Hidden, internal: `--role net|dispatch|notify` starts one of the supervisor's children; each expects
+// Hidden, internal: `--role net|dispatch|notify|rule-action` starts one of the supervisor's children
+// (rule-action: action/rule-action-process.ts, one per fsd/instcmd rule event); each expects
 // the supervisor's control channel on stdin and its pipe on fd 3 (monitor/net-child.ts,
 // dispatcher/dispatch-process.ts). Started by hand it waits for a start message and does nothing else.
 //
@@ -39,6 +40,7 @@ import { describePlan, planAccessProblem, selectShutdownPlan, type PathOwnership
 import { runSupervisor } from './supervisor/supervisor.js';
 import { loadUpsmonRules, rulesPath } from '../runtime/rules-file.js';
 import { localTargets } from './supervisor/local-targets.js';
+import { ruleTargetProblems } from './shared/rule-targets.js';
 import type { DriverSocketTarget } from './shared/driver-socket.js';
 
 interface LoadedUpsmonConf { conf: UpsmonConf; warnings: string[]; local: Map<string, DriverSocketTarget> }
@@ -302,7 +304,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     // test/layout.test.ts checks the import closures).
     const code = argv[1] === 'net' ? await (await import('./monitor/net-child.js')).runNetChild()
       : argv[1] === 'dispatch' ? await (await import('./dispatcher/dispatch-process.js')).runDispatchProcess()
-      : argv[1] === 'notify' ? await (await import('./notifier/notify-process.js')).runNotifyProcess() : 2;
+      : argv[1] === 'notify' ? await (await import('./notifier/notify-process.js')).runNotifyProcess()
+      : argv[1] === 'rule-action' ? await (await import('./action/rule-action-process.js')).runRuleActionProcess() : 2;
     process.exit(code);
   }
   const log = new Logger('upsmon');
@@ -347,7 +350,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   if (o.checkFlag) return checkFlag(conf, log);
   // upsrules.conf (issue 16): checked here too, so an unusable one stops upsmon at start rather
   // than failing its children over and over; -p does not evaluate rules (yet), and says so
-  if (!o.single && loadUpsmonRules(env, (m) => log.error(`upsmon: ${m}`)).failed) return 1;
+  // The supervisor keeps this copy: it admits a rule's fsd / instcmd only as this copy says (issue 16)
+  const rules = o.single ? {} : loadUpsmonRules(env, (m) => log.error(`upsmon: ${m}`), (rs) => ruleTargetProblems(rs, conf));
+  if (rules.failed) return 1;
   if (o.single && existsSync(rulesPath(env))) log.warn(`upsmon -p: ${rulesPath(env)} is not evaluated in single-process mode`);
 
   const root = isRoot();
@@ -413,6 +418,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     powerDownFlag,
     pidFile,
     stripEnv: [],
+    ...(rules.ruleSet ? { ruleSet: rules.ruleSet } : {}),
   });
   return code;
 }

@@ -11,7 +11,7 @@ import { logAt } from './shared/child-io.js';
 import { shutdownMethodOf } from './dispatcher/dispatch-process.js';
 import { Dispatcher } from './dispatcher/dispatcher.js';
 import { frameOf } from './monitor/frames.js';
-import { clientOptions, loadCa, resolveAll } from './monitor/net-child.js';
+import { clientOptions, loadCa, resolveAll } from './shared/upsd-addresses.js';
 import { Notifier } from './notifier/notifier.js';
 import { MonitorShell } from './monitor/shell.js';
 import { performShutdown, writePowerDownFlag } from './shared/shutdown.js';

@@ -237,6 +237,9 @@ const STARTERS: Record<string, Starter> = {
   notifier: async (ctx) => (await upsmon(ctx)).notify,
   // issue 14: only LOCALMONITOR lines: the monitor reads dummy-ups's socket, passed in by the supervisor
   'upsmon-local': async (ctx) => (await upsmon(ctx, 'LOCALMONITOR ob 1')).net,
+  // issue 16: the one-shot child of a rule's fsd / instcmd, as the supervisor starts it (its control
+  // message on stdin), against a upsd that accepts and never answers: it waits there, confined
+  'upsmon-rule-action': async (ctx) => ruleActionChild(ctx),
   upslog: async (ctx) => {
     requireBuild(ctx);
     const u = await upstream();
@@ -310,6 +313,36 @@ async function upsmon(ctx: SkipContext, local?: string): Promise<{ net: Subject[
     dispatch: [{ pid: pair.dispatch, what: "upsmon's dispatcher", extraGroups: [], setuidHelper: false, terminal: sup.tty }],
     notify: [{ pid: pair.notify, what: "upsmon's notifier, which ran NOTIFYCMD at ONBATT", terminal: sup.tty }],
   };
+}
+
+async function ruleActionChild(ctx: SkipContext): Promise<Subject[]> {
+  requireBuild(ctx);
+  const { createServer } = await import('node:net');
+  const { spawn } = await import('node:child_process');
+  const { encodeControl } = await import('../../src/protocol/control/index.js');
+  const { parseUpsmonConf } = await import('../../src/core/config/upsmon-conf.js');
+  const held: import('node:net').Socket[] = [];
+  const silent = createServer((sock) => { held.push(sock); });
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  own(() => new Promise<void>((r) => { for (const h of held) h.destroy(); silent.close(() => r()); }));
+  const port = (silent.address() as import('node:net').AddressInfo).port;
+  const dir = makeTestDir({});
+  own(() => dir.cleanup());
+  const jail = join(dir.root, 'jail');
+  const conf = parseUpsmonConf(`MONITOR u@127.0.0.1:${String(port)} 1 monprimary primarypass primary\n`, 'upsmon.conf').value;
+  const child = spawn(process.execPath, [HARDNUT, 'upsmon', '--role', 'rule-action'], { stdio: ['pipe', 'pipe', 'pipe'], env: dir.env });
+  let output = '';
+  child.stdout.on('data', (b: Buffer) => { output += b.toString(); });
+  child.stderr.on('data', (b: Buffer) => { output += b.toString(); });
+  own(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  child.stdin.end(encodeControl({
+    t: 'start', conf, log: { syslog: false, debug: 0 }, user: 'nobody', jail, seccomp: 'enforce', family: null,
+    rule: 'hot', event: 'fire', actions: [{ kind: 'instcmd', command: 'load.off' }],
+  }));
+  // it connects only once confined
+  await waitFor('the rule-action child connecting to upsd', () => held.length > 0 || child.exitCode !== null || undefined, 30_000, 100);
+  if (child.exitCode !== null) throw new Error(`the rule-action child exited ${String(child.exitCode)}: ${output}`);
+  return [{ pid: child.pid as number, what: "upsmon's rule-action child, waiting for upsd's answer", user: 'nobody', jail }];
 }
 
 // ---------------------------------------------------------------- what /proc must show

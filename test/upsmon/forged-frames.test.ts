@@ -16,7 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireRoot } from '../support/peers.js';
-import { freePort, waitFor, type Proc } from '../support/stack.js';
+import { freePort, runHardnut, waitFor, writeFiles, type Proc } from '../support/stack.js';
 import { encodeFrame, type FrameTypeName } from '../../src/protocol/notify-frame/index.js';
 import {
   PRIMARY_LOGIN, makeUpsmonDir, startDriver, startHardnutUpsmon, startUpsd, statusField, upsdFiles,
@@ -29,6 +29,8 @@ const track = (p: Proc): Proc => { cleanups.push(() => p.stop()); return p; };
 
 const TIMINGS = ['POLLFREQ 1', 'POLLFREQALERT 1', 'FINALDELAY 0', 'HOSTSYNC 3', 'DEADTIME 15'];
 const NOBODY = 65534;
+/** The dispatcher's user (nut). */
+const nutUid = (): number => Number(readFileSync('/etc/passwd', 'latin1').split('\n').find((l) => l.startsWith('nut:'))?.split(':')[2] ?? -1);
 const UPSES = ['u1', 'u2'];
 const ON_LINE = 'ups.status: OL\nbattery.charge: 100\n';
 
@@ -36,6 +38,8 @@ type Frames = Array<[FrameTypeName, string?]>;
 const bytes = (frames: Frames): Buffer => Buffer.concat(frames.map(([t, n]) => encodeFrame(t, n)));
 
 interface Attack {
+  /** The process that forges (default the network child, on the framed pipe, fd 3). */
+  role?: 'net' | 'dispatch';
   signal: NodeJS.Signals;
   what: string;
   hex: string;
@@ -81,17 +85,57 @@ function attacks(a: string, b: string): Attack[] {
   ];
 }
 
-/** The attacker's code: in the network child only, each signal writes its forged bytes on fd 3. */
+/**
+ * The attacker's code: each signal makes its process write the forged bytes, the network child on
+ * fd 3 (the framed pipe), the dispatcher on fd 4 (its channel to the root supervisor).
+ */
 function exploitModule(list: Attack[]): string {
   return [
     "import { writeSync } from 'node:fs';",
     "const at = process.argv.indexOf('--role');",
-    "if (at >= 0 && process.argv[at + 1] === 'net') {",
-    ...list.map((x) => `  process.on('${x.signal}', () => { const n = writeSync(3, Buffer.from('${x.hex}', 'hex')); ` +
+    "const role = at >= 0 ? process.argv[at + 1] : '';",
+    ...list.map((x) => `if (role === '${x.role ?? 'net'}') process.on('${x.signal}', () => { const n = writeSync(${x.role === 'dispatch' ? 4 : 3}, Buffer.from('${x.hex}', 'hex')); ` +
       `process.stderr.write(\`exploit: uid \${process.getuid()} wrote ${x.what} (\${n} bytes)\\n\`); });`),
-    '}',
     '',
   ].join('\n');
+}
+
+/**
+ * A compromised dispatcher (issue 16) asking the root supervisor for rule actions: a rule not in
+ * the supervisor's copy, a notify-only rule (no action for upsd): each refused, logged, nothing
+ * sent. Then a frame that is not a rule frame: nothing of it runs, the pair is restarted.
+ */
+function dispatcherAttacks(): Attack[] {
+  return [
+    { role: 'dispatch', signal: 'SIGPROF', what: 'to the supervisor: RULE_FIRE(a rule not in the file)', hex: bytes([['RULE_FIRE', 'evil']]).toString('hex'),
+      refusal: /the dispatcher passed on RULE_FIRE evil: refused \(RULE_FIRE names a rule that is not in the supervisor's rule file\): nothing is sent to upsd/g },
+    { role: 'dispatch', signal: 'SIGTTIN', what: 'to the supervisor: RULE_FIRE(notify-only rule)', hex: bytes([['RULE_FIRE', 'talk']]).toString('hex'),
+      refusal: /the dispatcher passed on RULE_FIRE talk: refused \(rule 'talk' has no fsd or instcmd action\): nothing is sent to upsd/g },
+    { role: 'dispatch', signal: 'SIGTTOU', what: 'to the supervisor: EXEC_SHUTDOWN', hex: bytes([['EXEC_SHUTDOWN']]).toString('hex'),
+      refusal: /the dispatcher sent a EXEC_SHUTDOWN frame, not a rule frame: nothing of it runs; both processes will be restarted/g },
+  ];
+}
+
+/** upsrules.conf: a notify-only rule and an fsd rule, neither of which fires on these UPSes. */
+function ruleFile(a: string): string {
+  return `RULE talk\n WHEN ups.temperature > 1000\n DO notify "talk"\nRULE never\n UPS ${a}\n WHEN battery.charge < 0\n DO fsd\n`;
+}
+
+type Pair = { net: number; dispatch: number };
+
+/** The pair, once its network child is nobody, in the jail, under seccomp (and new, after `before`): only then is it attacked. */
+function confinedPair(p: Proc, jail: string): (before?: Pair) => Promise<Pair> {
+  const sup = p.child.pid as number;
+  return (before) => waitFor('a new pair, its child confined', async () => {
+    if (p.child.exitCode !== null) throw new Error(`upsmon exited ${String(p.child.exitCode)}:\n${p.output()}`);
+    const q = await upsmonChildren(sup, 30_000);
+    if (before !== undefined && (q.net === before.net || q.dispatch === before.dispatch)) return undefined;
+    try {
+      const st = readFileSync(`/proc/${q.net}/status`, 'latin1');
+      const ok = statusField(st, 'Seccomp') === '2' && statusField(st, 'Uid').split('\t')[0] === String(NOBODY) && readlinkSync(`/proc/${q.net}/root`) === jail;
+      return ok ? q : undefined;
+    } catch { return undefined; } // between restarts
+  }, 40_000, 100);
 }
 
 async function twoUpsStack(): Promise<{ d: UpsmonDir; port: number }> {
@@ -126,21 +170,10 @@ describe('a compromised jailed upsmon child forging frames (issue 19 item 7)', (
       system: a, role: 'primary', login: PRIMARY_LOGIN,
       extra: [`MONITOR ${b} 1 ${PRIMARY_LOGIN[0]} ${PRIMARY_LOGIN[1]} primary`, ...TIMINGS, `POWERDOWNFLAG ${flag}`, `SHUTDOWNCMD "${shutdownCmd}"`],
     }, [], { NODE_OPTIONS: nodeOptions }));
-    const sup = p.child.pid as number;
     const jail = join(d.root, 'jail-fg');
     const events = (type: string): number => d.events().filter((e) => e.tag === 'fg' && e.type === type).length;
 
-    /** The pair, once its network child is nobody, in the jail, under seccomp: only then is it attacked. */
-    const confined = (before?: { net: number; dispatch: number }): Promise<{ net: number; dispatch: number }> => waitFor('a new pair, its child confined', async () => {
-      if (p.child.exitCode !== null) throw new Error(`upsmon exited ${String(p.child.exitCode)}:\n${p.output()}`);
-      const q = await upsmonChildren(sup, 30_000);
-      if (before !== undefined && (q.net === before.net || q.dispatch === before.dispatch)) return undefined;
-      try {
-        const st = readFileSync(`/proc/${q.net}/status`, 'latin1');
-        const ok = statusField(st, 'Seccomp') === '2' && statusField(st, 'Uid').split('\t')[0] === String(NOBODY) && readlinkSync(`/proc/${q.net}/root`) === jail;
-        return ok ? q : undefined;
-      } catch { return undefined; } // between restarts
-    }, 40_000, 100);
+    const confined = confinedPair(p, jail);
 
     let current = await confined();
     for (const [i, x] of list.entries()) {
@@ -173,5 +206,54 @@ describe('a compromised jailed upsmon child forging frames (issue 19 item 7)', (
     expect(p.child.exitCode).toBe(0);
     expect(readFileSync(marker, 'latin1')).toBe('ran\n');
     expect(p.output()).not.toMatch(/out of order: [^)]*(LOWBATT|FSD)/);
+  }, 240_000);
+
+  it('forged rule frames (issue 16): from the network child, a rule not in the file or out of order; from the dispatcher, a rule not in the supervisor\'s file, a notify-only rule, a non-rule frame: refused, the pair restarted, nothing sent to upsd', async (ctx) => {
+    requireRoot(ctx, 'root (the network child is jailed and filtered only when upsmon starts as root; CI runs as root)');
+    const { d, port } = await twoUpsStack();
+    const [a, b] = UPSES.map((u) => `${u}@127.0.0.1:${port}`) as [string, string];
+    const fromNet: Attack[] = [
+      { signal: 'SIGPROF', what: 'RULE_FIRE(a rule not in the file)', hex: bytes([['RULE_FIRE', 'evil']]).toString('hex'),
+        refusal: /bad frame from the network child \(RULE_FIRE names a rule that is not in the dispatcher's rule file\)/g },
+      { signal: 'SIGTTIN', what: 'RULE_FIRE(notify-only rule) RULE_FIRE(again)', hex: bytes([['RULE_FIRE', 'talk'], ['RULE_FIRE', 'talk']]).toString('hex'),
+        refusal: /bad frame from the network child \(RULE_FIRE for talk, which is already firing\)/g },
+    ];
+    const fromDispatcher = dispatcherAttacks();
+    const exploit = join(d.root, 'exploit.mjs');
+    writeFileSync(exploit, exploitModule([...fromNet, ...fromDispatcher]));
+    writeFiles(d, { 'upsrules.conf': ruleFile(a) });
+    const nodeOptions = [process.env['NODE_OPTIONS'], `--import=file://${exploit}`].filter((o) => o).join(' ');
+    const p = track(startHardnutUpsmon(d, 'rf', {
+      system: a, role: 'primary', login: PRIMARY_LOGIN, extra: [`MONITOR ${b} 1 ${PRIMARY_LOGIN[0]} ${PRIMARY_LOGIN[1]} primary`, ...TIMINGS],
+    }, [], { NODE_OPTIONS: nodeOptions }));
+    const jail = join(d.root, 'jail-rf');
+    const confined = confinedPair(p, jail);
+    const restarts = (): number => count(p.output(), /both processes will be restarted/g);
+
+    let current = await confined();
+    for (const x of [...fromNet, ...fromDispatcher]) {
+      const before = count(p.output(), x.refusal);
+      const restarted = restarts();
+      process.kill(x.role === 'dispatch' ? current.dispatch : current.net, x.signal);
+      await waitFor(`the refusal of ${x.what}`, () => count(p.output(), x.refusal) > before || undefined, 15_000).catch((e: unknown) => {
+        throw new Error(`${(e as Error).message}; upsmon said:\n${p.output()}`);
+      });
+      expect(p.output()).toContain(`exploit: uid ${String(x.role === 'dispatch' ? nutUid() : NOBODY)} wrote ${x.what}`);
+      // a well-formed rule frame the supervisor refuses is only logged; anything else restarts the pair
+      if (x.refusal.source.includes('nothing is sent to upsd')) {
+        expect(restarts()).toBe(restarted);
+      } else {
+        await waitFor('the supervisor restarting the pair', () => restarts() > restarted || undefined, 10_000);
+        current = await confined(current);
+      }
+    }
+    // nothing reached upsd: no rule-action child ran, no FSD on either UPS, no shutdown
+    expect(p.output()).not.toMatch(/rule (evil|talk|never) fired: (FSD|INSTCMD)|rule-action child/);
+    for (const u of UPSES) {
+      const st = await runHardnut(['upsc', `${u}@127.0.0.1:${String(port)}`, 'ups.status'], d.env);
+      expect(st.stdout.trim()).toBe('OL');
+    }
+    expect(d.events().filter((e) => e.tag === 'rf' && e.type === 'SHUTDOWN')).toEqual([]);
+    expect(p.child.exitCode).toBeNull();
   }, 240_000);
 });

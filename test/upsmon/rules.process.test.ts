@@ -5,8 +5,11 @@
 // the fall, not on every poll; a rule on a variable the UPS does not have fires nothing and says
 // why once; a rule file upsmon cannot honour stops upsmon from starting.
 import { afterEach, describe, expect, it } from 'vitest';
-import { PRIMARY_LOGIN, replayStack, startHardnutUpsmon, type MonitorSpec } from '../interop/upsmon-stack.js';
-import { waitFor, writeFiles, type Proc } from '../support/stack.js';
+import {
+  PRIMARY_LOGIN, SECONDARY_LOGIN, makeUpsmonDir, replayStack, startDriver, startHardnutUpsmon, startUpsd, upsdFiles, waitForUpsd,
+  type MonitorSpec, type UpsmonDir,
+} from '../interop/upsmon-stack.js';
+import { freePort, runHardnut, waitFor, writeFiles, type Proc } from '../support/stack.js';
 import { parseRules, replay, seqTimeline, type RuleSet } from '../../src/protocol/rules/index.js';
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
@@ -68,19 +71,98 @@ describe('upsrules.conf in upsmon', { timeout: 120_000 }, () => {
     expect(order.slice(0, 3)).toEqual(['rule half-charge shuts this host down', 'forced shutdown in progress', 'Auto logout and shutdown proceeding']);
   });
 
-  it('a rule file with an error, or an action upsmon does not perform yet, stops upsmon with file:line', async () => {
+  it('a rule file with an error, or an action upsmon cannot perform, stops upsmon with file:line', async () => {
     const { d, port } = await replayStack(SEQ, (undo) => cleanups.push(undo));
     const cases: Array<[string, string]> = [
-      ['RULE r\n WHEN ups.temperature > 40\n DO fsd\n', `${d.etc}/upsrules.conf:1: rule 'r': upsmon does not perform 'fsd' yet`],
+      ['RULE r\n WHEN ups.temperature > 40\n DO fsd\n', `${d.etc}/upsrules.conf:1: rule 'r': fsd needs the UPS it acts on (a UPS line in the rule)`],
+      [`RULE r\n UPS u@127.0.0.1:${String(port)}\n WHEN ups.temperature > 40\n DO fsd\n`, `${d.etc}/upsrules.conf:1: rule 'r': fsd on u@127.0.0.1:${String(port)}, for which this host is not primary`],
+      ['INSTCMD load.off\nRULE r\n UPS u\n WHEN ups.temperature > 40\n DO instcmd load.off\n', `${d.etc}/upsrules.conf:2: rule 'r': instcmd on u, a LOCALMONITOR: hardnut acts on a UPS only through upsd`],
       ['RULE r\n WHEN ups.temperature > 40\n DO reboot\n', `${d.etc}/upsrules.conf:3: DO: unknown action 'reboot'`],
     ];
     for (const [i, [text, said]] of cases.entries()) {
       writeFiles(d, { 'upsrules.conf': text });
-      const upsmon = track(startHardnutUpsmon(d, `bad${String(i)}`, spec(port)));
+      // the fsd on a UPS this host monitors as secondary; the instcmd on a LOCALMONITOR
+      const m = i === 1 ? { ...spec(port), role: 'secondary' as const, login: SECONDARY_LOGIN } : i === 2 ? { ...spec(port), extra: [...(spec(port).extra ?? []), 'LOCALMONITOR u 0'] } : spec(port);
+      const upsmon = track(startHardnutUpsmon(d, `bad${String(i)}`, m));
       const code = await new Promise<number | null>((resolve) => upsmon.child.once('exit', (c) => resolve(c)));
       expect(code).not.toBe(0);
       expect(upsmon.output()).toContain(said);
     }
     expect(d.events().filter((e) => e.type === 'RULE')).toEqual([]);
+  });
+});
+
+// fsd and instcmd (issue 16 item 1): the monitor sends the rule's name, the dispatcher passes it
+// on, the root supervisor admits it against its own copy and starts the confined rule-action
+// child, which logs in to upsd with the MONITOR line's credentials and sends FSD / INSTCMD.
+describe('rule actions on the UPS, through upsd', { timeout: 120_000 }, () => {
+  /** The temperature trace behind hardnut upsd, with this upsd.users; the driver's output kept. */
+  async function stack(users?: string): Promise<{ d: UpsmonDir; port: number; driver: Proc; upsd: Proc; system: string }> {
+    const port = await freePort();
+    const files = upsdFiles(port);
+    const d = makeUpsmonDir({ 'ups.conf': 'pollinterval = 1\n[u]\n\tdriver = dummy-ups\n\tport = u.seq\n', 'u.seq': SEQ, ...files, ...(users !== undefined ? { 'upsd.users': users } : {}) });
+    cleanups.push(() => d.cleanup());
+    const driver = track(await startDriver('hardnut', d, 'u'));
+    const upsd = track(startUpsd('hardnut', d));
+    await waitForUpsd(port, ['u'], d.env);
+    return { d, port, driver, upsd, system: `u@127.0.0.1:${String(port)}` };
+  }
+
+  it('a rule with fsd sets FSD on its UPS (upsc shows it), and upsmon then shuts down as for FSD', async () => {
+    const { d, port, upsd, system } = await stack();
+    writeFiles(d, { 'upsrules.conf': `RULE hot\n UPS ${system}\n WHEN ups.temperature > 40\n FOR 2\n DO fsd\n` });
+    const m = spec(port);
+    const upsmon = track(startHardnutUpsmon(d, 'f', { ...m, extra: [...(m.extra ?? []), 'FINALDELAY 0', 'HOSTSYNC 1'] }));
+    await waitFor('SHUTDOWNCMD after the rule set FSD, and the FSD notice', () => ['SHUTDOWNCMD', 'FSD'].every((t) => d.events().some((e) => e.type === t)) || undefined, 60_000, 100).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}; events ${JSON.stringify(d.events().map((x) => x.type))}; upsmon said:\n${upsmon.output()}`);
+    });
+    const status = await runHardnut(['upsc', `u@127.0.0.1:${String(port)}`, 'ups.status'], d.env);
+    expect(status.stdout.trim().split(' ')).toContain('FSD');
+    // upsd set it for the MONITOR line's user; upsmon saw FSD as NUT's primary does, and shut down once
+    expect(upsd.output()).toMatch(/Client monprimary@127\.0\.0\.1 set FSD on UPS \[u\]/);
+    expect(upsmon.output()).toContain(`rule hot fired: FSD on ${system}`);
+    expect(upsmon.output()).toContain(`rule hot (fired): FSD on UPS [${system}] accepted by upsd`);
+    await waitFor('upsmon to exit after the shutdown', () => upsmon.child.exitCode !== null || undefined, 30_000);
+    expect(upsmon.child.exitCode).toBe(0);
+    const types = d.events().map((e) => e.type);
+    expect(types.filter((t) => t === 'SHUTDOWNCMD')).toHaveLength(1);
+    // FSD's NOTIFYCMD and SHUTDOWNCMD start together (FINALDELAY 0): their order in the record is
+    // a race; the order upsmon acted in is its log's
+    expect(types).toContain('FSD');
+    const order = [...upsmon.output().matchAll(/FSD on UPS \[[^\]]+\] accepted by upsd|Auto logout and shutdown proceeding/g)].map((x) => x[0]);
+    expect(order).toEqual([`FSD on UPS [${system}] accepted by upsd`, 'Auto logout and shutdown proceeding']);
+    expect(upsmon.output()).not.toContain(PRIMARY_LOGIN[1]);
+  });
+
+  it('a rule with instcmd runs the command on fire (seen in the driver), and another on clear', async () => {
+    const users = '[monprimary]\n\tpassword = primarypass\n\tupsmon primary\n\tinstcmds = load.off\n';
+    const { d, port, driver, system } = await stack(users);
+    writeFiles(d, { 'upsrules.conf': `INSTCMD load.off\nRULE hot\n UPS ${system}\n WHEN ups.temperature > 40\n FOR 2\n CLEAR ups.temperature < 35\n DO instcmd load.off\n ONCLEAR instcmd load.off\n` });
+    const upsmon = track(startHardnutUpsmon(d, 'i', spec(port)));
+    // dummy-ups lists load.off and answers every command with "unknown command" in its log, as NUT's does
+    const sent = (): number => [...driver.output().matchAll(/instcmd: unknown command \[load\.off\]/g)].length;
+    await waitFor('load.off in the driver twice (fire, clear)', () => sent() >= 2 || undefined, 60_000, 100).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}; driver said:\n${driver.output()}\nupsmon said:\n${upsmon.output()}`);
+    });
+    expect(upsmon.output()).toContain(`rule hot (fired): instant command load.off on UPS [${system}] accepted by upsd`);
+    expect(upsmon.output()).toContain(`rule hot (cleared): instant command load.off on UPS [${system}] accepted by upsd`);
+    expect(sent()).toBe(2);
+    expect(upsmon.child.exitCode).toBeNull();
+  });
+
+  it("an instcmd the MONITOR user may not run: upsd's ACL refuses it, the failure is logged, monitoring goes on", async () => {
+    const { d, port, driver, system } = await stack();
+    writeFiles(d, { 'upsrules.conf': `INSTCMD load.off\nRULE hot\n UPS ${system}\n WHEN ups.temperature > 40\n FOR 2\n CLEAR ups.temperature < 35\n DO instcmd load.off\n DO notify "hot"\n ONCLEAR notify "cool"\n` });
+    const upsmon = track(startHardnutUpsmon(d, 'a', spec(port)));
+    await waitFor('the refusal, then the clear notice', () => d.events().some((e) => e.type === 'RULE' && e.msg.includes('cool')) || undefined, 60_000, 100).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}; upsmon said:\n${upsmon.output()}`);
+    });
+    expect(upsmon.output()).toContain(`rule hot (fired): instant command load.off on UPS [${system}] refused by upsd as user monprimary: ERR ACCESS-DENIED`);
+    expect(upsmon.output()).toMatch(/rule hot fired: INSTCMD load\.off on .*: not done \(rule-action child exit 1/);
+    expect(driver.output()).not.toContain('instcmd:');
+    // nothing crashed: the same pair still runs, the rule's notices both went out
+    expect(upsmon.output()).not.toMatch(/restarting|bad frame|ended \(/);
+    expect(d.events().filter((e) => e.type === 'RULE').map((e) => e.msg)).toEqual(['rule hot fired: hot', 'rule hot cleared: cool']);
+    expect(upsmon.child.exitCode).toBeNull();
   });
 });

@@ -11,10 +11,14 @@
 //
 // dispatcher → supervisor, on the dispatcher's fd 4: single bytes from a fixed set, 'F' (a user FSD
 // was noted: forward it to the network child now) and 'S' (a valid shutdown request arrived: write
-// POWERDOWNFLAG). Any other byte is ignored and logged.
+// POWERDOWNFLAG), and rule frames (inbox.ts, issue 16). Any other byte is ignored and logged.
+//
+// supervisor → rule-action child (issue 16): one `start` naming the rule, its event, the UPS
+// actions the supervisor's own copy of upsrules.conf gives it, and the one MONITOR to log in with.
 
 import { MAX_ARG_LEN, MAX_ARGS } from '../../core/tokenizer.js';
 import { NOTIFY_FLAGS, NOTIFY_TYPES, type UpsmonConf } from '../../core/config/upsmon-conf.js';
+import { MAX_ACTIONS_PER_RULE, MAX_NAME_CHARS } from '../rules/limits.js';
 import { arr, bool, int, nullable, obj, oneOf, recordOf, SchemaError, str, type Check } from './schema.js';
 
 /** How the supervisor hands the shutdown to the dispatcher (chosen in upsmon/supervisor/shutdown-method.ts). */
@@ -70,10 +74,22 @@ export interface NotifyStart {
   seccomp: SeccompSetting;
 }
 
+/** A UPS action of upsrules.conf (protocol/rules Action), as the supervisor hands it to the rule-action child. */
+export type RuleUpsAction = { kind: 'fsd' } | { kind: 'instcmd'; command: string };
+
+/** The short-lived rule-action child (upsmon/action/): log in to upsd, send FSD / INSTCMD, exit. */
+export interface RuleActionStart extends NetStart {
+  // conf: upsmon.conf with one MONITOR, the rule's UPS (its password kept): the child knows no other
+  rule: string;
+  event: 'fire' | 'clear';
+  actions: RuleUpsAction[];
+}
+
 export type ControlMessage =
   | NetStart
   | DispatchStart
   | NotifyStart
+  | RuleActionStart
   | { t: 'reload'; conf: UpsmonConf }
   | { t: 'fsd' }
   | { t: 'stop' }
@@ -150,9 +166,10 @@ const plan: Check<ShutdownPlan> = (v, p) => {
   }
 };
 
-const netStart: Check<NetStart> = obj({
+const netStartFields = {
   t: oneOf('start'), conf: upsmonConf, log: logSettings, user: account, jail: nullable(path), seccomp, family: oneOf(4, 6, null),
-});
+};
+const netStart: Check<NetStart> = obj(netStartFields);
 const dispatchStart: Check<DispatchStart> = obj({
   t: oneOf('start'), conf: upsmonConf, log: logSettings, plan, user: account, group: nullable(account), seccomp,
 });
@@ -161,11 +178,26 @@ const notifyStart: Check<NotifyStart> = obj({
   t: oneOf('start'), conf: upsmonConf, log: logSettings, user: account, seccomp,
 });
 
+/** A rule name or an instant command, as the rule parser bounds them. */
+const ruleWord = str(MAX_NAME_CHARS, /^[A-Za-z0-9._@:[\]+-]+$/);
+
+const ruleUpsAction: Check<RuleUpsAction> = (v, p) => {
+  const kind = typeof v === 'object' && v !== null ? (v as { kind?: unknown }).kind : undefined;
+  if (kind === 'fsd') return obj({ kind: oneOf('fsd') })(v, p);
+  if (kind === 'instcmd') return obj({ kind: oneOf('instcmd'), command: ruleWord })(v, p);
+  throw new SchemaError(`${p}.kind`, 'not a rule action');
+};
+
+const ruleActionStart: Check<RuleActionStart> = obj({
+  ...netStartFields,
+  rule: ruleWord, event: oneOf('fire', 'clear'), actions: arr(ruleUpsAction, MAX_ACTIONS_PER_RULE),
+});
+
 /** Which start message a child expects: they differ in fields, so each child names its own. */
-export type ControlPeer = 'net' | 'dispatch' | 'notify';
+export type ControlPeer = 'net' | 'dispatch' | 'notify' | 'rule-action';
 
 const BY_TYPE: Record<string, (peer: ControlPeer) => Check<ControlMessage>> = {
-  'start': (peer) => (peer === 'net' ? netStart : peer === 'notify' ? notifyStart : dispatchStart),
+  'start': (peer) => (peer === 'net' ? netStart : peer === 'notify' ? notifyStart : peer === 'rule-action' ? ruleActionStart : dispatchStart),
   'reload': () => obj({ t: oneOf('reload'), conf: upsmonConf }),
   'fsd': () => obj({ t: oneOf('fsd') }),
   'stop': () => obj({ t: oneOf('stop') }),

@@ -1,2 +1,3 @@
 export * from './codec.js';
 export { SchemaError } from './schema.js';
+export * from './inbox.js';

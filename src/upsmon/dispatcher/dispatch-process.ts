@@ -2,7 +2,8 @@
 // the shutdown group. Started by the supervisor as `hardnut upsmon --role dispatch` with
 //   fd 0  the supervisor's control messages (protocol/control): start, reload, fsd, flag-written, stop
 //   fd 3  the framed pipe's read end: frames from the jailed network child, nothing else
-//   fd 4  bytes to the supervisor: 'F' (user FSD noted), 'S' (shutdown: write POWERDOWNFLAG)
+//   fd 4  bytes to the supervisor: 'F' (user FSD noted), 'S' (shutdown: write POWERDOWNFLAG), and
+//         rule frames of rules with an fsd or instcmd action (protocol/control/inbox.ts, issue 16)
 //   fd 5  the write end of the one-way pipe to the notifier: the notifications to deliver, as
 //         frames of the same format (type and UPS name, never a message). The notifier, not the
 //         dispatcher, runs NOTIFYCMD and wall (issue 20 item 6): the dispatcher runs nothing but
@@ -33,6 +34,7 @@ import type { ShutdownPlan } from '../../protocol/control/index.js';
 import { armForDispatcher } from '../../killpower/arm.js';
 import type { KillpowerArm } from '../../killpower/files.js';
 import { loadUpsmonRules } from '../../runtime/rules-file.js';
+import { hasUpsActions, ruleTargetProblems } from '../shared/rule-targets.js';
 
 /** How long the dispatcher waits for the supervisor to write POWERDOWNFLAG before shutting down anyway. */
 export const FLAG_WAIT_MS = 5_000;
@@ -68,7 +70,7 @@ export async function runDispatchProcess(): Promise<number> {
 
   // The dispatcher's own copy of upsrules.conf (issue 16), read before the drop: a rule frame
   // from the child is admitted only for a rule named here, and does what this copy says.
-  const rules = loadUpsmonRules(process.env, (m) => log.error(`upsmon dispatcher: ${m}`));
+  const rules = loadUpsmonRules(process.env, (m) => log.error(`upsmon dispatcher: ${m}`), (rs) => ruleTargetProblems(rs, s.conf));
   if (rules.failed) return 1;
 
   let method: ShutdownMethod | undefined;
@@ -90,8 +92,8 @@ export async function runDispatchProcess(): Promise<number> {
       done = true;
       resolve(code);
     };
-    const toSupervisor = (byte: number): void => {
-      try { writeSync(SUPERVISOR_FD, Buffer.from([byte])); } catch { /* supervisor gone: nothing to tell */ }
+    const toSupervisor = (bytes: number | Uint8Array): void => {
+      try { writeSync(SUPERVISOR_FD, typeof bytes === 'number' ? Buffer.from([bytes]) : bytes); } catch { /* supervisor gone: nothing to tell */ }
     };
 
     const dispatcher = new Dispatcher(conf, {
@@ -124,9 +126,14 @@ export async function runDispatchProcess(): Promise<number> {
         })();
       },
       rule: (r, event, actions) => {
-        // notify only (loadUpsmonRules refused a file with any other action; timers are the child's):
-        // the notifier runs it, from its own copy of upsrules.conf; only the rule's name crosses
-        if (actions.some((a) => a.kind === 'notify')) toNotifier.write(encodeFrame(event === 'fire' ? 'RULE_FIRE' : 'RULE_CLEAR', r.name));
+        // Each action where it can run, and only the rule's name crosses: notify in the notifier,
+        // fsd and instcmd (issue 16) by the supervisor, which starts the rule-action child (this
+        // process has no network). Both look the rule up in their own copy of upsrules.conf. A rule
+        // with a UPS action sends both its events, so the supervisor can check their order.
+        // `shutdown` was acted on by the Dispatcher (noteUserFsd); timers are the monitor's.
+        const frame = encodeFrame(event === 'fire' ? 'RULE_FIRE' : 'RULE_CLEAR', r.name);
+        if (actions.some((a) => a.kind === 'notify')) toNotifier.write(frame);
+        if (hasUpsActions(r)) toSupervisor(frame);
       },
     }, rules.ruleSet);
 

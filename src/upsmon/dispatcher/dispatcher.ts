@@ -13,7 +13,7 @@ import type { UpsmonConf } from '../../core/config/upsmon-conf.js';
 
 export { NO_NETWORK_TEXT, type Notification } from '../shared/notify-messages.js';
 import type { Action, Rule, RuleSet } from '../../protocol/rules/index.js';
-import { RuleGate } from './rule-gate.js';
+import { RuleGate } from '../shared/rule-gate.js';
 
 export interface DispatcherActions {
   notify(n: Notification): void;

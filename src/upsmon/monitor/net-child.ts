@@ -13,18 +13,13 @@
 // dispatcher is gone (the pipe closed or a write failed) it says NOPARENT in its log, as NUT's
 // child does — it cannot frame it to a dead dispatcher — and keeps monitoring.
 
-import dns from 'node:dns/promises';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import net from 'node:net';
-import { join } from 'node:path';
 import type { Logger } from '../../runtime/log.js';
-import { preloadTls, type ClientOptions } from '../../client/client.js';
+import { preloadTls } from '../../client/client.js';
 import type { ServerAddress } from '../../client/ups-spec.js';
 import type { UpsmonConf } from '../../core/config/upsmon-conf.js';
 import { encodeFrame } from '../../protocol/notify-frame/index.js';
 import { isRoot } from '../../sandbox/drop-privileges.js';
-import { closeInheritedFds } from '../../sandbox/fds.js';
 import { highestOpenFd } from '../../sandbox/rlimits.js';
 import { confine } from '../../sandbox/confine.js';
 import { installFatalHandlers } from '../../sandbox/fatal.js';
@@ -35,6 +30,9 @@ import { frameOf } from './frames.js';
 import { MonitorShell } from './shell.js';
 import { RuleRunner } from './rule-runner.js';
 import { loadUpsmonRules } from '../../runtime/rules-file.js';
+import { ruleTargetProblems } from '../shared/rule-targets.js';
+import { clientOptions, loadCa, resolveAll } from '../shared/upsd-addresses.js';
+import { prepareForJail } from '../shared/jail-prep.js';
 
 /** The monitor's phases in which it takes a reload (monitor.ts onReload); in the others it ignores it. */
 const RELOADABLE_PHASES: ReadonlySet<string> = new Set(['new', 'polling', 'sleeping', 'suspended']);
@@ -87,7 +85,7 @@ export async function runNetChild(): Promise<number> {
   let conf = s.conf;
 
   // upsrules.conf is read here, before the jail hides it (issue 16); unusable: no monitoring
-  const rules = loadUpsmonRules(process.env, (m) => log.error(`upsmon: ${m}`));
+  const rules = loadUpsmonRules(process.env, (m) => log.error(`upsmon: ${m}`), (rs) => ruleTargetProblems(rs, conf));
   if (rules.failed) return 1;
 
   const addresses = await resolveAll(conf, family, log);
@@ -218,18 +216,9 @@ async function enterSandbox(s: NetStart, conf: UpsmonConf, log: Logger): Promise
   const role = netChildRole(conf);
   // STARTTLS happens inside the jail, where no module can be loaded: node:tls comes in now
   if (role === 'upsmon-net') await preloadTls();
-  if (isRoot()) {
-    // Nothing whoever started upsmon left open comes into the jail (0–2 stdio, 3 the pipe, 4 the
-    // supervisor's IPC channel with LOCALMONITOR).
-    const stray = closeInheritedFds((process.send !== undefined ? LOCAL_IPC_FD : FRAME_FD) + 1);
-    if (stray.length > 0) log.debug(1, `upsmon: closed inherited descriptors ${stray.join(' ')}`);
-    // Start libuv's thread pool now: with RLIMIT_NPROC 0 no thread can be created later.
-    await stat('/');
-    // Read the time zone now (/etc/localtime): date handling, e.g. checking a TLS certificate's
-    // validity, would otherwise try to open it inside the jail, which seccomp forbids.
-    void new Date().getTimezoneOffset();
-    void new Date().toString();
-  }
+  // Nothing whoever started upsmon left open comes into the jail (0–2 stdio, 3 the pipe, 4 the
+  // supervisor's IPC channel with LOCALMONITOR).
+  if (isRoot()) await prepareForJail(process.send !== undefined ? LOCAL_IPC_FD : FRAME_FD, log);
   const nofile = highestOpenFd() + 1 + NOFILE_HEADROOM + 2 * conf.monitors.length;
   const c = await confine({
     role, log, env: { HARDNUT_SECCOMP: s.seccomp }, user: s.user,
@@ -237,32 +226,6 @@ async function enterSandbox(s: NetStart, conf: UpsmonConf, log: Logger): Promise
     computed: { RLIMIT_NOFILE: nofile },
   });
   return c.jail !== undefined;
-}
-
-/** Every MONITOR's addresses, by system name; a host that does not resolve gets none (logged). */
-export async function resolveAll(conf: UpsmonConf, family: 4 | 6 | null, log: Logger): Promise<Map<string, ServerAddress[]>> {
-  const out = new Map<string, ServerAddress[]>();
-  const byHost = new Map<string, string[]>();
-  for (const m of conf.monitors) {
-    if (m.local === true) continue; // LOCALMONITOR: a driver socket, no host
-    let ips = byHost.get(m.host);
-    if (ips === undefined) {
-      if (net.isIP(m.host) !== 0) {
-        ips = [m.host];
-      } else {
-        try {
-          const found = await dns.lookup(m.host, { all: true, verbatim: true, family: family ?? 0 });
-          ips = found.map((a) => a.address);
-        } catch (err) {
-          log.error(`UPS [${m.system}]: cannot resolve ${m.host}: ${(err as { code?: string }).code ?? String(err)}`);
-          ips = [];
-        }
-      }
-      byHost.set(m.host, ips);
-    }
-    out.set(m.system, ips.map((host) => ({ host, port: m.port })));
-  }
-  return out;
 }
 
 /** A host's addresses without asking DNS: an IP literal, or what a MONITOR on that host resolved to. */
@@ -274,25 +237,3 @@ function knownAddresses(host: string, conf: UpsmonConf, addresses: ReadonlyMap<s
   }
   return undefined;
 }
-
-/** CERTPATH's certificates (a bundle file or a directory of PEM files), read before the jail. */
-export function loadCa(conf: UpsmonConf): string[] | undefined {
-  const wanted = conf.certVerify || conf.certHosts.some((h) => h.verify);
-  if (!wanted || conf.certPath === undefined) return undefined;
-  const p = conf.certPath;
-  if (statSync(p).isDirectory()) {
-    return readdirSync(p).filter((f) => /\.(pem|crt)$/.test(f)).map((f) => readFileSync(join(p, f), 'latin1'));
-  }
-  return [readFileSync(p, 'latin1')];
-}
-
-/** FORCESSL / CERTVERIFY, or the host's CERTHOST line (§4.4). */
-export function clientOptions(conf: UpsmonConf, host: string, ca: string[] | undefined): ClientOptions {
-  const ch = conf.certHosts.find((h) => h.host === host);
-  const verify = ch ? ch.verify : conf.certVerify;
-  const force = ch ? ch.forceSsl : conf.forceSsl;
-  const o: ClientOptions = { startTls: force ? 'require' : 'try' };
-  if (verify) o.tls = { rejectUnauthorized: true, ...(ca !== undefined ? { ca } : {}) };
-  return o;
-}
-

@@ -18,6 +18,7 @@ import { childLogger, firstControl, leaveTerminalSignalsToSupervisor } from '../
 import { EXIT_CHILD_FAULT } from '../shared/exit-codes.js';
 import { notificationOf, ruleNotification } from '../shared/notify-messages.js';
 import { loadUpsmonRules } from '../../runtime/rules-file.js';
+import { ruleTargetProblems } from '../shared/rule-targets.js';
 import type { Rule } from '../../protocol/rules/index.js';
 import { Notifier } from './notifier.js';
 import { NotifyFrameReader } from './notify-frames.js';
@@ -53,7 +54,7 @@ export async function runNotifyProcess(): Promise<number> {
   installFatalHandlers('upsmon notifier', log);
   // its own copy of upsrules.conf (issue 16), read before the drop like the dispatcher's: a rule
   // frame names a rule, and what it says is taken from here
-  const rules = loadUpsmonRules(process.env, (m) => log.error(`upsmon notifier: ${m}`));
+  const rules = loadUpsmonRules(process.env, (m) => log.error(`upsmon notifier: ${m}`), (rs) => ruleTargetProblems(rs, s.conf));
   if (rules.failed) return 1;
   const ruleByName = new Map<string, Rule>((rules.ruleSet?.rules ?? []).map((r) => [r.name, r]));
   await confine({ role: 'notifier', log, env: { HARDNUT_SECCOMP: s.seccomp }, user: s.user });

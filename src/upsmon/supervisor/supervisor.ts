@@ -12,6 +12,13 @@
 //   - forwards `-c fsd` to the dispatcher first and to the network child only once the
 //     dispatcher has noted it (so the shutdown that follows is not taken for an out-of-order one);
 //   - writes POWERDOWNFLAG when the dispatcher accepted a shutdown request (as NUT's root parent);
+//   - performs a rule's fsd / instcmd (issue 16): the dispatcher, which has no network, passes on
+//     the rule frame (a rule's name, nothing else) on its fd 4; the supervisor reads those bytes
+//     with a strict decoder (protocol/control/inbox.ts), admits the name only against its own copy
+//     of upsrules.conf (read at start, in order: fire, clear, fire…), takes the actions and the
+//     MONITOR line from its own copies, and starts a one-shot confined child (`--role
+//     rule-action`, action/rule-action-process.ts) that logs in to upsd and sends them. It parses
+//     nothing from the network: upsd's replies are the child's, under its filter;
 //   - when either process of the pair ends — a bad frame (the dispatcher exits with
 //     EXIT_CHILD_FAULT and the network child is killed), a crash — restarts both, with a capped
 //     exponential backoff; after a shutdown it exits instead, like NUT's parent.
@@ -23,7 +30,7 @@ import { removePidFile, writePidFile } from '../../runtime/pidfile.js';
 import { keepInheritedFdsFromChildren } from '../../sandbox/fds.js';
 import type { UpsmonConf } from '../../core/config/upsmon-conf.js';
 import {
-  CTRL_FSD_NOTED, CTRL_SHUTDOWN, encodeControl, withoutSecrets,
+  encodeControl, withoutSecrets,
   type ControlMessage, type LogSettings,
 } from '../../protocol/control/index.js';
 import { EXIT_CHILD_FAULT, EXIT_RESOLVE_RETRY } from '../shared/exit-codes.js';
@@ -32,6 +39,11 @@ import type { ShutdownPlan } from './shutdown-method.js';
 import { connectDriverSocket, type DriverSocketTarget } from '../shared/driver-socket.js';
 import { hasLocalMonitors } from './local-targets.js';
 import { guardIpcChannel, ipcMessageBudget } from './ipc-guard.js';
+import { SupervisorInbox } from '../../protocol/control/index.js';
+import type { RuleFrameType } from '../../protocol/notify-frame/index.js';
+import type { RuleSet } from '../../protocol/rules/index.js';
+import { RuleGate } from '../shared/rule-gate.js';
+import { ruleTargetProblems, upsActionPlan } from '../shared/rule-targets.js';
 
 /**
  * LOCALMONITOR (issue 14): the network child's fd 4 is Node's IPC channel, a socketpair over
@@ -55,6 +67,10 @@ export const KILL_GRACE_MS = 2_000;
 export const NOTIFIER_DRAIN_MS = 12_000;
 /** How long the dispatcher may take to note a user FSD. */
 export const FSD_ACK_MS = 5_000;
+/** Rule actions waiting for the one rule-action child at a time; more are refused (logged). */
+export const MAX_PENDING_RULE_ACTIONS = 16;
+/** A rule-action child is killed after this long (its connect and each reply have 10 s). */
+export const RULE_ACTION_TIMEOUT_MS = 60_000;
 
 export interface SupervisorOptions {
   conf: UpsmonConf;
@@ -82,6 +98,8 @@ export interface SupervisorOptions {
   pidFile: string | undefined;
   /** Environment variables removed from the children's environment. */
   stripEnv: string[];
+  /** upsrules.conf as read at start (issue 16): the only source of what a rule's fsd / instcmd does. */
+  ruleSet?: RuleSet;
 }
 
 interface Pair {
@@ -97,7 +115,12 @@ interface Pair {
   startedAt: number;
   fsdTimer: NodeJS.Timeout | undefined;
   killTimer: NodeJS.Timeout | undefined;
+  /** The dispatcher's fd 4, decoded; and the order of its rule frames, against our own rule file. */
+  inbox: SupervisorInbox;
+  rules: RuleGate;
 }
+
+interface RuleActionJob { rule: string; event: 'fire' | 'clear'; message: ControlMessage; what: string }
 
 export function runSupervisor(o: SupervisorOptions): Promise<number> {
   const { log } = o;
@@ -109,6 +132,8 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
   let restartTimer: NodeJS.Timeout | undefined;
   let fsdPending = false;
   let finished = false;
+  const ruleJobs: RuleActionJob[] = [];
+  let ruleChild: ChildProcess | undefined;
   const childEnv: NodeJS.ProcessEnv = { ...o.env };
   for (const k of o.stripEnv) delete childEnv[k];
   const base = [...process.execArgv, process.argv[1] as string, 'upsmon'];
@@ -151,6 +176,7 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       const p: Pair = {
         dispatcher, net: netChild, dispatcherDone: false, notifier, notifierDone: false, netDone: false, netCode: null, fault: false, shutdown: false,
         startedAt: Date.now(), fsdTimer: undefined, killTimer: undefined,
+        inbox: new SupervisorInbox(), rules: new RuleGate(o.ruleSet, 'the supervisor'),
       };
       pair = p;
       if (ipc) {
@@ -175,7 +201,7 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
         c.stdin?.on('error', () => undefined);
         c.on('error', (err) => log.error(`upsmon: cannot start a child process: ${err.message}`));
       }
-      (dispatcher.stdio[4] as net.Socket | null)?.on('data', (bytes: Buffer) => { for (const b of bytes) onControlByte(p, b); });
+      (dispatcher.stdio[4] as net.Socket | null)?.on('data', (bytes: Buffer) => onDispatcherBytes(p, bytes));
       (dispatcher.stdio[4] as net.Socket | null)?.on('error', () => undefined);
       dispatcher.on('exit', (code, signal) => onDispatcherExit(p, code, signal));
       netChild.on('exit', (code, signal) => onNetExit(p, code, signal));
@@ -215,21 +241,75 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       child.on('error', () => undefined);
     };
 
-    const onControlByte = (p: Pair, b: number): void => {
-      if (b === CTRL_FSD_NOTED) {
-        if (p.fsdTimer) { clearTimeout(p.fsdTimer); p.fsdTimer = undefined; }
-        send(p.net, { t: 'fsd' });
-      } else if (b === CTRL_SHUTDOWN) {
-        p.shutdown = true;
-        if (o.powerDownFlag !== undefined) {
-          try { writePowerDownFlag(o.powerDownFlag); } catch (err) {
-            log.error(`upsmon: cannot write POWERDOWNFLAG ${o.powerDownFlag}: ${(err as Error).message}`);
+    const onDispatcherBytes = (p: Pair, bytes: Uint8Array): void => {
+      const r = p.inbox.push(bytes);
+      for (const q of r.requests) {
+        if (q.kind === 'fsd-noted') {
+          if (p.fsdTimer) { clearTimeout(p.fsdTimer); p.fsdTimer = undefined; }
+          send(p.net, { t: 'fsd' });
+        } else if (q.kind === 'shutdown') {
+          p.shutdown = true;
+          if (o.powerDownFlag !== undefined) {
+            try { writePowerDownFlag(o.powerDownFlag); } catch (err) {
+              log.error(`upsmon: cannot write POWERDOWNFLAG ${o.powerDownFlag}: ${(err as Error).message}`);
+            }
           }
+          send(p.dispatcher, { t: 'flag-written' });
+        } else if (q.kind === 'rule') {
+          onRuleFrame(p, q.type, q.rule);
+        } else {
+          log.error(`upsmon: unexpected byte 0x${q.byte.toString(16)} from the dispatcher: ignored`);
         }
-        send(p.dispatcher, { t: 'flag-written' });
-      } else {
-        log.error(`upsmon: unexpected byte 0x${b.toString(16)} from the dispatcher: ignored`);
       }
+      if (r.error !== undefined && !p.fault) {
+        // the dispatcher is not what it was started as: nothing more of it is read
+        p.fault = true;
+        log.error(`upsmon: the dispatcher sent ${r.error}: nothing of it runs; both processes will be restarted`);
+        if (!p.shutdown) kill(p.dispatcher, 'SIGKILL');
+      }
+    };
+
+    /**
+     * A rule frame from the dispatcher (issue 16): admitted only for a rule of our own copy of
+     * upsrules.conf, in order, with an fsd or instcmd action; what runs is what our copy and
+     * upsmon.conf say. A refusal is logged and nothing is sent (the dispatcher checked the same
+     * name against its own copy: a refusal here means the copies differ, or the dispatcher lies).
+     */
+    const onRuleFrame = (p: Pair, type: RuleFrameType, name: string): void => {
+      const g = p.rules.check(type, name);
+      if (!g.ok) { log.error(`upsmon: the dispatcher passed on ${type} ${name}: refused (${g.reason}): nothing is sent to upsd`); return; }
+      const plan = upsActionPlan(g.rule, g.event, conf);
+      if (!plan.ok) { log.error(`upsmon: the dispatcher passed on ${type} ${name}: refused (${plan.reason}): nothing is sent to upsd`); return; }
+      if (plan.actions.length === 0) return; // e.g. fsd on fire, nothing for upsd on clear
+      const what = `rule ${name} ${g.event === 'fire' ? 'fired' : 'cleared'}: ${plan.actions.map((a) => (a.kind === 'fsd' ? 'FSD' : `INSTCMD ${a.command}`)).join(', ')} on ${plan.entry.system}`;
+      if (ruleJobs.length >= MAX_PENDING_RULE_ACTIONS) { log.error(`upsmon: ${what}: ${String(MAX_PENDING_RULE_ACTIONS)} rule actions already wait: not sent`); return; }
+      // the child knows one MONITOR, the rule's, with its password; no other secret of upsmon.conf
+      const message: ControlMessage = {
+        t: 'start', conf: { ...withoutSecrets(conf), monitors: [plan.entry] }, log: o.logSettings, user: o.runAsUser, jail: o.jail,
+        seccomp: o.seccomp, family: o.family, rule: name, event: g.event, actions: plan.actions,
+      };
+      ruleJobs.push({ rule: name, event: g.event, message, what });
+      runRuleJobs();
+    };
+
+    /** One rule-action child at a time, in the order the rules fired and cleared. */
+    const runRuleJobs = (): void => {
+      if (ruleChild !== undefined || finished) return;
+      const job = ruleJobs.shift();
+      if (job === undefined) return;
+      log.notice(`upsmon: ${job.what}`);
+      const c = spawn(process.execPath, [...base, '--role', 'rule-action'], { stdio: ['pipe', out, out], env: childEnv });
+      ruleChild = c;
+      const timer = setTimeout(() => { log.error(`upsmon: ${job.what}: no answer in ${String(RULE_ACTION_TIMEOUT_MS / 1000)} s: killed`); kill(c, 'SIGKILL'); }, RULE_ACTION_TIMEOUT_MS);
+      c.stdin?.on('error', () => undefined);
+      c.on('error', (err) => log.error(`upsmon: cannot start the rule-action child: ${err.message}`));
+      c.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        if (code !== 0) log.error(`upsmon: ${job.what}: not done (rule-action child ${signal ?? `exit ${String(code)}`}; its log says why)`);
+        ruleChild = undefined;
+        runRuleJobs();
+      });
+      send(c, job.message);
     };
 
     const kill = (c: ChildProcess, signal: NodeJS.Signals): void => {
@@ -314,6 +394,8 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
     const finish = (code: number): void => {
       if (finished) return;
       finished = true;
+      // a rule action still under way ends with upsmon (its own timeouts would end it soon anyway)
+      if (ruleChild !== undefined) kill(ruleChild, 'SIGKILL');
       for (const sig of SIGNALS) process.removeAllListeners(sig);
       if (restartTimer) clearTimeout(restartTimer);
       if (o.pidFile !== undefined) removePidFile(o.pidFile);
@@ -346,6 +428,9 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
         return;
       }
       for (const w of next.warnings) log.warn(w);
+      // the rule file is kept as read at start; a reload that takes away what a rule acts on is
+      // refused at each rule event (upsActionPlan), and by the children when they next start
+      if (o.ruleSet) for (const e of ruleTargetProblems(o.ruleSet, next.conf)) log.error(`upsmon: after this reload, ${e.message}: that action will be refused`);
       if (next.conf.runAsUser !== conf.runAsUser) log.warn('Warning: RUN_AS_USER redefined: restart upsmon for this change to work');
       if (next.conf.notifyUser !== conf.notifyUser) log.warn('Warning: NOTIFYUSER redefined: restart upsmon for this change to work');
       conf = next.conf;

@@ -1,4 +1,4 @@
-// The dispatcher's side of rule frames (issue 16): the jailed monitor evaluates upsrules.conf on
+// The dispatcher's (and the supervisor's) side of rule frames (issue 16): the jailed monitor evaluates upsrules.conf on
 // the data it holds and sends RULE_FIRE / RULE_CLEAR with a rule's name and nothing else. This
 // gate admits a frame only for a rule the dispatcher itself read from the rule file, and only in
 // order (fire, clear, fire…), and answers with that rule's actions from the dispatcher's own
@@ -18,8 +18,12 @@ export class RuleGate {
   private readonly byName: ReadonlyMap<string, Rule>;
   private readonly firing = new Set<string>();
 
-  /** `ruleSet`: the dispatcher's own parse of upsrules.conf; undefined when there is none. */
-  constructor(ruleSet: RuleSet | undefined) {
+  /**
+   * `ruleSet`: the holder's own parse of upsrules.conf; undefined when there is none. `holder`
+   * names it in refusals: the dispatcher's gate judges the monitor's frames, the supervisor's
+   * (issue 16: fsd, instcmd) the same frames as the dispatcher passes them on.
+   */
+  constructor(ruleSet: RuleSet | undefined, private readonly holder = 'the dispatcher') {
     this.byName = new Map((ruleSet?.rules ?? []).map((r) => [r.name, r]));
   }
 
@@ -30,7 +34,7 @@ export class RuleGate {
 
   check(type: RuleFrameType, name: string): RuleGateResult {
     const rule = this.byName.get(name); // exact, case included
-    if (rule === undefined) return { ok: false, reason: `${type} names a rule that is not in the dispatcher's rule file` };
+    if (rule === undefined) return { ok: false, reason: `${type} names a rule that is not in ${this.holder}'s rule file` };
     if (type === 'RULE_FIRE') {
       if (this.firing.has(name)) return { ok: false, reason: `RULE_FIRE for ${name}, which is already firing` };
       this.firing.add(name);
