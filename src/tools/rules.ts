@@ -2,21 +2,22 @@
 // and evaluator upsmon runs (src/protocol/rules); this file only reads files and prints.
 // Exit 0 = fine, 1 = the rule file or trace is unusable, 2 = usage.
 
-import { existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { confPath } from '../core/paths.js';
-import { parseUpsmonConf } from '../core/config/upsmon-conf.js';
 import { HardnutError } from '../core/errors.js';
 import { readConfigFile } from '../runtime/config-files.js';
 import { RULES_FILE, readRuleFile } from '../runtime/rules-file.js';
+import { upsVariables, upsmonBeside } from './rules-ups-vars.js';
 import {
-  explainRules, replay, seqTimeline, actionInWords, upslogReader, upslogTimeline, looksLikeUpslog,
+  explainRules, replay, seqTimeline, actionInWords, upslogReader, upslogTimeline, looksLikeUpslog, variableFindings,
   type RuleEvent, type RuleSet, type Timeline,
 } from '../protocol/rules/index.js';
 
 
-const USAGE = 'usage: hardnut rules check [FILE]            refuse a bad rule file with file:line; warn of\n'
-  + '                                             variables no UPS it watches has\n'
+const USAGE = 'usage: hardnut rules check [--offline] [FILE] refuse a bad rule file with file:line; warn of\n'
+  + '                                             variables that are neither NUT names nor published\n'
+  + '                                             by the UPSes of the upsmon.conf beside FILE (asked\n'
+  + '                                             read-only, as nut when run as root; not --offline)\n'
   + '       hardnut rules explain FILE            print each rule in words\n'
   + '       hardnut rules test FILE TRACE [-u UPS] [--format auto|seq|upslog] [--logformat FMT]\n'
   + '                                             replay a dummy-ups .seq/.dev or an upslog recording\n'
@@ -36,13 +37,11 @@ export function loadRuleFile(path: string): RuleSet | undefined {
  * readable upsmon.conf (it holds passwords: often root-only).
  */
 export function unmonitoredUpsWarnings(set: RuleSet, ruleFile: string): string[] {
-  const upsmon = join(dirname(ruleFile), 'upsmon.conf');
-  if (!existsSync(upsmon)) return [];
-  let bytes: Uint8Array;
-  try { bytes = readConfigFile(upsmon).bytes; } catch { return []; }
-  const systems = new Set(parseUpsmonConf(bytes, upsmon).value.monitors.map((m) => m.system));
+  const beside = upsmonBeside(ruleFile);
+  if (beside === undefined) return [];
+  const systems = new Set(beside.conf.monitors.map((m) => m.system));
   return set.rules.filter((r) => r.ups !== undefined && !systems.has(r.ups))
-    .map((r) => `${set.file}:${String(r.line)}: warning: rule '${r.name}' watches UPS '${r.ups ?? ''}', which ${upsmon} does not monitor: it never runs`);
+    .map((r) => `${set.file}:${String(r.line)}: warning: rule '${r.name}' watches UPS '${r.ups ?? ''}', which ${beside.path} does not monitor: it never runs`);
 }
 
 function seconds(ms: number): string {
@@ -110,14 +109,20 @@ export function readTrace(path: string, format: TraceFormat, logformat?: string)
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === '-h' || sub === '--help' || sub === 'help') { process.stdout.write(USAGE); return 0; }
-  if (sub !== 'test' && rest.some((a) => a.startsWith('-'))) { process.stderr.write(USAGE); return 2; }
+  if (sub === 'explain' && rest.some((a) => a.startsWith('-'))) { process.stderr.write(USAGE); return 2; }
   switch (sub) {
     case 'check': {
-      if (rest.length > 1) break;
-      const file = rest[0] ?? join(confPath(env), RULES_FILE);
+      const offline = rest.includes('--offline');
+      const files = rest.filter((a) => a !== '--offline');
+      if (files.length > 1 || files.some((a) => a.startsWith('-'))) break;
+      const file = files[0] ?? join(confPath(env), RULES_FILE);
       const set = loadRuleFile(file);
       if (!set) return 1;
       for (const w of unmonitoredUpsWarnings(set, file)) process.stderr.write(`${w}\n`);
+      // unknown variables: against NUT's names and what each watched UPS publishes (issue 16)
+      const ups = await upsVariables(file, !offline, env);
+      for (const n of ups.notes) process.stderr.write(`${file}: note: ${n}\n`);
+      for (const f of variableFindings(set, ups.all, ups.published)) process.stderr.write(`${file}:${String(f.line)}: ${f.severity}: ${f.message}\n`);
       process.stdout.write(`${file}: ${String(set.rules.length)} rules, ${String(set.timers.size)} timers: OK\n`);
       return 0;
     }

@@ -11,3 +11,5 @@ export {
   upslogReader, upslogTimeline, readUpslogLine, looksLikeUpslog, MAX_UPSLOG_LINE_CHARS, MAX_LOGFORMAT_CHARS,
   MAX_LOGFORMAT_ITEMS, TIME_CONVERSIONS, type UpslogReader, type UpslogTimeline,
 } from './upslog-trace.js';
+export { isNutName, nutNameCount } from './nut-names.js';
+export { variableFindings, type VariableFinding } from './check-vars.js';
