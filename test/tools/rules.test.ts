@@ -103,6 +103,42 @@ describe('hardnut rules', () => {
     expect(missing.stderr).toContain('upsrules.conf: cannot open: no such file');
   });
 
+  it('test replays an upslog recording (found by its lines, or --format upslog with --logformat) as the .seq gives it', async () => {
+    // the same story as SEQ, recorded every 5 s by upslog with its default format
+    const rows: Array<[number, string, string, string]> = [
+      [0, '100', 'OL', '30'], [10, '100', 'OL', '42'], [15, '100', 'OL', '43'], [55, '100', 'OL', '38'],
+      [75, '60', 'OB DISCHRG', '34'], [90, '45', 'OB DISCHRG', '34'], [150, '45', 'OB DISCHRG', '34'],
+    ];
+    const at = (s: number): string => { const d = new Date(Date.UTC(2026, 11, 6, 10, 0, s)); return `20261206 ${String(d.getUTCHours()).padStart(2, '0')}${String(d.getUTCMinutes()).padStart(2, '0')}${String(d.getUTCSeconds()).padStart(2, '0')}`; };
+    const rec = file('dummy.log', rows.map(([s, c, st, t]) => `${at(s)} ${c} 230.0 20 [${st}] ${t} 50.0\n`).join(''));
+    const r = await runHardnut(['rules', 'test', file('r.conf', RULES), rec], process.env);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout.split('\n').map((l) => l.trim().replace(/\s+/g, ' '))).toEqual([
+      `replaying ${rec} (upslog) as UPS dummy, 150s of virtual time`,
+      '10s pending hot on dummy',
+      '40s fire hot on dummy: notify "UPS too hot"',
+      '75s clear hot on dummy: notify "UPS cooled down"',
+      '75s fire ob-grace on dummy: start timer grace (if not running)',
+      '75s timer grace started',
+      '90s pending low-on-battery on dummy',
+      '120s fire low-on-battery on dummy: shut this host down (upsmon\'s shutdown, after FINALDELAY)',
+      '',
+    ]);
+    const etime = file('e.txt', '1700000000|42\n1700000040|30\n');
+    const e = await runHardnut(['rules', 'test', file('h.conf', 'RULE hot\n WHEN ups.temperature > 40\n DO notify\n'), etime, '--format', 'upslog', '--logformat', '%ETIME%|%VAR ups.temperature%', '-u', 'x'], process.env);
+    expect([e.code, e.stderr]).toEqual([0, '']);
+    expect(e.stdout.split('\n').slice(1).map((l) => l.trim().replace(/\s+/g, ' '))).toEqual(['0s fire hot on x: notify', '40s clear hot on x', '']);
+    const bad = await runHardnut(['rules', 'test', file('h2.conf', 'RULE hot\n WHEN ups.temperature > 40\n DO notify\n'), rec, '--format', 'upslog', '--logformat', '%ETIME%|%VAR ups.temperature%'], process.env);
+    expect([bad.code, bad.stderr]).toEqual([1, `${rec}:1: not a line of the upslog format: no time matching %ETIME% at column 1\n`]);
+    expect((await runHardnut(['rules', 'test', 'a', 'b', '--format', 'csv'], process.env)).code).toBe(2);
+  });
+
+  it('check warns of a variable no UPS has, with file:line; exit still 0', async () => {
+    const r = await runHardnut(['rules', 'check', '--offline', file('typo.conf', 'RULE hot\n WHEN ups.temprature > 40\n DO notify\n')], process.env);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`${join(dir, 'typo.conf')}:2: warning: rule 'hot' reads 'ups.temprature', which is neither one of NUT's standard variable names: the rule would never decide\n`);
+  });
+
   it('explain prints each rule in words; a bad command line exits 2', async () => {
     const r = await runHardnut(['rules', 'explain', file('e.conf', RULES)], process.env);
     expect(r.code).toBe(0);
