@@ -129,7 +129,7 @@ describe('hardnut rules', () => {
     expect([e.code, e.stderr]).toEqual([0, '']);
     expect(e.stdout.split('\n').slice(1).map((l) => l.trim().replace(/\s+/g, ' '))).toEqual(['0s fire hot on x: notify', '40s clear hot on x', '']);
     const bad = await runHardnut(['rules', 'test', file('h2.conf', 'RULE hot\n WHEN ups.temperature > 40\n DO notify\n'), rec, '--format', 'upslog', '--logformat', '%ETIME%|%VAR ups.temperature%'], process.env);
-    expect([bad.code, bad.stderr]).toEqual([1, `${rec}:1: not a line of the upslog format: no time matching %ETIME% at column 1\n`]);
+    expect([bad.code, bad.stderr]).toEqual([1, `${rec}:1: not a line of the upslog format: "|" expected at column 9\n`]);
     expect((await runHardnut(['rules', 'test', 'a', 'b', '--format', 'csv'], process.env)).code).toBe(2);
   });
 
