@@ -43,6 +43,18 @@ const SEQ = [
   '',
 ].join('\n');
 
+/** What `rules test` prints for RULES on SEQ's story, after its first line. */
+const REPLAYED = [
+  '10s pending hot on dummy',
+  '40s fire hot on dummy: notify "UPS too hot"',
+  '75s clear hot on dummy: notify "UPS cooled down"',
+  '75s fire ob-grace on dummy: start timer grace (if not running)',
+  '75s timer grace started',
+  '90s pending low-on-battery on dummy',
+  '120s fire low-on-battery on dummy: shut this host down (upsmon\'s shutdown, after FINALDELAY)',
+  '',
+];
+
 describe('hardnut rules', () => {
   it('test replays a .seq in virtual time and prints when each rule fires and clears', async () => {
     const r = await runHardnut(['rules', 'test', file('r.conf', RULES), file('t.seq', SEQ)], process.env);
@@ -50,14 +62,7 @@ describe('hardnut rules', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n').map((l) => l.trim().replace(/\s+/g, ' '))).toEqual([
       `replaying ${join(dir, 't.seq')} (seq) as UPS dummy, 150s of virtual time`,
-      '10s pending hot on dummy',
-      '40s fire hot on dummy: notify "UPS too hot"',
-      '75s clear hot on dummy: notify "UPS cooled down"',
-      '75s fire ob-grace on dummy: start timer grace (if not running)',
-      '75s timer grace started',
-      '90s pending low-on-battery on dummy',
-      '120s fire low-on-battery on dummy: shut this host down (upsmon\'s shutdown, after FINALDELAY)',
-      '',
+      ...REPLAYED,
     ]);
   });
 
@@ -115,14 +120,7 @@ describe('hardnut rules', () => {
     expect([r.code, r.stderr]).toEqual([0, '']);
     expect(r.stdout.split('\n').map((l) => l.trim().replace(/\s+/g, ' '))).toEqual([
       `replaying ${rec} (upslog) as UPS dummy, 150s of virtual time`,
-      '10s pending hot on dummy',
-      '40s fire hot on dummy: notify "UPS too hot"',
-      '75s clear hot on dummy: notify "UPS cooled down"',
-      '75s fire ob-grace on dummy: start timer grace (if not running)',
-      '75s timer grace started',
-      '90s pending low-on-battery on dummy',
-      '120s fire low-on-battery on dummy: shut this host down (upsmon\'s shutdown, after FINALDELAY)',
-      '',
+      ...REPLAYED,
     ]);
     const etime = file('e.txt', '1700000000|42\n1700000040|30\n');
     const e = await runHardnut(['rules', 'test', file('h.conf', 'RULE hot\n WHEN ups.temperature > 40\n DO notify\n'), etime, '--format', 'upslog', '--logformat', '%ETIME%|%VAR ups.temperature%', '-u', 'x'], process.env);
