@@ -3,12 +3,13 @@
 // - check asks each UPS of the upsmon.conf beside the rule file what it publishes (DUMPALL on a
 //   LOCALMONITOR's driver socket, LIST VAR on a MONITOR's upsd): a driver's own name is then
 //   known, a typo is a warning on its line, a standard name the UPS lacks is a note; with the
-//   driver gone the check falls back to NUT's names and says so.
+//   driver gone the check falls back to NUT's names and says so. Started as root it drops to nut
+//   before connecting: a socket only root could reach is out of its reach (the attack, run).
 // - hardnut's upslog records the replay while a real upsmon runs the rules; `rules test` on
 //   that recording gives the firing and clearing times the live run gave, within the poll
 //   interval plus upslog's interval and its one-second time stamps.
 import { afterEach, describe, expect, it } from 'vitest';
-import { chmodSync, chownSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasExecutable, isRoot, requirePeer, requireRoot, type SkipContext } from '../support/peers.js';
 import { HARDNUT, runHardnut, startProcess, waitFor, writeFiles, type Proc } from '../support/stack.js';
@@ -47,6 +48,18 @@ describe('rules check against live UPSes', { timeout: 120_000 }, () => {
       `${file}:3: warning: rule 'a' reads 'ups.temprature', which is neither one of NUT's standard variable names nor published by UPS u: the rule would never decide`,
       `${file}:7: note: rule 'b': UPS ${remote} does not publish 'battery.runtime' now: the rule is unknown there until it does`,
     ]);
+    // root gave up its ids before connecting: with the state directory made root's alone, the
+    // driver socket that root could reach is out of the check's reach
+    const st = statSync(d.state);
+    chownSync(d.state, 0, 0);
+    chmodSync(d.state, 0o700);
+    try {
+      const shut = await runHardnut(['rules', 'check'], d.env);
+      expect(shut.stderr).toMatch(new RegExp(`${file}: note: UPS u: its variables could not be read \\(.*(EACCES|permission denied)`, 'i'));
+    } finally {
+      chownSync(d.state, st.uid, st.gid);
+      chmodSync(d.state, st.mode & 0o7777);
+    }
     // the driver gone (upsd then has no data either): NUT's names only, and the user is told
     await cleanups[1]?.(); // the driver: replayStack gave the cleanup dir first, then the driver
     const gone = await runHardnut(['rules', 'check'], d.env);
