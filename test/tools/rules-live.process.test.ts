@@ -8,6 +8,7 @@
 // - hardnut's upslog records the replay while a real upsmon runs the rules; `rules test` on
 //   that recording gives the firing and clearing times the live run gave, within the poll
 //   interval plus upslog's interval and its one-second time stamps.
+// - NUT's own upslog (Debian's), default format: its recording is read as written.
 import { afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, chownSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +25,9 @@ function requireStack(ctx: SkipContext): void {
   requireRoot(ctx, 'root: the stack drops to the nut user, and the check must drop root itself (CI runs as root)');
   requirePeer(ctx, hasExecutable(HARDNUT), 'a build (npm run build)');
 }
+
+/** NUT's own upslog (Debian's nut-client). */
+const DEBIAN_UPSLOG = '/bin/upslog';
 
 /** POLLFREQ of the live upsmon and upslog's interval, in seconds. */
 const POLL_S = 1;
@@ -108,3 +112,30 @@ describe('rules test on a live upslog recording', { timeout: 150_000 }, () => {
     }
   });
 });
+
+describe("rules test on NUT's own upslog", { timeout: 90_000 }, () => {
+  it("Debian's upslog, default format: read as written, and the rule fires on the first hot line", async (ctx) => {
+    requireStack(ctx);
+    requirePeer(ctx, hasExecutable(DEBIAN_UPSLOG), "Debian's upslog (apt-get install nut-client)");
+    const { d, port } = await replayStack('ups.temperature: 30\nbattery.charge: 100\nTIMER 4\nups.temperature: 45\nTIMER 600\n', (undo) => cleanups.push(undo));
+    writeFiles(d, { 'upsrules.conf': 'RULE hot\n WHEN ups.temperature > 40\n DO notify\n' });
+    // to stdout: NUT's upslog stays in the foreground then
+    const upslog = track(startProcess(DEBIAN_UPSLOG, ['-s', `u@127.0.0.1:${String(port)}`, '-l', '-', '-i', '1'], { ...d.env, TZ: 'UTC' }));
+    const lines = (): string[] => upslog.output().split('\n').filter((l) => /^\d{8} \d{6} /.test(l));
+    await waitFor('upslog recorded the hot UPS twice', () => lines().filter((l) => / 45 /.test(l)).length >= 2, 30_000, 200).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}; upslog said:\n${upslog.output()}`);
+    });
+    await upslog.stop();
+    const rec = join(d.root, 'nut-upslog.log');
+    writeFileSync(rec, `${lines().join('\n')}\n`);
+    const tl = upslogTimeline(readFileSync(rec, 'latin1'), rec);
+    expect(tl.points[0]?.vars.get('battery.charge')).toBe('100');
+    expect(tl.points[0]?.vars.get('ups.status')).toBe('OL');
+    const hotAt = tl.points.find((p) => p.vars.get('ups.temperature') === '45')?.at;
+    const r = await runHardnut(['rules', 'test', join(d.etc, 'upsrules.conf'), rec, '-u', 'u'], d.env);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toContain(`(upslog) as UPS u`);
+    expect([...r.stdout.matchAll(/^\s*([\d.]+)s\s+fire\s+hot on u/gm)].map((m) => Number(m[1]) * 1000)).toEqual([hotAt]);
+  });
+});
+
