@@ -3,7 +3,7 @@
 // written with in, a timeline or a file:line error out.
 //
 // upslog writes one line per interval from a format (NUT's clients/upslog.c; ours:
-// src/clients/upslog-format.ts, whose compiler this reuses so the escapes mean the same). A
+// src/clients/upslog-format.ts; both use src/protocol/upslog/format.ts, so the escapes mean the same). A
 // line is read back by the same format: literals must match, each escape takes the text up to
 // the next literal. So a format needs a time (%ETIME%, or %TIME …% using only the conversions in
 // TIME_CONVERSIONS, with a full date and time) and a literal between any two escapes. upslog's
@@ -14,7 +14,7 @@
 // Each line is a snapshot: a variable the format does not name is unknown to the rules.
 
 import { HardnutError } from '../../core/errors.js';
-import { compileFormat, DEFAULT_LOGFORMAT, MAX_LOG_LINE, type FormatItem } from '../../clients/upslog-format.js';
+import { compileFormat, DEFAULT_LOGFORMAT, MAX_LOG_LINE, type FormatItem } from '../upslog/format.js';
 import { MAX_TRACE_LINES, MAX_TRACE_SECONDS, type Timeline, type TracePoint } from './trace.js';
 
 /** Longest line read: upslog cuts its lines at this length, so a longer one is not upslog's. */
@@ -23,6 +23,8 @@ export const MAX_UPSLOG_LINE_CHARS = MAX_LOG_LINE;
 export const MAX_LOGFORMAT_CHARS = 4096;
 /** Escapes in one LOGFORMAT (each is one field of every line). */
 export const MAX_LOGFORMAT_ITEMS = 128;
+/** Digits of one time number read at most (12: epoch seconds past the year 30000; exact in a double). */
+export const MAX_TIME_DIGITS = 12;
 /** strftime conversions %TIME% may use in a recording read back (anything else cannot be parsed). */
 export const TIME_CONVERSIONS = 'YmdHMSsTFz%';
 
@@ -85,11 +87,11 @@ export function upslogReader(format: string = DEFAULT_LOGFORMAT): UpslogReader {
   return time === undefined ? { items } : { items, time };
 }
 
-/** Reads `n` decimal digits (or, with `n` 0, any run of them) at `pos`. */
+/** Reads `n` decimal digits (or, with `n` 0, a run of at most MAX_TIME_DIGITS) at `pos`. */
 function digits(s: string, pos: number, n: number): { v: number; end: number } | undefined {
   let end = pos;
-  while (end < s.length && (n === 0 || end - pos < n) && s.charCodeAt(end) >= 0x30 && s.charCodeAt(end) <= 0x39) end++;
-  if (end === pos || (n > 0 && end - pos !== n) || end - pos > 16) return undefined;
+  while (end < s.length && (n === 0 ? end - pos <= MAX_TIME_DIGITS : end - pos < n) && s.charCodeAt(end) >= 0x30 && s.charCodeAt(end) <= 0x39) end++;
+  if (end === pos || (n > 0 && end - pos !== n) || end - pos > MAX_TIME_DIGITS) return undefined;
   return { v: Number(s.slice(pos, end)), end };
 }
 
