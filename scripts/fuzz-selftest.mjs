@@ -33,6 +33,7 @@ const T = {
   script: 'test/fuzz/script.fuzz.test.ts',
   http: 'test/fuzz/http-request.fuzz.test.ts',
   rules: 'test/fuzz/rules.fuzz.test.ts',
+  upslog: 'test/fuzz/upslog-trace.fuzz.test.ts',
 };
 
 // The properties that judge a codec by the spec's literal charset and limits, not by its own code.
@@ -300,6 +301,20 @@ const DEFECTS = [
     from: 'if (now - since >= r.forSeconds * 1000) {',
     to: 'if (now - since >= r.forSeconds * 1000 - 1000) {',
     targets: [T.rules],
+  },
+  {
+    name: 'upslog recordings: a 4096-character line kept (off by one on upslog\'s 4095-character line)',
+    file: 'src/protocol/rules/upslog-trace.ts',
+    from: 'if (end - from - cr > MAX_UPSLOG_LINE_CHARS) throw',
+    to: 'if (end - from - cr > MAX_UPSLOG_LINE_CHARS + 1) throw',
+    targets: [T.upslog],
+  },
+  {
+    name: 'upslog recordings: NA taken as a value (upslog\'s "could not read" compared as data)',
+    file: 'src/protocol/rules/upslog-trace.ts',
+    from: "const NO_VALUE = new Set(['NA', 'INVALID']);",
+    to: "const NO_VALUE = new Set(['INVALID']);",
+    targets: [T.upslog],
   },
   {
     name: 'dispatcher admits a second RULE_FIRE for a firing rule (a child floods its notifications)',

@@ -48,7 +48,8 @@ export function explainRules(set: RuleSet): string {
   return `${out.join('\n')}\n`;
 }
 
-function collectVariables(e: Expr, out: Set<string>): void {
+/** The variables one expression reads, added to `out`. */
+export function collectVariables(e: Expr, out: Set<string>): void {
   // bounded by MAX_DEPTH, like the parser that built the tree
   if (e.kind === 'cmp' || e.kind === 'has') out.add(e.variable);
   else if (e.kind === 'not') collectVariables(e.arg, out);

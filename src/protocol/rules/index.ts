@@ -7,3 +7,9 @@ export { parseRules, parseDecimal, MAX_ERRORS, type ParseResult } from './parse.
 export { RuleEngine, hasToken, type RuleEvent, type UpsData } from './evaluate.js';
 export { explainRules, exprInWords, actionInWords, ruleInWords, variablesOf } from './explain.js';
 export { seqTimeline, replay, MAX_TRACE_LINES, MAX_TRACE_SECONDS, type Timeline, type TracePoint } from './trace.js';
+export {
+  upslogReader, upslogTimeline, readUpslogLine, looksLikeUpslog, MAX_UPSLOG_LINE_CHARS, MAX_LOGFORMAT_CHARS,
+  MAX_LOGFORMAT_ITEMS, TIME_CONVERSIONS, type UpslogReader, type UpslogTimeline,
+} from './upslog-trace.js';
+export { isNutName, nutNameCount } from './nut-names.js';
+export { variableFindings, type VariableFinding } from './check-vars.js';

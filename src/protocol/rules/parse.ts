@@ -260,6 +260,8 @@ interface Draft {
   when?: Expr;
   forSeconds?: number;
   clear?: Expr;
+  whenLine?: number;
+  clearLine?: number;
   onFire: Action[];
   onClear: Action[];
   terms: { n: number };
@@ -384,6 +386,7 @@ export function parseRules(text: string, file: string): ParseResult {
   const done: Rule[] = rules.map((r) => ({
     name: r.name, line: r.line, ...(r.ups !== undefined ? { ups: r.ups } : {}), when: r.when as Expr,
     forSeconds: r.forSeconds ?? 0, ...(r.clear ? { clear: r.clear } : {}), onFire: r.onFire, onClear: r.onClear,
+    ...(r.whenLine !== undefined ? { whenLine: r.whenLine } : {}), ...(r.clearLine !== undefined ? { clearLine: r.clearLine } : {}),
   }));
   return { ruleSet: { file, rules: done, timers, instcmds }, errors };
 }
@@ -411,7 +414,7 @@ function ruleLine(r: Draft, kw: string, args: Token[], lineNo: number, word: (k:
       const used: string[] = [];
       collectTimers(e, used);
       for (const t of used) r.uses.push({ line: lineNo, timer: t });
-      if (kw === 'WHEN') r.when = e; else r.clear = e;
+      if (kw === 'WHEN') { r.when = e; r.whenLine = lineNo; } else { r.clear = e; r.clearLine = lineNo; }
       return;
     }
     default: {

@@ -35,6 +35,9 @@ export interface Rule {
   clear?: Expr;
   onFire: Action[];
   onClear: Action[];
+  /** Lines of its WHEN and CLEAR (`rules check` names the line a variable is read on). */
+  whenLine?: number;
+  clearLine?: number;
 }
 
 export interface TimerDecl { name: string; seconds: number; line: number }

@@ -113,6 +113,20 @@ export class LocalDriverState {
     return r;
   }
 
+  /**
+   * The values of `names` the driver has published (issue 16: what the rules read of a
+   * LOCALMONITOR UPS, as a MONITOR UPS's GET VARs give them). A name the driver lacks is left out:
+   * unknown to the rules. Ask only when result() is ok: stale or absent data is no value at all.
+   */
+  values(names: readonly string[]): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const n of names) {
+      const v = this.entry.state.getInfo(n);
+      if (v !== undefined) out.set(n, v);
+    }
+    return out;
+  }
+
   private key(): string {
     const r = this.result();
     return JSON.stringify(r);

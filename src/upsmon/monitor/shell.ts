@@ -205,7 +205,13 @@ export class MonitorShell {
   /** §5.4 step 2: ups.status, the buzzwords, and ups.alarm when the status has ALARM. */
   private async poll(system: string): Promise<UpsPollResult> {
     const local = this.locals.get(system);
-    if (local) return { ups: system, ...(await local.poll()) };
+    if (local) {
+      const r = await local.poll();
+      // the rules see a LOCALMONITOR UPS's variables as a MONITOR UPS's (issue 16); the FSD latch
+      // stays in ups.status as upsd would show it
+      if (r.ok && this.opts.rules) r.vars = local.state.values(this.opts.rules.variables.filter((n) => n !== 'ups.status'));
+      return { ups: system, ...r };
+    }
     const e = this.entry(system);
     if (!e) return { ups: system, ok: false, stage: 'query', error: 'not monitored' };
     let client;

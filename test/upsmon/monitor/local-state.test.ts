@@ -90,4 +90,14 @@ describe('LocalDriverState: what upsd would answer', () => {
     expect(s.receive(bytes('SETINFO\n'), T0).note).toBeUndefined();
     expect(s.receive(new Uint8Array(40 * 1024).fill(0x41), T0).overflow).toBe(true);
   });
+
+  it('the rules get the variables the driver published (issue 16); a name it lacks is left out, a lost driver gives none', () => {
+    const s = connected();
+    s.receive(bytes('SETINFO ups.status "OL"\nSETINFO ups.temperature "41.5"\nSETINFO battery.charge "100"\nDATAOK\nDUMPDONE\n'), T0);
+    expect(Object.fromEntries(s.values(['ups.temperature', 'battery.charge', 'battery.runtime']))).toEqual({ 'ups.temperature': '41.5', 'battery.charge': '100' });
+    s.receive(bytes('SETINFO ups.temperature "36"\n'), T0 + 1000);
+    expect(s.values(['ups.temperature']).get('ups.temperature')).toBe('36');
+    s.disconnected();
+    expect(s.values(['ups.temperature', 'battery.charge']).size).toBe(0);
+  });
 });
