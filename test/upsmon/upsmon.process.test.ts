@@ -186,7 +186,7 @@ describe('upsmon command line', () => {
     const r = await runHardnut(['upsmon', '-F'], { ...d.env, HARDNUT_SHUTDOWN_SOCKET: join(d.root, 'no.sock'), HARDNUT_SHUTDOWN_HELPER: join(d.root, 'no-helper') });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/does not run SHUTDOWNCMD as root/);
-    for (const way of ['hardnut-shutdown.socket', 'HARDNUT_SHUTDOWN_METHOD=initctl', 'HARDNUT_SHUTDOWN_METHOD=command']) expect(r.stderr).toContain(way);
+    for (const way of ['hardnut-shutdown.socket', 'SHUTDOWNMETHOD initctl', 'SHUTDOWNMETHOD command']) expect(r.stderr).toContain(way);
   });
 });
 

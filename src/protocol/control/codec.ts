@@ -14,7 +14,7 @@
 // POWERDOWNFLAG). Any other byte is ignored and logged.
 
 import { MAX_ARG_LEN, MAX_ARGS } from '../../core/tokenizer.js';
-import { NOTIFY_FLAGS, NOTIFY_TYPES, type UpsmonConf } from '../../core/config/upsmon-conf.js';
+import { NOTIFY_FLAGS, NOTIFY_TYPES, SHUTDOWN_METHODS, type UpsmonConf } from '../../core/config/upsmon-conf.js';
 import { arr, bool, int, nullable, obj, oneOf, recordOf, SchemaError, str, type Check } from './schema.js';
 
 /** How the supervisor hands the shutdown to the dispatcher (chosen in upsmon/supervisor/shutdown-method.ts). */
@@ -109,6 +109,13 @@ const monitor = obj({
 
 const certHost = obj({ host: word, certName: word, verify: bool, forceSsl: bool, line: COUNT });
 
+const placedPath = obj({ value: path, line: COUNT });
+/** upsmon.conf's shutdown directives (the supervisor decides from them; children carry them along). */
+const shutdownSettings = obj({}, {
+  method: obj({ value: oneOf(...SHUTDOWN_METHODS), line: COUNT }), cmdLine: COUNT,
+  helper: placedPath, socket: placedPath, intentKey: placedPath, initctl: placedPath,
+});
+
 const upsmonConf: Check<UpsmonConf> = obj({
   monitors: arr(monitor, MAX_MONITORS),
   minSupplies: COUNT,
@@ -133,6 +140,7 @@ const upsmonConf: Check<UpsmonConf> = obj({
   certFile: word,
   certIdent: obj({ name: word, password: word }),
   debugMin: COUNT,
+  shutdown: shutdownSettings,
 }) as Check<UpsmonConf>;
 
 const logSettings: Check<LogSettings> = obj({ syslog: bool, debug: int(0, MAX_DEBUG) });
