@@ -113,7 +113,7 @@ export function shutdownDiagnostics(path: string, conf: UpsmonConf, env: NodeJS.
     sel = selectShutdownPlan(conf, env, root, shutdownProbe, path);
   } catch (err) {
     report(err);
-    return { diagnostics: d.sorted() };
+    return { line: 'shutdown: none: upsmon would refuse to start (see above)', diagnostics: d.sorted() };
   }
   for (const w of sel.warnings) d.warning(0, w);
   if (root) {

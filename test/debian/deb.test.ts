@@ -83,7 +83,9 @@ describe('the .deb', () => {
       expect(upsd).toMatch(/^Conflicts=nut-server\.service$/m);
       const upsmon = readFileSync(join(dir, 'lib/systemd/system/hardnut-upsmon.service'), 'utf8');
       expect(upsmon).toMatch(/^Conflicts=nut-monitor\.service/m);
-      expect(upsmon).toMatch(/^\[Service\]\nEnvironment=HARDNUT_SHUTDOWN_HELPER=\/usr\/lib\/hardnut\/upsshutdown$/m);
+      // the shutdown is configured in upsmon.conf, not in the unit (issue 20 item 7): the sample names the installed helper
+      expect(upsmon).not.toContain('HARDNUT_SHUTDOWN');
+      expect(readFileSync(join(dir, 'usr/share/doc/hardnut/examples/upsmon.conf'), 'utf8')).toMatch(/^SHUTDOWNCMD "\/usr\/lib\/hardnut\/upsshutdown poweroff"$/m);
       expect(readFileSync(join(dir, 'lib/systemd/system/hardnut-shutdown@.service'), 'utf8')).toMatch(/^ExecStart=\/usr\/lib\/hardnut\/upsshutdown /m);
       for (const u of ['hardnut-upsd.service', 'hardnut-upsmon.service', 'hardnut-driver@.service', 'hardnut-shutdown@.service']) {
         expect(readFileSync(join(dir, 'lib/systemd/system', u), 'utf8'), u).not.toContain('/usr/local');
