@@ -181,6 +181,16 @@ export function describeDecision(s: SelectedPlan): string {
   }
 }
 
+/**
+ * What the shutdown was decided from, without line numbers: the plan is fixed at start (the
+ * dispatcher opens and checks it as root), so a reload that changes this changes nothing until a restart.
+ */
+export function shutdownSettingsKey(conf: Pick<UpsmonConf, 'shutdown'>): string {
+  // SHUTDOWNCMD itself: the dispatcher says so (NUT's own warning)
+  const s = conf.shutdown ?? {};
+  return JSON.stringify([s.method?.value, s.helper?.value, s.socket?.value, s.intentKey?.value, s.initctl?.value]);
+}
+
 /** The helper's absolute path when SHUTDOWNCMD runs hardnut's helper (`upsshutdown poweroff`). */
 export function namedHelper(shutdownCmd: readonly string[] | undefined): string | undefined {
   if (shutdownCmd === undefined || shutdownCmd.length === 0) return undefined;

@@ -8,7 +8,7 @@ import { parseUpsmonConf } from '../../../src/core/config/upsmon-conf.js';
 import { formatDiagnostic } from '../../../src/core/config/diagnostics.js';
 import { ConfigError } from '../../../src/core/errors.js';
 import {
-  DEFAULT_INTENT_KEY, DEFAULT_SHUTDOWN_HELPER, DEFAULT_SHUTDOWN_SOCKET, describeDecision, planAccessProblem, selectShutdownPlan, ShutdownMethodError, type PathProbe,
+  DEFAULT_INTENT_KEY, DEFAULT_SHUTDOWN_HELPER, DEFAULT_SHUTDOWN_SOCKET, describeDecision, planAccessProblem, selectShutdownPlan, shutdownSettingsKey, ShutdownMethodError, type PathProbe,
 } from '../../../src/upsmon/supervisor/shutdown-method.js';
 
 const FILE = '/etc/nut/upsmon.conf';
@@ -132,5 +132,15 @@ describe('what another user could change is refused (planAccessProblem, before t
     const socket = { kind: 'socket', path: '/run/s.sock', keyPath: '/etc/k' } as const;
     expect(planAccessProblem(socket, { uid: 0, gid: 102, mode: 0o140660 }, who)).toBeUndefined();
     expect(planAccessProblem(socket, { uid: 1000, gid: 102, mode: 0o140660 }, who)).toMatch(/not owned by root/);
+  });
+});
+
+describe('a reload that changes the shutdown directives', () => {
+  it('is told apart from one that only moves them (the supervisor warns: restart upsmon)', () => {
+    const a = conf('SHUTDOWNMETHOD helper', 'SHUTDOWNHELPER /opt/h/upsshutdown');
+    const moved = conf('', 'SHUTDOWNHELPER /opt/h/upsshutdown', 'SHUTDOWNMETHOD helper');
+    expect(shutdownSettingsKey(moved)).toBe(shutdownSettingsKey(a));
+    expect(shutdownSettingsKey(conf('SHUTDOWNMETHOD socket', 'SHUTDOWNHELPER /opt/h/upsshutdown'))).not.toBe(shutdownSettingsKey(a));
+    expect(shutdownSettingsKey(conf('SHUTDOWNMETHOD helper', 'SHUTDOWNHELPER /opt/h2/upsshutdown'))).not.toBe(shutdownSettingsKey(a));
   });
 });
