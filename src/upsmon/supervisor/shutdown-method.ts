@@ -114,14 +114,14 @@ export function selectShutdownPlan(conf: Pick<UpsmonConf, 'shutdownCmd' | 'shutd
     : { value: DEFAULT_SHUTDOWN_HELPER, origin: { line: 0, label: 'the default' } }) as { value: string; origin: Origin };
   const key = setting('intentKey', placed.intentKey, { value: DEFAULT_INTENT_KEY, origin: { line: 0, label: 'the default' } }) as { value: string; origin: Origin };
   const ignoredCmd = (how: string): void => {
-    if (conf.shutdownCmd !== undefined && named === undefined) warnings.push(`SHUTDOWNCMD is not used: the shutdown goes ${how} (hardnut does not run a shell line as root)`);
+    if (conf.shutdownCmd !== undefined) warnings.push(`SHUTDOWNCMD is not used: the shutdown goes ${how} (hardnut does not run a shell line as root)`);
   };
   const viaSocket = (reason: string): SelectedPlan => {
     ignoredCmd(`to ${socket.value}`);
     return { plan: { kind: 'socket', path: socket.value, keyPath: key.value }, reason, warnings, origins: { path: socket.origin, key: key.origin } };
   };
   const viaHelper = (reason: string): SelectedPlan => {
-    ignoredCmd(`through ${helper.value}`);
+    if (helper.value !== named) ignoredCmd(`through ${helper.value}`);
     return { plan: { kind: 'helper', path: helper.value, keyPath: key.value }, reason, warnings, origins: { path: helper.origin, key: key.origin } };
   };
   const command = (reason: string): SelectedPlan => {
@@ -175,7 +175,7 @@ export function describeDecision(s: SelectedPlan): string {
   switch (s.plan.kind) {
     case 'socket': return `shutdown: socket ${s.plan.path} (${s.reason})`;
     case 'helper': return `shutdown: helper ${s.plan.path} (${s.reason})`;
-    case 'initctl': return `shutdown: initctl ${s.plan.path ?? '/run/initctl'} (${s.reason})`;
+    case 'initctl': return `shutdown: initctl ${s.plan.path ?? '/run/initctl or /dev/initctl'} (${s.reason})`;
     case 'command': return `shutdown: command ${s.plan.argv.join(' ')} (${s.reason})`;
     case 'none': return `shutdown: none, no SHUTDOWNCMD (${s.reason})`;
   }
