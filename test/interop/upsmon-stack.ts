@@ -66,10 +66,7 @@ export interface MonitorSpec {
   login: [string, string];
   /** More upsmon.conf lines (timings). */
   extra?: string[];
-  /**
-   * hardnut's upsmon.conf lines choosing the shutdown. Default, as root: SHUTDOWNMETHOD command
-   * (tests have no shutdown helper: SHUTDOWNCMD runs as the dispatcher's user).
-   */
+  /** hardnut's upsmon.conf lines choosing the shutdown (shutdown-e2e; others: hardnutEnv's override). */
   shutdown?: string[];
   power?: number;
 }
@@ -84,7 +81,7 @@ export function upsmonConf(d: UpsmonDir, tag: string, m: MonitorSpec, impl: 'har
     `NOTIFYCMD ${r.notify}`,
     `SHUTDOWNCMD ${r.shutdown}`,
     ...types.map((t) => `NOTIFYFLAG ${t} SYSLOG+EXEC`),
-    ...(impl === 'hardnut' ? m.shutdown ?? (isRoot() ? ['SHUTDOWNMETHOD command'] : []) : []),
+    ...(impl === 'hardnut' ? m.shutdown ?? [] : []),
     ...(m.extra ?? []),
     '',
   ].join('\n');
@@ -110,7 +107,7 @@ function gidOf(group: string): number {
   throw new Error(`no group ${group}`);
 }
 
-/** Environment of one hardnut upsmon: its own pid directory and jail (its shutdown is in upsmonConf). */
+/** Environment of one hardnut upsmon: its own pid directory and jail; SHUTDOWNCMD as argv. */
 export function hardnutEnv(d: UpsmonDir, tag: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const run = join(d.root, `run-${tag}`);
   if (!existsSync(run)) mkdirSync(run);
@@ -119,6 +116,10 @@ export function hardnutEnv(d: UpsmonDir, tag: string, extra: NodeJS.ProcessEnv =
     NUT_ALTPIDPATH: run,
     HARDNUT_UPSMON_JAIL: join(d.root, `jail-${tag}`),
     HARDNUT_WALL_PATH: '/bin/true', // no shutdown broadcast to the test machine's terminals
+    // as root there is no shutdown helper in tests: SHUTDOWNCMD runs as the dispatcher's user. The
+    // tests write many upsmon.conf files of their own, so this stays an override of them (upsmon
+    // warns about it); shutdown-e2e unsets it and chooses in upsmon.conf
+    ...(isRoot() ? { HARDNUT_SHUTDOWN_METHOD: 'command' } : {}),
     ...extra,
   };
 }

@@ -78,6 +78,7 @@ function tcpSockets(pid: number): { sockets: number; tcp: number } {
 function startUnprivileged(d: UpsmonDir, tag: string, confText: string, args: string[] = []): Proc {
   const file = join(d.etc, `upsmon-${tag}.conf`);
   const env = hardnutEnv(d, tag);
+  delete env['HARDNUT_SHUTDOWN_METHOD'];
   writeFileSync(file, confText, { mode: 0o600 });
   let ids: { uid: number; gid: number } | undefined;
   if (isRoot()) {
