@@ -216,6 +216,8 @@ describe('upsmon as root hands the shutdown over, end to end', () => {
     expect(r.p.output()).toMatch(/SHUTDOWNCMD is not used: the shutdown goes to .*shutdown\.sock/);
     expect(sock.intents).toHaveLength(1);
     expect(sock.verdicts[0]).toBe('signed');
+    // the stand-in records the helper's exit when it sees it, which may be after upsmon's own exit
+    await waitFor("the helper's exit, seen by the socket stand-in", () => sock.verdicts[1], 10_000);
     expect(sock.verdicts[1]).toMatch(/^helper exit 0: upsshutdown: poweroff requested by uid 0, method systemctl/);
     checkShutdown('ss', r, h, since);
     // no setuid program in this path: the dispatcher keeps no_new_privs
