@@ -23,7 +23,6 @@ import type { UpsmonConf } from '../core/config/upsmon-conf.js';
 import { describeDecision, selectShutdownPlan, shutdownProbe } from '../upsmon/supervisor/shutdown-method.js';
 import { DEFAULT_DISPATCH_USER, shutdownAccessProblem } from '../upsmon/supervisor/shutdown-access.js';
 
-
 const USAGE = 'usage: hardnut config check [DIR]\n'
   + '  Validates nut.conf, ups.conf, upsd.conf, upsd.users, upsmon.conf and upssched.conf in DIR\n'
   + '  (default: $NUT_CONFPATH, else /etc/nut). Exits 1 if any error is found.\n';
@@ -104,8 +103,8 @@ export function shutdownDiagnostics(path: string, conf: UpsmonConf, env: NodeJS.
   const root = process.getuid?.() === 0;
   const report = (err: unknown): void => {
     if (err instanceof ConfigError && err.code !== 'ERR_SHUTDOWN_NOT_INSTALLED') d.error(err.line, `upsmon refuses to start: ${bareMessage(err)}`, SHUTDOWN_HINT);
-    else if (err instanceof ConfigError) d.warning(err.line, `upsmon${root ? '' : ' started as root'} on this host would refuse to start: ${bareMessage(err)}`, 'install it here (README: installing), or check this file on the host it is for');
-    else if (err instanceof HardnutError) d.warning(0, `upsmon${root ? '' : ' started as root'} on this host would refuse to start: ${err.message}`, SHUTDOWN_HINT);
+    else if (err instanceof ConfigError) d.warning(err.line, `upsmon on this host would refuse to start: ${bareMessage(err)}`, 'install it here (README: installing), or check this file on the host it is for');
+    else if (err instanceof HardnutError) d.warning(0, `upsmon on this host would refuse to start: ${err.message}`, SHUTDOWN_HINT);
     else throw err;
   };
   let sel;
@@ -120,7 +119,9 @@ export function shutdownDiagnostics(path: string, conf: UpsmonConf, env: NodeJS.
     const problem = shutdownAccessProblem(sel, path, env['HARDNUT_UPSMON_DISPATCH_USER'] || DEFAULT_DISPATCH_USER);
     if (problem !== undefined) report(problem);
   }
-  return { line: `${describeDecision(sel)}${root ? '' : ' [upsmon not started as root]'}`, diagnostics: d.sorted() };
+  // decided for this user: say so when the reason does not (started as root, upsmon may choose otherwise)
+  const unprivileged = !root && !sel.reason.includes('not started as root') ? ' [as upsmon started by this user, not root]' : '';
+  return { line: `${describeDecision(sel)}${unprivileged}`, diagnostics: d.sorted() };
 }
 
 const SHUTDOWN_HINT = 'README "the shutdown": SHUTDOWNCMD "<helper path> poweroff", or SHUTDOWNMETHOD with SHUTDOWNHELPER, SHUTDOWNSOCKET, INTENTKEY, INITCTL';
