@@ -240,9 +240,9 @@ describe('upsmon as root refuses to start when its dispatcher could not hand the
     cleanups.push(() => d.cleanup());
     const file = join(d.etc, 'upsmon.conf');
     // line 1 MONITOR, line 2 SHUTDOWNCMD, then the shutdown directives from line 3 on
-    const start = (lines: string[]) => {
+    const start = (lines: string[], env: NodeJS.ProcessEnv = {}) => {
       writeFileSync(file, ['MONITOR u@127.0.0.1:1 1 a b primary', 'SHUTDOWNCMD /bin/true', ...lines, ''].join('\n'), { mode: 0o600 });
-      return runHardnut(['upsmon', '-F'], { ...d.env, ...NO_SHUTDOWN_ENV, HARDNUT_UPSMON_JAIL: join(d.root, 'jail') });
+      return runHardnut(['upsmon', '-F'], { ...d.env, ...NO_SHUTDOWN_ENV, HARDNUT_UPSMON_JAIL: join(d.root, 'jail'), ...env });
     };
     const copy = (name: string, gid: number, mode: number, dir = h.root): string => {
       const path = join(dir, name);
@@ -277,6 +277,11 @@ describe('upsmon as root refuses to start when its dispatcher could not hand the
       expect(r.stderr, what).toContain(`upsmon: ${file}:`);
       expect(r.stderr, what).toMatch(message);
     }
+    // the environment still overrides the file, says so, and a problem then names the variable
+    const over = await start(helperCase(h.bin), { HARDNUT_INTENT_KEY: join(d.root, 'env.key') });
+    expect(over.code, over.stderr).toBe(1);
+    expect(over.stderr).toContain(`HARDNUT_INTENT_KEY=${join(d.root, 'env.key')} in the environment overrides INTENTKEY ${h.key} (${file}:5); put INTENTKEY in ${file} instead`);
+    expect(over.stderr).toMatch(/no way to shut this host down: the intent key: .*env\.key: cannot open \(ENOENT\) \(HARDNUT_INTENT_KEY in the environment\)/);
     // (the helper installed by make install passes them: the first test above)
   }, 60_000);
 });
