@@ -93,14 +93,15 @@ export function stageFiles(stage, L) {
   // --- policy, samples, units --------------------------------------------------------------------
   for (const f of readdirSync(join(REPO, 'policy/seccomp'))) copy(join(REPO, 'policy/seccomp', f), `${L.lib}/policy/seccomp/${f}`);
   for (const f of readdirSync(join(REPO, 'conf'))) {
-    if (statSync(join(REPO, 'conf', f)).isFile()) copy(join(REPO, 'conf', f), `${L.doc}/examples/${f}`);
+    if (!statSync(join(REPO, 'conf', f)).isFile()) continue;
+    // upsmon.conf's SHUTDOWNCMD names the helper where make install puts it: name the one installed
+    if (f === 'upsmon.conf') put(`${L.doc}/examples/${f}`, readFileSync(join(REPO, 'conf', f), 'utf8').replaceAll('/usr/local/lib/hardnut', L.lib));
+    else copy(join(REPO, 'conf', f), `${L.doc}/examples/${f}`);
   }
   for (const f of readdirSync(join(REPO, 'policy/systemd'))) {
-    let text = readFileSync(join(REPO, 'policy/systemd', f), 'utf8')
+    const text = readFileSync(join(REPO, 'policy/systemd', f), 'utf8')
       .replaceAll('/usr/local/bin/hardnut', `${L.bin}/hardnut`)
       .replaceAll('/usr/local/lib/hardnut', L.lib);
-    // upsmon's default helper path is make install's (/usr/local/lib/hardnut); name the one installed
-    if (f === 'hardnut-upsmon.service') text = text.replace('\n[Service]\n', `\n[Service]\nEnvironment=HARDNUT_SHUTDOWN_HELPER=${L.lib}/upsshutdown\n`);
     put(`${L.units}/${f}`, text);
   }
   copy(join(REPO, 'policy/tmpfiles.d/hardnut.conf'), `${L.tmpfiles}/hardnut.conf`);

@@ -50,7 +50,7 @@ const files = {
   'upsd.users': '[mon]\n\tpassword = pass\n\tupsmon primary\n',
   'upsmon.conf': [
     `MONITOR p@127.0.0.1:${port} 1 mon pass primary`, `MONITOR p@localhost:${port} 0 mon pass secondary`,
-    `NOTIFYCMD /bin/sh ${out}/notify.sh`, `SHUTDOWNCMD /bin/sh ${out}/notify.sh SHUTDOWNCMD`,
+    `NOTIFYCMD /bin/sh ${out}/notify.sh`, `SHUTDOWNCMD /bin/sh ${out}/notify.sh SHUTDOWNCMD`, 'SHUTDOWNMETHOD command',
     ...(tls ? [`CERTPATH ${join(certDir, 'ca.crt')}`, 'CERTVERIFY 1', 'FORCESSL 1'] : []),
     'POLLFREQ 1', 'POLLFREQALERT 1', 'FINALDELAY 1', 'NOCOMMWARNTIME 2', 'DEADTIME 30', `POWERDOWNFLAG ${out}/killpower`,
     ...['ONLINE', 'ONBATT', 'LOWBATT', 'FSD', 'COMMOK', 'COMMBAD', 'SHUTDOWN', 'NOCOMM'].map((t) => `NOTIFYFLAG ${t} SYSLOG+WALL+EXEC`),
@@ -63,7 +63,7 @@ chmodSync(out, 0o777);
 chownSync(state, Number(nut[2]), Number(nut[3]));
 chownSync(etc, 0, Number(nut[3])); chmodSync(etc, 0o750);
 for (const n of Object.keys(files)) { chownSync(join(etc, n), 0, Number(nut[3])); chmodSync(join(etc, n), 0o640); }
-const env = { ...process.env, NUT_CONFPATH: etc, NUT_STATEPATH: state, NUT_ALTPIDPATH: state, HARDNUT_UPSMON_JAIL: jail, HARDNUT_SHUTDOWN_METHOD: 'command' };
+const env = { ...process.env, NUT_CONFPATH: etc, NUT_STATEPATH: state, NUT_ALTPIDPATH: state, HARDNUT_UPSMON_JAIL: jail };
 
 const drv = spawn(process.execPath, [HN, 'dummy-ups', '-a', 'p', '-F', '-u', 'nut'], { env, stdio: 'ignore' });
 for (let i = 0; i < 100 && !existsSync(join(state, 'dummy-ups-p')); i++) await new Promise((r) => setTimeout(r, 100));

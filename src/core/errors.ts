@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   ERR_INTENT_VERB: 'a shutdown intent names an unknown action',
   ERR_SHUTDOWN: 'the shutdown could not be handed over',
   ERR_SHUTDOWN_METHOD: 'no usable shutdown method is configured',
+  ERR_SHUTDOWN_NOT_INSTALLED: 'the shutdown helper, socket or intent key upsmon.conf names is not on this host',
   ERR_KILLPOWER_FORMAT: 'a killpower flag is malformed (or an unsigned NUT flag)',
   ERR_KILLPOWER_SIGNATURE: 'a killpower flag\'s signature does not verify (forged, or another key)',
   ERR_KILLPOWER_BOOT: 'a killpower flag was written in another boot, or before this one',

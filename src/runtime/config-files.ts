@@ -244,6 +244,8 @@ export interface CheckOptions {
   upsmonReader?: ReaderAccount;
   /** What each driver would refuse in ups.conf (src/tools/config-check.ts runs the drivers' own code). */
   checkUpsConf?: (path: string, conf: UpsConf) => Diagnostic[];
+  /** What upsmon would refuse in upsmon.conf beyond its reader: its shutdown method (src/tools/config-check.ts). */
+  checkUpsmonConf?: (path: string, conf: UpsmonConf) => Diagnostic[];
   /** NUT_STATEPATH and friends, for LOCALMONITOR's socket directory (default: this process's). */
   env?: NodeJS.ProcessEnv;
 }
@@ -326,6 +328,8 @@ export async function checkConfigDir(dir: string, options: CheckOptions = {}): P
 
   const upsPath = paths.get('ups.conf');
   if (options.checkUpsConf && parsed.ups && upsPath) diagnostics.push(...options.checkUpsConf(upsPath, parsed.ups));
+  const upsmonPath = paths.get('upsmon.conf');
+  if (options.checkUpsmonConf && parsed.upsmon && upsmonPath) diagnostics.push(...options.checkUpsmonConf(upsmonPath, parsed.upsmon));
   diagnostics.push(...crossCheck(dir, parsed, paths, options));
   return { diagnostics, filesChecked };
 }

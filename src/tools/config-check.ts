@@ -19,6 +19,9 @@ import type { DriverDefinition } from '../driver/driver.js';
 import { resolveSettings } from '../driver/runtime.js';
 import { driverCommand } from '../driver/upsdrvctl.js';
 import { lookupUser } from '../sandbox/drop-privileges.js';
+import type { UpsmonConf } from '../core/config/upsmon-conf.js';
+import { describeDecision, selectShutdownPlan, shutdownProbe } from '../upsmon/supervisor/shutdown-method.js';
+import { DEFAULT_DISPATCH_USER, shutdownAccessProblem } from '../upsmon/supervisor/shutdown-access.js';
 
 const USAGE = 'usage: hardnut config check [DIR]\n'
   + '  Validates nut.conf, ups.conf, upsd.conf, upsd.users, upsmon.conf and upssched.conf in DIR\n'
@@ -45,12 +48,18 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const dir = rest[0] ?? confPath(env);
 
   let result;
+  let shutdownLine: string | undefined;
   const nut = daemonAccount();
   try {
     const drivers = await loadAllDrivers();
     result = await checkConfigDir(dir, {
       ...(nut ? { upsdReader: nut, upsmonReader: nut } : {}),
       checkUpsConf: (path, conf) => driverDiagnostics(path, conf, env, drivers),
+      checkUpsmonConf: (path, conf) => {
+        const r = shutdownDiagnostics(path, conf, env);
+        shutdownLine = r.line;
+        return r.diagnostics;
+      },
       env,
     });
   } catch (err) {
@@ -66,6 +75,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     process.stderr.write(`hardnut config check: no NUT config files in ${dir} (looked for ${CONFIG_FILES.join(', ')})\n`);
     return 1;
   }
+  if (shutdownLine !== undefined) process.stdout.write(`${shutdownLine}\n`);
   const { errors, warnings } = countBySeverity(result.diagnostics);
   process.stdout.write(`checked ${plural(result.filesChecked.length, 'file')} in ${dir}: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}\n`);
   return errors > 0 ? 1 : 0;
@@ -80,6 +90,41 @@ function daemonAccount(): ReaderAccount | undefined {
   if (process.getuid?.() !== 0) return undefined;
   try { return lookupUser(DAEMON_USER); } catch { return undefined; }
 }
+
+/**
+ * How upsmon, started by whoever runs this check (as a service: root), will shut the host down
+ * and why, by upsmon's own decision (shutdown-method.ts) and, as root, its own start-up checks
+ * (shutdown-access.ts). What upsmon.conf chose and upsmon would refuse is an error at its line;
+ * what only this host's installation or the environment decided (no helper installed here, say)
+ * is a warning, as the file may be meant for another host.
+ */
+export function shutdownDiagnostics(path: string, conf: UpsmonConf, env: NodeJS.ProcessEnv): { line?: string; diagnostics: Diagnostic[] } {
+  const d = new DiagnosticList(path);
+  const root = process.getuid?.() === 0;
+  const report = (err: unknown): void => {
+    if (err instanceof ConfigError && err.code !== 'ERR_SHUTDOWN_NOT_INSTALLED') d.error(err.line, `upsmon refuses to start: ${bareMessage(err)}`, SHUTDOWN_HINT);
+    else if (err instanceof ConfigError) d.warning(err.line, `upsmon on this host would refuse to start: ${bareMessage(err)}`, 'install it here (README: installing), or check this file on the host it is for');
+    else if (err instanceof HardnutError) d.warning(0, `upsmon on this host would refuse to start: ${err.message}`, SHUTDOWN_HINT);
+    else throw err;
+  };
+  let sel;
+  try {
+    sel = selectShutdownPlan(conf, env, root, shutdownProbe, path);
+  } catch (err) {
+    report(err);
+    return { line: 'shutdown: none: upsmon would refuse to start (see above)', diagnostics: d.sorted() };
+  }
+  for (const w of sel.warnings) d.warning(0, w);
+  if (root) {
+    const problem = shutdownAccessProblem(sel, path, env['HARDNUT_UPSMON_DISPATCH_USER'] || DEFAULT_DISPATCH_USER);
+    if (problem !== undefined) report(problem);
+  }
+  // decided for this user: say so when the reason does not (started as root, upsmon may choose otherwise)
+  const unprivileged = !root && !sel.reason.includes('not started as root') ? ' [as upsmon started by this user, not root]' : '';
+  return { line: `${describeDecision(sel)}${unprivileged}`, diagnostics: d.sorted() };
+}
+
+const SHUTDOWN_HINT = 'README "the shutdown": SHUTDOWNCMD "<helper path> poweroff", or SHUTDOWNMETHOD with SHUTDOWNHELPER, SHUTDOWNSOCKET, INTENTKEY, INITCTL';
 
 function entryLine(section: UpsSection, key: string): number {
   return section.entries.find((e) => e.key === key)?.line ?? section.line;

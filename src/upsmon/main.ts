@@ -18,7 +18,7 @@
 // HARDNUT_SECCOMP=enforce), with a warning that the host is not protected.
 
 import { alive, holdPid, parsePidOption, readPid, readRegularFile, trustedPid, UnsafeFileError, type HeldProcess } from '../runtime/pidfile.js';
-import { accessSync, constants, existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { loadConfig } from '../runtime/config-files.js';
 import { daemonView, seenBy, signalFailure } from '../runtime/control-check.js';
@@ -33,10 +33,10 @@ import { frameNameProblem } from '../protocol/notify-frame/index.js';
 import { checkJail } from '../sandbox/confine.js';
 import { isRoot, lookupGroup, lookupUser } from '../sandbox/drop-privileges.js';
 import { seccompMode } from '../sandbox/seccomp.js';
-import { loadIntentKey } from '../sandbox/shutdown-intent.js';
 import { POWERDOWNFLAG_MAGIC } from './shared/shutdown.js';
 import { signedFlagStatus } from '../killpower/main.js';
-import { describePlan, planAccessProblem, selectShutdownPlan, type PathOwnership, type ShutdownPlan } from './supervisor/shutdown-method.js';
+import { describeDecision, selectShutdownPlan, shutdownProbe, type ShutdownPlan } from './supervisor/shutdown-method.js';
+import { DEFAULT_DISPATCH_USER, SHUTDOWN_GROUP, shutdownAccessProblem } from './supervisor/shutdown-access.js';
 import { runSupervisor } from './supervisor/supervisor.js';
 import { loadUpsmonRules, rulesPath } from '../runtime/rules-file.js';
 import { localTargets } from './supervisor/local-targets.js';
@@ -52,9 +52,8 @@ export const OPTSTRING = '+DFBhc:P:f:pu:VK46';
 export const PID_FILE_NAME = 'upsmon.pid';
 /** The jailed network child's user when neither -u nor RUN_AS_USER says (hardnut: not nut). */
 export const DEFAULT_NET_USER = 'nobody';
-/** The dispatcher's user (NUT's RUN_AS_USER on Debian) and its extra group, if the group exists. */
-export const DEFAULT_DISPATCH_USER = 'nut';
-export const SHUTDOWN_GROUP = 'nutshutdown';
+/** The dispatcher's user and its extra group, if the group exists (shutdown-access.ts). */
+export { DEFAULT_DISPATCH_USER, SHUTDOWN_GROUP };
 /** Where the network child is jailed unless HARDNUT_UPSMON_JAIL says otherwise (tests, the demo); the role table's default. */
 export const DEFAULT_JAIL = '/run/hardnut/upsmon/empty';
 export const NOT_ROOT_WARNING = 'upsmon: not started as root: the monitor is not jailed; this host is not protected';
@@ -128,7 +127,8 @@ function helpText(): string {
     '  -4          IPv4 only',
     '  -6          IPv6 only',
     '',
-    'Shutdown: hardnut does not run SHUTDOWNCMD as root; see HARDNUT_SHUTDOWN_METHOD in the README.',
+    'Shutdown: hardnut does not run SHUTDOWNCMD as root; upsmon.conf chooses how (SHUTDOWNCMD naming',
+    'hardnut\'s upsshutdown helper, or SHUTDOWNMETHOD: see README); `hardnut config check` says which.',
     '',
   ].join('\n');
 }
@@ -269,33 +269,6 @@ function loadUpsmonConf(file: string, env: NodeJS.ProcessEnv): LoadedUpsmonConf 
   return { conf: r.value, warnings: r.warnings.map((w) => formatDiagnostic(w)), local: localTargets(r.value, file, env) };
 }
 
-/**
- * As root, before the split: can the dispatcher — nut (+ nutshutdown), as dispatch-process.ts
- * drops to — use the plan's helper or socket, and is the intent key loadable? Otherwise upsmon
- * would start and only fail in an outage (the key: its dispatcher would fail and be restarted
- * forever, taking the monitor down with it).
- */
-function shutdownProblem(plan: ShutdownPlan, dispatchUser: string): string | undefined {
-  if (plan.kind !== 'helper' && plan.kind !== 'socket') return undefined;
-  const account = lookupUser(dispatchUser);
-  if (account === undefined) return `user ${dispatchUser} not found`;
-  const shutdownGid = lookupGroup(SHUTDOWN_GROUP);
-  const gids = shutdownGid === undefined ? [account.gid] : [account.gid, shutdownGid];
-  let info: PathOwnership | undefined;
-  try { const st = statSync(plan.path); info = { uid: st.uid, gid: st.gid, mode: st.mode }; } catch { info = undefined; }
-  const problem = planAccessProblem(plan, info, { uid: account.uid, gids });
-  if (problem !== undefined) return problem;
-  try { loadIntentKey(plan.keyPath); } catch (err) { return `the intent key: ${(err as Error).message}`; }
-  return undefined;
-}
-
-const probe = {
-  isSocket: (p: string): boolean => { try { return statSync(p).isSocket(); } catch { return false; } },
-  isExecutable: (p: string): boolean => {
-    try { accessSync(p, constants.X_OK); return statSync(p).isFile(); } catch { return false; }
-  },
-};
-
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (argv[0] === '--role') {
     // An internal child of the supervisor: it ends the process itself, whatever is still open.
@@ -356,25 +329,29 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   if (o.single && existsSync(rulesPath(env))) log.warn(`upsmon -p: ${rulesPath(env)} is not evaluated in single-process mode`);
 
   const root = isRoot();
+  const dispatchUser = env['HARDNUT_UPSMON_DISPATCH_USER'] || DEFAULT_DISPATCH_USER;
   let plan: ShutdownPlan;
+  let shutdownProblem: () => Error | undefined;
+  let decision: string;
   try {
-    const sel = selectShutdownPlan(conf, env, root, probe);
+    const sel = selectShutdownPlan(conf, env, root, shutdownProbe, file);
     plan = sel.plan;
     if (!isDaemonChild) for (const w of sel.warnings) log.warn(w);
+    decision = describeDecision(sel);
+    shutdownProblem = () => shutdownAccessProblem(sel, file, dispatchUser);
   } catch (err) {
     log.error(`upsmon: ${(err as Error).message}`);
     return 1;
   }
   const runAsUser = o.user ?? conf.runAsUser ?? DEFAULT_NET_USER;
   const jail = root ? env['HARDNUT_UPSMON_JAIL'] || DEFAULT_JAIL : null;
-  const dispatchUser = env['HARDNUT_UPSMON_DISPATCH_USER'] || DEFAULT_DISPATCH_USER;
   const notifyUser = conf.notifyUser ?? dispatchUser;
   if (root && !o.single) {
     for (const u of [runAsUser, dispatchUser, notifyUser]) {
       if (!lookupUser(u)) { log.error(`upsmon: user ${u} not found`); return 1; }
     }
-    const problem = shutdownProblem(plan, dispatchUser);
-    if (problem !== undefined) { log.error(`upsmon: no way to shut this host down: ${problem}`); return 1; }
+    const problem = shutdownProblem();
+    if (problem !== undefined) { log.error(`upsmon: ${problem.message}`); return 1; }
     // A jail root must not use does not heal by restarting the network child: refuse to start
     // rather than restart it forever without monitoring (issue 12).
     try { checkJail(jail ?? DEFAULT_JAIL, true); } catch (err) { log.error(`upsmon: ${(err as Error).message}`); return 1; }
@@ -391,7 +368,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     try { log.useSyslog(); } catch { /* no syslog: keep stderr */ }
   }
   const powerDownFlag = clearStaleFlag(conf, log);
-  log.debug(1, describePlan(plan));
+  log.debug(1, decision);
   const reloadConf = (): LoadedUpsmonConf => loadUpsmonConf(file, env);
 
   if (o.single) {

@@ -5,7 +5,7 @@
 // root:nutshutdown, systemd-analyze accepts the units; purge leaves nothing behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HELPER_BUILD, canBuildHelpers, onPath, requirePeer, requireRoot } from '../support/peers.js';
@@ -83,7 +83,9 @@ describe('the .deb', () => {
       expect(upsd).toMatch(/^Conflicts=nut-server\.service$/m);
       const upsmon = readFileSync(join(dir, 'lib/systemd/system/hardnut-upsmon.service'), 'utf8');
       expect(upsmon).toMatch(/^Conflicts=nut-monitor\.service/m);
-      expect(upsmon).toMatch(/^\[Service\]\nEnvironment=HARDNUT_SHUTDOWN_HELPER=\/usr\/lib\/hardnut\/upsshutdown$/m);
+      // the shutdown is configured in upsmon.conf, not in the unit (issue 20 item 7): the sample names the installed helper
+      expect(upsmon).not.toContain('HARDNUT_SHUTDOWN');
+      expect(readFileSync(join(dir, 'usr/share/doc/hardnut/examples/upsmon.conf'), 'utf8')).toMatch(/^SHUTDOWNCMD "\/usr\/lib\/hardnut\/upsshutdown poweroff"$/m);
       expect(readFileSync(join(dir, 'lib/systemd/system/hardnut-shutdown@.service'), 'utf8')).toMatch(/^ExecStart=\/usr\/lib\/hardnut\/upsshutdown /m);
       for (const u of ['hardnut-upsd.service', 'hardnut-upsmon.service', 'hardnut-driver@.service', 'hardnut-shutdown@.service']) {
         expect(readFileSync(join(dir, 'lib/systemd/system', u), 'utf8'), u).not.toContain('/usr/local');
@@ -136,6 +138,18 @@ describe('installed on this machine (root, CI)', () => {
         expect(execFileSync('stat', ['-c', '%U:%G %a', '/usr/lib/hardnut/upsshutdown'], { encoding: 'utf8' }).trim()).toBe('root:nutshutdown 4750');
         expect(execFileSync('stat', ['-c', '%U:%G %a', '/etc/hardnut/upsshutdown.key'], { encoding: 'utf8' }).trim()).toBe('root:root 600');
         expect(groups().split(' ')).toContain('nutshutdown');
+        // the packaged sample upsmon.conf chooses the installed helper, and upsmon's own start-up
+        // checks (config check runs them as root) accept what the package installed
+        const confDir = mkdtempSync(join(tmpdir(), 'hn-deb-conf-'));
+        try {
+          copyFileSync('/usr/share/doc/hardnut/examples/upsmon.conf', join(confDir, 'upsmon.conf'));
+          chmodSync(join(confDir, 'upsmon.conf'), 0o640);
+          const check = spawnSync('/usr/bin/hardnut', ['config', 'check', confDir], { encoding: 'utf8', cwd: '/' });
+          expect(check.stdout, check.stderr).toContain(`shutdown: helper /usr/lib/hardnut/upsshutdown (SHUTDOWNCMD names hardnut's helper, ${join(confDir, 'upsmon.conf')}:27)`);
+          expect(check.stderr).not.toMatch(/shut this host down|refuse/);
+        } finally {
+          rmSync(confDir, { recursive: true, force: true });
+        }
         if (onPath('systemd-analyze')) {
           const units = ['hardnut-upsd.service', 'hardnut-upsmon.service', 'hardnut-shutdown.socket', 'hardnut-shutdown@.service', 'hardnut-driver@.service']
             .map((u) => `/lib/systemd/system/${u}`);

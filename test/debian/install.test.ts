@@ -69,7 +69,9 @@ describe('scripts/install.mjs', () => {
     const gid = Number(spawnSync('getent', ['group', 'nutshutdown'], { encoding: 'utf8' }).stdout.split(':')[2]);
     expect(helper.gid).toBe(gid);
     expect(readFileSync(join(d, 'etc/systemd/system/hardnut-upsd.service'), 'utf8')).toMatch(/^ExecStart=\/opt\/hn\/bin\/hardnut upsd -F -u nut$/m);
-    expect(readFileSync(join(d, 'etc/systemd/system/hardnut-upsmon.service'), 'utf8')).toMatch(/^Environment=HARDNUT_SHUTDOWN_HELPER=\/opt\/hn\/lib\/hardnut\/upsshutdown$/m);
+    // the shutdown is configured in upsmon.conf (its sample names the installed helper), not in the unit
+    expect(readFileSync(join(d, 'etc/systemd/system/hardnut-upsmon.service'), 'utf8')).not.toContain('HARDNUT_SHUTDOWN');
+    expect(readFileSync(join(d, 'opt/hn/share/doc/hardnut/examples/upsmon.conf'), 'utf8')).toMatch(/^SHUTDOWNCMD "\/opt\/hn\/lib\/hardnut\/upsshutdown poweroff"$/m);
     const key = lstatSync(join(d, 'etc/hardnut/upsshutdown.key'));
     expect([key.uid, key.mode & 0o777]).toEqual([0, 0o600]);
     // a second install is refused (the manifest says it is there)

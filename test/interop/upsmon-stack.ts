@@ -66,6 +66,8 @@ export interface MonitorSpec {
   login: [string, string];
   /** More upsmon.conf lines (timings). */
   extra?: string[];
+  /** hardnut's upsmon.conf lines choosing the shutdown (shutdown-e2e; others: hardnutEnv's override). */
+  shutdown?: string[];
   power?: number;
 }
 
@@ -79,6 +81,7 @@ export function upsmonConf(d: UpsmonDir, tag: string, m: MonitorSpec, impl: 'har
     `NOTIFYCMD ${r.notify}`,
     `SHUTDOWNCMD ${r.shutdown}`,
     ...types.map((t) => `NOTIFYFLAG ${t} SYSLOG+EXEC`),
+    ...(impl === 'hardnut' ? m.shutdown ?? [] : []),
     ...(m.extra ?? []),
     '',
   ].join('\n');
@@ -113,7 +116,9 @@ export function hardnutEnv(d: UpsmonDir, tag: string, extra: NodeJS.ProcessEnv =
     NUT_ALTPIDPATH: run,
     HARDNUT_UPSMON_JAIL: join(d.root, `jail-${tag}`),
     HARDNUT_WALL_PATH: '/bin/true', // no shutdown broadcast to the test machine's terminals
-    // as root there is no shutdown helper in tests: SHUTDOWNCMD runs as the dispatcher's user
+    // as root there is no shutdown helper in tests: SHUTDOWNCMD runs as the dispatcher's user. The
+    // tests write many upsmon.conf files of their own, so this stays an override of them (upsmon
+    // warns about it); shutdown-e2e unsets it and chooses in upsmon.conf
     ...(isRoot() ? { HARDNUT_SHUTDOWN_METHOD: 'command' } : {}),
     ...extra,
   };

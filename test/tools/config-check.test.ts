@@ -1,14 +1,17 @@
 import { describe, it, expect, vi, beforeEach, afterEach } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import type Nacl from 'tweetnacl';
 import { main } from '../../src/tools/config-check.js';
 import { lookupUser } from '../../src/sandbox/drop-privileges.js';
 import { requirePeer } from '../support/peers.js';
 import { HARDNUT } from '../support/stack.js';
 
 /** The NUT user (apt nut-server creates it); the checks as upsd's user need it and root. */
+const nacl = createRequire(import.meta.url)('tweetnacl') as typeof Nacl;
 const NUT = lookupUser('nut');
 const AS_ROOT = process.getuid?.() === 0;
 const NUT_PEER = 'root and the nut user (apt nut-server)';
@@ -45,6 +48,9 @@ function write(dir: string, files: Record<string, string>, mode = 0o640): string
   return dir;
 }
 
+/** The last line of stdout: the summary (a line saying how upsmon shuts down comes before it). */
+const summary = (text: string): string => `${text.trimEnd().split('\n').at(-1) ?? ''}\n`;
+
 /** dummy-ups' data file that GOOD's ups.conf names. */
 const DEV = { 'ups1.dev': 'ups.status: OL\n' };
 
@@ -53,7 +59,8 @@ const GOOD = {
   'ups.conf': '[myups]\n\tdriver = dummy-ups\n\tport = ups1.dev\n\tdesc = "Test UPS"\n',
   'upsd.conf': 'LISTEN 127.0.0.1 3493\n',
   'upsd.users': '[monuser]\n\tpassword = "Pw-Alpha-7731"\n\tupsmon primary\n',
-  'upsmon.conf': 'MONITOR myups@localhost 1 monuser "Pw-Alpha-7731" primary\nSHUTDOWNCMD "/sbin/shutdown -h +0"\nPOWERDOWNFLAG /etc/killpower\n',
+  // the shutdown named in the file, so that no host's installation changes the outcome
+  'upsmon.conf': 'MONITOR myups@localhost 1 monuser "Pw-Alpha-7731" primary\nSHUTDOWNMETHOD initctl\nPOWERDOWNFLAG /etc/killpower\n',
   'upssched.conf': 'CMDSCRIPT /usr/local/bin/cmd\nPIPEFN /run/nut/upssched.pipe\nLOCKFN /run/nut/upssched.lock\nAT ONBATT * START-TIMER onbatt 30\n',
 };
 
@@ -61,7 +68,7 @@ describe('hardnut config check', () => {
   it('a good directory: exit 0, summary on stdout, nothing on stderr', async () => {
     const dir = write(join(tmp, 'good'), { ...GOOD, ...DEV });
     expect(await main(['check', dir], {})).toBe(0);
-    expect(out).toBe(`checked 6 files in ${dir}: 0 errors, 0 warnings\n`);
+    expect(summary(out)).toBe(`checked 6 files in ${dir}: 0 errors, 0 warnings\n`);
     expect(err).toBe('');
   });
 
@@ -74,14 +81,25 @@ describe('hardnut config check', () => {
       if (NUT && AS_ROOT) chownSync(join(dir, f), 0, NUT.gid); // as Debian installs them: root:nut
     }
     expect(await main(['check', dir], {})).toBe(0);
-    expect(err).toBe('');
-    expect(out).toBe(`checked 6 files in ${dir}: 0 errors, 0 warnings\n`);
+    // the sample's SHUTDOWNCMD names the helper where make install puts it (the package names its own)
+    const helper = '/usr/local/lib/hardnut/upsshutdown';
+    if (!AS_ROOT) {
+      expect(out).toContain(`shutdown: command ${helper} poweroff (upsmon is not started as root`);
+      expect(err).toBe('');
+      expect(summary(out)).toBe(`checked 6 files in ${dir}: 0 errors, 0 warnings\n`);
+    } else if (!existsSync(helper)) {
+      // as root on a host without it: upsmon would refuse to start, said at the line (a warning: the file may be for another host)
+      expect(err).toBe(`${join(dir, 'upsmon.conf')}:27: warning: upsmon on this host would refuse to start: SHUTDOWNCMD names the shutdown helper ${helper}, which is not there or not executable\n`
+        + '  hint: install it here (README: installing), or check this file on the host it is for\n');
+      expect(out).toContain('shutdown: none: upsmon would refuse to start');
+      expect(summary(out)).toBe(`checked 6 files in ${dir}: 0 errors, 1 warning\n`);
+    }
   });
 
   it('DIR defaults to NUT_CONFPATH', async () => {
     const dir = write(join(tmp, 'env'), { 'ups.conf': GOOD['ups.conf'], ...DEV });
     expect(await main(['check'], { NUT_CONFPATH: dir })).toBe(0);
-    expect(out).toBe(`checked 1 file in ${dir}: 0 errors, 0 warnings\n`);
+    expect(summary(out)).toBe(`checked 1 file in ${dir}: 0 errors, 0 warnings\n`);
   });
 
   it('an error exits 1 and is printed as file:line: error: … with its hint', async () => {
@@ -90,14 +108,14 @@ describe('hardnut config check', () => {
     expect(err).toContain(`${join(dir, 'ups.conf')}:3: error: pollinterval must be`);
     expect(err).toContain(`${join(dir, 'ups.conf')}:1: error: UPS [myups] has no port`);
     expect(err).toMatch(/\n {2}hint: /);
-    expect(out).toBe(`checked 1 file in ${dir}: 2 errors, 0 warnings\n`);
+    expect(summary(out)).toBe(`checked 1 file in ${dir}: 2 errors, 0 warnings\n`);
   });
 
   it('warnings alone exit 0 and are counted', async () => {
     const dir = write(join(tmp, 'warn'), { 'upsd.conf': 'ACL all 0.0.0.0/0\nMAXAGE 15\n' });
     expect(await main(['check', dir], {})).toBe(0);
     expect(err).toContain(`${join(dir, 'upsd.conf')}:1: warning: ACL`);
-    expect(out).toBe(`checked 1 file in ${dir}: 0 errors, 1 warning\n`);
+    expect(summary(out)).toBe(`checked 1 file in ${dir}: 0 errors, 1 warning\n`);
   });
 
   it('the old 5-word MONITOR line: error naming the line, hint with the 6-word form and upsd.users', async () => {
@@ -176,7 +194,7 @@ describe('hardnut config check', () => {
     expect(err).toContain(`${join(dir, 'upsmon.conf')}: warning: is readable by every user (mode 0644) and contains passwords`);
     expect(err).toContain(`hint: chown root:nut ${join(dir, 'upsd.users')}; chmod 0640 ${join(dir, 'upsd.users')}`);
     expect(err).toContain(`${join(dir, 'upsd.conf')}: warning: is world-writable (mode 0666)`);
-    expect(out).toBe(`checked 3 files in ${dir}: 0 errors, 3 warnings\n`);
+    expect(summary(out)).toBe(`checked 3 files in ${dir}: 0 errors, 3 warnings\n`);
   });
 
   it('a world-writable upsd.users is an error (any local user could add an admin): exit 1, path and mode named', async () => {
@@ -193,7 +211,7 @@ describe('hardnut config check', () => {
       expect(await main(['check', dir], {})).toBe(1);
       expect(err).toContain(`${join(dir, 'ups.conf')}:4: error: [myups]: 'bogus' is not a valid variable name for driver dummy-ups`);
       expect(err).toContain('hint: hardnut dummy-ups -L lists the variables it takes');
-      expect(out).toBe(`checked 6 files in ${dir}: 1 error, 0 warnings\n`);
+      expect(summary(out)).toBe(`checked 6 files in ${dir}: 1 error, 0 warnings\n`);
     });
 
     it('an unknown driver name: exit 1 at the driver line, naming the drivers there are', async () => {
@@ -201,14 +219,14 @@ describe('hardnut config check', () => {
       expect(await main(['check', dir], {})).toBe(1);
       expect(err).toContain(`${join(dir, 'ups.conf')}:2: error: [myups]: driver dummy-upz is not a hardnut driver, and not found in driverpath: upsdrvctl cannot start it`);
       expect(err).toMatch(/hint: hardnut's drivers are dummy-ups, /);
-      expect(out).toBe(`checked 6 files in ${dir}: 1 error, 0 warnings\n`);
+      expect(summary(out)).toBe(`checked 6 files in ${dir}: 1 error, 0 warnings\n`);
     });
 
     it('a missing port file: exit 1 at the port line, naming the file dummy-ups would open', async () => {
       const dir = write(join(tmp, 'noport'), GOOD);
       expect(await main(['check', dir], {})).toBe(1);
       expect(err).toContain(`${join(dir, 'ups.conf')}:3: error: [myups]: Can't open dummy-ups definition file ${join(dir, 'ups1.dev')}: no such file: dummy-ups refuses to start`);
-      expect(out).toBe(`checked 6 files in ${dir}: 1 error, 0 warnings\n`);
+      expect(summary(out)).toBe(`checked 6 files in ${dir}: 1 error, 0 warnings\n`);
     });
 
     it('upsd.users that user nut cannot read (root:root 0640): error with the chown/chmod fix', async (ctx) => {
@@ -219,7 +237,7 @@ describe('hardnut config check', () => {
       expect(await main(['check', dir], {})).toBe(1);
       expect(err).toContain(`${users}: error: user nut (upsd reads it as this user on reload) cannot read this file (owner uid 0, group root, mode 0640)`);
       expect(err).toContain(`hint: chown root:nut ${users}; chmod 0640 ${users}`);
-      expect(out).toBe(`checked 6 files in ${dir}: 1 error, 0 warnings\n`);
+      expect(summary(out)).toBe(`checked 6 files in ${dir}: 1 error, 0 warnings\n`);
     });
 
     it('a config directory user nut cannot enter: error naming the directory', async (ctx) => {
@@ -239,7 +257,7 @@ describe('hardnut config check', () => {
       for (const p of [dir, ...files]) chownSync(p, 65534, 65534);
       const r = spawnSync(process.execPath, [HARDNUT, 'config', 'check', dir], { uid: 65534, gid: 65534, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
       expect(r.stderr).not.toContain('user nut');
-      expect(r.stdout).toBe(`checked 6 files in ${dir}: 0 errors, 0 warnings\n`);
+      expect(summary(r.stdout)).toBe(`checked 6 files in ${dir}: 0 errors, 0 warnings\n`);
       expect(r.status).toBe(0);
       // the same directory checked by root: nut could not reach it
       expect(await main(['check', dir], {})).toBe(1);
@@ -271,7 +289,7 @@ describe('hardnut config check', () => {
     mkdirSync(join(dir, 'ups.conf'));
     expect(await main(['check', dir], {})).toBe(1);
     expect(err).toContain(`${join(dir, 'ups.conf')}: error: is not a regular file (a directory)`);
-    expect(out).toBe(`checked 2 files in ${dir}: 1 error, 0 warnings\n`);
+    expect(summary(out)).toBe(`checked 2 files in ${dir}: 1 error, 0 warnings\n`);
   });
 
   it('missing DIR: exit 1 with a clear message', async () => {
@@ -297,5 +315,64 @@ describe('hardnut config check', () => {
     expect(await main(['check', '-x'], {})).toBe(2);
     expect(await main(['--help'], {})).toBe(0);
     expect(out).toContain('usage: hardnut config check [DIR]');
+  });
+});
+
+describe('config check says how upsmon will shut the host down, and why (issue 20 item 7)', () => {
+  const mon = (dir: string): string => join(dir, 'upsmon.conf');
+  const MONITOR = 'MONITOR myups@localhost 1 monuser "Pw-Alpha-7731" primary';
+
+  it('the method upsmon.conf chose, with file:line; an override from the environment warned', async () => {
+    const dir = write(join(tmp, 'method'), { 'upsmon.conf': GOOD['upsmon.conf'] });
+    expect(await main(['check', dir], {})).toBe(0);
+    expect(out).toContain(`shutdown: initctl /run/initctl or /dev/initctl (SHUTDOWNMETHOD initctl, ${mon(dir)}:2)\n`);
+    out = ''; err = '';
+    expect(await main(['check', dir], { HARDNUT_SHUTDOWN_METHOD: 'command' })).toBe(0);
+    expect(err).toContain(`${mon(dir)}: warning: HARDNUT_SHUTDOWN_METHOD=command in the environment overrides SHUTDOWNMETHOD initctl (${mon(dir)}:2); put SHUTDOWNMETHOD in ${mon(dir)} instead`);
+    expect(out).toContain('shutdown: none, no SHUTDOWNCMD (HARDNUT_SHUTDOWN_METHOD=command in the environment)');
+  });
+
+  it('a method that is not one: error at its line, exit 1', async () => {
+    const dir = write(join(tmp, 'badmethod'), { 'upsmon.conf': `${MONITOR}\nSHUTDOWNMETHOD systemd\n` });
+    expect(await main(['check', dir], {})).toBe(1);
+    expect(err).toContain(`${mon(dir)}:2: error: SHUTDOWNMETHOD 'systemd' is not a shutdown method: upsmon refuses to start`);
+  });
+
+  it('as root: a helper or key in a directory another user can change is an error at the line that named it', async (ctx) => {
+    requirePeer(ctx, Boolean(NUT) && AS_ROOT, NUT_PEER);
+    const open = join(tmp, 'open');
+    mkdirSync(open, { mode: 0o777 });
+    chmodSync(open, 0o777); // not sticky: anyone may replace what is in it
+    const safe = join(tmp, 'safe');
+    mkdirSync(safe, { mode: 0o755 });
+    const helperIn = (d: string): string => {
+      const p = join(d, 'upsshutdown');
+      copyFileSync('/bin/true', p);
+      chmodSync(p, 0o4755); // setuid root, executable by nut: only its directory is wrong
+      return p;
+    };
+    const keyIn = (d: string): string => {
+      const p = join(d, 'upsshutdown.key');
+      const pair = nacl.sign.keyPair();
+      writeFileSync(p, pair.secretKey, { mode: 0o600 });
+      return p;
+    };
+    const dir = write(join(tmp, 'unsafe'), { 'upsmon.conf': `${MONITOR}\nSHUTDOWNMETHOD helper\nSHUTDOWNHELPER ${helperIn(open)}\nINTENTKEY ${keyIn(safe)}\n` });
+    expect(await main(['check', dir], {})).toBe(1);
+    expect(err).toContain(`${mon(dir)}:3: error: upsmon refuses to start: no way to shut this host down: ${join(open, 'upsshutdown')} is in a directory another user can change (${open} is writable by group or others, mode 0777)`);
+    expect(out).toContain(`shutdown: helper ${join(open, 'upsshutdown')} (SHUTDOWNMETHOD helper, ${mon(dir)}:2)`);
+
+    out = ''; err = '';
+    const dir2 = write(join(tmp, 'unsafekey'), { 'upsmon.conf': `${MONITOR}\nSHUTDOWNCMD "${helperIn(safe)} poweroff"\nINTENTKEY ${keyIn(open)}\n` });
+    expect(await main(['check', dir2], {})).toBe(1);
+    expect(err).toContain(`${mon(dir2)}:3: error: upsmon refuses to start: no way to shut this host down: the intent key ${join(open, 'upsshutdown.key')} is in a directory another user can change`);
+    expect(out).toContain(`shutdown: helper ${join(safe, 'upsshutdown')} (SHUTDOWNCMD names hardnut's helper, ${mon(dir2)}:2)`);
+
+    // both safe: the check passes, and says which helper
+    out = ''; err = '';
+    const dir3 = write(join(tmp, 'safeboth'), { 'upsmon.conf': `${MONITOR}\nSHUTDOWNCMD "${join(safe, 'upsshutdown')} poweroff"\nINTENTKEY ${join(safe, 'upsshutdown.key')}\nPOWERDOWNFLAG /run/killpower\n` });
+    expect(await main(['check', dir3], {})).toBe(0);
+    expect(err).toBe('');
+    expect(out).toContain(`shutdown: helper ${join(safe, 'upsshutdown')} (SHUTDOWNCMD names hardnut's helper, ${mon(dir3)}:2)`);
   });
 });

@@ -19,7 +19,9 @@ describe('SHUTDOWNCMD naming the helper', () => {
   });
 
   it('the environment overrides it; without root it is not used (no privilege to hand over)', () => {
-    expect(selectShutdownPlan({ shutdownCmd: [`${HELPER} poweroff`] }, { HARDNUT_SHUTDOWN_METHOD: 'socket' }, true, everything).plan.kind).toBe('socket');
+    const socket = selectShutdownPlan({ shutdownCmd: [`${HELPER} poweroff`] }, { HARDNUT_SHUTDOWN_METHOD: 'socket' }, true, everything);
+    expect(socket.plan.kind).toBe('socket');
+    expect(socket.warnings.join('\n')).toMatch(/SHUTDOWNCMD is not used: the shutdown goes to/);
     expect(selectShutdownPlan({ shutdownCmd: [`${HELPER} poweroff`] }, {}, false, everything).plan.kind).toBe('command');
   });
 

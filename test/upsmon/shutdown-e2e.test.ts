@@ -105,12 +105,20 @@ async function shutdownSocket(dir: string, h: InstalledHelper): Promise<SocketSt
 interface OutageResult { d: UpsmonDir; p: Proc; lbAt: number; fsdAt: number; groups: number[]; noNewPrivs: string; flag: string }
 
 /** The outage, with upsmon as root; returns once upsmon has exited after its shutdown. */
-async function outage(tag: string, env: NodeJS.ProcessEnv): Promise<OutageResult> {
+/** The HARDNUT_SHUTDOWN_* variables unset: upsmon.conf alone chooses the shutdown (issue 20 item 7). */
+const NO_SHUTDOWN_ENV: NodeJS.ProcessEnv = {
+  HARDNUT_SHUTDOWN_METHOD: undefined, HARDNUT_SHUTDOWN_HELPER: undefined, HARDNUT_SHUTDOWN_SOCKET: undefined, HARDNUT_INTENT_KEY: undefined, HARDNUT_INITCTL: undefined,
+};
+
+/** The outage, with upsmon as root, its shutdown chosen by `shutdown` (upsmon.conf lines, no environment); returns once upsmon has exited after its shutdown. */
+async function outage(tag: string, shutdown: string[], env: NodeJS.ProcessEnv = {}): Promise<OutageResult> {
   const { d, port } = await replayStack(SEQ, (undo) => cleanups.push(undo));
   const watch = await watchStatus(port, ['u']);
   cleanups.push(() => watch.stop());
   const flag = join(d.rec, 'killpower');
-  const p = track(startHardnutUpsmon(d, tag, { system: `u@127.0.0.1:${port}`, role: 'primary', login: PRIMARY_LOGIN, extra: [...TIMINGS, `POWERDOWNFLAG ${flag}`] }, [], env));
+  const p = track(startHardnutUpsmon(d, tag, { system: `u@127.0.0.1:${port}`, role: 'primary', login: PRIMARY_LOGIN, extra: [...TIMINGS, `POWERDOWNFLAG ${flag}`], shutdown }, ['-D'], { ...env, ...NO_SHUTDOWN_ENV }));
+  // nothing in upsmon's environment chose the shutdown
+  expect(readFileSync(`/proc/${String(p.child.pid)}/environ`, 'latin1').split('\0').filter((v) => /^HARDNUT_(SHUTDOWN_|INTENT_KEY|INITCTL)/.test(v))).toEqual([]);
   // the dispatcher as it runs, once it has dropped root and loaded its filter (the last start-up
   // step), before anything happens
   const { dispatch } = await upsmonChildren(p.child.pid!);
@@ -170,15 +178,13 @@ describe('upsmon as root hands the shutdown over, end to end', () => {
     cleanups.push(() => rmSync(kp, { recursive: true, force: true }));
     const kpKey = generateFlagKey();
     writeFileSync(join(kp, 'killpower.key'), kpKey, { mode: 0o600 });
-    const r = await outage('sh', {
-      HARDNUT_SHUTDOWN_METHOD: '', // chosen by upsmon: the helper is installed, the socket is not
-      HARDNUT_SHUTDOWN_HELPER: h.bin,
-      HARDNUT_SHUTDOWN_SOCKET: join(h.root, 'no-such.sock'),
-      HARDNUT_INTENT_KEY: h.key,
+    // the hardened deployment's documented form: SHUTDOWNCMD names the helper (the last SHUTDOWNCMD counts)
+    const r = await outage('sh', [`SHUTDOWNCMD "${h.bin} poweroff"`, `INTENTKEY ${h.key}`], {
       HARDNUT_KILLPOWER_KEY: join(kp, 'killpower.key'),
       HARDNUT_KILLPOWER_DIR: join(kp, 'flag-dir'),
     });
-    expect(r.p.output()).toMatch(/SHUTDOWNCMD is not used: the shutdown goes through .*upsshutdown/);
+    expect(r.p.output()).toMatch(new RegExp(`shutdown: helper ${h.bin} \\(SHUTDOWNCMD names hardnut's helper, .*upsmon-sh\\.conf:\\d+\\)`));
+    expect(r.p.output()).not.toMatch(/in the environment overrides/);
     checkShutdown('sh', r, h, since);
     const flag = join(kp, 'flag-dir', 'flag');
     expect([statSync(flag).uid, statSync(flag).mode & 0o777]).toEqual([0, 0o644]);
@@ -205,15 +211,13 @@ describe('upsmon as root hands the shutdown over, end to end', () => {
     const sock = await shutdownSocket(h.root, h);
     cleanups.push(() => sock.close());
     const since = Date.now();
-    const r = await outage('ss', {
-      HARDNUT_SHUTDOWN_METHOD: '', // chosen by upsmon: the socket exists
-      HARDNUT_SHUTDOWN_SOCKET: sock.path,
-      HARDNUT_SHUTDOWN_HELPER: join(h.root, 'no-such-helper'),
-      HARDNUT_INTENT_KEY: h.key,
-    });
+    const r = await outage('ss', ['SHUTDOWNMETHOD socket', `SHUTDOWNSOCKET ${sock.path}`, `INTENTKEY ${h.key}`]);
+    expect(r.p.output()).toMatch(new RegExp(`shutdown: socket ${sock.path} \\(SHUTDOWNMETHOD socket, .*upsmon-ss\\.conf:\\d+\\)`));
     expect(r.p.output()).toMatch(/SHUTDOWNCMD is not used: the shutdown goes to .*shutdown\.sock/);
     expect(sock.intents).toHaveLength(1);
     expect(sock.verdicts[0]).toBe('signed');
+    // the stand-in records the helper's exit when it sees it, which may be after upsmon's own exit
+    await waitFor("the helper's exit, seen by the socket stand-in", () => sock.verdicts[1], 10_000);
     expect(sock.verdicts[1]).toMatch(/^helper exit 0: upsshutdown: poweroff requested by uid 0, method systemctl/);
     checkShutdown('ss', r, h, since);
     // no setuid program in this path: the dispatcher keeps no_new_privs
@@ -229,40 +233,55 @@ describe('upsmon as root hands the shutdown over, end to end', () => {
 });
 
 describe('upsmon as root refuses to start when its dispatcher could not hand the shutdown over', () => {
-  it('a helper that is not setuid root or not executable by nut + nutshutdown, a socket nut cannot connect to, a missing key', async (ctx) => {
+  it('a helper that is not setuid root, not executable by nut + nutshutdown, or in a directory others can change; a socket nut cannot connect to; a missing key: each named at its upsmon.conf line', async (ctx) => {
     requireRoot(ctx); requirePeer(ctx, canBuildHelpers(), HELPER_BUILD);
     const h = helper!;
     const d = makeUpsmonDir({});
     cleanups.push(() => d.cleanup());
-    writeFileSync(join(d.etc, 'upsmon.conf'), 'MONITOR u@127.0.0.1:1 1 a b primary\nSHUTDOWNCMD /bin/true\n', { mode: 0o600 });
-    const start = (env: NodeJS.ProcessEnv) => runHardnut(['upsmon', '-F'], {
-      ...d.env, HARDNUT_SHUTDOWN_METHOD: '', HARDNUT_INTENT_KEY: h.key, HARDNUT_SHUTDOWN_SOCKET: join(d.root, 'no.sock'), HARDNUT_UPSMON_JAIL: join(d.root, 'jail'), ...env,
-    });
-    const copy = (name: string, gid: number, mode: number): string => {
-      const path = join(h.root, name);
+    const file = join(d.etc, 'upsmon.conf');
+    // line 1 MONITOR, line 2 SHUTDOWNCMD, then the shutdown directives from line 3 on
+    const start = (lines: string[], env: NodeJS.ProcessEnv = {}) => {
+      writeFileSync(file, ['MONITOR u@127.0.0.1:1 1 a b primary', 'SHUTDOWNCMD /bin/true', ...lines, ''].join('\n'), { mode: 0o600 });
+      return runHardnut(['upsmon', '-F'], { ...d.env, ...NO_SHUTDOWN_ENV, HARDNUT_UPSMON_JAIL: join(d.root, 'jail'), ...env });
+    };
+    const copy = (name: string, gid: number, mode: number, dir = h.root): string => {
+      const path = join(dir, name);
       copyFileSync(h.bin, path);
       chownSync(path, 0, gid);
       chmodSync(path, mode);
       return path;
     };
-    const cases: Array<[string, NodeJS.ProcessEnv, RegExp]> = [
-      ['not setuid', { HARDNUT_SHUTDOWN_HELPER: copy('plain', group!.gid, 0o750) }, /plain .*is not setuid root/],
-      ['another group', { HARDNUT_SHUTDOWN_HELPER: copy('othergroup', 0, 0o4750) }, /othergroup .*cannot be executed by upsmon's dispatcher/],
-      ['root only', { HARDNUT_SHUTDOWN_HELPER: copy('rootonly', group!.gid, 0o4700) }, /rootonly .*cannot be executed/],
-      ['no key', { HARDNUT_SHUTDOWN_HELPER: h.bin, HARDNUT_INTENT_KEY: join(d.root, 'no.key') }, /the intent key: .*no\.key: cannot open \(ENOENT\)/],
+    const helperCase = (path: string, key = h.key): string[] => ['SHUTDOWNMETHOD helper', `SHUTDOWNHELPER ${path}`, `INTENTKEY ${key}`];
+    // a directory anyone may write (not sticky): whoever can, could swap the helper for their own program
+    const open = join(d.root, 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const cases: Array<[string, string[], RegExp]> = [
+      ['not setuid', helperCase(copy('plain', group!.gid, 0o750)), /:4: no way to shut this host down: .*plain .*is not setuid root/],
+      ['another group', helperCase(copy('othergroup', 0, 0o4750)), /:4: no way to shut this host down: .*othergroup .*cannot be executed by upsmon's dispatcher/],
+      ['root only', helperCase(copy('rootonly', group!.gid, 0o4700)), /:4: .*rootonly .*cannot be executed/],
+      ['group-writable', helperCase(copy('gw', group!.gid, 0o4770)), /:4: .*gw .*is writable by group or others/],
+      ['in a directory others can write', [`SHUTDOWNCMD "${copy('upsshutdown', group!.gid, 0o4750, open)} poweroff"`, `INTENTKEY ${h.key}`],
+        new RegExp(`:3: no way to shut this host down: ${open}/upsshutdown is in a directory another user can change \\(${open} is writable by group or others, mode 0777\\)`)],
+      ['no key', helperCase(h.bin, join(d.root, 'no.key')), /:5: no way to shut this host down: the intent key: .*no\.key: cannot open \(ENOENT\)/],
     ];
     const closed = join(d.root, 'closed.sock');
     const server = net.createServer();
     await new Promise<void>((r) => server.listen(closed, r));
     cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
     chmodSync(closed, 0o600);
-    cases.push(['a root-only socket', { HARDNUT_SHUTDOWN_SOCKET: closed }, /closed\.sock .*cannot be connected to by upsmon's dispatcher/]);
-    for (const [what, env, message] of cases) {
-      const r = await start(env);
+    cases.push(['a root-only socket', ['SHUTDOWNMETHOD socket', `SHUTDOWNSOCKET ${closed}`, `INTENTKEY ${h.key}`], /:4: .*closed\.sock .*cannot be connected to by upsmon's dispatcher/]);
+    for (const [what, lines, message] of cases) {
+      const r = await start(lines);
       expect(r.code, `${what}: ${r.stderr}`).toBe(1);
-      expect(r.stderr, what).toMatch(/no way to shut this host down/);
+      expect(r.stderr, what).toContain(`upsmon: ${file}:`);
       expect(r.stderr, what).toMatch(message);
     }
+    // the environment still overrides the file, says so, and a problem then names the variable
+    const over = await start(helperCase(h.bin), { HARDNUT_INTENT_KEY: join(d.root, 'env.key') });
+    expect(over.code, over.stderr).toBe(1);
+    expect(over.stderr).toContain(`HARDNUT_INTENT_KEY=${join(d.root, 'env.key')} in the environment overrides INTENTKEY ${h.key} (${file}:5); put INTENTKEY in ${file} instead`);
+    expect(over.stderr).toMatch(/no way to shut this host down: the intent key: .*env\.key: cannot open \(ENOENT\) \(HARDNUT_INTENT_KEY in the environment\)/);
     // (the helper installed by make install passes them: the first test above)
   }, 60_000);
 });

@@ -173,7 +173,7 @@ describe('upsmon command line', () => {
     const d = makeUpsmonDir({});
     cleanups.push(() => d.cleanup());
     writeFileSync(join(d.etc, 'upsmon.conf'), `MONITOR ${'x'.repeat(70)}@127.0.0.1:1 1 a b primary\nSHUTDOWNCMD /bin/true\n`, { mode: 0o600 });
-    const r = await runHardnut(['upsmon', '-F'], { ...d.env, HARDNUT_SHUTDOWN_METHOD: 'command' });
+    const r = await runHardnut(['upsmon', '-F'], d.env);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/upsmon\.conf:1: MONITOR .*longer than 64/);
   });
@@ -182,11 +182,11 @@ describe('upsmon command line', () => {
     requireRoot(ctx);
     const d = makeUpsmonDir({});
     cleanups.push(() => d.cleanup());
-    writeFileSync(join(d.etc, 'upsmon.conf'), 'MONITOR u@127.0.0.1:1 1 a b primary\nSHUTDOWNCMD "/sbin/shutdown -h +0"\n', { mode: 0o600 });
-    const r = await runHardnut(['upsmon', '-F'], { ...d.env, HARDNUT_SHUTDOWN_SOCKET: join(d.root, 'no.sock'), HARDNUT_SHUTDOWN_HELPER: join(d.root, 'no-helper') });
+    writeFileSync(join(d.etc, 'upsmon.conf'), `MONITOR u@127.0.0.1:1 1 a b primary\nSHUTDOWNCMD "/sbin/shutdown -h +0"\nSHUTDOWNSOCKET ${join(d.root, 'no.sock')}\nSHUTDOWNHELPER ${join(d.root, 'no-helper')}\n`, { mode: 0o600 });
+    const r = await runHardnut(['upsmon', '-F'], d.env);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/does not run SHUTDOWNCMD as root/);
-    for (const way of ['hardnut-shutdown.socket', 'HARDNUT_SHUTDOWN_METHOD=initctl', 'HARDNUT_SHUTDOWN_METHOD=command']) expect(r.stderr).toContain(way);
+    for (const way of ['hardnut-shutdown.socket', 'SHUTDOWNMETHOD initctl', 'SHUTDOWNMETHOD command']) expect(r.stderr).toContain(way);
   });
 });
 

@@ -77,6 +77,22 @@ export interface MonitorEntry {
   local?: boolean;
 }
 
+/**
+ * How a root upsmon shuts the host down (hardnut only; NUT runs SHUTDOWNCMD as a root shell line,
+ * README "differences"). src/upsmon/supervisor/shutdown-method.ts decides from these.
+ */
+export const SHUTDOWN_METHODS = ['helper', 'socket', 'initctl', 'command'] as const;
+export type ShutdownMethodName = (typeof SHUTDOWN_METHODS)[number];
+/** The hardnut-only directives that place the shutdown, each naming a path except SHUTDOWNMETHOD. */
+export const SHUTDOWN_PATH_DIRECTIVES = { SHUTDOWNHELPER: 'helper', SHUTDOWNSOCKET: 'socket', INTENTKEY: 'intentKey', INITCTL: 'initctl' } as const;
+const SHUTDOWN_PATH_EXAMPLES: Record<keyof typeof SHUTDOWN_PATH_DIRECTIVES, string> = {
+  SHUTDOWNHELPER: '/usr/lib/hardnut/upsshutdown', SHUTDOWNSOCKET: '/run/hardnut/shutdown.sock', INTENTKEY: '/etc/hardnut/upsshutdown.key', INITCTL: '/run/initctl',
+};
+type ShutdownPathKey = (typeof SHUTDOWN_PATH_DIRECTIVES)[keyof typeof SHUTDOWN_PATH_DIRECTIVES];
+/** A value and the line of upsmon.conf it was read from (messages about it name file:line). */
+export interface Placed<T> { value: T; line: number }
+export type ShutdownSettings = { method?: Placed<ShutdownMethodName>; cmdLine?: number } & Partial<Record<ShutdownPathKey, Placed<string>>>;
+
 export interface CertHost { host: string; certName: string; verify: boolean; forceSsl: boolean; line: number }
 
 export interface UpsmonConf {
@@ -86,6 +102,8 @@ export interface UpsmonConf {
   shutdownCmd?: string[];
   /** The shell line NUT builds: first token as is, further tokens single-quoted. */
   shutdownCmdLine?: string;
+  /** SHUTDOWNMETHOD, SHUTDOWNHELPER, SHUTDOWNSOCKET, INTENTKEY, INITCTL (hardnut only) and SHUTDOWNCMD's line. */
+  shutdown?: ShutdownSettings;
   /** 0 = exit right after SHUTDOWNCMD (yes), -1 = never exit (no), N = linger N seconds. */
   shutdownExit: number;
   /**
@@ -148,7 +166,7 @@ const DIRECTIVES = [
   'POLLFREQ', 'POLLFREQALERT', 'DEADTIME', 'HOSTSYNC', 'FINALDELAY', 'RBWARNTIME', 'NOCOMMWARNTIME',
   'OFFDURATION', 'OVERDURATION', 'OBLBDURATION', 'ALARMCRITICAL', 'POLLFAIL_LOG_THROTTLE_MAX',
   'POWERDOWNFLAG', 'RUN_AS_USER', 'CERTPATH', 'CERTFILE', 'CERTIDENT', 'CERTHOST', 'CERTVERIFY',
-  'FORCESSL', 'DEBUG_MIN', 'NOTIFYUSER',
+  'FORCESSL', 'DEBUG_MIN', 'NOTIFYUSER', 'SHUTDOWNMETHOD', ...Object.keys(SHUTDOWN_PATH_DIRECTIVES),
 ];
 
 export const MONITOR_FORM = 'MONITOR <ups>@<host>[:<port>] <power value> <username> <password> primary|secondary';
@@ -229,7 +247,9 @@ export function parseUpsmonConf(input: Uint8Array | string, file: string): Confi
     notifyMessages: {},
     notifyFlags,
     certHosts: [],
+    shutdown: {},
   };
+  const shutdown = conf.shutdown as ShutdownSettings;
 
   // Words that are passwords somewhere in this file are never echoed, whatever line they are on.
   const secrets = new Set<string>();
@@ -288,7 +308,31 @@ export function parseUpsmonConf(input: Uint8Array | string, file: string): Confi
         if (arg1 === undefined || arg1 === '') { needsValue(line, key, '"/sbin/shutdown -h +0"'); break; }
         conf.shutdownCmd = args.slice(1);
         conf.shutdownCmdLine = shutdownCmdLine(conf.shutdownCmd);
+        shutdown.cmdLine = line;
         bareEquals(line, key, args);
+        break;
+      case 'SHUTDOWNMETHOD': {
+        const m = SHUTDOWN_METHODS.find((x) => x === arg1);
+        if (m === undefined) {
+          diags.error(line, `SHUTDOWNMETHOD ${arg1 === undefined ? 'needs a value' : `${/^[A-Za-z]{1,16}$/.test(arg1) ? `'${arg1}'` : 'value'} is not a shutdown method`}: upsmon refuses to start`,
+            `write one of SHUTDOWNMETHOD ${SHUTDOWN_METHODS.join('|')} (README: the shutdown)`);
+          break;
+        }
+        shutdown.method = { value: m, line };
+        extra(line, key, n, 2);
+        break;
+      }
+      case 'SHUTDOWNHELPER':
+      case 'SHUTDOWNSOCKET':
+      case 'INTENTKEY':
+      case 'INITCTL':
+        // root opens or runs what these name: only an absolute path, never one found through $PATH or the cwd
+        if (arg1 === undefined || !arg1.startsWith('/')) {
+          diags.error(line, `${key} needs an absolute path: upsmon refuses to start`, `write ${key} ${SHUTDOWN_PATH_EXAMPLES[key]}`);
+          break;
+        }
+        shutdown[SHUTDOWN_PATH_DIRECTIVES[key]] = { value: arg1, line };
+        extra(line, key, n, 2);
         break;
       case 'NOTIFYCMD':
         if (arg1 === undefined || arg1 === '') { needsValue(line, key, '/usr/sbin/upssched'); break; }
@@ -439,7 +483,7 @@ export function parseUpsmonConf(input: Uint8Array | string, file: string): Confi
         'raise the power values of the MONITOR lines that feed this system, or lower MINSUPPLIES');
     }
   }
-  if (conf.shutdownCmd === undefined && conf.minSupplies > 0) {
+  if (conf.shutdownCmd === undefined && conf.minSupplies > 0 && (shutdown.method === undefined || shutdown.method.value === 'command')) {
     diags.warning(0, 'no SHUTDOWNCMD: upsmon cannot shut this system down', 'add SHUTDOWNCMD "/sbin/shutdown -h +0"');
   }
   if (conf.powerDownFlag === undefined) {

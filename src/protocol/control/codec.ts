@@ -17,7 +17,7 @@
 // actions the supervisor's own copy of upsrules.conf gives it, and the one MONITOR to log in with.
 
 import { MAX_ARG_LEN, MAX_ARGS } from '../../core/tokenizer.js';
-import { NOTIFY_FLAGS, NOTIFY_TYPES, type UpsmonConf } from '../../core/config/upsmon-conf.js';
+import { NOTIFY_FLAGS, NOTIFY_TYPES, SHUTDOWN_METHODS, type UpsmonConf } from '../../core/config/upsmon-conf.js';
 import { MAX_ACTIONS_PER_RULE, MAX_NAME_CHARS } from '../rules/limits.js';
 import { arr, bool, int, nullable, obj, oneOf, recordOf, SchemaError, str, type Check } from './schema.js';
 
@@ -125,6 +125,13 @@ const monitor = obj({
 
 const certHost = obj({ host: word, certName: word, verify: bool, forceSsl: bool, line: COUNT });
 
+const placedPath = obj({ value: path, line: COUNT });
+/** upsmon.conf's shutdown directives (the supervisor decides from them; children carry them along). */
+const shutdownSettings = obj({}, {
+  method: obj({ value: oneOf(...SHUTDOWN_METHODS), line: COUNT }), cmdLine: COUNT,
+  helper: placedPath, socket: placedPath, intentKey: placedPath, initctl: placedPath,
+});
+
 const upsmonConf: Check<UpsmonConf> = obj({
   monitors: arr(monitor, MAX_MONITORS),
   minSupplies: COUNT,
@@ -149,6 +156,7 @@ const upsmonConf: Check<UpsmonConf> = obj({
   certFile: word,
   certIdent: obj({ name: word, password: word }),
   debugMin: COUNT,
+  shutdown: shutdownSettings,
 }) as Check<UpsmonConf>;
 
 const logSettings: Check<LogSettings> = obj({ syslog: bool, debug: int(0, MAX_DEBUG) });

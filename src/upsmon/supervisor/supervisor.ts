@@ -35,7 +35,7 @@ import {
 } from '../../protocol/control/index.js';
 import { EXIT_CHILD_FAULT, EXIT_RESOLVE_RETRY } from '../shared/exit-codes.js';
 import { writePowerDownFlag, SHUTDOWN_HANDOVER_TIMEOUT_MS } from '../shared/shutdown.js';
-import type { ShutdownPlan } from './shutdown-method.js';
+import { shutdownSettingsKey, type ShutdownPlan } from './shutdown-method.js';
 import { connectDriverSocket, type DriverSocketTarget } from '../shared/driver-socket.js';
 import { hasLocalMonitors } from './local-targets.js';
 import { guardIpcChannel, ipcMessageBudget } from './ipc-guard.js';
@@ -433,6 +433,9 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       if (o.ruleSet) for (const e of ruleTargetProblems(o.ruleSet, next.conf)) log.error(`upsmon: after this reload, ${e.message}: that action will be refused`);
       if (next.conf.runAsUser !== conf.runAsUser) log.warn('Warning: RUN_AS_USER redefined: restart upsmon for this change to work');
       if (next.conf.notifyUser !== conf.notifyUser) log.warn('Warning: NOTIFYUSER redefined: restart upsmon for this change to work');
+      if (shutdownSettingsKey(next.conf) !== shutdownSettingsKey(conf)) {
+        log.warn('Warning: SHUTDOWNMETHOD, SHUTDOWNHELPER, SHUTDOWNSOCKET, INTENTKEY or INITCTL redefined: restart upsmon for this change to work');
+      }
       conf = next.conf;
       local = next.local;
       const p = pair;

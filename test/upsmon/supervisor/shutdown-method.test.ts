@@ -21,7 +21,7 @@ describe('shutdown method', () => {
   it('as root with neither: refuses, naming every way out', () => {
     expect(() => selectShutdownPlan(cmd, {}, true, none)).toThrow(ShutdownMethodError);
     try { selectShutdownPlan(cmd, {}, true, none); } catch (err) {
-      for (const w of ['hardnut-shutdown.socket', DEFAULT_SHUTDOWN_HELPER, 'HARDNUT_SHUTDOWN_METHOD=initctl', 'HARDNUT_SHUTDOWN_METHOD=command']) expect((err as Error).message).toContain(w);
+      for (const w of ['hardnut-shutdown.socket', DEFAULT_SHUTDOWN_HELPER, 'SHUTDOWNMETHOD initctl', 'SHUTDOWNMETHOD command']) expect((err as Error).message).toContain(w);
     }
   });
 
