@@ -12,6 +12,7 @@ import { preloadTls, type ClientOptions } from '../client/client.js';
 import { formatAddress, type ServerAddress } from '../client/ups-spec.js';
 import { loadTls, readCaCertificates } from '../upsd/tls.js';
 import { getopt } from '../runtime/getopt.js';
+import { rootReadRefusal } from '../runtime/safe-path.js';
 import { Logger } from '../runtime/log.js';
 import { confine } from '../sandbox/confine.js';
 import { installFatalHandlers } from '../sandbox/fatal.js';
@@ -58,6 +59,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   }
   // before any thread allocates: see arena.ts
   try { ensureOneArena(env); } catch (e) { log.error(`exporter: ${(e as Error).message}`); return 1; }
+  // Root never reads a file another user can change (issue 18); CERTFILE and CERTPATH: upsd/tls.ts.
+  const unsafe = rootReadRefusal(file);
+  if (unsafe !== undefined) { log.error(`exporter: ${unsafe}`); return 1; }
   let text: Buffer;
   try { text = readFileSync(file); } catch (e) { log.error(`exporter: cannot read ${file}: ${(e as Error).message}`); return 1; }
   if (text.length > MAX_CONF_BYTES) { log.error(`exporter: ${file}: larger than ${String(MAX_CONF_BYTES)} bytes`); return 1; }

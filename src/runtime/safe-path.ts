@@ -14,6 +14,9 @@ import { isAbsolute, join, resolve } from 'node:path';
 /** Symlink hops followed at most, as Linux's MAXSYMLINKS (path_resolution(7)); beyond: ELOOP. */
 export const MAX_SYMLINK_HOPS = 40;
 
+/** A component that is absent (in a directory only root can write): the reader reports it. */
+export const ABSENT = 'does not exist';
+
 const GROUP_OR_OTHER_WRITE = 0o022;
 const STICKY = 0o1000;
 
@@ -58,7 +61,7 @@ function directoryWhy(dir: Stats, entry: Stats | undefined, opts: SafePathOption
 function lstatOrWhy(path: string): Stats | string {
   try { return lstatSync(path); } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? 'does not exist' : `cannot be examined (${code ?? String(err)})`;
+    return code === 'ENOENT' ? ABSENT : `cannot be examined (${code ?? String(err)})`;
   }
 }
 
@@ -82,9 +85,10 @@ export function writableByOthers(path: string, opts: SafePathOptions = {}): Writ
     if (name === '..') { cur = resolve(cur, '..'); curStat = lstatSync(cur); continue; }
     const next = join(cur, name);
     const st = lstatOrWhy(next);
-    if (typeof st === 'string') return { path: next, why: st };
-    const inDir = directoryWhy(curStat, st, opts);
+    // an absent entry is reported as such only where no one else could create it meanwhile
+    const inDir = directoryWhy(curStat, typeof st === 'string' ? undefined : st, opts);
     if (inDir !== undefined) return { path: cur, why: inDir };
+    if (typeof st === 'string') return { path: next, why: st };
     if (st.isSymbolicLink()) {
       if (++hops > MAX_SYMLINK_HOPS) return { path: next, why: `leads through more than ${String(MAX_SYMLINK_HOPS)} symbolic links` };
       const target = readlinkSync(next);
@@ -103,6 +107,17 @@ export function writableByOthers(path: string, opts: SafePathOptions = {}): Writ
   }
   if (opts.createIn === true && !curStat.isDirectory()) return { path: cur, why: 'is not a directory' };
   return undefined;
+}
+
+/**
+ * Why root must not read `path` (naming the component another user can change), or undefined:
+ * not root, nothing unsafe, or the file is absent where nobody else can create it (the read says so).
+ */
+export function rootReadRefusal(path: string): string | undefined {
+  if (process.geteuid?.() !== 0) return undefined;
+  const w = writableByOthers(path);
+  if (w === undefined || w.why === ABSENT) return undefined;
+  return `${path}: ${describeWritable(w)}: another user could change what root reads here; refusing it`;
 }
 
 /** Only root (or `owner`) can add or replace an entry in `dir`, or change anything on its way. */
