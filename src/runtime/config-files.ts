@@ -25,11 +25,12 @@ import type { UpsmonConf } from '../core/config/upsmon-conf.js';
 import { parseUpsschedConf } from '../core/config/upssched-conf.js';
 import type { UpsschedConf } from '../core/config/upssched-conf.js';
 import { groupName } from '../sandbox/drop-privileges.js';
+import { exporterConfDiagnostics, exporterConfPathDiagnostics } from '../exporter/check.js';
 
 export type ConfigParser<T> = (input: Uint8Array | string, file: string) => ConfigResult<T>;
 
 /** The files `config check` looks for, in the order it reports them. */
-export const CONFIG_FILES = ['nut.conf', 'ups.conf', 'upsd.conf', 'upsd.users', 'upsmon.conf', 'upssched.conf'] as const;
+export const CONFIG_FILES = ['nut.conf', 'ups.conf', 'upsd.conf', 'upsd.users', 'upsmon.conf', 'upssched.conf', 'exporter.conf'] as const;
 export type ConfigFileName = (typeof CONFIG_FILES)[number];
 
 /** Files that hold passwords: nobody but root and the NUT group should read them. */
@@ -296,6 +297,8 @@ export async function checkConfigDir(dir: string, options: CheckOptions = {}): P
     if (!exists(path)) continue;
     filesChecked.push(path);
     paths.set(name, path);
+    // the exporter, started as root, refuses an exporter.conf another user can change (issue 18)
+    if (name === 'exporter.conf') diagnostics.push(...exporterConfPathDiagnostics(path));
     let file: ConfigFileContent;
     try {
       file = readConfigFile(path);
@@ -321,6 +324,7 @@ export async function checkConfigDir(dir: string, options: CheckOptions = {}): P
       case 'upsd.users': diagnostics.push(...take(parseUpsdUsers(file.bytes, path), (v) => { parsed.users = v; })); break;
       case 'upsmon.conf': diagnostics.push(...take(parseUpsmonConf(file.bytes, path), (v) => { parsed.upsmon = v; })); break;
       case 'upssched.conf': diagnostics.push(...take(parseUpsschedConf(file.bytes, path), (v) => { parsed.upssched = v; })); break;
+      case 'exporter.conf': diagnostics.push(...exporterConfDiagnostics(file.bytes, path)); break;
     }
   }
 
