@@ -2,7 +2,7 @@
 // root, every file the exporter would read as root and refuse because another user can change
 // it (issue 18; the rule is runtime/safe-path.ts, the refusal the exporter's own).
 import { DiagnosticList, type Diagnostic } from '../core/config/diagnostics.js';
-import { rootReadRefusal } from '../runtime/safe-path.js';
+import { rootReadProblem, rootReadRefusal } from '../runtime/safe-path.js';
 import { parseExporterConf, serverTls } from './config.js';
 
 const SAFE_FIX = 'make it and every directory and symlink on its way root\'s and writable by root only';
@@ -30,7 +30,7 @@ export function exporterConfDiagnostics(bytes: Uint8Array, path: string): Diagno
 
 /** exporter.conf itself, as root: the exporter refuses it if another user can change it. */
 export function exporterConfPathDiagnostics(path: string): Diagnostic[] {
-  const why = rootReadRefusal(path);
+  const why = rootReadProblem(path);
   if (why === undefined) return [];
   const d = new DiagnosticList(path);
   d.error(0, `${why}: the exporter refuses to start`, SAFE_FIX);

@@ -114,10 +114,16 @@ export function writableByOthers(path: string, opts: SafePathOptions = {}): Writ
  * not root, nothing unsafe, or the file is absent where nobody else can create it (the read says so).
  */
 export function rootReadRefusal(path: string): string | undefined {
+  const why = rootReadProblem(path);
+  return why === undefined ? undefined : `${path}: ${why}`;
+}
+
+/** rootReadRefusal without the leading `<path>: ` (for a ConfigError, which names the file). */
+export function rootReadProblem(path: string): string | undefined {
   if (process.geteuid?.() !== 0) return undefined;
   const w = writableByOthers(path);
   if (w === undefined || w.why === ABSENT) return undefined;
-  return `${path}: ${describeWritable(w)}: another user could change what root reads here; refusing it`;
+  return `${describeWritable(w)}: another user could change what root reads here; refusing it`;
 }
 
 /** Only root (or `owner`) can add or replace an entry in `dir`, or change anything on its way. */

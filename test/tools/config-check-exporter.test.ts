@@ -69,7 +69,7 @@ describe('hardnut config check: exporter.conf', () => {
     const f = join(dir, 'exporter.conf');
     chownSync(f, n.uid, n.gid);
     expect(await main(['check', dir], {})).toBe(1);
-    expect(err).toContain(`${f}: error: ${f}: ${f} is owned by uid ${String(n.uid)}, not root: another user could change what root reads here; refusing it: the exporter refuses to start`);
+    expect(err).toContain(`${f}: error: ${f} is owned by uid ${String(n.uid)}, not root: another user could change what root reads here; refusing it: the exporter refuses to start`);
     chownSync(f, 0, 0);
     chmodSync(dir, 0o777);
     err = '';
