@@ -2,10 +2,8 @@
 // root, every file the exporter would read as root and refuse because another user can change
 // it (issue 18; the rule is runtime/safe-path.ts, the refusal the exporter's own).
 import { DiagnosticList, type Diagnostic } from '../core/config/diagnostics.js';
-import { rootReadProblem, rootReadRefusal } from '../runtime/safe-path.js';
+import { rootReadRefusal, SAFE_PATH_FIX } from '../runtime/safe-path.js';
 import { parseExporterConf, serverTls } from './config.js';
-
-const SAFE_FIX = 'make it and every directory and symlink on its way root\'s and writable by root only';
 
 /** Diagnostics for exporter.conf at `path` with these bytes. */
 export function exporterConfDiagnostics(bytes: Uint8Array, path: string): Diagnostic[] {
@@ -23,16 +21,7 @@ export function exporterConfDiagnostics(bytes: Uint8Array, path: string): Diagno
   }
   for (const [file, { line, what }] of files) {
     const why = rootReadRefusal(file);
-    if (why !== undefined) d.error(line, `${what} ${why}: the exporter refuses to start`, SAFE_FIX);
+    if (why !== undefined) d.error(line, `${what} ${why}: the exporter refuses to start`, SAFE_PATH_FIX);
   }
-  return d.sorted();
-}
-
-/** exporter.conf itself, as root: the exporter refuses it if another user can change it. */
-export function exporterConfPathDiagnostics(path: string): Diagnostic[] {
-  const why = rootReadProblem(path);
-  if (why === undefined) return [];
-  const d = new DiagnosticList(path);
-  d.error(0, `${why}: the exporter refuses to start`, SAFE_FIX);
   return d.sorted();
 }

@@ -25,7 +25,8 @@ import type { UpsmonConf } from '../core/config/upsmon-conf.js';
 import { parseUpsschedConf } from '../core/config/upssched-conf.js';
 import type { UpsschedConf } from '../core/config/upssched-conf.js';
 import { groupName } from '../sandbox/drop-privileges.js';
-import { exporterConfDiagnostics, exporterConfPathDiagnostics } from '../exporter/check.js';
+import { exporterConfDiagnostics } from '../exporter/check.js';
+import { rootReadProblem, SAFE_PATH_FIX } from './safe-path.js';
 
 export type ConfigParser<T> = (input: Uint8Array | string, file: string) => ConfigResult<T>;
 
@@ -249,6 +250,18 @@ export interface CheckOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Files whose daemon, started as root, refuses them when another user could change them (issue 18). */
+const ROOT_READ_REFUSED_BY: Partial<Record<ConfigFileName, string>> = { 'upsd.users': 'upsd', 'exporter.conf': 'the exporter' };
+
+/** As root: an error if `daemon` would refuse `path` because another user could change it. */
+function rootReadDiagnostics(path: string, daemon: string): Diagnostic[] {
+  const why = rootReadProblem(path);
+  if (why === undefined) return [];
+  const d = new DiagnosticList(path);
+  d.error(0, `${why}: ${daemon} refuses to start`, SAFE_PATH_FIX);
+  return d.sorted();
+}
+
 /** The files upsd reads again, as its user, on reload. */
 export const UPSD_FILES: readonly ConfigFileName[] = ['upsd.conf', 'ups.conf', 'upsd.users'];
 
@@ -297,8 +310,8 @@ export async function checkConfigDir(dir: string, options: CheckOptions = {}): P
     if (!exists(path)) continue;
     filesChecked.push(path);
     paths.set(name, path);
-    // the exporter, started as root, refuses an exporter.conf another user can change (issue 18)
-    if (name === 'exporter.conf') diagnostics.push(...exporterConfPathDiagnostics(path));
+    const refuses = ROOT_READ_REFUSED_BY[name];
+    if (refuses !== undefined) diagnostics.push(...rootReadDiagnostics(path, refuses));
     let file: ConfigFileContent;
     try {
       file = readConfigFile(path);

@@ -11,6 +11,9 @@
 import { lstatSync, readlinkSync, type Stats } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 
+/** The hint for a refusal: what makes the path safe. */
+export const SAFE_PATH_FIX = 'make it and every directory and symlink on its way root\'s and writable by root only';
+
 /** Symlink hops followed at most, as Linux's MAXSYMLINKS (path_resolution(7)); beyond: ELOOP. */
 export const MAX_SYMLINK_HOPS = 40;
 

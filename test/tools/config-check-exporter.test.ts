@@ -95,4 +95,14 @@ describe('hardnut config check: exporter.conf', () => {
     expect(err).toContain(`${f}:2: error: CERTPATH ${join(theirs, 'ca.pem')}: ${theirs} is owned by uid ${String(n.uid)}, not root`);
     expect(err).toContain(`${f}: error: CERTFILE ${join(theirs, 'exporter.pem')}: ${theirs} is owned by uid ${String(n.uid)}, not root`);
   });
+
+  it('as root: upsd.users in a directory nobody can write is an error (upsd refuses it)', async (ctx) => {
+    nobody(ctx);
+    const dir = join(tmp, 'etc');
+    mkdirSync(dir, { mode: 0o757 });
+    chmodSync(dir, 0o757);
+    writeFileSync(join(dir, 'upsd.users'), '[admin]\n\tpassword = x\n\tactions = SET\n', { mode: 0o600 });
+    expect(await main(['check', dir], {})).toBe(1);
+    expect(err).toContain(`${join(dir, 'upsd.users')}: error: ${dir} is writable by group or others (mode 757): another user could change what root reads here; refusing it: upsd refuses to start`);
+  });
 });
