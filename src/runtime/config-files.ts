@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { confPath, statePath } from '../core/paths.js';
 import { programOf } from '../core/config/command-line.js';
-import { DiagnosticList, firstError, formatDiagnostic } from '../core/config/diagnostics.js';
+import { DiagnosticList, firstError, formatDiagnostic, hasErrors } from '../core/config/diagnostics.js';
 import type { ConfigResult, Diagnostic } from '../core/config/diagnostics.js';
 import { parseNutConf } from '../core/config/nut-conf.js';
 import type { NutConf } from '../core/config/nut-conf.js';
@@ -310,8 +310,6 @@ export async function checkConfigDir(dir: string, options: CheckOptions = {}): P
     if (!exists(path)) continue;
     filesChecked.push(path);
     paths.set(name, path);
-    const refuses = ROOT_READ_REFUSED_BY[name];
-    if (refuses !== undefined) diagnostics.push(...rootReadDiagnostics(path, refuses));
     let file: ConfigFileContent;
     try {
       file = readConfigFile(path);
@@ -324,6 +322,9 @@ export async function checkConfigDir(dir: string, options: CheckOptions = {}): P
       continue;
     }
     diagnostics.push(...file.diagnostics);
+    const refuses = ROOT_READ_REFUSED_BY[name];
+    // one error per file: a world-writable upsd.users is already one
+    if (refuses !== undefined && !hasErrors(file.diagnostics)) diagnostics.push(...rootReadDiagnostics(path, refuses));
     if (options.upsdReader && UPSD_FILES.includes(name)) {
       diagnostics.push(...readableByDiagnostics(path, options.upsdReader, 'upsd reads it as this user on reload'));
     }
