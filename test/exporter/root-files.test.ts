@@ -109,7 +109,7 @@ describe('the exporter as root refuses files another user can change', () => {
     chownSync(hop, 0, 0);
     renameSync(real, join(hop, 'mine.conf'));
     await expectStarts(r, port);
-  }, 60_000);
+  }, 120_000);
 
   it('CERTFILE or a CERTPATH directory nobody can write: refused; root\'s: starts', async (ctx) => {
     const r = rig(ctx);
@@ -138,5 +138,5 @@ describe('the exporter as root refuses files another user can change', () => {
       if (p.child.exitCode !== null) throw new Error(`the exporter exited: ${p.output()}`);
       try { return (await httpGet(`https://127.0.0.1:${String(port)}/metrics`, { ca: readFileSync(join(caDir, 'ca.pem'), 'latin1') })).status === 200; } catch { return false; }
     }, 30_000, 200);
-  }, 90_000);
+  }, 150_000);
 });
