@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, lchownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_SYMLINK_HOPS, rootOnlyPath, writableByOthers } from '../../src/runtime/safe-path.js';
+import { MAX_SYMLINK_HOPS, rootOnlyPath, rootReadRefusal, writableByOthers } from '../../src/runtime/safe-path.js';
 import { lookupUser } from '../../src/sandbox/drop-privileges.js';
 import { isRoot, requirePeer, type SkipContext } from '../support/peers.js';
 
@@ -131,5 +131,27 @@ describe('writableByOthers', () => {
     const f = r.file('f');
     expect(writableByOthers(join(f, 'x'))).toEqual({ path: f, why: 'is not a directory' });
     expect(rootOnlyPath(f)).toBe(false);
+  });
+
+  it('an absent file is left to the reader only where nobody else could create it first', (ctx) => {
+    const r = rig(ctx);
+    const mine = r.dir('mine');
+    expect(writableByOthers(join(mine, 'x.pem'))).toEqual({ path: join(mine, 'x.pem'), why: 'does not exist' });
+    expect(rootReadRefusal(join(mine, 'x.pem'))).toBeUndefined();
+    const open = r.dir('open', 0o777);
+    expect(writableByOthers(join(open, 'x.pem'))).toEqual({ path: open, why: 'is writable by group or others (mode 777)' });
+    expect(rootReadRefusal(join(open, 'x.pem'))).toBe(`${join(open, 'x.pem')}: ${open} is writable by group or others (mode 777): another user could change what root reads here; refusing it`);
+  });
+
+  it('the allowed owner\'s directories are trusted like root\'s, nobody else\'s are not', (ctx) => {
+    const r = rig(ctx);
+    const state = r.dir('state', 0o770);
+    chownSync(state, r.nobody.uid, r.nobody.gid);
+    // group-writable stays refused even for the allowed owner's directory
+    expect(writableByOthers(state, { createIn: true, owner: r.nobody.uid })).toEqual({ path: state, why: 'is writable by group or others (mode 770)' });
+    chmodSync(state, 0o750);
+    expect(rootOnlyPath(state, r.nobody.uid)).toBe(true);
+    expect(rootOnlyPath(state)).toBe(false);
+    expect(writableByOthers(state, { owner: r.nobody.uid + 1 })?.why).toBe(`is owned by uid ${String(r.nobody.uid)}, not root or uid ${String(r.nobody.uid + 1)}`);
   });
 });
