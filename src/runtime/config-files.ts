@@ -26,7 +26,7 @@ import { parseUpsschedConf } from '../core/config/upssched-conf.js';
 import type { UpsschedConf } from '../core/config/upssched-conf.js';
 import { groupName } from '../sandbox/drop-privileges.js';
 import { exporterConfDiagnostics } from '../exporter/check.js';
-import { rootReadProblem, SAFE_PATH_FIX } from './safe-path.js';
+import { rootReadProblem, rootReadRefusal, SAFE_PATH_FIX } from './safe-path.js';
 
 export type ConfigParser<T> = (input: Uint8Array | string, file: string) => ConfigResult<T>;
 
@@ -430,6 +430,18 @@ function crossCheck(dir: string, p: Parsed, paths: Map<ConfigFileName, string>, 
       && !(p.upsd?.allowNoDevice ?? false) && !(p.nut.allowNoDevice ?? false)) {
       d.error(p.nut.modeLine, `MODE=${mode} starts upsd, but ups.conf defines no UPS: upsd refuses to start`,
         'add a [ups] section to ups.conf, or set ALLOW_NO_DEVICE true in upsd.conf');
+    }
+    out.push(...d.sorted());
+  }
+
+  // upsd reads CERTFILE (and CERTPATH with CERTREQUEST) as root and refuses them when another user could change them
+  const upsdPath = paths.get('upsd.conf');
+  if (p.upsd && upsdPath && p.upsd.certFile !== undefined) {
+    const d = new DiagnosticList(upsdPath);
+    const tlsFiles: Array<[string, string | undefined]> = [['CERTFILE', p.upsd.certFile], ['CERTPATH', p.upsd.certRequest > 0 ? p.upsd.certPath : undefined]];
+    for (const [word, file] of tlsFiles) {
+      const why = file !== undefined ? rootReadRefusal(file) : undefined;
+      if (why !== undefined) d.error(0, `${word} ${why}: upsd refuses to start`, SAFE_PATH_FIX);
     }
     out.push(...d.sorted());
   }

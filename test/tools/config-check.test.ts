@@ -378,4 +378,16 @@ describe('hardnut config check: exporter.conf', () => {
     expect(await main(['check', dir], {})).toBe(1);
     expect(err).toContain(`${join(dir, 'upsd.users')}: error: ${dir} is writable by group or others (mode 757): another user could change what root reads here; refusing it: upsd refuses to start`);
   });
+
+  it('as root: upsd.conf\'s CERTFILE owned by nobody is an error (upsd refuses it)', async (ctx) => {
+    const n = nobody(ctx);
+    const dir = join(tmp, 'etc');
+    mkdirSync(dir, { mode: 0o755 });
+    const pem = join(tmp, 'upsd.pem');
+    writeFileSync(pem, 'x', { mode: 0o600 });
+    chownSync(pem, n.uid, n.gid);
+    writeFileSync(join(dir, 'upsd.conf'), `LISTEN 127.0.0.1\nCERTFILE ${pem}\n`, { mode: 0o640 });
+    expect(await main(['check', dir], {})).toBe(1);
+    expect(err).toContain(`${join(dir, 'upsd.conf')}: error: CERTFILE ${pem}: ${pem} is owned by uid ${String(n.uid)}, not root: another user could change what root reads here; refusing it: upsd refuses to start`);
+  });
 });
