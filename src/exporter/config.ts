@@ -3,14 +3,17 @@
 //
 //   LISTEN <address> [<port>]           where /metrics, /api/v1 and / are served
 //                                       (default 127.0.0.1 9199; several LISTEN lines allowed)
-//   SERVER <name> <host[:port]> [<user> <password>]
-//                                       an upsd to read; <name> is the `server` label
+//   SERVER <name> <host[:port]> [<user> <password>] [FORCESSL 0|1] [CERTVERIFY 0|1] [CERTPATH <path>]
+//                                       an upsd to read; <name> is the `server` label; the TLS
+//                                       words after it are this server's, in place of the global
+//                                       ones below (as upsmon.conf's CERTHOST is per host)
 //   POLLINTERVAL <seconds>              how often each upsd is read (default 2); scrapes between
 //                                       two polls are served from the cache
 //   MAXAGE <seconds>                    data older than this is stale, never served as fresh (default 15)
 //   FORCESSL 0|1                        upsd over TCP only with STARTTLS, never plaintext (upsmon's)
 //   CERTVERIFY 0|1                      verify upsd's certificate against CERTPATH; implies TLS
 //   CERTPATH <file|directory>           CA certificate(s), PEM, for CERTVERIFY
+//                                       (these three: the default of every SERVER)
 //   CERTFILE <file>                     serve HTTPS on every LISTEN: certificate and key, PEM (as upsd's)
 //   HTTPUSER <user> <scrypt hash>       HTTP basic auth for every route; hash from `hardnut exporter -P`
 import { ConfigError } from '../core/errors.js';
@@ -39,7 +42,12 @@ export interface ServerConf {
   user?: string;
   password?: string;
   line: number;
+  /** This server's own TLS words; what it leaves out comes from the global ones (serverTls). */
+  tls?: ServerTls;
 }
+
+/** FORCESSL, CERTVERIFY and CERTPATH of one SERVER line, or (all set) in effect for it. */
+export interface ServerTls { forceSsl?: boolean; certVerify?: boolean; certPath?: string }
 
 export interface ExporterConf {
   listen: Array<{ host: string; port: number }>;
@@ -82,8 +90,9 @@ export function parseExporterConf(input: Uint8Array | string, file: string): Con
         break;
       }
       case 'SERVER': {
-        if (rest.length !== 2 && rest.length !== 4) { fail('SERVER <name> <host[:port]> [<user> <password>]'); break; }
-        const [name, spec, user, password] = rest as [string, string, string?, string?];
+        const words = serverWords(rest);
+        if (typeof words === 'string') { fail(words); break; }
+        const [name, spec, user, password] = words.args as [string, string, string?, string?];
         if (!NAME_RE.test(name)) { fail(`SERVER: name '${name}' must be letters, digits, '_', '.', '-' (up to 64)`); break; }
         if (conf.servers.some((s) => s.name === name)) { fail(`SERVER: name '${name}' given twice`); break; }
         if (conf.servers.length >= MAX_SERVERS) { fail(`more than ${String(MAX_SERVERS)} SERVER lines`); break; }
@@ -92,7 +101,7 @@ export function parseExporterConf(input: Uint8Array | string, file: string): Con
         // The exporter connects from an empty chroot, where no socket path exists: refused here
         // rather than failing with ENOENT at every poll (found with a real socket, issue 18).
         if ('path' in address) { fail(`SERVER ${name}: a Unix socket cannot be reached from the exporter's empty jail; use upsd's TCP address (LISTEN 127.0.0.1)`); break; }
-        conf.servers.push({ name, address, line, ...(user !== undefined ? { user, password: password as string } : {}) });
+        conf.servers.push({ name, address, line, ...(user !== undefined ? { user, password: password as string } : {}), ...(Object.keys(words.tls).length > 0 ? { tls: words.tls } : {}) });
         break;
       }
       case 'POLLINTERVAL': {
@@ -142,5 +151,52 @@ export function parseExporterConf(input: Uint8Array | string, file: string): Con
   // a cache refreshed less often than it expires would call every UPS stale between polls
   if (conf.maxAgeSeconds <= conf.pollSeconds) errors.push(new ConfigError(file, maxAgeLine, `MAXAGE (${String(conf.maxAgeSeconds)}) must be longer than POLLINTERVAL (${String(conf.pollSeconds)})`));
   if (conf.certVerify && conf.certPath === undefined) errors.push(new ConfigError(file, 0, 'CERTVERIFY 1 needs CERTPATH (the CA to verify upsd against)'));
+  for (const s of conf.servers) {
+    if (s.tls?.certVerify === true && serverTls(conf, s).certPath === undefined) {
+      errors.push(new ConfigError(file, s.line, `SERVER ${s.name}: CERTVERIFY 1 needs CERTPATH (on this line or a global one)`));
+    }
+  }
   return { conf, errors };
+}
+
+/** The TLS words that may follow a SERVER's address and credentials. */
+const SERVER_TLS_WORDS = ['FORCESSL', 'CERTVERIFY', 'CERTPATH'] as const;
+
+/**
+ * SERVER's words: <name> <host[:port]>, then <user> <password> unless the third word is one of
+ * SERVER_TLS_WORDS (a upsd user of that name cannot be given here), then TLS words with values.
+ */
+function serverWords(rest: readonly string[]): { args: string[]; tls: ServerTls } | string {
+  const usage = 'SERVER <name> <host[:port]> [<user> <password>] [FORCESSL 0|1] [CERTVERIFY 0|1] [CERTPATH <path>]';
+  const isTlsWord = (w: string | undefined): boolean => w !== undefined && (SERVER_TLS_WORDS as readonly string[]).includes(w.toUpperCase());
+  const positional = isTlsWord(rest[2]) ? 2 : Math.min(rest.length, 4);
+  if (positional !== 2 && positional !== 4) return usage;
+  const tls: ServerTls = {};
+  for (let i = positional; i < rest.length; i += 2) {
+    const word = (rest[i] as string).toUpperCase();
+    const value = rest[i + 1];
+    if (!isTlsWord(word)) return `SERVER: unknown word '${rest[i] as string}' (${usage})`;
+    if (value === undefined) return `SERVER: ${word} needs a value`;
+    if (word === 'CERTPATH') {
+      if (tls.certPath !== undefined) return 'SERVER: CERTPATH given twice';
+      if (!value.startsWith('/')) return 'SERVER: CERTPATH <absolute path>';
+      tls.certPath = value;
+      continue;
+    }
+    if (value !== '0' && value !== '1') return `SERVER: ${word} 0|1`;
+    const key = word === 'FORCESSL' ? 'forceSsl' : 'certVerify';
+    if (tls[key] !== undefined) return `SERVER: ${word} given twice`;
+    tls[key] = value === '1';
+  }
+  return { args: rest.slice(0, positional), tls };
+}
+
+/** What applies to `server`: its own TLS words, else the global ones. */
+export function serverTls(conf: Pick<ExporterConf, 'forceSsl' | 'certVerify' | 'certPath'>, server: Pick<ServerConf, 'tls'>): Required<Pick<ServerTls, 'forceSsl' | 'certVerify'>> & Pick<ServerTls, 'certPath'> {
+  const certPath = server.tls?.certPath ?? conf.certPath;
+  return {
+    forceSsl: server.tls?.forceSsl ?? conf.forceSsl,
+    certVerify: server.tls?.certVerify ?? conf.certVerify,
+    ...(certPath !== undefined ? { certPath } : {}),
+  };
 }

@@ -12,12 +12,13 @@ import { preloadTls, type ClientOptions } from '../client/client.js';
 import { formatAddress, type ServerAddress } from '../client/ups-spec.js';
 import { loadTls, readCaCertificates } from '../upsd/tls.js';
 import { getopt } from '../runtime/getopt.js';
+import { rootReadRefusal } from '../runtime/safe-path.js';
 import { Logger } from '../runtime/log.js';
 import { confine } from '../sandbox/confine.js';
 import { installFatalHandlers } from '../sandbox/fatal.js';
 import { ensureOneArena } from './arena.js';
 import { BasicAuth, hashPassword } from './auth.js';
-import { parseExporterConf, type ExporterConf } from './config.js';
+import { parseExporterConf, serverTls } from './config.js';
 import { Poller, type ServerSource } from './poller.js';
 import { listen, type ServeOptions, type Served } from './server.js';
 
@@ -58,6 +59,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   }
   // before any thread allocates: see arena.ts
   try { ensureOneArena(env); } catch (e) { log.error(`exporter: ${(e as Error).message}`); return 1; }
+  // Root never reads a file another user can change (issue 18); CERTFILE and CERTPATH: upsd/tls.ts.
+  const unsafe = rootReadRefusal(file);
+  if (unsafe !== undefined) { log.error(`exporter: ${unsafe}`); return 1; }
   let text: Buffer;
   try { text = readFileSync(file); } catch (e) { log.error(`exporter: cannot read ${file}: ${(e as Error).message}`); return 1; }
   if (text.length > MAX_CONF_BYTES) { log.error(`exporter: ${file}: larger than ${String(MAX_CONF_BYTES)} bytes`); return 1; }
@@ -65,10 +69,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   if (errors.length > 0) { for (const e of errors) log.error(e.message); return 1; }
 
   // Certificates are read now: the jail has no files. node:tls is loaded now for the same reason.
-  let ca: string[] | undefined;
+  // CA certificates by CERTPATH, for every server that verifies (its own CERTPATH or the global one)
+  const cas = new Map<string, string[]>();
   const serve: ServeOptions = {};
   try {
-    if (conf.certVerify && conf.certPath !== undefined) ca = readCaCertificates(conf.certPath);
+    for (const s of conf.servers) {
+      const t = serverTls(conf, s);
+      if (t.certVerify && t.certPath !== undefined && !cas.has(t.certPath)) cas.set(t.certPath, readCaCertificates(t.certPath));
+    }
     if (conf.certFile !== undefined) {
       const t = loadTls({ certFile: conf.certFile, certRequest: 0 });
       serve.tls = { cert: Buffer.from(String(t.serverOptions.cert)), key: Buffer.from(String(t.serverOptions.key)) };
@@ -91,7 +99,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         return 1;
       }
     }
-    sources.push({ name: s.name, addresses, display: formatAddress(s.address), tls: upsdTls(conf, s.address, ca), ...(s.user !== undefined ? { user: s.user, password: s.password ?? '' } : {}) });
+    sources.push({ name: s.name, addresses, display: formatAddress(s.address), tls: upsdTls(serverTls(conf, s), s.address, cas), ...(s.user !== undefined ? { user: s.user, password: s.password ?? '' } : {}) });
   }
 
   let poller: Poller | undefined;
@@ -120,13 +128,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
 }
 
 /**
- * upsmon's rules: a Unix socket is local and never TLS; FORCESSL or CERTVERIFY refuse a upsd
- * that does not STARTTLS (never a quiet fall-back to plaintext); otherwise TLS when offered.
+ * upsmon's rules, per SERVER (its own words, else the global ones): a Unix socket is local and
+ * never TLS; FORCESSL or CERTVERIFY refuse a upsd that does not STARTTLS (never a quiet fall-back
+ * to plaintext); otherwise TLS when offered.
  */
-function upsdTls(conf: ExporterConf, address: ServerAddress, ca: string[] | undefined): Pick<ClientOptions, 'startTls' | 'tls'> {
+function upsdTls(t: ReturnType<typeof serverTls>, address: ServerAddress, cas: ReadonlyMap<string, string[]>): Pick<ClientOptions, 'startTls' | 'tls'> {
   if ('path' in address) return { startTls: 'never' };
-  const o: Pick<ClientOptions, 'startTls' | 'tls'> = { startTls: conf.forceSsl || conf.certVerify ? 'require' : 'try' };
-  if (conf.certVerify) o.tls = { rejectUnauthorized: true, ...(ca !== undefined ? { ca } : {}) };
+  const o: Pick<ClientOptions, 'startTls' | 'tls'> = { startTls: t.forceSsl || t.certVerify ? 'require' : 'try' };
+  const ca = t.certPath !== undefined ? cas.get(t.certPath) : undefined;
+  if (t.certVerify) o.tls = { rejectUnauthorized: true, ...(ca !== undefined ? { ca } : {}) };
   return o;
 }
 

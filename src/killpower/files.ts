@@ -4,7 +4,8 @@
 import { closeSync, constants, cpSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { rootOnlyPath, UnsafeFileError } from '../runtime/pidfile.js';
+import { UnsafeFileError } from '../runtime/pidfile.js';
+import { describeWritable, writableByOthers } from '../runtime/safe-path.js';
 import { loadUpsConf } from '../runtime/config-files.js';
 import { loadIntentKey } from '../sandbox/shutdown-intent.js';
 import type { UpsConf } from '../core/config/ups-conf.js';
@@ -50,7 +51,8 @@ export function readBootTime(): number {
 }
 
 function requireRootOnly(dir: string): void {
-  if (!rootOnlyPath(dir)) throw new UnsafeFileError(`${dir} (or a directory above it) is not owned by root or is writable by others; refusing to use it`);
+  const w = writableByOthers(dir, { createIn: true });
+  if (w) throw new UnsafeFileError(`${dir}: ${describeWritable(w)}: another user could change it; refusing to use it`);
 }
 
 /**

@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { confPath, statePath } from '../core/paths.js';
 import { programOf } from '../core/config/command-line.js';
-import { DiagnosticList, firstError, formatDiagnostic } from '../core/config/diagnostics.js';
+import { DiagnosticList, firstError, formatDiagnostic, hasErrors } from '../core/config/diagnostics.js';
 import type { ConfigResult, Diagnostic } from '../core/config/diagnostics.js';
 import { parseNutConf } from '../core/config/nut-conf.js';
 import type { NutConf } from '../core/config/nut-conf.js';
@@ -25,11 +25,13 @@ import type { UpsmonConf } from '../core/config/upsmon-conf.js';
 import { parseUpsschedConf } from '../core/config/upssched-conf.js';
 import type { UpsschedConf } from '../core/config/upssched-conf.js';
 import { groupName } from '../sandbox/drop-privileges.js';
+import { exporterConfDiagnostics } from '../exporter/check.js';
+import { rootReadProblem, rootReadRefusal, SAFE_PATH_FIX } from './safe-path.js';
 
 export type ConfigParser<T> = (input: Uint8Array | string, file: string) => ConfigResult<T>;
 
 /** The files `config check` looks for, in the order it reports them. */
-export const CONFIG_FILES = ['nut.conf', 'ups.conf', 'upsd.conf', 'upsd.users', 'upsmon.conf', 'upssched.conf'] as const;
+export const CONFIG_FILES = ['nut.conf', 'ups.conf', 'upsd.conf', 'upsd.users', 'upsmon.conf', 'upssched.conf', 'exporter.conf'] as const;
 export type ConfigFileName = (typeof CONFIG_FILES)[number];
 
 /** Files that hold passwords: nobody but root and the NUT group should read them. */
@@ -250,6 +252,18 @@ export interface CheckOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Files whose daemon, started as root, refuses them when another user could change them (issue 18). */
+const ROOT_READ_REFUSED_BY: Partial<Record<ConfigFileName, string>> = { 'upsd.users': 'upsd', 'exporter.conf': 'the exporter' };
+
+/** As root: an error if `daemon` would refuse `path` because another user could change it. */
+function rootReadDiagnostics(path: string, daemon: string): Diagnostic[] {
+  const why = rootReadProblem(path);
+  if (why === undefined) return [];
+  const d = new DiagnosticList(path);
+  d.error(0, `${why}: ${daemon} refuses to start`, SAFE_PATH_FIX);
+  return d.sorted();
+}
+
 /** The files upsd reads again, as its user, on reload. */
 export const UPSD_FILES: readonly ConfigFileName[] = ['upsd.conf', 'ups.conf', 'upsd.users'];
 
@@ -310,6 +324,9 @@ export async function checkConfigDir(dir: string, options: CheckOptions = {}): P
       continue;
     }
     diagnostics.push(...file.diagnostics);
+    const refuses = ROOT_READ_REFUSED_BY[name];
+    // one error per file: a world-writable upsd.users is already one
+    if (refuses !== undefined && !hasErrors(file.diagnostics)) diagnostics.push(...rootReadDiagnostics(path, refuses));
     if (options.upsdReader && UPSD_FILES.includes(name)) {
       diagnostics.push(...readableByDiagnostics(path, options.upsdReader, 'upsd reads it as this user on reload'));
     }
@@ -323,6 +340,7 @@ export async function checkConfigDir(dir: string, options: CheckOptions = {}): P
       case 'upsd.users': diagnostics.push(...take(parseUpsdUsers(file.bytes, path), (v) => { parsed.users = v; })); break;
       case 'upsmon.conf': diagnostics.push(...take(parseUpsmonConf(file.bytes, path), (v) => { parsed.upsmon = v; })); break;
       case 'upssched.conf': diagnostics.push(...take(parseUpsschedConf(file.bytes, path), (v) => { parsed.upssched = v; })); break;
+      case 'exporter.conf': diagnostics.push(...exporterConfDiagnostics(file.bytes, path)); break;
     }
   }
 
@@ -416,6 +434,18 @@ function crossCheck(dir: string, p: Parsed, paths: Map<ConfigFileName, string>, 
       && !(p.upsd?.allowNoDevice ?? false) && !(p.nut.allowNoDevice ?? false)) {
       d.error(p.nut.modeLine, `MODE=${mode} starts upsd, but ups.conf defines no UPS: upsd refuses to start`,
         'add a [ups] section to ups.conf, or set ALLOW_NO_DEVICE true in upsd.conf');
+    }
+    out.push(...d.sorted());
+  }
+
+  // upsd reads CERTFILE (and CERTPATH with CERTREQUEST) as root and refuses them when another user could change them
+  const upsdPath = paths.get('upsd.conf');
+  if (p.upsd && upsdPath && p.upsd.certFile !== undefined) {
+    const d = new DiagnosticList(upsdPath);
+    const tlsFiles: Array<[string, string | undefined]> = [['CERTFILE', p.upsd.certFile], ['CERTPATH', p.upsd.certRequest > 0 ? p.upsd.certPath : undefined]];
+    for (const [word, file] of tlsFiles) {
+      const why = file !== undefined ? rootReadRefusal(file) : undefined;
+      if (why !== undefined) d.error(0, `${word} ${why}: upsd refuses to start`, SAFE_PATH_FIX);
     }
     out.push(...d.sorted());
   }

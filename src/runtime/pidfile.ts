@@ -9,11 +9,12 @@
 // (trustedPid below) — and the process checked is the one signalled: it is held by a pidfd from
 // before the checks until the signal (HeldProcess), so a pid reused in between is never hit.
 
-import { closeSync, constants, fchownSync, fstatSync, lstatSync, openSync, readFileSync, readSync, readlinkSync, realpathSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchownSync, fstatSync, lstatSync, openSync, readFileSync, readSync, readlinkSync, realpathSync, unlinkSync, writeSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { HardnutError, UsageError } from '../core/errors.js';
+import { rootOnlyPath } from './safe-path.js';
 import { LibcError, pidfdOpen, pidfdSendSignal } from '../sandbox/libc.js';
 
 /** A pid file or flag file is read up to this size; anything longer is not one of ours. */
@@ -116,23 +117,6 @@ function isRootEuid(): boolean {
 /** Only root may change it: root-owned and not writable by group or other. */
 function rootOnly(st: Stats): boolean {
   return st.uid === 0 && (st.mode & 0o022) === 0;
-}
-
-/**
- * Only root can add or replace an entry in `dir`: it is root-only, and so is every ancestor,
- * except that a sticky ancestor (/tmp) is accepted since others cannot rename what root owns in it.
- */
-export function rootOnlyPath(dir: string): boolean {
-  let d: string;
-  try { d = realpathSync(dir); } catch { return false; }
-  let st: Stats;
-  try { st = statSync(d); } catch { return false; }
-  if (!rootOnly(st)) return false;
-  for (let p = dirname(d); ; p = dirname(p)) {
-    try { st = statSync(p); } catch { return false; }
-    if (st.uid !== 0 || ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0)) return false;
-    if (p === dirname(p)) return true;
-  }
 }
 
 /** Real, effective, saved and filesystem uid of a process, from /proc. */

@@ -10,6 +10,7 @@
 
 import { closeSync, constants, openSync, readFileSync, readdirSync, lstatSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { describeWritable, writableByOthers } from '../runtime/safe-path.js';
 import { fatal } from './fatal.js';
 import { isRoot, lookupGroup, lookupUser, PrivilegeError, type Account } from './drop-privileges.js';
 import { chroot, detachTerminal, preloadLibc, setNoNewPrivs, setsid } from './libc.js';
@@ -174,15 +175,8 @@ export function checkJail(dir: string, required: boolean): void {
   try { st = lstatSync(dir); } catch (err) { throw new JailError(`jail ${dir}: ${(err as Error).message}`); }
   if (!st.isDirectory()) throw new JailError(`jail ${dir}: not a directory`);
   if (realpathSync(dir) !== dir) throw new JailError(`jail ${dir}: the path goes through a symlink (give the real path)`);
-  for (let d = dir; ; d = dirname(d)) {
-    const s = statSync(d);
-    if (s.uid !== 0) throw new JailError(`jail ${dir}: ${d} is owned by uid ${s.uid}, not root`);
-    // a sticky world-writable directory above (/tmp) cannot have our directory renamed away
-    if ((s.mode & 0o022) !== 0 && !(d !== dir && (s.mode & 0o1000) !== 0)) {
-      throw new JailError(`jail ${dir}: ${d} is writable by group or others (mode ${(s.mode & 0o7777).toString(8)})`);
-    }
-    if (d === '/') break;
-  }
+  const w = writableByOthers(dir, { createIn: true });
+  if (w) throw new JailError(`jail ${dir}: ${describeWritable(w)}`);
   if (required && readdirSync(dir).length > 0) throw new JailError(`jail ${dir}: not empty`);
 }
 

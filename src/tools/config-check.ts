@@ -24,7 +24,8 @@ import { describeDecision, selectShutdownPlan, shutdownProbe } from '../upsmon/s
 import { DEFAULT_DISPATCH_USER, shutdownAccessProblem } from '../upsmon/supervisor/shutdown-access.js';
 
 const USAGE = 'usage: hardnut config check [DIR]\n'
-  + '  Validates nut.conf, ups.conf, upsd.conf, upsd.users, upsmon.conf and upssched.conf in DIR\n'
+  + '  Validates nut.conf, ups.conf, upsd.conf, upsd.users, upsmon.conf, upssched.conf and\n'
+  + '  exporter.conf in DIR\n'
   + '  (default: $NUT_CONFPATH, else /etc/nut). Exits 1 if any error is found.\n';
 
 function plural(n: number, word: string): string {

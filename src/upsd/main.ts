@@ -20,6 +20,7 @@ import { alive, holdPid, parsePidOption, readPid, removePidFile, trustedPid, wri
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, readableByDiagnostics, UPSD_FILES } from '../runtime/config-files.js';
+import { rootReadProblem } from '../runtime/safe-path.js';
 import { daemonView, seenBy, signalFailure } from '../runtime/control-check.js';
 import { getopt } from '../runtime/getopt.js';
 import { Logger } from '../runtime/log.js';
@@ -185,6 +186,10 @@ interface Loaded {
 function loadAll(dir: string): Loaded {
   const upsd = loadConfig(dir, 'upsd.conf', parseUpsdConf);
   const ups = loadConfig(dir, 'ups.conf', parseUpsConf);
+  // hardnut difference: as root, an upsd.users another user could change (to give themselves
+  // every right) is refused, as the file itself being world-writable already is (issue 18)
+  const unsafe = rootReadProblem(join(dir, 'upsd.users'));
+  if (unsafe !== undefined) throw new ConfigError(join(dir, 'upsd.users'), 0, unsafe);
   const users = loadConfig(dir, 'upsd.users', parseUpsdUsers);
   return { upsd: upsd.value, ups: ups.value, users: users.value, warnings: [...upsd.warnings, ...ups.warnings, ...users.warnings] };
 }

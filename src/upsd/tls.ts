@@ -8,7 +8,9 @@
 //
 // hardnut differences: TLS 1.2 is the minimum (NUT allows older unless DISABLE_WEAK_SSL), and a
 // configured certificate that cannot be used — unreadable, expired, not yet valid, no key, key
-// not matching — stops upsd at startup (fail closed). NUT logs and serves plaintext only.
+// not matching — stops upsd at startup (fail closed). NUT logs and serves plaintext only. Read as
+// root, CERTFILE and CERTPATH (and every directory and symlink on their way) must be writable by
+// root only (runtime/safe-path.ts); NUT reads them wherever they are.
 
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -16,6 +18,7 @@ import type net from 'node:net';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { HardnutError } from '../core/errors.js';
+import { rootReadRefusal } from '../runtime/safe-path.js';
 
 export class TlsConfigError extends HardnutError {
   constructor(message: string) {
@@ -49,6 +52,9 @@ export interface TlsSettings {
 const PEM_RE = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 
 function readPem(path: string, what: string): string {
+  // root reads these before the drop: a key or CA another user could swap is refused (issue 18)
+  const unsafe = rootReadRefusal(path);
+  if (unsafe !== undefined) throw new TlsConfigError(`${what} ${unsafe}`);
   let text: string;
   try {
     const st = statSync(path);
@@ -126,6 +132,9 @@ export function loadTls(conf: TlsConfig, now: Date = new Date()): TlsSettings {
 
 export function readCaCertificates(path: string): string[] {
   let paths: string[];
+  // a directory another user can add a CA to is refused before it is listed
+  const unsafe = rootReadRefusal(path);
+  if (unsafe !== undefined) throw new TlsConfigError(`CERTPATH ${unsafe}`);
   try {
     paths = statSync(path).isDirectory()
       ? readdirSync(path).filter((n) => /\.(pem|crt|cer)$/i.test(n)).sort().map((n) => join(path, n))

@@ -35,9 +35,9 @@ afterAll(async () => {
  */
 const settled = (want: Record<string, number>) => (m: Map<string, ServerInfo>): boolean =>
   Object.entries(want).every(([name, n]) => (n === 0 ? m.get(name)?.error != null : m.get(name)?.ups.length === n));
-async function exporterWith(lines: string, ready: (m: Map<string, ServerInfo>) => boolean): Promise<{ servers: Map<string, ServerInfo>; metrics: string; output: string }> {
+async function exporterWith(lines: string, ready: (m: Map<string, ServerInfo>) => boolean, own: { alpha?: string; beta?: string } = {}): Promise<{ servers: Map<string, ServerInfo>; metrics: string; output: string }> {
   const port = await freePort();
-  const d = makeTestDir({ 'exporter.conf': `LISTEN 127.0.0.1 ${String(port)}\nSERVER alpha 127.0.0.1:${String(s.a.port)}\nSERVER beta 127.0.0.1:${String(s.b.port)}\nPOLLINTERVAL 1\nMAXAGE 5\n${lines}` });
+  const d = makeTestDir({ 'exporter.conf': `LISTEN 127.0.0.1 ${String(port)}\nSERVER alpha 127.0.0.1:${String(s.a.port)} ${own.alpha ?? ''}\nSERVER beta 127.0.0.1:${String(s.b.port)} ${own.beta ?? ''}\nPOLLINTERVAL 1\nMAXAGE 5\n${lines}` });
   const p = startProcess(process.execPath, [HARDNUT, 'exporter', '-r', join(d.root, 'jail')], d.env);
   extra.push({ p, d });
   const url = `http://127.0.0.1:${String(port)}`;
@@ -85,5 +85,29 @@ describe('exporter → upsd over STARTTLS', () => {
     const plain = await exporterWith('', settled({ alpha: 2, beta: 1 }));
     expect(plain.servers.get('alpha')?.ups).toEqual(['ups1', 'ups2']);
     expect(plain.servers.get('beta')?.ups).toEqual(['ups3']);
+  }, 60_000);
+});
+
+describe('exporter → upsd: TLS words per SERVER', () => {
+  it('alpha verified against its own CERTPATH, beta (no TLS) read plainly beside it', async () => {
+    const mixed = await exporterWith('', settled({ alpha: 2, beta: 1 }), { alpha: `CERTVERIFY 1 CERTPATH ${s.certs?.ca ?? ''}` });
+    expect(mixed.servers.get('alpha')?.error).toBeNull();
+    expect(mixed.servers.get('beta')?.ups).toEqual(['ups3']);
+    expect(sample(mixed.metrics, 'network_ups_tools_battery_charge', { server: 'alpha', ups: 'ups2' })).toBe(Number(await upsc(s.a, 'ups2', 'battery.charge')));
+    expect(sample(mixed.metrics, 'network_ups_tools_battery_charge', { server: 'beta', ups: 'ups3' })).toBe(Number(await upsc(s.b, 'ups3', 'battery.charge')));
+  }, 60_000);
+
+  it('alpha\'s own CERTPATH is really checked (another CA: refused); beta\'s own FORCESSL 1 never falls back to plaintext', async () => {
+    const strict = await exporterWith('', settled({ alpha: 0, beta: 0 }), { alpha: `CERTVERIFY 1 CERTPATH ${s.certs?.otherCa ?? ''}`, beta: 'FORCESSL 1' });
+    expect(strict.servers.get('alpha')?.error).toMatch(/SSL error/);
+    expect(strict.servers.get('beta')?.error).toMatch(/SSL is not available/);
+    expect(sample(strict.metrics, 'network_ups_tools_up', { server: 'beta', ups: 'ups3' }) ?? 0).toBe(0);
+    expect(sample(strict.metrics, 'network_ups_tools_battery_charge', { server: 'beta', ups: 'ups3' })).toBeUndefined();
+  }, 60_000);
+
+  it('global FORCESSL 1 CERTVERIFY 1 as the default; beta\'s own FORCESSL 0 CERTVERIFY 0 lets it be read plainly', async () => {
+    const dflt = await exporterWith(`FORCESSL 1\nCERTVERIFY 1\nCERTPATH ${s.certs?.ca ?? ''}\n`, settled({ alpha: 2, beta: 1 }), { beta: 'FORCESSL 0 CERTVERIFY 0' });
+    expect(dflt.servers.get('alpha')?.ups).toEqual(['ups1', 'ups2']);
+    expect(dflt.servers.get('beta')?.ups).toEqual(['ups3']);
   }, 60_000);
 });

@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs';
 import type { HardnutError } from '../../core/errors.js';
 import { lookupGroup, lookupUser } from '../../sandbox/drop-privileges.js';
-import { unsafeDirectory } from '../../sandbox/path-trust.js';
+import { describeWritable, writableByOthers } from '../../runtime/safe-path.js';
 import { loadIntentKey } from '../../sandbox/shutdown-intent.js';
 import { originError, planAccessProblem, type Origin, type PathOwnership, type SelectedPlan } from './shutdown-method.js';
 
@@ -19,12 +19,18 @@ export const DEFAULT_DISPATCH_USER = 'nut';
 
 const PREFIX = 'no way to shut this host down: ';
 
+/** Whoever may write a directory or symlink on the way could put their own program, listener or key there. */
+function unsafeWay(path: string): string | undefined {
+  const w = writableByOthers(path, { wayOnly: true });
+  return w === undefined ? undefined : describeWritable(w);
+}
+
 export function shutdownAccessProblem(sel: SelectedPlan, file: string, dispatchUser: string): HardnutError | undefined {
   const plan = sel.plan;
   const fail = (origin: Origin | undefined, message: string, missing = false): HardnutError => originError(file, origin ?? { line: 0, label: 'the default' }, PREFIX + message, missing);
   if (plan.kind === 'initctl') {
     // init's FIFO itself is checked when the dispatcher opens it (sandbox/initctl.ts)
-    const dir = plan.path !== null ? unsafeDirectory(plan.path, plan.path) : undefined;
+    const dir = plan.path !== null ? unsafeWay(plan.path) : undefined;
     return dir !== undefined ? fail(sel.origins.path, `${plan.path ?? ''} is in a directory another user can change (${dir})`) : undefined;
   }
   if (plan.kind !== 'helper' && plan.kind !== 'socket') return undefined;
@@ -37,12 +43,12 @@ export function shutdownAccessProblem(sel: SelectedPlan, file: string, dispatchU
   const problem = planAccessProblem(plan, info, { uid: account.uid, gids });
   if (problem !== undefined) return fail(sel.origins.path, problem, info === undefined);
   // whoever may write a directory on the way could put their own program or listener there
-  const dir = unsafeDirectory(plan.path, plan.path);
+  const dir = unsafeWay(plan.path);
   if (dir !== undefined) return fail(sel.origins.path, `${plan.path} is in a directory another user can change (${dir})`);
   try { loadIntentKey(plan.keyPath); } catch (err) {
     return fail(sel.origins.key, `the intent key: ${(err as Error).message}`, (err as Error).message.includes('(ENOENT)'));
   }
-  const keyDir = unsafeDirectory(plan.keyPath, plan.keyPath);
+  const keyDir = unsafeWay(plan.keyPath);
   if (keyDir !== undefined) return fail(sel.origins.key, `the intent key ${plan.keyPath} is in a directory another user can change (${keyDir})`);
   return undefined;
 }

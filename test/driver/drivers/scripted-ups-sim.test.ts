@@ -252,7 +252,7 @@ describe('scripted-ups for script writers: --check and trace', () => {
     chmodSync(dir.etc, 0o770);
     let r = await start();
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain(`megatec.script: is in a directory another user can change (${dir.etc} is writable by group or others, mode 0770)`);
+    expect(r.stderr).toContain(`megatec.script: is in a directory another user can change (${dir.etc} is writable by group or others (mode 770))`);
     expect(await sim.rx()).toBe('');
     chmodSync(dir.etc, 0o750);
     // a symlink (root's, in root's directory) to a root-owned script in a directory nut owns
