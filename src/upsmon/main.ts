@@ -39,7 +39,7 @@ import { describePlan, planAccessProblem, selectShutdownPlan, type PathOwnership
 import { runSupervisor } from './supervisor/supervisor.js';
 import { loadUpsmonRules, rulesPath } from '../runtime/rules-file.js';
 import { localTargets } from './supervisor/local-targets.js';
-import type { DriverSocketTarget } from './shared/driver-socket.js';
+import type { DriverSocketTarget } from '../local-driver/driver-socket.js';
 
 interface LoadedUpsmonConf { conf: UpsmonConf; warnings: string[]; local: Map<string, DriverSocketTarget> }
 
