@@ -72,7 +72,9 @@ export async function runLocalParent(argv: readonly string[], locals: readonly L
       guardIpcChannel(child, () => ipcMessageBudget(targets.size), (why) => {
         violated = true;
         log.error(`exporter: the jailed exporter sent ${why}: killing it`);
-        child.kill('SIGKILL');
+        // Root without CAP_KILL (the unit's bounding set) cannot signal nobody: then the channel
+        // is closed, the child exits when it sees that, and this parent exits now.
+        if (!child.kill('SIGKILL')) { if (child.connected) child.disconnect(); resolve(1); }
       });
     } catch (e) {
       // fail closed: root does not read an unbounded channel from the jail

@@ -1,0 +1,158 @@
+// The exporter's LOCAL lines (issue 18): UPSes read straight from their driver sockets, no upsd
+// anywhere. As root with real hardnut dummy-ups drivers: the exporter (a root parent that only
+// connects, and the jailed exporter it passes the sockets to) serves the driver's values, follows
+// a change, calls the UPS stale when the driver dies and finds it again when it comes back.
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, readdirSync, readlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseExporterConf } from '../../src/exporter/config.js';
+import { hasExecutable, requirePeer, requireRoot, type SkipContext } from '../support/peers.js';
+import { HARDNUT, freePort, makeTestDir, runHardnut, startHardnutDriver, startProcess, waitFor, waitForSocket, type Proc, type TestDir } from '../support/stack.js';
+import { childPids, statusField } from '../interop/upsmon-stack.js';
+import { devText, httpGet, sample } from './stack.js';
+
+const cleanups: Array<() => Promise<unknown> | void> = [];
+afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
+const track = (p: Proc): Proc => { cleanups.push(() => p.stop()); return p; };
+
+function requireStack(ctx: SkipContext): void {
+  requireRoot(ctx, 'root: the exporter jails itself as nobody and the driver drops to nut (CI runs as root)');
+  requirePeer(ctx, hasExecutable(HARDNUT), 'a build (npm run build)');
+}
+
+/** ups.conf with dummy-ups UPSes `u` (a .dev file, rewritten by the test) and `s` (a .seq), and exporter.conf reading both locally. */
+function localDir(port: number): TestDir {
+  const d = makeTestDir({
+    'ups.conf': 'pollinterval = 1\n[u]\n\tdriver = dummy-ups\n\tport = u.dev\n\tdesc = "Local UPS"\n[s]\n\tdriver = dummy-ups\n\tport = s.seq\n',
+    'u.dev': devText('OL', 91, 17),
+    's.seq': 'battery.charge: 80\nups.status: OL CHRG\nTIMER 3600\n',
+    'exporter.conf': `LISTEN 127.0.0.1 ${String(port)}\nLOCAL u\nLOCAL s\nPOLLINTERVAL 1\nMAXAGE 4\n`,
+  });
+  cleanups.push(() => d.cleanup());
+  return d;
+}
+
+/** The inode of the TCP socket listening on 127.0.0.1:port (/proc/net/tcp, state 0A). */
+function listenerInode(port: number): string {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const line = readFileSync('/proc/net/tcp', 'latin1').split('\n').map((l) => l.trim().split(/\s+/)).find((f) => f[1] === local && f[3] === '0A');
+  return line?.[9] ?? 'none';
+}
+
+/** The socket inodes a process holds. */
+function socketInodes(pid: number): string[] {
+  return readdirSync(`/proc/${String(pid)}/fd`).flatMap((fd) => {
+    try { return [/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${String(pid)}/fd/${fd}`))?.[1] ?? []].flat(); } catch { return []; }
+  });
+}
+
+function setDev(d: TestDir, text: string): void {
+  const f = join(d.etc, 'u.dev');
+  writeFileSync(f, text);
+  // a new mtime even within the same second, so dummy-ups sees the change
+  const t = new Date(Date.now() + 2000);
+  utimesSync(f, t, t);
+}
+
+describe('exporter.conf LOCAL lines', () => {
+  it('are parsed with their line; a bad or repeated one, or a SERVER named local beside them, names file:line', () => {
+    const ok = parseExporterConf('LOCAL u\nLOCAL s\n', 'e.conf');
+    expect(ok.errors).toEqual([]);
+    expect(ok.conf.locals).toEqual([{ ups: 'u', line: 1 }, { ups: 's', line: 2 }]);
+    const bad = parseExporterConf('LOCAL u\nLOCAL u\nLOCAL a b\nLOCAL "x y"\nSERVER local 127.0.0.1\n', 'e.conf');
+    expect(bad.errors.map((e) => e.message)).toEqual([
+      "e.conf:2: LOCAL: UPS 'u' given twice",
+      'e.conf:3: LOCAL <ups> (a UPS of ups.conf)',
+      "e.conf:4: LOCAL: UPS name 'x y' must be letters, digits, '_', '.', '-' (up to 64)",
+      "e.conf:5: SERVER local: the name is the server label of the LOCAL lines' UPSes",
+    ]);
+  });
+
+  it('a LOCAL UPS that ups.conf lacks stops the exporter with file:line before anything starts', async () => {
+    const d = makeTestDir({ 'ups.conf': '[u]\n\tdriver = dummy-ups\n\tport = u.dev\n', 'exporter.conf': 'LOCAL u\nLOCAL nosuch\n' });
+    cleanups.push(() => d.cleanup());
+    const r = await runHardnut(['exporter', '-r', join(d.root, 'jail')], d.env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${join(d.etc, 'exporter.conf')}:2: LOCAL nosuch: no [nosuch] section in ${join(d.etc, 'ups.conf')}`);
+  });
+});
+
+describe('the exporter reading driver sockets, no upsd', () => {
+  it("serves the driver's values, follows a change, goes stale when the driver dies and recovers when it returns; the reader is jailed", async (ctx) => {
+    requireStack(ctx);
+    const port = await freePort();
+    const d = localDir(port);
+    const drivers: Record<string, Proc> = {};
+    for (const ups of ['u', 's']) {
+      drivers[ups] = track(startHardnutDriver(d, 'dummy-ups', ups));
+      await waitForSocket(join(d.state, `dummy-ups-${ups}`), 30_000);
+    }
+    const jail = join(d.root, 'jail');
+    const exporter = track(startProcess(process.execPath, [HARDNUT, 'exporter', '-D', '-r', jail], d.env));
+    const url = `http://127.0.0.1:${String(port)}`;
+    const metrics = async (): Promise<string> => {
+      if (exporter.child.exitCode !== null || exporter.child.signalCode !== null) throw new Error(`the exporter exited: ${exporter.output()}`);
+      try { const r = await httpGet(`${url}/metrics`); return r.status === 200 ? r.body : ''; } catch { return ''; }
+    };
+    const u = { server: 'local', ups: 'u' };
+    const s = { server: 'local', ups: 's' };
+    const until = (what: string, pred: (m: string) => boolean, ms = 30_000): Promise<string> =>
+      waitFor(what, async () => { const m = await metrics(); return pred(m) ? m : undefined; }, ms, 200)
+        .catch(async (e: unknown) => { throw new Error(`${(e as Error).message}\n${exporter.output()}\nlast /metrics:\n${await metrics()}`); });
+
+    // the driver's values, with the server label "local"
+    let m = await until('both local UPSes up', (t) => sample(t, 'network_ups_tools_up', u) === 1 && sample(t, 'network_ups_tools_up', s) === 1);
+    expect(sample(m, 'network_ups_tools_battery_charge', u)).toBe(91);
+    expect(sample(m, 'network_ups_tools_ups_load', u)).toBe(17);
+    expect(sample(m, 'network_ups_tools_ups_status', { ...u, flag: 'OL' })).toBe(1);
+    expect(sample(m, 'network_ups_tools_ups_status', { ...u, flag: 'OB' })).toBe(0);
+    expect(sample(m, 'network_ups_tools_battery_charge', s)).toBe(80);
+    expect(sample(m, 'network_ups_tools_ups_status', { ...s, flag: 'CHRG' })).toBe(1);
+    expect(sample(m, 'network_ups_tools_server_up', { server: 'local' })).toBe(1);
+    const api = JSON.parse((await httpGet(`${url}/api/v1/servers`)).body) as unknown;
+    expect(JSON.stringify(api)).toContain('"local"');
+
+    // confined: the process that reads the sockets is nobody, in the jail, under seccomp; its parent connects only
+    const parent = exporter.child.pid as number;
+    const jailed = await waitFor('the jailed exporter', () => childPids(parent).find((p) => readFileSync(`/proc/${String(p)}/cmdline`, 'latin1').split('\0').includes('jailed')), 10_000);
+    const st = readFileSync(`/proc/${String(jailed)}/status`, 'latin1');
+    const nobody = readFileSync('/etc/passwd', 'latin1').split('\n').find((l) => l.startsWith('nobody:'))?.split(':')[2];
+    expect(statusField(st, 'Uid').split(/\s+/)).toEqual([nobody, nobody, nobody, nobody]);
+    expect(statusField(st, 'Seccomp')).toBe('2');
+    expect(statusField(st, 'NoNewPrivs')).toBe('1');
+    expect(statusField(st, 'CapEff')).toMatch(/^0+$/);
+    expect(readlinkSync(`/proc/${String(jailed)}/root`)).toBe(jail);
+    // the HTTP listener is the jailed child's: root holds no socket a client reaches
+    const listener = listenerInode(port);
+    expect(socketInodes(jailed)).toContain(listener);
+    expect(socketInodes(parent)).not.toContain(listener);
+
+    // a change in the driver shows up
+    setDev(d, devText('OB DISCHRG', 55, 40));
+    m = await until('u on battery at 55 %', (t) => sample(t, 'network_ups_tools_battery_charge', u) === 55);
+    expect(sample(m, 'network_ups_tools_ups_status', { ...u, flag: 'OB' })).toBe(1);
+    expect(sample(m, 'network_ups_tools_ups_status', { ...u, flag: 'OL' })).toBe(0);
+    expect(sample(m, 'network_ups_tools_ups_load', u)).toBe(40);
+
+    // the driver dies: u is stale (up 0, no values, a growing age); s is unaffected
+    await (drivers.u as Proc).stop('SIGKILL');
+    m = await until('u down', (t) => sample(t, 'network_ups_tools_up', u) === 0);
+    expect(sample(m, 'network_ups_tools_stale', u)).toBe(1);
+    expect(sample(m, 'network_ups_tools_battery_charge', u)).toBeUndefined();
+    expect(sample(m, 'network_ups_tools_up', s)).toBe(1);
+    const age1 = sample(m, 'network_ups_tools_data_age_seconds', u) as number;
+    m = await until('u\'s data age growing', (t) => (sample(t, 'network_ups_tools_data_age_seconds', u) ?? 0) >= age1 + 2);
+    expect(sample(m, 'network_ups_tools_up', u)).toBe(0);
+
+    // the driver comes back: found again (the root parent reconnects on the jailed side's request)
+    setDev(d, devText('OL', 66, 12));
+    track(startHardnutDriver(d, 'dummy-ups', 'u'));
+    m = await until('u up again at 66 %', (t) => sample(t, 'network_ups_tools_up', u) === 1 && sample(t, 'network_ups_tools_battery_charge', u) === 66, 45_000);
+    expect(sample(m, 'network_ups_tools_ups_status', { ...u, flag: 'OL' })).toBe(1);
+
+    // SIGTERM to the parent ends both, with status 0
+    const code = await exporter.stop();
+    expect(code, exporter.output()).toBe(0);
+    expect(existsSync(`/proc/${String(jailed)}`), 'the jailed exporter ended with its parent').toBe(false);
+  }, 150_000);
+});
