@@ -27,8 +27,6 @@ import type { LocalUps } from './poller.js';
 
 /** The hidden argv that starts the jailed exporter under the root parent: `exporter --role jailed …`. */
 export const JAILED_ROLE_ARGS = ['--role', 'jailed'] as const;
-/** The child's fd of Node's IPC channel (after stdin, stdout, stderr). */
-export const LOCAL_IPC_FD = 3;
 
 export function isJailedChild(argv: readonly string[]): boolean {
   return argv[0] === JAILED_ROLE_ARGS[0] && argv[1] === JAILED_ROLE_ARGS[1];
@@ -49,7 +47,7 @@ export async function runLocalParent(argv: readonly string[], locals: readonly L
     }
   } catch (e) { log.error(`exporter: ${(e as Error).message}`); return 1; }
   // descriptors inherited from whoever started us must not reach the jail
-  try { keepInheritedFdsFromChildren(LOCAL_IPC_FD); } catch (e) { log.warn(`exporter: cannot mark inherited descriptors close-on-exec: ${(e as Error).message}`); }
+  try { keepInheritedFdsFromChildren(); } catch (e) { log.warn(`exporter: cannot mark inherited descriptors close-on-exec: ${(e as Error).message}`); }
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1] as string, 'exporter', ...JAILED_ROLE_ARGS, ...argv], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...env, MALLOC_ARENA_MAX: '1' }, // arena.ts: set before the child starts, no re-exec

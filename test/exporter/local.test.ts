@@ -156,3 +156,67 @@ describe('the exporter reading driver sockets, no upsd', () => {
     expect(existsSync(`/proc/${String(jailed)}`), 'the jailed exporter ended with its parent').toBe(false);
   }, 150_000);
 });
+
+// The attack model of upsmon's LOCALMONITOR test: code running in the real jailed exporter after it
+// confined itself (a module preloaded through NODE_OPTIONS, which the child inherits; no hook in
+// hardnut) writes on its real IPC descriptor (fd 3) with the child's own rights.
+describe('the IPC channel from the jailed exporter to its root parent is bounded', () => {
+  it('an endless message: root reads no more than the bound, kills the child and exits 1; a request for a UPS not in LOCAL gets nothing', async (ctx) => {
+    requireStack(ctx);
+    const port = await freePort();
+    const d = localDir(port);
+    for (const ups of ['u', 's']) {
+      track(startHardnutDriver(d, 'dummy-ups', ups));
+      await waitForSocket(join(d.state, `dummy-ups-${ups}`), 30_000);
+    }
+    const exploit = join(d.root, 'exploit.mjs');
+    writeFileSync(exploit, [
+      "import { writeSync } from 'node:fs';",
+      "if (process.argv.includes('jailed')) {",
+      "  const say = (m) => process.stderr.write(`exploit: uid ${process.getuid()} ${m}\\n`);",
+      "  process.on('message', (m, h) => { if (m && (m.ups === 'other' || m.ups === 'u')) say(`got a reply for ${m.ups}${h ? ' with a descriptor' : ''}`); });",
+      "  process.on('SIGURG', () => { process.send({ t: 'local-connect', ups: 'other' }); process.send({ t: 'local-connect', ups: 'u' }); say('asked for other, then u'); });",
+      "  process.on('SIGUSR2', () => {",
+      "    const chunk = Buffer.alloc(65536, 0x41);",
+      "    chunk.write('{\"t\":\"local-connect\",\"ups\":\"');",
+      '    let sent = 0;',
+      '    const pump = () => {',
+      "      try { sent += writeSync(3, chunk); } catch (e) { if (e.code !== 'EAGAIN') { say(`stopped after ${sent} bytes: ${e.code}`); return; } }",
+      "      if (sent < 64 * 1024 * 1024) setImmediate(pump); else say('wrote 64 MiB');",
+      '    };',
+      "    say('starts an endless message');",
+      '    pump();',
+      '  });',
+      '}',
+      '',
+    ].join('\n'));
+    // `other` has a driver socket too (ups.conf defines it), but no LOCAL line names it
+    writeFileSync(join(d.etc, 'ups.conf'), `${readFileSync(join(d.etc, 'ups.conf'), 'latin1')}[other]\n\tdriver = dummy-ups\n\tport = u.dev\n`);
+    track(startHardnutDriver(d, 'dummy-ups', 'other'));
+    await waitForSocket(join(d.state, 'dummy-ups-other'), 30_000);
+    const nodeOptions = [process.env['NODE_OPTIONS'], `--import=file://${exploit}`].filter((o) => o).join(' ');
+    const exporter = track(startProcess(process.execPath, [HARDNUT, 'exporter', '-r', join(d.root, 'jail')], { ...d.env, NODE_OPTIONS: nodeOptions }));
+    const parent = exporter.child.pid as number;
+    const url = `http://127.0.0.1:${String(port)}/metrics`;
+    await waitFor('the exporter serving u', async () => {
+      try { return sample((await httpGet(url)).body, 'network_ups_tools_up', { server: 'local', ups: 'u' }) === 1; } catch { return false; }
+    }, 30_000, 200).catch((e: unknown) => { throw new Error(`${(e as Error).message}\n${exporter.output()}`); });
+    const jailed = await waitFor('the jailed exporter', () => childPids(parent).find((p) => readFileSync(`/proc/${String(p)}/cmdline`, 'latin1').split('\0').includes('jailed')), 10_000);
+    expect(statusField(readFileSync(`/proc/${String(jailed)}/status`, 'latin1'), 'Seccomp')).toBe('2');
+
+    // a UPS no LOCAL line names is not connected for the child, whatever ups.conf says; the request
+    // after it is served (root handles them in order, so the first was dropped, not delayed)
+    process.kill(jailed, 'SIGURG');
+    await waitFor('the reply for u', () => /exploit: uid 65534 got a reply for u with a descriptor/.test(exporter.output()) || undefined, 20_000, 50)
+      .catch((e: unknown) => { throw new Error(`${(e as Error).message}\n${exporter.output()}`); });
+    expect(exporter.output()).not.toMatch(/got a reply for other/);
+
+    process.kill(jailed, 'SIGUSR2');
+    const code = await new Promise<number | null>((resolve) => exporter.child.once('exit', (c) => resolve(c)));
+    expect(code, exporter.output()).toBe(1);
+    expect(exporter.output()).toMatch(/exporter: the jailed exporter sent an IPC message longer than 4096 bytes: killing it/);
+    expect(exporter.output()).toMatch(/exploit: uid 65534 starts an endless message/);
+    expect(exporter.output()).not.toMatch(/exploit: uid 65534 wrote 64 MiB/);
+    expect(existsSync(`/proc/${String(jailed)}`), 'the child is gone').toBe(false);
+  }, 120_000);
+});
