@@ -43,7 +43,7 @@ export async function runLocalParent(argv: readonly string[], locals: readonly L
     for (const l of locals) {
       const t = lookup(l.ups);
       if (typeof t === 'string') throw new ConfigError(file, l.line, `LOCAL ${l.ups}: ${t}`);
-      targets.set(l.ups, t);
+      targets.set(l.ups, { path: t.path, owners: t.owners });
     }
   } catch (e) { log.error(`exporter: ${(e as Error).message}`); return 1; }
   // descriptors inherited from whoever started us must not reach the jail
@@ -85,6 +85,19 @@ export async function runLocalParent(argv: readonly string[], locals: readonly L
   });
 }
 
+/**
+ * The jailed side, as root before the jail: each LOCAL UPS's `desc` in ups.conf (LIST UPS's
+ * description under upsd). The parent has checked the file; a failure here only loses the text.
+ */
+export function localDescriptions(locals: readonly LocalConf[], env: NodeJS.ProcessEnv): Map<string, string> {
+  const out = new Map<string, string>();
+  try {
+    const lookup = driverSocketLookup(env);
+    for (const l of locals) { const t = lookup(l.ups); if (typeof t !== 'string' && t.desc !== undefined) out.set(l.ups, t.desc); }
+  } catch { /* the parent reported it */ }
+  return out;
+}
+
 /** The jailed side: one LocalLink per LOCAL UPS, its sockets asked of the root parent. */
 export class LocalDrivers {
   readonly upses: LocalUps[];
@@ -92,14 +105,16 @@ export class LocalDrivers {
   private readonly onMessage: (m: unknown, handle: unknown) => void;
 
   /** Call after confine(): driver data is parsed only in the jail. `gone` is told when root is. */
-  constructor(locals: readonly LocalConf[], send: (m: LocalConnectRequest) => void, log: Logger, gone: () => void) {
+  constructor(locals: readonly LocalConf[], descriptions: ReadonlyMap<string, string>, send: (m: LocalConnectRequest) => void, log: Logger, gone: () => void) {
     for (const l of locals) {
-      this.links.set(l.ups, new LocalLink({
+      const link = new LocalLink({
         system: l.ups,
         request: () => { if (process.connected) send({ t: 'local-connect', ups: l.ups } satisfies LocalConnectRequest); },
         changed: () => undefined, // read at each poll (poller.ts readLocal)
         log: (level, message) => logAt(log, level, `exporter: ${message}`),
-      }));
+      });
+      link.state.entry.desc = descriptions.get(l.ups);
+      this.links.set(l.ups, link);
     }
     this.upses = [...this.links].map(([name, link]) => ({ name, entry: link.state.entry }));
     this.onMessage = (m, handle) => {

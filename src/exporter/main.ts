@@ -20,7 +20,7 @@ import { BasicAuth, hashPassword } from './auth.js';
 import { parseExporterConf, type ExporterConf } from './config.js';
 import { Poller, type ServerSource } from './poller.js';
 import { listen, type ServeOptions, type Served } from './server.js';
-import { LocalDrivers, isJailedChild, runLocalParent } from './local.js';
+import { LocalDrivers, isJailedChild, localDescriptions, runLocalParent } from './local.js';
 import { LOCAL_SERVER_NAME } from './config.js';
 
 declare const HARDNUT_VERSION: string;
@@ -110,13 +110,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       return 1;
     }
   }
+  const localDesc = send !== undefined && conf.locals.length > 0 ? localDescriptions(conf.locals, env) : new Map<string, string>();
   installFatalHandlers('exporter', log);
   await confine({ role: 'exporter', log, env, ...(jail !== undefined ? { jail } : {}) });
 
   poller = new Poller(sources, conf.pollSeconds * 1000, conf.maxAgeSeconds * 1000);
   let parentGone: (() => void) | undefined;
   const local = send === undefined || conf.locals.length === 0 ? undefined
-    : new LocalDrivers(conf.locals, send, log, () => parentGone?.());
+    : new LocalDrivers(conf.locals, localDesc, send, log, () => parentGone?.());
   if (local) poller.addLocal(LOCAL_SERVER_NAME, local.upses);
   for (const l of listeners) { const a = l.address(); log.info(`exporter: listening on ${a.address}:${String(a.port)}`); }
   await poller.start();

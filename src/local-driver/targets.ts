@@ -13,10 +13,10 @@ import type { DriverSocketTarget } from './driver-socket.js';
 export const DEFAULT_DRIVER_USER = 'nut';
 
 /**
- * Reads ups.conf (throws ConfigError for a bad one) and returns a lookup: a UPS's socket and who
- * may own it, or why there is none (for the caller's file:line error).
+ * Reads ups.conf (throws ConfigError for a bad one) and returns a lookup: a UPS's socket, who
+ * may own it and its `desc`, or why there is none (for the caller's file:line error).
  */
-export function driverSocketLookup(env: NodeJS.ProcessEnv): (ups: string) => DriverSocketTarget | string {
+export function driverSocketLookup(env: NodeJS.ProcessEnv): (ups: string) => (DriverSocketTarget & { desc?: string }) | string {
   const upsConf: UpsConf = loadConfig(confPath(env), 'ups.conf', parseUpsConf).value;
   const state = statePath(env, upsConf.global.statepath);
   const file = join(confPath(env), 'ups.conf');
@@ -29,7 +29,8 @@ export function driverSocketLookup(env: NodeJS.ProcessEnv): (ups: string) => Dri
       const u = name === undefined ? undefined : lookupUser(name);
       if (u !== undefined) owners.add(u.uid);
     }
-    return { path: join(state, `${s.driver}-${s.name}`), owners: [...owners] };
+    const desc = sectionValue(s.entries, 'desc');
+    return { path: join(state, `${s.driver}-${s.name}`), owners: [...owners], ...(desc !== undefined ? { desc } : {}) };
   };
 }
 

@@ -6,8 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync, readlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseExporterConf } from '../../src/exporter/config.js';
-import { hasExecutable, requirePeer, requireRoot, type SkipContext } from '../support/peers.js';
-import { HARDNUT, freePort, makeTestDir, runHardnut, startHardnutDriver, startProcess, waitFor, waitForSocket, type Proc, type TestDir } from '../support/stack.js';
+import { hasExecutable, hasRefNut, refNut, requirePeer, requireRoot, type SkipContext } from '../support/peers.js';
+import { HARDNUT, freePort, makeTestDir, runHardnut, startHardnutDriver, startProcess, userArgs, waitFor, waitForSocket, type Proc, type TestDir } from '../support/stack.js';
 import { childPids, statusField } from '../interop/upsmon-stack.js';
 import { devText, httpGet, sample } from './stack.js';
 
@@ -109,8 +109,16 @@ describe('the exporter reading driver sockets, no upsd', () => {
     expect(sample(m, 'network_ups_tools_battery_charge', s)).toBe(80);
     expect(sample(m, 'network_ups_tools_ups_status', { ...s, flag: 'CHRG' })).toBe(1);
     expect(sample(m, 'network_ups_tools_server_up', { server: 'local' })).toBe(1);
-    const api = JSON.parse((await httpGet(`${url}/api/v1/servers`)).body) as unknown;
-    expect(JSON.stringify(api)).toContain('"local"');
+    const api = JSON.stringify(JSON.parse((await httpGet(`${url}/api/v1/servers`)).body) as unknown);
+    expect(api).toContain('"local"');
+    // the JSON API has the UPS, with its ups.conf description
+    const one = (await httpGet(`${url}/api/v1/ups/local/u`)).body;
+    expect(one).toContain('battery.charge');
+    expect(one).toContain('"Local UPS"');
+    // the status page (server-rendered) shows both, with their status
+    const page = (await httpGet(`${url}/`)).body;
+    expect(page).toMatch(/id="ups-local-u" data-status="OL"/);
+    expect(page).toMatch(/id="ups-local-s" data-status="OL CHRG"/);
 
     // confined: the process that reads the sockets is nobody, in the jail, under seccomp; its parent connects only
     const parent = exporter.child.pid as number;
@@ -155,6 +163,24 @@ describe('the exporter reading driver sockets, no upsd', () => {
     expect(code, exporter.output()).toBe(0);
     expect(existsSync(`/proc/${String(jailed)}`), 'the jailed exporter ended with its parent').toBe(false);
   }, 150_000);
+});
+
+describe("the exporter reading a real NUT driver's socket", () => {
+  it("Debian's dummy-ups: its values under server=\"local\", found by NUT's socket naming", async (ctx) => {
+    requireStack(ctx);
+    requirePeer(ctx, hasRefNut(), "Debian's NUT (apt-get install nut-server)");
+    const port = await freePort();
+    const d = localDir(port);
+    writeFileSync(join(d.etc, 'exporter.conf'), `LISTEN 127.0.0.1 ${String(port)}\nLOCAL u\nPOLLINTERVAL 1\nMAXAGE 4\n`);
+    track(startProcess(refNut.dummyUps, ['-a', 'u', '-F', ...userArgs()], d.env));
+    await waitForSocket(join(d.state, 'dummy-ups-u'), 30_000);
+    const exporter = track(startProcess(process.execPath, [HARDNUT, 'exporter', '-r', join(d.root, 'jail')], d.env));
+    const m = await waitFor('u up', async () => {
+      try { const t = (await httpGet(`http://127.0.0.1:${String(port)}/metrics`)).body; return sample(t, 'network_ups_tools_up', { server: 'local', ups: 'u' }) === 1 ? t : undefined; } catch { return undefined; }
+    }, 30_000, 200).catch((e: unknown) => { throw new Error(`${(e as Error).message}\n${exporter.output()}`); });
+    expect(sample(m, 'network_ups_tools_battery_charge', { server: 'local', ups: 'u' })).toBe(91);
+    expect(sample(m, 'network_ups_tools_ups_status', { server: 'local', ups: 'u', flag: 'OL' })).toBe(1);
+  }, 90_000);
 });
 
 // The attack model of upsmon's LOCALMONITOR test: code running in the real jailed exporter after it

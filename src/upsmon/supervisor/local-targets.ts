@@ -23,7 +23,7 @@ export function localTargets(conf: UpsmonConf, upsmonFile: string, env: NodeJS.P
   for (const m of locals) {
     const t = lookup(m.upsName);
     if (typeof t === 'string') throw new ConfigError(upsmonFile, m.line, `LOCALMONITOR ${m.upsName}: ${t}`);
-    out.set(m.system, t);
+    out.set(m.system, { path: t.path, owners: t.owners });
   }
   return out;
 }
