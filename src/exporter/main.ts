@@ -40,6 +40,7 @@ function help(): string {
     '  -P         read a password on stdin, print its hash for an HTTPUSER line, exit',
     '',
     'Serves /metrics (Prometheus), /api/v1/ (JSON) and / (status page). Runs in the foreground.',
+    'With LOCAL lines a small root parent stays, connecting to the driver sockets for the jail.',
     '',
   ].join('\n');
 }

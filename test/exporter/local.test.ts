@@ -78,7 +78,7 @@ describe('exporter.conf LOCAL lines', () => {
 });
 
 describe('the exporter reading driver sockets, no upsd', () => {
-  it("serves the driver's values, follows a change, goes stale when the driver dies and recovers when it returns; the reader is jailed", async (ctx) => {
+  it("serves the driver's values, follows a change, goes stale when the driver dies or hangs and recovers when it returns; the reader is jailed", async (ctx) => {
     requireStack(ctx);
     const port = await freePort();
     const d = localDir(port);
@@ -154,15 +154,27 @@ describe('the exporter reading driver sockets, no upsd', () => {
 
     // the driver comes back: found again (the root parent reconnects on the jailed side's request)
     setDev(d, devText('OL', 66, 12));
-    track(startHardnutDriver(d, 'dummy-ups', 'u'));
+    const again = track(startHardnutDriver(d, 'dummy-ups', 'u'));
     m = await until('u up again at 66 %', (t) => sample(t, 'network_ups_tools_up', u) === 1 && sample(t, 'network_ups_tools_battery_charge', u) === 66, 45_000);
     expect(sample(m, 'network_ups_tools_ups_status', { ...u, flag: 'OL' })).toBe(1);
+
+    // a driver that hangs with its socket open (no reply to PING): stale after upsd's MAXAGE of
+    // silence (15 s, local-state.ts), never served as fresh; it answers again: fresh again
+    const hungAt = Date.now();
+    process.kill(again.child.pid as number, 'SIGSTOP');
+    try {
+      m = await until('u stale while its driver hangs', (t) => sample(t, 'network_ups_tools_up', u) === 0, 45_000);
+      expect(Date.now() - hungAt, 'not before MAXAGE').toBeGreaterThanOrEqual(15_000);
+      expect(sample(m, 'network_ups_tools_battery_charge', u)).toBeUndefined();
+      expect(sample(m, 'network_ups_tools_up', s)).toBe(1);
+    } finally { process.kill(again.child.pid as number, 'SIGCONT'); }
+    await until('u fresh again', (t) => sample(t, 'network_ups_tools_up', u) === 1, 45_000);
 
     // SIGTERM to the parent ends both, with status 0
     const code = await exporter.stop();
     expect(code, exporter.output()).toBe(0);
     expect(existsSync(`/proc/${String(jailed)}`), 'the jailed exporter ended with its parent').toBe(false);
-  }, 150_000);
+  }, 240_000);
 });
 
 describe("the exporter reading a real NUT driver's socket", () => {
