@@ -246,7 +246,7 @@ const DEFECTS = [
   // The supervisor's meter on the jailed child's IPC bytes (issue 14): a message cut over reads counts whole.
   {
     name: 'IPC meter forgets the bytes of earlier reads (a message sent in small pieces is never too long)',
-    file: 'src/upsmon/supervisor/ipc-guard.ts',
+    file: 'src/local-driver/ipc-guard.ts',
     from: '    this.pending += bytes.length - start;',
     to: '    this.pending = bytes.length - start;',
     targets: [T.localmon],

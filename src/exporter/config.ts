@@ -7,6 +7,8 @@
 //                                       an upsd to read; <name> is the `server` label; the TLS
 //                                       words after it are this server's, in place of the global
 //                                       ones below (as upsmon.conf's CERTHOST is per host)
+//   LOCAL <ups>                         read this ups.conf UPS straight from its driver's socket,
+//                                       no upsd needed (as upsmon's LOCALMONITOR); server label "local"
 //   POLLINTERVAL <seconds>              how often each upsd is read (default 2); scrapes between
 //                                       two polls are served from the cache
 //   MAXAGE <seconds>                    data older than this is stale, never served as fresh (default 15)
@@ -28,6 +30,8 @@ export const DEFAULT_MAXAGE_SECONDS = 15;
 export const MIN_POLL_SECONDS = 1;
 export const MAX_POLL_SECONDS = 3600;
 export const MAX_SERVERS = 256;
+/** LOCAL lines at most: each is a driver connection and a share of the IPC budget to root. */
+export const MAX_UPS_LOCAL = 256;
 /** Server names become label values and URL path segments: a restricted charset. */
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** HTTPUSER lines at most. */
@@ -62,7 +66,13 @@ export interface ExporterConf {
   /** CERTFILE: HTTPS with this certificate and key. */
   certFile?: string;
   httpUsers: Map<string, PasswordHash>;
+  /** LOCAL lines: UPSes of ups.conf read from their driver sockets (issue 18). */
+  locals: LocalConf[];
 }
+
+export interface LocalConf { ups: string; line: number }
+/** The `server` label of the UPSes of LOCAL lines; no SERVER may take it. */
+export const LOCAL_SERVER_NAME = 'local';
 
 export interface ConfResult { conf: ExporterConf; errors: ConfigError[] }
 
@@ -76,7 +86,7 @@ function seconds(file: string, line: number, word: string, text: string | undefi
 export function parseExporterConf(input: Uint8Array | string, file: string): ConfResult {
   const parsed = parseText(input);
   const errors: ConfigError[] = parsed.errors.map((e) => new ConfigError(file, e.line, e.message));
-  const conf: ExporterConf = { listen: [], servers: [], pollSeconds: DEFAULT_POLL_SECONDS, maxAgeSeconds: DEFAULT_MAXAGE_SECONDS, forceSsl: false, certVerify: false, httpUsers: new Map() };
+  const conf: ExporterConf = { listen: [], servers: [], pollSeconds: DEFAULT_POLL_SECONDS, maxAgeSeconds: DEFAULT_MAXAGE_SECONDS, forceSsl: false, certVerify: false, httpUsers: new Map(), locals: [] };
   let maxAgeLine = 0;
   for (const { args, line } of parsed.lines) {
     const [word = '', ...rest] = args;
@@ -142,12 +152,23 @@ export function parseExporterConf(input: Uint8Array | string, file: string): Con
         conf.httpUsers.set(user, h);
         break;
       }
+      case 'LOCAL': {
+        if (rest.length !== 1) { fail('LOCAL <ups> (a UPS of ups.conf)'); break; }
+        const ups = rest[0] as string;
+        if (!NAME_RE.test(ups)) { fail(`LOCAL: UPS name '${ups}' must be letters, digits, '_', '.', '-' (up to 64)`); break; }
+        if (conf.locals.some((l) => l.ups === ups)) { fail(`LOCAL: UPS '${ups}' given twice`); break; }
+        if (conf.locals.length >= MAX_UPS_LOCAL) { fail(`more than ${String(MAX_UPS_LOCAL)} LOCAL lines`); break; }
+        conf.locals.push({ ups, line });
+        break;
+      }
       default:
         fail(`unknown directive '${word}'`);
     }
   }
   if (conf.listen.length === 0) conf.listen.push({ ...DEFAULT_LISTEN });
-  if (conf.servers.length === 0) errors.push(new ConfigError(file, 0, 'no SERVER line: nothing to export'));
+  if (conf.servers.length === 0 && conf.locals.length === 0) errors.push(new ConfigError(file, 0, 'no SERVER or LOCAL line: nothing to export'));
+  const clash = conf.locals.length > 0 ? conf.servers.find((x) => x.name === LOCAL_SERVER_NAME) : undefined;
+  if (clash) errors.push(new ConfigError(file, clash.line, `SERVER ${LOCAL_SERVER_NAME}: the name is the server label of the LOCAL lines' UPSes`));
   // a cache refreshed less often than it expires would call every UPS stale between polls
   if (conf.maxAgeSeconds <= conf.pollSeconds) errors.push(new ConfigError(file, maxAgeLine, `MAXAGE (${String(conf.maxAgeSeconds)}) must be longer than POLLINTERVAL (${String(conf.pollSeconds)})`));
   if (conf.certVerify && conf.certPath === undefined) errors.push(new ConfigError(file, 0, 'CERTVERIFY 1 needs CERTPATH (the CA to verify upsd against)'));

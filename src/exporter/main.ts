@@ -21,6 +21,8 @@ import { BasicAuth, hashPassword } from './auth.js';
 import { parseExporterConf, serverTls } from './config.js';
 import { Poller, type ServerSource } from './poller.js';
 import { listen, type ServeOptions, type Served } from './server.js';
+import { LocalDrivers, isJailedChild, localDescriptions, runLocalParent } from './local.js';
+import { LOCAL_SERVER_NAME } from './config.js';
 
 declare const HARDNUT_VERSION: string;
 const VERSION = typeof HARDNUT_VERSION === 'string' ? HARDNUT_VERSION : '0.0.0-dev';
@@ -39,6 +41,7 @@ function help(): string {
     '  -P         read a password on stdin, print its hash for an HTTPUSER line, exit',
     '',
     'Serves /metrics (Prometheus), /api/v1/ (JSON) and / (status page). Runs in the foreground.',
+    'With LOCAL lines a small root parent stays, connecting to the driver sockets for the jail.',
     '',
   ].join('\n');
 }
@@ -47,8 +50,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const log = new Logger('exporter');
   let file = join(confPath(env), 'exporter.conf');
   let jail: string | undefined;
+  // LOCAL lines: started by the root parent (local.ts), with its IPC channel
+  const jailedChild = isJailedChild(argv);
+  const opts = jailedChild ? argv.slice(2) : argv;
   let args;
-  try { args = getopt(argv, 'hVDPc:r:'); } catch (e) { process.stderr.write(`exporter: ${(e as Error).message}\n${help()}`); return 2; }
+  try { args = getopt(opts, 'hVDPc:r:'); } catch (e) { process.stderr.write(`exporter: ${(e as Error).message}\n${help()}`); return 2; }
   for (const o of args.options) {
     if (o.flag === 'h') { process.stdout.write(help()); return 0; }
     if (o.flag === 'V') { process.stdout.write(`hardnut exporter ${VERSION}\n`); return 0; }
@@ -67,6 +73,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   if (text.length > MAX_CONF_BYTES) { log.error(`exporter: ${file}: larger than ${String(MAX_CONF_BYTES)} bytes`); return 1; }
   const { conf, errors } = parseExporterConf(text, file);
   if (errors.length > 0) { for (const e of errors) log.error(e.message); return 1; }
+  if (conf.locals.length > 0 && !jailedChild) return runLocalParent(opts, conf.locals, file, env, log);
+  const send = process.send?.bind(process);
+  if (conf.locals.length > 0 && send === undefined) { log.error('exporter: LOCAL lines, but no channel to the root parent'); return 1; }
 
   // Certificates are read now: the jail has no files. node:tls is loaded now for the same reason.
   // CA certificates by CERTPATH, for every server that verifies (its own CERTPATH or the global one)
@@ -110,21 +119,28 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       return 1;
     }
   }
+  const localDesc = send !== undefined && conf.locals.length > 0 ? localDescriptions(conf.locals, env) : new Map<string, string>();
   installFatalHandlers('exporter', log);
   await confine({ role: 'exporter', log, env, ...(jail !== undefined ? { jail } : {}) });
 
   poller = new Poller(sources, conf.pollSeconds * 1000, conf.maxAgeSeconds * 1000);
+  let parentGone: (() => void) | undefined;
+  const local = send === undefined || conf.locals.length === 0 ? undefined
+    : new LocalDrivers(conf.locals, localDesc, send, log, () => parentGone?.());
+  if (local) poller.addLocal(LOCAL_SERVER_NAME, local.upses);
   for (const l of listeners) { const a = l.address(); log.info(`exporter: listening on ${a.address}:${String(a.port)}`); }
   await poller.start();
   log.debug(1, 'exporter: first poll done');
-  await new Promise<void>((resolve) => {
-    const stop = (): void => { resolve(); };
+  const code = await new Promise<number>((resolve) => {
+    const stop = (): void => { resolve(0); };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
+    parentGone = () => resolve(1);
   });
+  local?.close();
   await poller.stop();
   for (const l of listeners) await l.close();
-  return 0;
+  return code;
 }
 
 /**

@@ -6,7 +6,9 @@ import { NutError } from '../protocol/net/client-errors.js';
 import type { ClientOptions, NutClient } from '../client/client.js';
 import { ReconnectingClient } from '../client/reconnecting.js';
 import type { ServerAddress } from '../client/ups-spec.js';
-import type { VarType } from '../protocol/net/client-codec.js';
+import { parseType, type VarType } from '../protocol/net/client-codec.js';
+import { typeLine } from '../protocol/net/server-replies.js';
+import type { UpsEntry as DriverUps } from '../upsd/ups-registry.js';
 
 /** One request's reply may take this long before the poll counts the server as failed. */
 export const REQUEST_TIMEOUT_MS = 5_000;
@@ -50,6 +52,12 @@ export interface ServerSource {
   tls: Pick<ClientOptions, 'startTls' | 'tls'>;
 }
 
+/**
+ * A UPS of a LOCAL line (local.ts): upsd's own model of it (the state tree, WAIT until DUMPDONE,
+ * DATASTALE, staleness when the driver goes quiet), fed from the driver socket in this process.
+ */
+export interface LocalUps { readonly name: string; readonly entry: DriverUps }
+
 type Clock = () => number;
 
 export class Poller {
@@ -60,6 +68,7 @@ export class Poller {
   private running: Promise<void> | undefined;
   private readonly listeners = new Set<() => void>();
   private stopped = false;
+  private local: { entry: ServerEntry; upses: readonly LocalUps[] } | undefined;
 
   constructor(sources: readonly ServerSource[], readonly pollMs: number, readonly maxAgeMs: number, private readonly now: Clock = Date.now) {
     this.servers = sources.map((s) => ({ name: s.name, address: s.display, connected: false, lastError: undefined, lastPollAt: undefined, upses: new Map() }));
@@ -72,6 +81,14 @@ export class Poller {
       maxDelayMs: Math.max(pollMs, 1000),
       ...(s.user !== undefined ? { onConnect: async (c: NutClient) => { await c.authenticate(s.user as string, s.password ?? ''); } } : {}),
     })));
+  }
+
+  /** LOCAL lines' UPSes, served as one more server named `name`; called before start(). */
+  addLocal(name: string, upses: readonly LocalUps[]): void {
+    const entry: ServerEntry = { name, address: 'driver sockets', connected: false, lastError: undefined, lastPollAt: undefined, upses: new Map() };
+    this.servers.push(entry);
+    this.links.push([]);
+    this.local = { entry, upses };
   }
 
   onUpdate(f: () => void): () => void { this.listeners.add(f); return () => this.listeners.delete(f); }
@@ -103,7 +120,7 @@ export class Poller {
   }
 
   pollOnce(): Promise<void> {
-    this.running ??= Promise.all(this.servers.map((s, i) => this.pollServer(s, this.links[i] ?? []))).then(() => {
+    this.running ??= Promise.all(this.servers.map((s, i) => (s === this.local?.entry ? Promise.resolve(this.readLocal(s, this.local.upses)) : this.pollServer(s, this.links[i] ?? [])))).then(() => {
       this.running = undefined;
       for (const l of this.listeners) l();
     });
@@ -129,6 +146,49 @@ export class Poller {
     s.lastPollAt = this.now();
   }
 
+  /**
+   * What upsd would serve of each LOCAL UPS now, read from memory: no round trip, so it is read
+   * at every poll like a upsd's. A driver that is gone, quiet past upsd's MAXAGE or DATASTALE
+   * leaves the old values marked stale, as upsd's DRIVER-NOT-CONNECTED / DATA-STALE do.
+   */
+  private readLocal(s: ServerEntry, upses: readonly LocalUps[]): void {
+    const now = this.now();
+    for (const l of upses) {
+      const u = this.entryOf(s, l.name, l.entry.desc ?? '');
+      const d = l.entry;
+      const avail = d.availability();
+      if (avail !== 'ok' || !d.dumpDone) { u.staleReason = avail === 'ok' ? 'DATA-STALE' : avail; continue; }
+      const vars = new Map<string, string>();
+      for (const v of d.state.vars()) {
+        vars.set(v.name, v.value);
+        // the type as GET TYPE would send it, parsed as the client parses it: one reading of the flags
+        const type = parseType(typeLine(l.name, v.name, { rw: v.flags.rw, hasEnum: v.enums.length > 0, hasRange: v.ranges.length > 0, string: v.flags.string, aux: v.aux }).trim().split(' '));
+        const m: VarMeta = { ...u.meta.get(v.name), type };
+        if (type.enum) m.enum = [...v.enums]; else delete m.enum;
+        if (type.range) m.range = v.ranges.map((r) => ({ min: String(r.min), max: String(r.max) })); else delete m.range;
+        u.meta.set(v.name, m);
+      }
+      u.vars = vars;
+      u.commands = d.state.cmds().map((name) => ({ name }));
+      u.fetchedAt = now;
+      u.staleReason = undefined;
+      this.record(u);
+    }
+    s.connected = upses.some((l) => l.entry.connected);
+    s.lastError = s.connected ? undefined : 'no driver connected';
+    s.lastPollAt = now;
+  }
+
+  private entryOf(s: ServerEntry, name: string, description: string): UpsEntry {
+    let u = s.upses.get(name);
+    if (!u) {
+      u = { server: s.name, name, description, vars: new Map(), fetchedAt: undefined, staleReason: undefined, meta: new Map(), commands: [], history: [] };
+      s.upses.set(name, u);
+    }
+    u.description = description;
+    return u;
+  }
+
   private async read(s: ServerEntry, c: NutClient): Promise<void> {
     const fresh = !this.known.has(c);
     this.known.add(c);
@@ -136,12 +196,7 @@ export class Poller {
     const seen = new Set(list.map((u) => u.name));
     for (const name of [...s.upses.keys()]) if (!seen.has(name)) s.upses.delete(name);
     for (const info of list) {
-      let u = s.upses.get(info.name);
-      if (!u) {
-        u = { server: s.name, name: info.name, description: info.description, vars: new Map(), fetchedAt: undefined, staleReason: undefined, meta: new Map(), commands: [], history: [] };
-        s.upses.set(info.name, u);
-      }
-      u.description = info.description;
+      const u = this.entryOf(s, info.name, info.description);
       try {
         const vars = await c.listVar(info.name);
         u.vars = vars;

@@ -230,6 +230,7 @@ export const ROLES: readonly RoleRow[] = [
       { what: 'the LISTEN sockets', why: 'bound as root (any port), before the jail' },
       { what: 'upsd credentials from exporter.conf, in memory', why: 'the file is read as root; upsd addresses are resolved before the jail (no DNS inside)' },
       { what: 'the HTTPS certificate and key (CERTFILE), upsd\'s CA (CERTPATH) and HTTPUSER hashes, in memory; node:tls loaded', why: 'read as root before the jail, which has no files' },
+      { what: 'with LOCAL lines, fd 3: Node\'s IPC channel to its root parent (exporter/local.ts)', why: 'the parent connects to the driver sockets, which the jail cannot reach, and passes each in (SCM_RIGHTS)' },
     ],
     natives: ['koffi', 'libc', 'rlimits', 'libseccomp'], noNewPrivs: 'always',
   },

@@ -13,9 +13,10 @@ import { parseUpsmonConf, type UpsmonConf } from '../core/config/upsmon-conf.js'
 import { readConfigFile } from '../runtime/config-files.js';
 import { dropToUser } from '../sandbox/confine.js';
 import { lookupUser } from '../sandbox/drop-privileges.js';
-import { connectDriverSocket, type DriverSocketTarget } from '../upsmon/shared/driver-socket.js';
+import { connectDriverSocket, type DriverSocketTarget } from '../local-driver/driver-socket.js';
 import { LocalDriverState } from '../upsmon/monitor/local-state.js';
-import { DEFAULT_DRIVER_USER, localTargets } from '../upsmon/supervisor/local-targets.js';
+import { DEFAULT_DRIVER_USER } from '../local-driver/targets.js';
+import { localTargets } from '../upsmon/supervisor/local-targets.js';
 
 /** How long one UPS may take to connect and give its list (driver dump or LIST VAR). */
 export const CHECK_UPS_TIMEOUT_MS = 3_000;

@@ -41,7 +41,7 @@ import { runSupervisor } from './supervisor/supervisor.js';
 import { loadUpsmonRules, rulesPath } from '../runtime/rules-file.js';
 import { localTargets } from './supervisor/local-targets.js';
 import { ruleTargetProblems } from './shared/rule-targets.js';
-import type { DriverSocketTarget } from './shared/driver-socket.js';
+import type { DriverSocketTarget } from '../local-driver/driver-socket.js';
 
 interface LoadedUpsmonConf { conf: UpsmonConf; warnings: string[]; local: Map<string, DriverSocketTarget> }
 

@@ -17,7 +17,7 @@ import { MonitorShell } from './monitor/shell.js';
 import { performShutdown, writePowerDownFlag } from './shared/shutdown.js';
 import type { ShutdownPlan } from './supervisor/shutdown-method.js';
 import { encodeFrame } from '../protocol/notify-frame/index.js';
-import { connectDriverSocket, type DriverSocketTarget } from './shared/driver-socket.js';
+import { connectDriverSocket, type DriverSocketTarget } from '../local-driver/driver-socket.js';
 
 export interface SingleOptions {
   conf: UpsmonConf;

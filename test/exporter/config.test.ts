@@ -35,7 +35,7 @@ describe('exporter.conf', () => {
   });
 
   it('refuses no SERVER, and a MAXAGE not longer than POLLINTERVAL', () => {
-    expect(parseExporterConf('LISTEN ::1\n', 'e.conf').errors.map((e) => e.message)).toEqual(['e.conf: no SERVER line: nothing to export']);
+    expect(parseExporterConf('LISTEN ::1\n', 'e.conf').errors.map((e) => e.message)).toEqual(['e.conf: no SERVER or LOCAL line: nothing to export']);
     expect(parseExporterConf('SERVER a h\nPOLLINTERVAL 10\nMAXAGE 10\n', 'e.conf').errors[0]?.message).toMatch(/^e\.conf:3: MAXAGE \(10\) must be longer/);
   });
 

@@ -20,7 +20,7 @@ import { frameOf } from '../../src/upsmon/monitor/frames.js';
 import { LocalDriverState } from '../../src/upsmon/monitor/local-state.js';
 import { STEP_KINDS, type MonitorEffect, type MonitorEvent, type PollResult } from '../../src/upsmon/shared/types.js';
 import { FrameSequenceValidator, decodeFrame } from '../../src/protocol/notify-frame/index.js';
-import { IpcMeter, LOCAL_IPC_MAX_MESSAGE_BYTES } from '../../src/upsmon/supervisor/ipc-guard.js';
+import { IpcMeter, LOCAL_IPC_MAX_MESSAGE_BYTES } from '../../src/local-driver/ipc-guard.js';
 
 const fuzz = <T>(name: string, arb: fc.Arbitrary<T>, predicate: (v: T) => void): void => fuzzTarget('localmon', name, arb, predicate);
 const T0 = 1_700_000_000_000;

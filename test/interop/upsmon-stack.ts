@@ -147,7 +147,7 @@ export function startDebianUpsmon(d: UpsmonDir, tag: string, m: MonitorSpec): Pr
   return p;
 }
 
-function childPids(parent: number | undefined): number[] {
+export function childPids(parent: number | undefined): number[] {
   if (parent === undefined) return [];
   const out: number[] = [];
   for (const n of readdirSync('/proc')) {

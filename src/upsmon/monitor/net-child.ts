@@ -33,6 +33,7 @@ import { loadUpsmonRules } from '../../runtime/rules-file.js';
 import { ruleTargetProblems } from '../shared/rule-targets.js';
 import { clientOptions, loadCa, resolveAll } from '../shared/upsd-addresses.js';
 import { prepareForJail } from '../shared/jail-prep.js';
+import { localSocketMessage } from '../../local-driver/messages.js';
 
 /** The monitor's phases in which it takes a reload (monitor.ts onReload); in the others it ignores it. */
 const RELOADABLE_PHASES: ReadonlySet<string> = new Set(['new', 'polling', 'sleeping', 'suspended']);
@@ -51,14 +52,6 @@ export const LOCAL_IPC_FD = 4;
  */
 export function netChildRole(conf: UpsmonConf): 'upsmon-local' | 'upsmon-net' {
   return conf.monitors.every((m) => m.local === true) ? 'upsmon-local' : 'upsmon-net';
-}
-
-/** A driver socket handed over by the supervisor: `{t:'local-socket', ups, error?}` and the handle. */
-function localSocketMessage(m: unknown): { ups: string; error?: string } | undefined {
-  if (typeof m !== 'object' || m === null) return undefined;
-  const x = m as { t?: unknown; ups?: unknown; error?: unknown };
-  if (x.t !== 'local-socket' || typeof x.ups !== 'string') return undefined;
-  return typeof x.error === 'string' ? { ups: x.ups, error: x.error } : { ups: x.ups };
 }
 
 export async function runNetChild(): Promise<number> {

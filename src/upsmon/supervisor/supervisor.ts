@@ -36,9 +36,10 @@ import {
 import { EXIT_CHILD_FAULT, EXIT_RESOLVE_RETRY } from '../shared/exit-codes.js';
 import { writePowerDownFlag, SHUTDOWN_HANDOVER_TIMEOUT_MS } from '../shared/shutdown.js';
 import { shutdownSettingsKey, type ShutdownPlan } from './shutdown-method.js';
-import { connectDriverSocket, type DriverSocketTarget } from '../shared/driver-socket.js';
+import type { DriverSocketTarget } from '../../local-driver/driver-socket.js';
+import { serveDriverSockets } from '../../local-driver/serve.js';
 import { hasLocalMonitors } from './local-targets.js';
-import { guardIpcChannel, ipcMessageBudget } from './ipc-guard.js';
+import { guardIpcChannel, ipcMessageBudget } from '../../local-driver/ipc-guard.js';
 import { SupervisorInbox } from '../../protocol/control/index.js';
 import type { RuleFrameType } from '../../protocol/notify-frame/index.js';
 import type { RuleSet } from '../../protocol/rules/index.js';
@@ -195,7 +196,7 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
           finish(1);
           return;
         }
-        serveLocal(netChild);
+        serveDriverSockets(netChild, () => local, (ups, why) => log.error(`upsmon: LOCALMONITOR ${ups}: not connecting: ${why}`));
       }
       for (const c of [notifier, dispatcher, netChild]) {
         c.stdin?.on('error', () => undefined);
@@ -211,34 +212,6 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       send(netChild, netStart());
       log.debug(1, `upsmon: dispatcher pid ${String(dispatcher.pid)}, network child pid ${String(netChild.pid)}`);
       if (fsdPending) { fsdPending = false; requestFsd(); }
-    };
-
-    /** Connects to a LOCALMONITOR's driver socket when the child asks, and hands it over. */
-    const serveLocal = (child: ChildProcess): void => {
-      const inFlight = new Set<string>();
-      child.on('message', (m: unknown, handle: unknown) => {
-        // nothing the child hands over is kept open in root
-        const h = handle as { destroy?: () => void; close?: () => void } | null | undefined;
-        if (h?.destroy) h.destroy(); else h?.close?.();
-        const ups = typeof m === 'object' && m !== null && (m as { t?: unknown }).t === 'local-connect' ? (m as { ups?: unknown }).ups : undefined;
-        const target = typeof ups === 'string' ? local.get(ups) : undefined;
-        if (typeof ups !== 'string' || target === undefined || inFlight.has(ups)) return;
-        inFlight.add(ups);
-        const reply = (msg: { t: 'local-socket'; ups: string; error?: string }, sock?: net.Socket): void => {
-          inFlight.delete(ups);
-          if (!child.connected) { sock?.destroy(); return; }
-          try { child.send(msg, sock); } catch { sock?.destroy(); }
-        };
-        connectDriverSocket(target).then(
-          (sock) => reply({ t: 'local-socket', ups }, sock),
-          (err: unknown) => {
-            const e = err as { code?: string; message?: string };
-            if (e.code === 'ERR_UNSAFE_PATH') log.error(`upsmon: LOCALMONITOR ${ups}: not connecting: ${e.message ?? ''}`);
-            reply({ t: 'local-socket', ups, error: e.code ?? String(err) });
-          },
-        );
-      });
-      child.on('error', () => undefined);
     };
 
     const onDispatcherBytes = (p: Pair, bytes: Uint8Array): void => {

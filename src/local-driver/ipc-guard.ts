@@ -7,7 +7,7 @@
 // is reported (the supervisor kills it and restarts the pair) and nothing more of it is read.
 
 import type { ChildProcess } from 'node:child_process';
-import { HardnutError } from '../../core/errors.js';
+import { HardnutError } from '../core/errors.js';
 
 /** The longest IPC message the child may send (a `local-connect` with a UPS name is ~100 bytes). */
 export const LOCAL_IPC_MAX_MESSAGE_BYTES = 4096;

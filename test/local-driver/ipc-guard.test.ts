@@ -1,6 +1,6 @@
 // The meter in front of Node's IPC parser (ipc-guard.ts): what root lets the jailed child send.
 import { describe, expect, it } from 'vitest';
-import { IpcMeter, LOCAL_IPC_MAX_MESSAGE_BYTES, ipcMessageBudget } from '../../../src/upsmon/supervisor/ipc-guard.js';
+import { IpcMeter, LOCAL_IPC_MAX_MESSAGE_BYTES, ipcMessageBudget } from '../../src/local-driver/ipc-guard.js';
 
 const enc = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 

@@ -10,7 +10,7 @@
 
 import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import net from 'node:net';
-import { UnsafePathError } from '../../core/errors.js';
+import { UnsafePathError } from '../core/errors.js';
 
 /** open(2)'s O_PATH (not in fs.constants): a descriptor that names the inode and reads nothing. */
 const O_PATH = 0o10000000;
