@@ -1,8 +1,8 @@
 // `hardnut config check` on exporter.conf: the exporter's own reader (file:line errors), and, as
 // root, every file the exporter would read as root and refuse because another user can change
-// it (issue 18; the rule is runtime/safe-path.ts, the refusal the exporter's own).
+// it (issue 18; the rule is sandbox/safe-path.ts, the refusal the exporter's own).
 import { DiagnosticList, type Diagnostic } from '../core/config/diagnostics.js';
-import { rootReadRefusal, SAFE_PATH_FIX } from '../runtime/safe-path.js';
+import { rootReadRefusal, SAFE_PATH_FIX } from '../sandbox/safe-path.js';
 import { parseExporterConf, serverTls } from './config.js';
 
 /** Diagnostics for exporter.conf at `path` with these bytes. */

@@ -12,7 +12,7 @@ import { preloadTls, type ClientOptions } from '../client/client.js';
 import { formatAddress, type ServerAddress } from '../client/ups-spec.js';
 import { loadTls, readCaCertificates } from '../upsd/tls.js';
 import { getopt } from '../runtime/getopt.js';
-import { rootReadRefusal } from '../runtime/safe-path.js';
+import { rootReadRefusal } from '../sandbox/safe-path.js';
 import { Logger } from '../runtime/log.js';
 import { confine } from '../sandbox/confine.js';
 import { installFatalHandlers } from '../sandbox/fatal.js';

@@ -5,7 +5,7 @@ import { closeSync, constants, cpSync, existsSync, fstatSync, mkdirSync, openSyn
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { UnsafeFileError } from '../runtime/pidfile.js';
-import { describeWritable, writableByOthers } from '../runtime/safe-path.js';
+import { describeWritable, writableByOthers } from '../sandbox/safe-path.js';
 import { loadUpsConf } from '../runtime/config-files.js';
 import { loadIntentKey } from '../sandbox/shutdown-intent.js';
 import type { UpsConf } from '../core/config/ups-conf.js';

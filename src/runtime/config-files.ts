@@ -25,8 +25,7 @@ import type { UpsmonConf } from '../core/config/upsmon-conf.js';
 import { parseUpsschedConf } from '../core/config/upssched-conf.js';
 import type { UpsschedConf } from '../core/config/upssched-conf.js';
 import { groupName } from '../sandbox/drop-privileges.js';
-import { exporterConfDiagnostics } from '../exporter/check.js';
-import { rootReadProblem, rootReadRefusal, SAFE_PATH_FIX } from './safe-path.js';
+import { rootReadProblem, rootReadRefusal, SAFE_PATH_FIX } from '../sandbox/safe-path.js';
 
 export type ConfigParser<T> = (input: Uint8Array | string, file: string) => ConfigResult<T>;
 
@@ -248,6 +247,11 @@ export interface CheckOptions {
   checkUpsConf?: (path: string, conf: UpsConf) => Diagnostic[];
   /** What upsmon would refuse in upsmon.conf beyond its reader: its shutdown method (src/tools/config-check.ts). */
   checkUpsmonConf?: (path: string, conf: UpsmonConf) => Diagnostic[];
+  /**
+   * exporter.conf's own reader (src/tools/config-check.ts passes exporter/check.ts): a hook, as
+   * runtime/ must not import a daemon's folder (test/layout.test.ts: no folder-level cycle).
+   */
+  checkExporterConf?: (bytes: Uint8Array, path: string) => Diagnostic[];
   /** NUT_STATEPATH and friends, for LOCALMONITOR's socket directory (default: this process's). */
   env?: NodeJS.ProcessEnv;
 }
@@ -340,7 +344,7 @@ export async function checkConfigDir(dir: string, options: CheckOptions = {}): P
       case 'upsd.users': diagnostics.push(...take(parseUpsdUsers(file.bytes, path), (v) => { parsed.users = v; })); break;
       case 'upsmon.conf': diagnostics.push(...take(parseUpsmonConf(file.bytes, path), (v) => { parsed.upsmon = v; })); break;
       case 'upssched.conf': diagnostics.push(...take(parseUpsschedConf(file.bytes, path), (v) => { parsed.upssched = v; })); break;
-      case 'exporter.conf': diagnostics.push(...exporterConfDiagnostics(file.bytes, path)); break;
+      case 'exporter.conf': if (options.checkExporterConf) diagnostics.push(...options.checkExporterConf(file.bytes, path)); break;
     }
   }
 

@@ -14,7 +14,7 @@ import type { Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { HardnutError, UsageError } from '../core/errors.js';
-import { rootOnlyPath } from './safe-path.js';
+import { rootOnlyPath } from '../sandbox/safe-path.js';
 import { LibcError, pidfdOpen, pidfdSendSignal } from '../sandbox/libc.js';
 
 /** A pid file or flag file is read up to this size; anything longer is not one of ours. */

@@ -10,7 +10,7 @@
 
 import { closeSync, constants, openSync, readFileSync, readdirSync, lstatSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { describeWritable, writableByOthers } from '../runtime/safe-path.js';
+import { describeWritable, writableByOthers } from './safe-path.js';
 import { fatal } from './fatal.js';
 import { isRoot, lookupGroup, lookupUser, PrivilegeError, type Account } from './drop-privileges.js';
 import { chroot, detachTerminal, preloadLibc, setNoNewPrivs, setsid } from './libc.js';

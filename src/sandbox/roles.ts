@@ -208,6 +208,19 @@ export const ROLES: readonly RoleRow[] = [
     natives: ['koffi', 'libc', 'rlimits', 'libseccomp'], noNewPrivs: 'always',
   },
   {
+    // issue 16: `hardnut rules check` asks each UPS of the upsmon.conf beside the rule file what it
+    // publishes (DUMPALL on a driver socket, LIST VAR on upsd without logging in). Started as root
+    // it reads its files first and confines itself before it connects to anything: root parses no
+    // device or network data, and the parser cannot type into the terminal it was started from.
+    name: 'rules-check', process: 'hardnut rules check (started as root: after reading its files, before asking any UPS)', seccomp: 'driver-network', asUser: 'nothing: it connects and parses under the filter',
+    user: { default: 'nut', from: 'nut, else nobody (no account of its own: it only reads what any local client may)' },
+    groups: { keep: 'none', extra: '', why: 'it reads only the connections it opens' },
+    jail: { kind: 'none' },
+    rlimits: [NO_CORE],
+    fdsKept: [{ what: 'fd 0, 1, 2: stdio', why: 'prints the check' }],
+    natives: ['koffi', 'libc', 'rlimits', 'libseccomp'], noNewPrivs: 'always',
+  },
+  {
     // hardnut difference: NUT's upssched runs as whoever starts it; started as root, ours drops
     // to nut. It execs CMDSCRIPT, so its filter is a denylist inherited by it: the notifier's, since
     // upsmon's notifier runs upssched as NOTIFYCMD and CMDSCRIPT may send mail too (issue 20 item 6).

@@ -8,6 +8,7 @@
 // (resolveSettings with its variable table), upsdrvctl's driver lookup and each driver's port
 // check — plus the files' permissions as upsd's user will see them when it reloads.
 
+import { exporterConfDiagnostics } from '../exporter/check.js';
 import { dirname } from 'node:path';
 import { confPath } from '../core/paths.js';
 import { ConfigError, HardnutError } from '../core/errors.js';
@@ -56,6 +57,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     result = await checkConfigDir(dir, {
       ...(nut ? { upsdReader: nut, upsmonReader: nut } : {}),
       checkUpsConf: (path, conf) => driverDiagnostics(path, conf, env, drivers),
+      checkExporterConf: exporterConfDiagnostics,
       checkUpsmonConf: (path, conf) => {
         const r = shutdownDiagnostics(path, conf, env);
         shutdownLine = r.line;

@@ -2,16 +2,17 @@
 // the upsmon.conf beside the rule file publishes, so that a rule reading a name no UPS has is
 // flagged. Read-only and unprivileged: a LOCALMONITOR UPS is asked with DUMPALL on its driver
 // socket (never SET or INSTCMD), a MONITOR UPS with LIST VAR on upsd without logging in (no
-// password is sent or read). As root the files are read first and the process then drops to the
-// drivers' user (or nobody) for good before it connects to anything: root talks to no device
-// or network peer here. Anything that cannot be reached is checked against NUT's names only.
+// password is sent or read). As root the files are read first and the process then goes through
+// the confinement pipeline (role rules-check: nut or nobody, no terminal, no_new_privs, seccomp)
+// before it connects to anything: root talks to no device or network peer here. Anything that cannot be reached is checked against NUT's names only.
 
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { NutClient } from '../client/client.js';
 import { parseUpsmonConf, type UpsmonConf } from '../core/config/upsmon-conf.js';
 import { readConfigFile } from '../runtime/config-files.js';
-import { dropToUser } from '../sandbox/confine.js';
+import type { Logger } from '../runtime/log.js';
+import { confine } from '../sandbox/confine.js';
 import { lookupUser } from '../sandbox/drop-privileges.js';
 import { connectDriverSocket, type DriverSocketTarget } from '../local-driver/driver-socket.js';
 import { LocalDriverState } from '../upsmon/monitor/local-state.js';
@@ -80,25 +81,21 @@ async function upsdNames(host: string, port: number, upsName: string): Promise<S
   }
 }
 
-/** Root gives up its ids for good; false (with a note) if there is no account to become. */
-function dropRoot(notes: string[]): boolean {
-  if (process.geteuid?.() !== 0) return true;
-  const account = CHECK_USERS.map((u) => lookupUser(u)).find((a) => a !== undefined && a.uid !== 0);
-  if (account === undefined) { notes.push(`started as root and none of ${CHECK_USERS.join(', ')} exists: the UPSes are not asked`); return false; }
-  try {
-    dropToUser(account, [account.gid]);
-    return true;
-  } catch (err) {
-    notes.push(`could not drop root to ${account.name} (${(err as Error).message}): the UPSes are not asked`);
-    return false;
-  }
+/**
+ * Root gives up its ids for good through the one pipeline (role rules-check); a step that fails
+ * ends the process (confine is fatal), so nothing is asked unconfined. Not root: nothing to do.
+ */
+async function dropRoot(env: NodeJS.ProcessEnv, log: Logger): Promise<void> {
+  if (process.geteuid?.() !== 0) return;
+  const user = CHECK_USERS.find((u) => { const a = lookupUser(u); return a !== undefined && a.uid !== 0; }) ?? 'nobody';
+  await confine({ role: 'rules-check', log, env, user });
 }
 
 /**
  * What the UPSes of the upsmon.conf beside `ruleFile` publish. `connect` false: only the list of
  * UPSes, nothing is asked. Started as root, the process is no longer root when this returns.
  */
-export async function upsVariables(ruleFile: string, connect: boolean, env: NodeJS.ProcessEnv): Promise<UpsVariables> {
+export async function upsVariables(ruleFile: string, connect: boolean, env: NodeJS.ProcessEnv, log: Logger): Promise<UpsVariables> {
   const out: UpsVariables = { all: [], published: new Map(), notes: [] };
   const beside = upsmonBeside(ruleFile);
   if (beside === undefined) return out;
@@ -111,7 +108,7 @@ export async function upsVariables(ruleFile: string, connect: boolean, env: Node
   } catch (err) {
     out.notes.push(`the LOCALMONITOR UPSes' driver sockets are unknown: ${(err as Error).message}`);
   }
-  if (!dropRoot(out.notes)) return out;
+  await dropRoot(env, log);
   await Promise.all(beside.conf.monitors.map(async (m) => {
     try {
       const target = targets.get(m.system);

@@ -6,6 +6,7 @@ import { basename, join } from 'node:path';
 import { confPath } from '../core/paths.js';
 import { HardnutError } from '../core/errors.js';
 import { readConfigFile } from '../runtime/config-files.js';
+import { Logger } from '../runtime/log.js';
 import { RULES_FILE, readRuleFile } from '../runtime/rules-file.js';
 import { upsVariables, upsmonBeside } from './rules-ups-vars.js';
 import {
@@ -120,7 +121,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       if (!set) return 1;
       for (const w of unmonitoredUpsWarnings(set, file)) process.stderr.write(`${w}\n`);
       // unknown variables: against NUT's names and what each watched UPS publishes (issue 16)
-      const ups = await upsVariables(file, !offline, env);
+      const ups = await upsVariables(file, !offline, env, new Logger('hardnut rules check'));
       for (const n of ups.notes) process.stderr.write(`${file}: note: ${n}\n`);
       for (const f of variableFindings(set, ups.all, ups.published)) process.stderr.write(`${file}:${String(f.line)}: ${f.severity}: ${f.message}\n`);
       process.stdout.write(`${file}: ${String(set.rules.length)} rules, ${String(set.timers.size)} timers: OK\n`);

@@ -18,7 +18,7 @@ import { chownSync, lstatSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { dirname } from 'node:path';
 import type { Logger } from '../runtime/log.js';
-import { rootOnlyPath } from '../runtime/safe-path.js';
+import { rootOnlyPath } from '../sandbox/safe-path.js';
 import { HardnutError } from '../core/errors.js';
 import type { UpsdListen } from '../core/config/upsd-conf.js';
 import { NUT_PORT } from '../core/config/upsd-conf.js';

@@ -20,7 +20,7 @@ import { alive, holdPid, parsePidOption, readPid, removePidFile, trustedPid, wri
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, readableByDiagnostics, UPSD_FILES } from '../runtime/config-files.js';
-import { rootReadProblem } from '../runtime/safe-path.js';
+import { rootReadProblem } from '../sandbox/safe-path.js';
 import { daemonView, seenBy, signalFailure } from '../runtime/control-check.js';
 import { getopt } from '../runtime/getopt.js';
 import { Logger } from '../runtime/log.js';

@@ -10,7 +10,7 @@
 // configured certificate that cannot be used — unreadable, expired, not yet valid, no key, key
 // not matching — stops upsd at startup (fail closed). NUT logs and serves plaintext only. Read as
 // root, CERTFILE and CERTPATH (and every directory and symlink on their way) must be writable by
-// root only (runtime/safe-path.ts); NUT reads them wherever they are.
+// root only (sandbox/safe-path.ts); NUT reads them wherever they are.
 
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -18,7 +18,7 @@ import type net from 'node:net';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { HardnutError } from '../core/errors.js';
-import { rootReadRefusal } from '../runtime/safe-path.js';
+import { rootReadRefusal } from '../sandbox/safe-path.js';
 
 export class TlsConfigError extends HardnutError {
   constructor(message: string) {

@@ -240,6 +240,8 @@ const STARTERS: Record<string, Starter> = {
   // issue 16: the one-shot child of a rule's fsd / instcmd, as the supervisor starts it (its control
   // message on stdin), against a upsd that accepts and never answers: it waits there, confined
   'upsmon-rule-action': async (ctx) => ruleActionChild(ctx),
+  // issue 16: the variable check asks the UPSes as nut under the filter, never as root
+  'rules-check': async (ctx) => rulesCheckProcess(ctx),
   upslog: async (ctx) => {
     requireBuild(ctx);
     const u = await upstream();
@@ -343,6 +345,32 @@ async function ruleActionChild(ctx: SkipContext): Promise<Subject[]> {
   await waitFor('the rule-action child connecting to upsd', () => held.length > 0 || child.exitCode !== null || undefined, 30_000, 100);
   if (child.exitCode !== null) throw new Error(`the rule-action child exited ${String(child.exitCode)}: ${output}`);
   return [{ pid: child.pid as number, what: "upsmon's rule-action child, waiting for upsd's answer", user: 'nobody', jail }];
+}
+
+/**
+ * `hardnut rules check` started as root on a terminal, its upsmon.conf naming a upsd that accepts
+ * and never answers: it asks only once confined, so while it waits for LIST VAR (up to its
+ * CHECK_UPS_TIMEOUT_MS, 3 s) /proc shows the row.
+ */
+async function rulesCheckProcess(ctx: SkipContext): Promise<Subject[]> {
+  requireBuild(ctx);
+  const { createServer } = await import('node:net');
+  const held: import('node:net').Socket[] = [];
+  const silent = createServer((sock) => { held.push(sock); });
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  own(() => new Promise<void>((r) => { for (const h of held) h.destroy(); silent.close(() => r()); }));
+  const port = (silent.address() as import('node:net').AddressInfo).port;
+  const dir = makeTestDir({
+    'upsmon.conf': `MONITOR u@127.0.0.1:${String(port)} 1 monprimary primarypass primary\n`,
+    'upsrules.conf': 'RULE hot\n  UPS u\n  WHEN ups.temperature > 40\n  DO notify "hot"\n',
+  });
+  own(() => dir.cleanup());
+  const p = await onTerminal(['rules', 'check', join(dir.etc, 'upsrules.conf')], dir.env);
+  let ended = false;
+  void p.exited.then(() => { ended = true; });
+  await waitFor('rules check connecting to upsd', () => held.length > 0 || ended || undefined, 30_000, 20);
+  if (ended) throw new Error(`rules check ended before it asked upsd: ${p.output()}`);
+  return [{ pid: p.pid, what: 'hardnut rules check, waiting for LIST VAR', terminal: p.tty }];
 }
 
 // ---------------------------------------------------------------- what /proc must show

@@ -359,7 +359,7 @@ describe('config check says how upsmon will shut the host down, and why (issue 2
     };
     const dir = write(join(tmp, 'unsafe'), { 'upsmon.conf': `${MONITOR}\nSHUTDOWNMETHOD helper\nSHUTDOWNHELPER ${helperIn(open)}\nINTENTKEY ${keyIn(safe)}\n` });
     expect(await main(['check', dir], {})).toBe(1);
-    expect(err).toContain(`${mon(dir)}:3: error: upsmon refuses to start: no way to shut this host down: ${join(open, 'upsshutdown')} is in a directory another user can change (${open} is writable by group or others, mode 0777)`);
+    expect(err).toContain(`${mon(dir)}:3: error: upsmon refuses to start: no way to shut this host down: ${join(open, 'upsshutdown')} is in a directory another user can change (${open} is writable by group or others (mode 777))`);
     expect(out).toContain(`shutdown: helper ${join(open, 'upsshutdown')} (SHUTDOWNMETHOD helper, ${mon(dir)}:2)`);
 
     out = ''; err = '';

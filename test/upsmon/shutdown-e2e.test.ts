@@ -262,7 +262,7 @@ describe('upsmon as root refuses to start when its dispatcher could not hand the
       ['root only', helperCase(copy('rootonly', group!.gid, 0o4700)), /:4: .*rootonly .*cannot be executed/],
       ['group-writable', helperCase(copy('gw', group!.gid, 0o4770)), /:4: .*gw .*is writable by group or others/],
       ['in a directory others can write', [`SHUTDOWNCMD "${copy('upsshutdown', group!.gid, 0o4750, open)} poweroff"`, `INTENTKEY ${h.key}`],
-        new RegExp(`:3: no way to shut this host down: ${open}/upsshutdown is in a directory another user can change \\(${open} is writable by group or others, mode 0777\\)`)],
+        new RegExp(`:3: no way to shut this host down: ${open}/upsshutdown is in a directory another user can change \\(${open} is writable by group or others \\(mode 777\\)\\)`)],
       ['no key', helperCase(h.bin, join(d.root, 'no.key')), /:5: no way to shut this host down: the intent key: .*no\.key: cannot open \(ENOENT\)/],
     ];
     const closed = join(d.root, 'closed.sock');

@@ -10,7 +10,7 @@ import { statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { DriverError, UsageError } from '../../core/errors.js';
 import { readConfigFile } from '../../runtime/config-files.js';
-import { describeWritable, writableByOthers } from '../../runtime/safe-path.js';
+import { describeWritable, writableByOthers } from '../../sandbox/safe-path.js';
 import { STAT_FAILED, STAT_HANDLED, STAT_INVALID, STAT_UNKNOWN } from '../state-server.js';
 import { SerialMutex, preloadSerialport, type ByteLink } from '../serial/index.js';
 import {
@@ -51,7 +51,7 @@ export function loadScript(path: string): Script {
 /**
  * The first directory or symlink on the way to the script that someone other than root could
  * change, with why, or undefined: the path as written (a symlink in it can be replaced by whoever
- * may write its directory), every hop, and the real file's (runtime/safe-path.ts). hardnut
+ * may write its directory), every hop, and the real file's (sandbox/safe-path.ts). hardnut
  * difference: NUT checks no directories (it has no script files).
  */
 export function unsafeDirectory(path: string): string | undefined {

@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs';
 import type { HardnutError } from '../../core/errors.js';
 import { lookupGroup, lookupUser } from '../../sandbox/drop-privileges.js';
-import { describeWritable, writableByOthers } from '../../runtime/safe-path.js';
+import { describeWritable, writableByOthers } from '../../sandbox/safe-path.js';
 import { loadIntentKey } from '../../sandbox/shutdown-intent.js';
 import { originError, planAccessProblem, type Origin, type PathOwnership, type SelectedPlan } from './shutdown-method.js';
 

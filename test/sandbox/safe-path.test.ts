@@ -1,4 +1,4 @@
-// The one "root never follows a path another user can write" rule (src/runtime/safe-path.ts),
+// The one "root never follows a path another user can write" rule (src/sandbox/safe-path.ts),
 // on real files, directories and symlink chains in a temp dir. The unsafe cases are built as
 // root by giving a directory or link to nobody, and one attack is run as nobody to show that
 // what was reported is what another user can really change. Root only; skipped elsewhere with the
@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, lchownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_SYMLINK_HOPS, rootOnlyPath, rootReadRefusal, writableByOthers } from '../../src/runtime/safe-path.js';
+import { MAX_SYMLINK_HOPS, rootOnlyPath, rootReadRefusal, writableByOthers } from '../../src/sandbox/safe-path.js';
 import { lookupUser } from '../../src/sandbox/drop-privileges.js';
 import { isRoot, requirePeer, type SkipContext } from '../support/peers.js';
 
