@@ -317,8 +317,8 @@ const DEFECTS = [
     targets: [T.upslog],
   },
   {
-    name: 'dispatcher admits a second RULE_FIRE for a firing rule (a child floods its notifications)',
-    file: 'src/upsmon/dispatcher/rule-gate.ts',
+    name: 'the rule gate (dispatcher, supervisor) admits a second RULE_FIRE for a firing rule (a child floods its notifications)',
+    file: 'src/upsmon/shared/rule-gate.ts',
     from: 'if (this.firing.has(name)) return',
     to: 'if (false && this.firing.has(name)) return',
     targets: [T.rules],
