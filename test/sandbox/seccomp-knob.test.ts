@@ -20,7 +20,8 @@ async function driverWith(knob: string | undefined): Promise<{ p: Proc; d: TestD
   undo.push(() => d.cleanup());
   if (knob === undefined) delete d.env['HARDNUT_SECCOMP'];
   else d.env['HARDNUT_SECCOMP'] = knob;
-  const p = startHardnutDriver(d, 'dummy-ups', 'ups1');
+  // -D: the pipeline's last line ("confined as …, seccomp …") says every step is done
+  const p = startHardnutDriver(d, 'dummy-ups', 'ups1', ['-D']);
   undo.push(() => p.stop());
   await waitForSocket(join(d.state, 'dummy-ups-ups1'));
   return { p, d };
@@ -35,6 +36,8 @@ describe('HARDNUT_SECCOMP as root', () => {
       const { p } = await driverWith(knob);
       const warning = await waitFor('the warning', () => p.output().split('\n').find((l) => l.includes(`HARDNUT_SECCOMP=${knob}`)), 10_000);
       expect(warning).toMatch(words);
+      // the warning comes first, the filter (if any) last: read /proc once the pipeline is done
+      await waitFor('the end of the confinement pipeline', () => /confined as .*, seccomp /.test(p.output()), 20_000);
       expect(seccompField(p.child.pid as number)).toBe(seccomp);
     });
   }
@@ -44,7 +47,8 @@ describe('HARDNUT_SECCOMP as root', () => {
     requirePeer(ctx, runsDaemons(), DAEMON_USER_WHY);
     requirePeer(ctx, hasExecutable(HARDNUT), 'a build (npm run build)');
     const { p } = await driverWith(undefined);
-    await waitFor('seccomp in force', () => seccompField(p.child.pid as number) === '2', 10_000);
+    await waitFor('the end of the confinement pipeline', () => /confined as .*, seccomp /.test(p.output()), 20_000);
+    expect(seccompField(p.child.pid as number)).toBe('2');
     expect(p.output()).not.toMatch(/HARDNUT_SECCOMP/);
   });
 });

@@ -94,8 +94,10 @@ function exploitModule(list: Attack[]): string {
     "import { writeSync } from 'node:fs';",
     "const at = process.argv.indexOf('--role');",
     "const role = at >= 0 ? process.argv[at + 1] : '';",
-    ...list.map((x) => `if (role === '${x.role ?? 'net'}') process.on('${x.signal}', () => { const n = writeSync(${x.role === 'dispatch' ? 4 : 3}, Buffer.from('${x.hex}', 'hex')); ` +
-      `process.stderr.write(\`exploit: uid \${process.getuid()} wrote ${x.what} (\${n} bytes)\\n\`); });`),
+    // the line first, synchronously: the frame gets the process killed at once, and an
+    // asynchronous stderr write still pending then is lost (seen once under load)
+    ...list.map((x) => `if (role === '${x.role ?? 'net'}') process.on('${x.signal}', () => { const b = Buffer.from('${x.hex}', 'hex'); ` +
+      `writeSync(2, \`exploit: uid \${process.getuid()} wrote ${x.what} (\${b.length} bytes)\\n\`); writeSync(${x.role === 'dispatch' ? 4 : 3}, b); });`),
     '',
   ].join('\n');
 }
