@@ -5,7 +5,7 @@ import { closeSync, constants, cpSync, existsSync, fstatSync, mkdirSync, openSyn
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { UnsafeFileError } from '../runtime/pidfile.js';
-import { describeWritable, writableByOthers } from '../sandbox/safe-path.js';
+import { unsafeWhy } from '../sandbox/safe-path.js';
 import { loadUpsConf } from '../runtime/config-files.js';
 import { loadIntentKey } from '../sandbox/shutdown-intent.js';
 import type { UpsConf } from '../core/config/ups-conf.js';
@@ -51,8 +51,8 @@ export function readBootTime(): number {
 }
 
 function requireRootOnly(dir: string): void {
-  const w = writableByOthers(dir, { createIn: true });
-  if (w) throw new UnsafeFileError(`${dir}: ${describeWritable(w)}: another user could change it; refusing to use it`);
+  const why = unsafeWhy(dir, { createIn: true });
+  if (why !== undefined) throw new UnsafeFileError(`${dir}: ${why}: another user could change it; refusing to use it`);
 }
 
 /**

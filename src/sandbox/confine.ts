@@ -10,7 +10,7 @@
 
 import { closeSync, constants, openSync, readFileSync, readdirSync, lstatSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { describeWritable, writableByOthers } from './safe-path.js';
+import { unsafeWhy } from './safe-path.js';
 import { fatal } from './fatal.js';
 import { isRoot, lookupGroup, lookupUser, PrivilegeError, type Account } from './drop-privileges.js';
 import { chroot, detachTerminal, preloadLibc, setNoNewPrivs, setsid } from './libc.js';
@@ -175,8 +175,8 @@ export function checkJail(dir: string, required: boolean): void {
   try { st = lstatSync(dir); } catch (err) { throw new JailError(`jail ${dir}: ${(err as Error).message}`); }
   if (!st.isDirectory()) throw new JailError(`jail ${dir}: not a directory`);
   if (realpathSync(dir) !== dir) throw new JailError(`jail ${dir}: the path goes through a symlink (give the real path)`);
-  const w = writableByOthers(dir, { createIn: true });
-  if (w) throw new JailError(`jail ${dir}: ${describeWritable(w)}`);
+  const why = unsafeWhy(dir, { createIn: true });
+  if (why !== undefined) throw new JailError(`jail ${dir}: ${why}`);
   if (required && readdirSync(dir).length > 0) throw new JailError(`jail ${dir}: not empty`);
 }
 

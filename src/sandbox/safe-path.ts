@@ -119,6 +119,12 @@ export function writableByOthers(path: string, opts: SafePathOptions = {}): Writ
   return undefined;
 }
 
+/** writableByOthers in words ("<component> is owned by …"), or undefined: what a refusal quotes. */
+export function unsafeWhy(path: string, opts: SafePathOptions = {}): string | undefined {
+  const w = writableByOthers(path, opts);
+  return w === undefined ? undefined : describeWritable(w);
+}
+
 /**
  * Why root must not read `path` (naming the component another user can change), or undefined:
  * not root, nothing unsafe, or the file is absent where nobody else can create it (the read says so).

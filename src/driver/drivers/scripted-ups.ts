@@ -10,7 +10,7 @@ import { statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { DriverError, UsageError } from '../../core/errors.js';
 import { readConfigFile } from '../../runtime/config-files.js';
-import { describeWritable, writableByOthers } from '../../sandbox/safe-path.js';
+import { unsafeWhy } from '../../sandbox/safe-path.js';
 import { STAT_FAILED, STAT_HANDLED, STAT_INVALID, STAT_UNKNOWN } from '../state-server.js';
 import { SerialMutex, preloadSerialport, type ByteLink } from '../serial/index.js';
 import {
@@ -42,21 +42,12 @@ export function loadScript(path: string): Script {
     if (st.uid !== 0 || (st.mode & 0o022) !== 0) {
       throw new ScriptError(path, 0, `must be owned by root and writable by root only (uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}): another user could change what the driver sends to the UPS`);
     }
-    const dir = unsafeDirectory(path);
+    // the path as written, every symlink hop and the real file (sandbox/safe-path.ts); hardnut
+    // difference: NUT checks no directories (it has no script files)
+    const dir = unsafeWhy(path);
     if (dir) throw new ScriptError(path, 0, `is in a directory another user can change (${dir}): they could swap the script for their own and drive the UPS`);
   }
   return parseScript(f.bytes, path);
-}
-
-/**
- * The first directory or symlink on the way to the script that someone other than root could
- * change, with why, or undefined: the path as written (a symlink in it can be replaced by whoever
- * may write its directory), every hop, and the real file's (sandbox/safe-path.ts). hardnut
- * difference: NUT checks no directories (it has no script files).
- */
-export function unsafeDirectory(path: string): string | undefined {
-  const w = writableByOthers(path);
-  return w ? describeWritable(w) : undefined;
 }
 
 /** `--check FILE`: parses a script (for whoever writes one) and says what it has, or file:line: what is wrong. */

@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs';
 import type { HardnutError } from '../../core/errors.js';
 import { lookupGroup, lookupUser } from '../../sandbox/drop-privileges.js';
-import { describeWritable, writableByOthers } from '../../sandbox/safe-path.js';
+import { unsafeWhy } from '../../sandbox/safe-path.js';
 import { loadIntentKey } from '../../sandbox/shutdown-intent.js';
 import { originError, planAccessProblem, type Origin, type PathOwnership, type SelectedPlan } from './shutdown-method.js';
 
@@ -19,18 +19,15 @@ export const DEFAULT_DISPATCH_USER = 'nut';
 
 const PREFIX = 'no way to shut this host down: ';
 
-/** Whoever may write a directory or symlink on the way could put their own program, listener or key there. */
-function unsafeWay(path: string): string | undefined {
-  const w = writableByOthers(path, { wayOnly: true });
-  return w === undefined ? undefined : describeWritable(w);
-}
+/** Whoever may write a directory or symlink on the way could put their own program, listener or key there; the file's own owner and mode follow planAccessProblem's rule. */
+const WAY_ONLY = { wayOnly: true } as const;
 
 export function shutdownAccessProblem(sel: SelectedPlan, file: string, dispatchUser: string): HardnutError | undefined {
   const plan = sel.plan;
   const fail = (origin: Origin | undefined, message: string, missing = false): HardnutError => originError(file, origin ?? { line: 0, label: 'the default' }, PREFIX + message, missing);
   if (plan.kind === 'initctl') {
     // init's FIFO itself is checked when the dispatcher opens it (sandbox/initctl.ts)
-    const dir = plan.path !== null ? unsafeWay(plan.path) : undefined;
+    const dir = plan.path !== null ? unsafeWhy(plan.path, WAY_ONLY) : undefined;
     return dir !== undefined ? fail(sel.origins.path, `${plan.path ?? ''} is in a directory another user can change (${dir})`) : undefined;
   }
   if (plan.kind !== 'helper' && plan.kind !== 'socket') return undefined;
@@ -43,12 +40,12 @@ export function shutdownAccessProblem(sel: SelectedPlan, file: string, dispatchU
   const problem = planAccessProblem(plan, info, { uid: account.uid, gids });
   if (problem !== undefined) return fail(sel.origins.path, problem, info === undefined);
   // whoever may write a directory on the way could put their own program or listener there
-  const dir = unsafeWay(plan.path);
+  const dir = unsafeWhy(plan.path, WAY_ONLY);
   if (dir !== undefined) return fail(sel.origins.path, `${plan.path} is in a directory another user can change (${dir})`);
   try { loadIntentKey(plan.keyPath); } catch (err) {
     return fail(sel.origins.key, `the intent key: ${(err as Error).message}`, (err as Error).message.includes('(ENOENT)'));
   }
-  const keyDir = unsafeWay(plan.keyPath);
+  const keyDir = unsafeWhy(plan.keyPath, WAY_ONLY);
   if (keyDir !== undefined) return fail(sel.origins.key, `the intent key ${plan.keyPath} is in a directory another user can change (${keyDir})`);
   return undefined;
 }
