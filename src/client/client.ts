@@ -5,7 +5,6 @@
 // only moves bytes, keeps the queue and the timers.
 import net from 'node:net';
 import type * as Tls from 'node:tls';
-import dns from 'node:dns/promises';
 import {
   ReplyDecoder, buildRequest, expectGet, expectLine, expectList, expectOk, parseTracking, parseType, trackingId,
   type ReplyConsumer, type ReplyLine, type TrackingStatus, type VarType,
@@ -481,6 +480,8 @@ async function openSocket(address: ServerAddress, connectTimeoutMs: number): Pro
     addrs = [{ address: address.host, family: net.isIP(address.host) }];
   } else {
     try {
+      // loaded only for a name: upsc ups@127.0.0.1 or @localhost's numeric forms skip it (issue 13)
+      const dns = await import('node:dns/promises');
       addrs = await dns.lookup(address.host, { all: true, verbatim: true });
     } catch (err) {
       const code = (err as { code?: string }).code;

@@ -20,7 +20,6 @@
 //   expiry (§6.4); timers fired by the daemon get UPSNAME/NOTIFYTYPE/NOTIFYMSG as §6.4 says,
 //   which NUT 2.8.0's daemon did not (it kept the forking client's environment).
 
-import { spawn } from 'node:child_process';
 import { chmodSync, closeSync, constants as fsc, lstatSync, openSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 
@@ -154,8 +153,11 @@ async function act(at: AtEntry, r: Ready, env: NodeJS.ProcessEnv, ctx: Ctx): Pro
 }
 
 /** Runs CMDSCRIPT with `word` appended, as an argv (no shell), and waits for it. */
-function runScript(cmdScript: readonly string[], word: string, env: NodeJS.ProcessEnv, stdio: 'inherit' | 'ignore'): Promise<void> {
+async function runScript(cmdScript: readonly string[], word: string, env: NodeJS.ProcessEnv, stdio: 'inherit' | 'ignore'): Promise<void> {
   const [prog, ...args] = cmdScript as [string, ...string[]];
+  // loaded here, not at the top: upsmon runs upssched for every event, and most calls only
+  // start or cancel a timer (node:child_process also loads dgram; issue 13's start-up time)
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve) => {
     const child = spawn(prog, [...args, word], { env, stdio });
     child.on('error', (e) => { log.error(`cannot run ${prog}: ${e.message}`); resolve(); });

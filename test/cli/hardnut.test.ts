@@ -53,6 +53,31 @@ describe('hardnut <tool>', () => {
     expect(r.builtins).not.toContain('tls');
   });
 
+  it('upsc to an address loads no resolver (node:dns only for a host name)', async () => {
+    const port = await freePort(); // nothing listens: upsc fails after the connect, as far as it goes
+    const r = await loadedCode(['upsc', `u@127.0.0.1:${port}`]);
+    expect(r.code).not.toBe(0);
+    expect(r.builtins).toContain('net');
+    expect(r.builtins).not.toContain('dns/promises');
+  });
+
+  it('upsd -h and -V load the command line only: not the server, net, crypto or tls', async () => {
+    for (const flag of ['-h', '-V']) {
+      const r = await loadedCode(['upsd', flag]);
+      expect(r.code).toBe(0);
+      expect(r.sources).toContain('src/upsd/main.ts');
+      for (const other of ['src/upsd/serve.ts', 'src/upsd/server.ts', 'src/runtime/config-files.ts', 'src/sandbox/confine.ts']) expect(r.sources.filter((s) => s.startsWith(other))).toEqual([]);
+      for (const b of ['net', 'crypto', 'tls', 'dns/promises']) expect(r.builtins, `upsd ${flag}`).not.toContain(b);
+    }
+  });
+
+  it('upssched loads node:child_process only to run CMDSCRIPT or go to the background', async () => {
+    const r = await loadedCode(['upssched', '-h']);
+    expect(r.code).toBe(0);
+    expect(r.sources).toContain('src/upssched/main.ts');
+    expect(r.builtins).not.toContain('child_process');
+  });
+
   it('a driver loads its own driver only (dummy-ups: no snmp-ups, no usbhid-ups)', async () => {
     const r = await loadedCode(['dummy-ups', '-h']);
     expect(r.code).toBe(0);

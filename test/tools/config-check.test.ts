@@ -325,7 +325,9 @@ describe('config check says how upsmon will shut the host down, and why (issue 2
   it('the method upsmon.conf chose, with file:line; an override from the environment warned', async () => {
     const dir = write(join(tmp, 'method'), { 'upsmon.conf': GOOD['upsmon.conf'] });
     expect(await main(['check', dir], {})).toBe(0);
-    expect(out).toContain(`shutdown: initctl /run/initctl or /dev/initctl (SHUTDOWNMETHOD initctl, ${mon(dir)}:2)\n`);
+    // run by an ordinary user, check says the decision is this user's (root's may differ)
+    const unprivileged = AS_ROOT ? '' : ' [as upsmon started by this user, not root]';
+    expect(out).toContain(`shutdown: initctl /run/initctl or /dev/initctl (SHUTDOWNMETHOD initctl, ${mon(dir)}:2)${unprivileged}\n`);
     out = ''; err = '';
     expect(await main(['check', dir], { HARDNUT_SHUTDOWN_METHOD: 'command' })).toBe(0);
     expect(err).toContain(`${mon(dir)}: warning: HARDNUT_SHUTDOWN_METHOD=command in the environment overrides SHUTDOWNMETHOD initctl (${mon(dir)}:2); put SHUTDOWNMETHOD in ${mon(dir)} instead`);
