@@ -3,7 +3,10 @@
 // and a bare `node -e 0` (the floor any Node program pays), in ONE run, rotating between them.
 //
 //   hardnut upsc u@127.0.0.1:PORT   and  /bin/upsc u@127.0.0.1:PORT   against Debian's upsd
-//     (/lib/nut/upsd serving /lib/nut/dummy-ups; no TLS configured, as in most installs)
+//     (/lib/nut/upsd serving /lib/nut/dummy-ups; no TLS configured, as in most installs), and
+//     both again against hardnut's upsd serving the same driver: Debian's upsd 2.8.0 writes a
+//     list a line at a time with Nagle on, so either client waits out a delayed ACK (~40 ms)
+//     that is the server's, not the client's start-up
 //   hardnut upssched ONBATT/ONLINE  as upsmon runs it: UPSNAME/NOTIFYTYPE set, a real
 //     upssched.conf whose AT lines start and cancel a timer in the running timer daemon
 //   hardnut upsd -h                 the biggest tool's code loaded, nothing served
@@ -62,7 +65,7 @@ writeFileSync(join(etc, 'upssched.conf'), [
 ].join('\n'));
 // NUT's daemons as root need -u; as anyone else they run as that user
 const asUser = process.getuid?.() === 0 ? ['-u', 'root'] : [];
-const start = (cmd, args) => { const p = spawn(cmd, args, { env, stdio: 'ignore' }); procs.push(p); return p; };
+const start = (cmd, args, e = env) => { const p = spawn(cmd, args, { env: e, stdio: 'ignore' }); procs.push(p); return p; };
 start(NUT.dummyUps, ['-a', 'u', '-F', ...asUser]);
 for (let i = 0; !existsSync(join(state, 'dummy-ups-u')); i++) { if (i > 200) throw new Error('dummy-ups did not start'); await sleep(50); }
 start(NUT.upsd, ['-F', ...asUser]);
@@ -74,9 +77,26 @@ for (let i = 0; ; i++) {
   await sleep(50);
 }
 
-let flip = 0;
+// hardnut's upsd on the same driver socket; its files in a directory only root can write (as
+// root it refuses an upsd.users another user could change)
+const hnPort = await freePort();
+const hnEtc = join(dir, 'etc-hardnut');
+mkdirSync(hnEtc, { mode: 0o755 });
+writeFileSync(join(hnEtc, 'ups.conf'), '[u]\n\tdriver = dummy-ups\n\tport = u.dev\n');
+writeFileSync(join(hnEtc, 'upsd.conf'), `LISTEN 127.0.0.1 ${hnPort}\n`);
+writeFileSync(join(hnEtc, 'upsd.users'), '');
+start(process.execPath, [HARDNUT, 'upsd', '-F', ...asUser], { ...env, NUT_CONFPATH: hnEtc, NUT_ALTPIDPATH: hnEtc });
+const targetHn = `u@127.0.0.1:${hnPort}`;
+for (let i = 0; ; i++) {
+  const r = spawnSync(NUT.upsc, [targetHn, 'ups.status'], { env, encoding: 'utf8' });
+  if (r.stdout.trim() === 'OL') break;
+  if (i > 200) throw new Error(`hardnut's upsd did not serve u: ${r.stderr}`);
+  await sleep(50);
+}
+
 const hardnutCases = (hn, label) => [
-  { name: `hardnut${label} upsc u@host`, cmd: process.execPath, args: () => [hn, 'upsc', target], ok: (r) => /ups\.status: OL/.test(r.stdout) },
+  { name: `hardnut${label} upsc u@host (Debian's upsd)`, cmd: process.execPath, args: () => [hn, 'upsc', target], ok: (r) => /ups\.status: OL/.test(r.stdout) },
+  { name: `hardnut${label} upsc u@host (hardnut's upsd)`, cmd: process.execPath, args: () => [hn, 'upsc', targetHn], ok: (r) => /ups\.status: OL/.test(r.stdout) },
   {
     name: `hardnut${label} upssched (as NOTIFYCMD, timer start/cancel)`, cmd: process.execPath, args: () => [hn, 'upssched', 'UPS u on battery'],
     env: () => ({ ...env, UPSNAME: 'u', NOTIFYTYPE: flip++ % 2 === 0 ? 'ONBATT' : 'ONLINE' }), ok: (r) => r.status === 0,
@@ -85,7 +105,8 @@ const hardnutCases = (hn, label) => [
 ];
 const CASES = [
   { name: 'bare Node (`node -e 0`)', cmd: process.execPath, args: () => ['-e', '0'], ok: () => true },
-  { name: "Debian's C upsc (`/bin/upsc u@host`)", cmd: NUT.upsc, args: () => [target], ok: (r) => /ups\.status: OL/.test(r.stdout) },
+  { name: "Debian's C upsc (`/bin/upsc u@host`, Debian's upsd)", cmd: NUT.upsc, args: () => [target], ok: (r) => /ups\.status: OL/.test(r.stdout) },
+  { name: "Debian's C upsc (`/bin/upsc u@host`, hardnut's upsd)", cmd: NUT.upsc, args: () => [targetHn], ok: (r) => /ups\.status: OL/.test(r.stdout) },
   ...hardnutCases(HARDNUT, ''),
   ...BEFORE_REVS.flatMap((rev) => hardnutCases(buildRevision(rev, dir), ` at ${rev}`)),
 ];
