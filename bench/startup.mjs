@@ -19,7 +19,7 @@
 // <!-- bench:startup:begin --> and <!-- bench:startup:end --> unless NO_WRITE=1.
 // Needs Debian's NUT (apt-get install nut-server nut-client) and a build (npm run build).
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HARDNUT, buildRevision, freePort, sleep, writeBenchBlock } from './lib.mjs';
 const NUT = { upsd: '/lib/nut/upsd', dummyUps: '/lib/nut/dummy-ups', upsc: '/bin/upsc' };
@@ -59,8 +59,14 @@ writeFileSync(join(etc, 'u.dev'), 'battery.charge: 100\nups.status: OL\nups.mfr:
 writeFileSync(join(etc, 'upsd.conf'), `LISTEN 127.0.0.1 ${port}\n`);
 writeFileSync(join(etc, 'upsd.users'), '');
 writeFileSync(join(dir, 'cmd.sh'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+// upssched's timer daemon, started by root, drops to nut (src/sandbox/roles.ts) and binds PIPEFN
+// as nut: its directory is nut's, as /run/nut is (upsmon's notifier, which runs it, is nut too)
+const run = join(dir, 'run');
+mkdirSync(run, { mode: 0o770 });
+const nutIds = process.getuid?.() === 0 ? spawnSync('id', ['-u', 'nut'], { encoding: 'utf8' }) : undefined;
+if (nutIds?.status === 0) chownSync(run, Number(nutIds.stdout), Number(spawnSync('id', ['-g', 'nut'], { encoding: 'utf8' }).stdout));
 writeFileSync(join(etc, 'upssched.conf'), [
-  `CMDSCRIPT ${join(dir, 'cmd.sh')}`, `PIPEFN ${join(dir, 'upssched.pipe')}`, `LOCKFN ${join(dir, 'upssched.lock')}`,
+  `CMDSCRIPT ${join(dir, 'cmd.sh')}`, `PIPEFN ${join(run, 'upssched.pipe')}`, `LOCKFN ${join(run, 'upssched.lock')}`,
   'AT ONBATT * START-TIMER onbatt 300', 'AT ONLINE * CANCEL-TIMER onbatt', '',
 ].join('\n'));
 // NUT's daemons as root need -u; as anyone else they run as that user
@@ -87,6 +93,7 @@ writeFileSync(join(hnEtc, 'upsd.conf'), `LISTEN 127.0.0.1 ${hnPort}\n`);
 writeFileSync(join(hnEtc, 'upsd.users'), '');
 start(process.execPath, [HARDNUT, 'upsd', '-F', ...asUser], { ...env, NUT_CONFPATH: hnEtc, NUT_ALTPIDPATH: hnEtc });
 const targetHn = `u@127.0.0.1:${hnPort}`;
+let flip = 0;
 for (let i = 0; ; i++) {
   const r = spawnSync(NUT.upsc, [targetHn, 'ups.status'], { env, encoding: 'utf8' });
   if (r.stdout.trim() === 'OL') break;
