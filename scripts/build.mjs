@@ -39,6 +39,7 @@ try {
   mkdirSync(OUT, { recursive: true });
   for (const f of readdirSync(OUT)) if (/\.js(\.map)?$/.test(f)) rmSync(join(OUT, f));
   const chunks = readdirSync(esm).filter((f) => f.endsWith('.js'));
+  const BANNER = "const __hardnutUrl = require('node:url').pathToFileURL(__filename).href;";
   await build({
     entryPoints: chunks.map((f) => join(esm, f)),
     outdir: OUT,
@@ -52,9 +53,16 @@ try {
     // import.meta.url (createRequire for native modules, demo's ../conf) from CommonJS's own path;
     // chunks sit beside hardnut.js in dist/, so relative paths are the same from every chunk
     define: { 'import.meta.url': '__hardnutUrl' },
-    banner: { js: "const __hardnutUrl = require('node:url').pathToFileURL(__filename).href;" },
+    banner: { js: BANNER },
     logLevel: 'warning',
   });
+  // the banner only where import.meta.url was used (9 of about 90 chunks): each other chunk would
+  // compute a URL it never reads, at every start of every tool (issue 13). Blanked, not removed:
+  // the source map counts lines.
+  for (const f of readdirSync(OUT).filter((n) => n.endsWith('.js'))) {
+    const text = readFileSync(join(OUT, f), 'utf8');
+    if (text.split('__hardnutUrl').length === 2) writeFileSync(join(OUT, f), text.replace(BANNER, ''));
+  }
   // .js under dist/ is CommonJS whatever the package root says ("type": "module" for src/ and tests)
   writeFileSync(join(OUT, 'package.json'), '{ "type": "commonjs" }\n');
 } finally {

@@ -62,6 +62,27 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     return c;
   };
 
+  // Ctrl-C, a closed terminal, or a reader that went away (`hardnut demo | head`: EPIPE) must
+  // not leave the demo's daemons running, nor its directory: stop them, remove it, then exit
+  const stopAll = async (): Promise<void> => {
+    for (const c of [...procs].reverse()) {
+      if (c.exitCode === null && c.signalCode === null) {
+        c.kill('SIGTERM');
+        await new Promise((r) => { const t = setTimeout(r, 5000); c.once('exit', () => { clearTimeout(t); r(undefined); }); });
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  let abandoning = false;
+  const abandon = (code: number): void => {
+    if (abandoning) return;
+    abandoning = true;
+    void stopAll().finally(() => process.exit(code));
+  };
+  const onSignal = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+  for (const [sig, code] of Object.entries(onSignal)) process.once(sig, () => abandon(code));
+  process.stdout.on('error', () => abandon(1));
+
   say('hardnut demo: a simulated UPS replays a power outage; upsd serves it; upsmon watches it as primary');
   say(`files in ${dir} (removed at the end)`);
   let status = '';
@@ -102,13 +123,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     process.stderr.write(`demo: ${(err as Error).message}\n`);
     return 1;
   } finally {
-    for (const c of procs.reverse()) {
-      if (c.exitCode === null && c.signalCode === null) {
-        c.kill('SIGTERM');
-        await new Promise((r) => { const t = setTimeout(r, 5000); c.once('exit', () => { clearTimeout(t); r(undefined); }); });
-      }
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await stopAll();
     say('demo finished');
   }
 }

@@ -20,25 +20,18 @@
 //   expiry (§6.4); timers fired by the daemon get UPSNAME/NOTIFYTYPE/NOTIFYMSG as §6.4 says,
 //   which NUT 2.8.0's daemon did not (it kept the forking client's environment).
 
-import { chmodSync, closeSync, constants as fsc, lstatSync, openSync, unlinkSync } from 'node:fs';
-import { createConnection, createServer, type Socket } from 'node:net';
-
-import { HardnutError, UnsafePathError, UsageError } from '../core/errors.js';
+import { closeSync, constants as fsc, openSync, unlinkSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
+import { HardnutError, UsageError } from '../core/errors.js';
 import { confPath } from '../core/paths.js';
 import { parseUpsschedConf, type AtEntry, type UpsschedConf } from '../core/config/upssched-conf.js';
-import { loadConfig } from '../runtime/config-files.js';
+import { loadConfig } from '../runtime/config-read.js';
 import { getopt } from '../runtime/getopt.js';
 import { Logger } from '../runtime/log.js';
-import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../runtime/daemon.js';
-import { installFatalHandlers } from '../sandbox/fatal.js';
-import { confine } from '../sandbox/confine.js';
-import {
-  RequestDecoder, encodeRequest, type RequestVerb,
-} from '../protocol/upssched/request.js';
-import {
-  REPLY_OK, REPLY_UNKNOWN, MAX_REPLY_BYTES, decodeReply, encodeTimerList, type Reply,
-} from '../protocol/upssched/reply.js';
-import { DEFAULT_IDLE_MS, TimerTable, type Run } from './timers.js';
+import { respawnInBackground, takeDaemonChildFlag } from '../runtime/daemon.js';
+import { encodeRequest, type RequestVerb } from '../protocol/upssched/request.js';
+import { MAX_REPLY_BYTES, decodeReply, encodeTimerList, type Reply } from '../protocol/upssched/reply.js';
+import { runScript } from './run-script.js';
 
 /** §6.2: connect / lock / start attempts before giving up. */
 export const MAX_TRIES = 30;
@@ -46,16 +39,6 @@ export const MAX_TRIES = 30;
 export const RETRY_DELAY_MS = 250;
 /** How long a client waits for the daemon's reply before it retries (NUT waits in 1 s loops). */
 export const REPLY_TIMEOUT_MS = 5000;
-/** The daemon checks its timers at least this often (NUT's select timeout, §6.2). */
-export const CHECK_INTERVAL_MS = 1000;
-/** §6.2: listen backlog. */
-export const LISTEN_BACKLOG = 16;
-/** Concurrent client connections the daemon serves (hardnut bound). */
-export const MAX_CONNECTIONS = 32;
-/** A client connection idle this long is closed (hardnut bound: one request per connection). */
-export const CONNECTION_IDLE_MS = 10_000;
-/** Test hook: idle seconds before the daemon exits (default 15, §6.4). */
-export const IDLE_ENV = 'HARDNUT_UPSSCHED_IDLE_SECONDS';
 
 const log = new Logger('upssched');
 
@@ -70,7 +53,7 @@ Acts on the AT lines of upssched.conf that match.
   -h  this help
 `;
 
-interface Ready { conf: UpsschedConf; cmdScript: string[]; pipeFn: string; lockFn: string }
+export interface Ready { conf: UpsschedConf; cmdScript: string[]; pipeFn: string; lockFn: string }
 
 function loadConf(env: NodeJS.ProcessEnv): Ready | { conf: UpsschedConf; missing: string } {
   const { value: conf, warnings } = loadConfig(confPath(env), 'upssched.conf', parseUpsschedConf, { strict: false });
@@ -96,7 +79,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     const loaded = loadConf(env);
     if (isDaemon) {
       if ('missing' in loaded) { log.error(`${loaded.missing} must be set in upssched.conf`); return 1; }
-      return await runDaemon(loaded, env);
+      // the daemon's code (confinement, timers, the server) only in the daemon (issue 13: start-up)
+      return await (await import('./daemon.js')).runDaemon(loaded, env, log);
     }
     if (list) {
       if ('missing' in loaded) { log.error(`${loaded.missing} must be set in upssched.conf`); return 1; }
@@ -147,26 +131,9 @@ async function act(at: AtEntry, r: Ready, env: NodeJS.ProcessEnv, ctx: Ctx): Pro
     case 'CANCEL-TIMER-MATCHED': return send('CANCEL-MATCHED', at.timer, '');
     case 'EXECUTE':
       log.debug(1, `Executing command: ${at.command}`);
-      await runScript(r.cmdScript, at.command, { ...env, NOTIFYMSG: ctx.notifyMsg }, 'inherit');
+      await runScript(r.cmdScript, at.command, { ...env, NOTIFYMSG: ctx.notifyMsg }, 'inherit', log);
       return;
   }
-}
-
-/** Runs CMDSCRIPT with `word` appended, as an argv (no shell), and waits for it. */
-async function runScript(cmdScript: readonly string[], word: string, env: NodeJS.ProcessEnv, stdio: 'inherit' | 'ignore'): Promise<void> {
-  const [prog, ...args] = cmdScript as [string, ...string[]];
-  // loaded here, not at the top: upsmon runs upssched for every event, and most calls only
-  // start or cancel a timer (node:child_process also loads dgram; issue 13's start-up time)
-  const { spawn } = await import('node:child_process');
-  return new Promise((resolve) => {
-    const child = spawn(prog, [...args, word], { env, stdio });
-    child.on('error', (e) => { log.error(`cannot run ${prog}: ${e.message}`); resolve(); });
-    child.on('exit', (code, signal) => {
-      if (signal) log.warn(`${prog} ${word} terminated with signal ${signal}`);
-      else if (code !== 0) log.info(`${prog} ${word} returned ${String(code)}`);
-      resolve();
-    });
-  });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, ms));
@@ -248,101 +215,4 @@ async function listTimers(pipeFn: string): Promise<number> {
   if (reply?.kind !== 'list') { log.error('upssched: the timer daemon did not list its timers'); return 1; }
   process.stdout.write(encodeTimerList(reply.timers).split('\n').slice(1, -3).map((l) => `${l}\n`).join(''));
   return 0;
-}
-
-function idleMs(env: NodeJS.ProcessEnv): number {
-  const raw = env[IDLE_ENV];
-  const n = raw === undefined || raw === '' ? NaN : Number(raw);
-  return Number.isFinite(n) && n >= 0 ? n * 1000 : DEFAULT_IDLE_MS;
-}
-
-/** The background timer daemon (§6.2 "daemon child", §6.3, §6.4). */
-async function runDaemon(r: Ready, env: NodeJS.ProcessEnv): Promise<number> {
-  for (const k of ['UPSNAME', 'NOTIFYTYPE', 'NOTIFYMSG']) { delete env[k]; delete process.env[k]; }
-  const table = new TimerTable(Date.now, idleMs(env));
-  let st: ReturnType<typeof lstatSync> | undefined;
-  try { st = lstatSync(r.pipeFn); } catch { /* absent */ }
-  if (st && !st.isSocket()) throw new UnsafePathError(r.pipeFn, 'PIPEFN exists and is not a socket; refusing to replace it');
-  if (st) unlinkSync(r.pipeFn);
-
-  const server = createServer();
-  server.maxConnections = MAX_CONNECTIONS;
-  installFatalHandlers('upssched', log);
-  // The one pipeline (src/sandbox/confine.ts). PIPEFN is bound as the role's user, so the
-  // socket is that user's, not root's; the filter forbids bind and chmod afterwards.
-  await confine({
-    role: 'upssched', log, env,
-    asUser: async () => {
-      const oldMask = process.umask(0o007);
-      try {
-        await new Promise<void>((res, rej) => {
-          server.once('error', rej);
-          server.listen({ path: r.pipeFn, backlog: LISTEN_BACKLOG }, () => { server.removeListener('error', rej); res(); });
-        });
-      } finally { process.umask(oldMask); }
-      chmodSync(r.pipeFn, 0o660);
-    },
-  });
-
-  notifyReady();
-  try { unlinkSync(r.lockFn); } catch { /* already gone */ }
-  try { log.useSyslog(); } catch { /* no syslog: stderr is /dev/null-like now */ }
-  log.debug(1, 'Timer daemon started');
-
-  let running = 0;
-  let queue: Promise<void> = Promise.resolve();
-  const clients = new Set<Socket>();
-  const runAll = (runs: readonly Run[]): void => {
-    for (const run of runs) {
-      running++;
-      // Sequential like NUT (fork+exec+wait), but the socket keeps being served meanwhile.
-      queue = queue.then(() => runScript(r.cmdScript, run.command, { ...env, ...run.env }, 'ignore')).finally(() => { running--; });
-    }
-  };
-
-  let exit: (code: number) => void = () => undefined;
-  const finished = new Promise<number>((res) => { exit = res; });
-  let timer: NodeJS.Timeout | undefined;
-  const schedule = (): void => {
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(tick, Math.min(table.nextExpiryIn() ?? CHECK_INTERVAL_MS, CHECK_INTERVAL_MS));
-  };
-  const tick = (): void => {
-    const c = table.check();
-    runAll(c.runs);
-    if (c.exit && running === 0 && clients.size === 0) {
-      log.debug(1, 'Timer queue empty, exiting');
-      server.close();
-      try { unlinkSync(r.pipeFn); } catch { /* gone */ }
-      exit(0);
-      return;
-    }
-    schedule();
-  };
-
-  server.on('connection', (s: Socket) => {
-    clients.add(s);
-    const decoder = new RequestDecoder();
-    s.setTimeout(CONNECTION_IDLE_MS, () => s.destroy());
-    s.on('error', () => undefined);
-    s.on('close', () => { clients.delete(s); });
-    s.on('data', (chunk: Buffer) => {
-      for (const d of decoder.push(chunk)) {
-        if (d.kind === 'request') {
-          const out = table.apply(d.request);
-          runAll(out.runs);
-          s.write(out.list ? encodeTimerList(out.list) : REPLY_OK);
-        } else if (d.kind === 'unknown') {
-          log.info(`Unknown command on socket: ${d.unknown.args.slice(0, 2).join(' ')}`);
-          s.write(REPLY_UNKNOWN);
-        } else {
-          log.notice(`Parse error on sock: ${d.error.message}`);
-          if (d.error.code === 'ERR_UPSSCHED_LINE_TOO_LONG') { s.destroy(); return; }
-        }
-      }
-      schedule();
-    });
-  });
-  schedule();
-  return finished;
 }

@@ -1,10 +1,10 @@
 // The single executable: dispatch by NUT's tool names, honest about what is not built yet.
 import { describe, it, expect } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HARDNUT, freePort, makeTestDir, run, runHardnut, startProcess, userArgs } from '../support/stack.js';
+import { HARDNUT, freePort, makeTestDir, run, runHardnut, startProcess, userArgs, waitFor } from '../support/stack.js';
 
 /** Runs hardnut reporting every file it loads (CommonJS's require cache and an ESM load hook); returns their text. */
 async function loadedCode(args: string[]): Promise<{ code: number; files: string[]; sources: string[]; builtins: string[] }> {
@@ -72,11 +72,13 @@ describe('hardnut <tool>', () => {
     }
   });
 
-  it('upssched loads node:child_process only to run CMDSCRIPT or go to the background', async () => {
+  it('upssched loads node:child_process only to run CMDSCRIPT or go to the background, its daemon only in the daemon', async () => {
     const r = await loadedCode(['upssched', '-h']);
     expect(r.code).toBe(0);
     expect(r.sources).toContain('src/upssched/main.ts');
     expect(r.builtins).not.toContain('child_process');
+    // the client (upsmon's NOTIFYCMD, once per event) reads upssched.conf and sends one line
+    for (const other of ['src/upssched/daemon.ts', 'src/sandbox/confine.ts', 'src/sandbox/seccomp.ts', 'src/runtime/config-files.ts', 'src/core/config/ups-conf.ts']) expect(r.sources.filter((s) => s.startsWith(other))).toEqual([]);
   });
 
   it('a driver loads its own driver only (dummy-ups: no snmp-ups, no usbhid-ups)', async () => {
@@ -152,4 +154,25 @@ describe('hardnut demo', () => {
     expect(r.stdout.indexOf('SHUTDOWNCMD')).toBeGreaterThan(r.stdout.indexOf('notifies SHUTDOWN'));
     expect(r.stdout).toMatch(/demo finished\n$/);
   }, 70_000);
+
+  /** Processes started for the demo in `dir` (its daemons carry NUT_CONFPATH=<dir>/etc). */
+  const demoProcesses = (dir: string): string[] => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try { return readFileSync(`/proc/${p}/environ`, 'latin1').split('\0').includes(`NUT_CONFPATH=${join(dir, 'etc')}`); } catch { return false; }
+  });
+
+  // A user's Ctrl-C, or `hardnut demo | head`, once left dummy-ups running and the directory behind
+  it.each([['Ctrl-C (SIGINT)', 'SIGINT'], ['its reader going away (EPIPE on stdout)', 'EPIPE']])('stopped by %s: its daemons stopped, its directory removed', async (_how, what) => {
+    const demo = startProcess(process.execPath, [HARDNUT, 'demo'], process.env);
+    try {
+      // upsmon started: every daemon of the demo is running
+      const dir = await waitFor('the demo\'s daemons', () => /upsmon monitors/.test(demo.output()) && /files in (\S+)/.exec(demo.output())?.[1], 30_000);
+      expect(demoProcesses(dir).length, demo.output()).toBeGreaterThanOrEqual(3);
+      if (what === 'SIGINT') demo.child.kill('SIGINT');
+      else demo.child.stdout?.destroy(); // its next line (a status change, within seconds) meets EPIPE
+      const code = await new Promise<number | null>((res) => { if (demo.child.exitCode !== null) res(demo.child.exitCode); else demo.child.once('exit', res); });
+      if (what === 'SIGINT') expect(code, demo.output()).toBe(130);
+      expect(demoProcesses(dir)).toEqual([]);
+      expect(existsSync(dir)).toBe(false);
+    } finally { await demo.stop('SIGKILL'); }
+  }, 60_000);
 });
