@@ -11,7 +11,7 @@ import { confine } from '../sandbox/confine.js';
 import { RequestDecoder } from '../protocol/upssched/request.js';
 import { REPLY_OK, REPLY_UNKNOWN, encodeTimerList } from '../protocol/upssched/reply.js';
 import type { Ready } from './main.js';
-import { runScript } from './run-script.js';
+import { loadSpawn, runScript } from './run-script.js';
 import { DEFAULT_IDLE_MS, TimerTable, type Run } from './timers.js';
 
 /** The daemon checks its timers at least this often (NUT's select timeout, §6.2). */
@@ -43,6 +43,8 @@ export async function runDaemon(r: Ready, env: NodeJS.ProcessEnv, log: Logger): 
   const server = createServer();
   server.maxConnections = MAX_CONNECTIONS;
   installFatalHandlers('upssched', log);
+  // node:child_process, loaded lazily for the client's sake, is loaded before the confinement
+  await loadSpawn();
   // The one pipeline (src/sandbox/confine.ts). PIPEFN is bound as the role's user, so the
   // socket is that user's, not root's; the filter forbids bind and chmod afterwards.
   await confine({
