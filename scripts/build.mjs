@@ -19,54 +19,88 @@ import { join } from 'node:path';
 
 const OUT = 'dist';
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-const esm = mkdtempSync(join(tmpdir(), 'hardnut-build-'));
-try {
-  await build({
-    entryPoints: { hardnut: 'src/cli/hardnut.ts' },
-    outdir: esm,
-    bundle: true,
-    splitting: true,
-    chunkNames: '[name]-[hash]',
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    sourcemap: 'linked',
-    define: { HARDNUT_VERSION: JSON.stringify(pkg.version) },
-    external: ['koffi', 'serialport', 'node-hid', '@serialport/*'],
-    logLevel: 'warning',
-  });
-  // chunk names carry a content hash: remove the previous build's, or dist/ grows without end
-  mkdirSync(OUT, { recursive: true });
-  for (const f of readdirSync(OUT)) if (/\.js(\.map)?$/.test(f)) rmSync(join(OUT, f));
-  const chunks = readdirSync(esm).filter((f) => f.endsWith('.js'));
-  const BANNER = "const __hardnutUrl = require('node:url').pathToFileURL(__filename).href;";
-  await build({
-    entryPoints: chunks.map((f) => join(esm, f)),
-    outdir: OUT,
-    bundle: false,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    // import() of a chunk becomes require(): through the ESM loader it would cost what pass 2 saves
-    supported: { 'dynamic-import': false },
-    sourcemap: 'linked',
-    // import.meta.url (createRequire for native modules, demo's ../conf) from CommonJS's own path;
-    // chunks sit beside hardnut.js in dist/, so relative paths are the same from every chunk
-    define: { 'import.meta.url': '__hardnutUrl' },
-    banner: { js: BANNER },
-    logLevel: 'warning',
-  });
-  // the banner only where import.meta.url was used (9 of about 90 chunks): each other chunk would
-  // compute a URL it never reads, at every start of every tool (issue 13). Blanked, not removed:
-  // the source map counts lines.
-  for (const f of readdirSync(OUT).filter((n) => n.endsWith('.js'))) {
-    const text = readFileSync(join(OUT, f), 'utf8');
-    if (text.split('__hardnutUrl').length === 2) writeFileSync(join(OUT, f), text.replace(BANNER, ''));
+const BANNER = "const __hardnutUrl = require('node:url').pathToFileURL(__filename).href;";
+
+// Short-lived tools run many times a minute (upsmon runs upssched for every event, scripts call
+// upsc in loops): each is built on its own, its entry and lazy parts in a few files of its own
+// (tool-<name>*.js), not spread over the chunks it shares with every daemon. Every require() of
+// a chunk costs resolution and a module wrapper: upssched's client went from 15 files to 3 and
+// about 6 ms less CPU (issue 13; `npm run bench:startup`). hardnut.js requires ./tool-<name>.js.
+const OWN_BUILD = {
+  upsc: 'src/clients/upsc.ts',
+  upscmd: 'src/clients/upscmd.ts',
+  upsrw: 'src/clients/upsrw.ts',
+  upssched: 'src/upssched/main.ts',
+};
+const ownBuildOf = new Map(Object.entries(OWN_BUILD).map(([name, src]) => [src.replace(/^src\//, '../').replace(/\.ts$/, '.js'), name]));
+/** In hardnut.ts, import('../clients/upsc.js') becomes the separate ./tool-upsc.js. */
+const toolsApart = {
+  name: 'tools-apart',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\// }, (args) => {
+      const name = args.importer.endsWith('src/cli/hardnut.ts') ? ownBuildOf.get(args.path) : undefined;
+      return name === undefined ? undefined : { path: `./tool-${name}.js`, external: true };
+    });
+  },
+};
+
+/**
+ * Two passes. esbuild splits code into shared chunks only in ESM, so pass 1 bundles and splits
+ * as ESM; pass 2 rewrites every chunk, file for file, into CommonJS.
+ */
+async function buildSplit(entryPoints, chunkNames, plugins = []) {
+  const esm = mkdtempSync(join(tmpdir(), 'hardnut-build-'));
+  try {
+    await build({
+      entryPoints,
+      outdir: esm,
+      bundle: true,
+      splitting: true,
+      chunkNames,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      sourcemap: 'linked',
+      define: { HARDNUT_VERSION: JSON.stringify(pkg.version) },
+      external: ['koffi', 'serialport', 'node-hid', '@serialport/*'],
+      plugins,
+      logLevel: 'warning',
+    });
+    const chunks = readdirSync(esm).filter((f) => f.endsWith('.js'));
+    await build({
+      entryPoints: chunks.map((f) => join(esm, f)),
+      outdir: OUT,
+      bundle: false,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      // import() of a chunk becomes require(): through the ESM loader it would cost what pass 2 saves
+      supported: { 'dynamic-import': false },
+      sourcemap: 'linked',
+      // import.meta.url (createRequire for native modules, demo's ../conf) from CommonJS's own path;
+      // chunks sit beside hardnut.js in dist/, so relative paths are the same from every chunk
+      define: { 'import.meta.url': '__hardnutUrl' },
+      banner: { js: BANNER },
+      logLevel: 'warning',
+    });
+  } finally {
+    rmSync(esm, { recursive: true, force: true });
   }
-  // .js under dist/ is CommonJS whatever the package root says ("type": "module" for src/ and tests)
-  writeFileSync(join(OUT, 'package.json'), '{ "type": "commonjs" }\n');
-} finally {
-  rmSync(esm, { recursive: true, force: true });
 }
+
+// chunk names carry a content hash: remove the previous build's, or dist/ grows without end
+mkdirSync(OUT, { recursive: true });
+for (const f of readdirSync(OUT)) if (/\.js(\.map)?$/.test(f)) rmSync(join(OUT, f));
+await buildSplit({ hardnut: 'src/cli/hardnut.ts' }, '[name]-[hash]', [toolsApart]);
+for (const [name, src] of Object.entries(OWN_BUILD)) await buildSplit({ [`tool-${name}`]: src }, `tool-${name}-[name]-[hash]`);
+// the banner only where import.meta.url was used (9 of about 90 chunks): each other chunk would
+// compute a URL it never reads, at every start of every tool (issue 13). Blanked, not removed:
+// the source map counts lines.
+for (const f of readdirSync(OUT).filter((n) => n.endsWith('.js'))) {
+  const text = readFileSync(join(OUT, f), 'utf8');
+  if (text.split('__hardnutUrl').length === 2) writeFileSync(join(OUT, f), text.replace(BANNER, ''));
+}
+// .js under dist/ is CommonJS whatever the package root says ("type": "module" for src/ and tests)
+writeFileSync(join(OUT, 'package.json'), '{ "type": "commonjs" }\n');
 // the shebang comes from src/cli/hardnut.ts's first line (esbuild keeps an entry's hashbang)
 chmodSync(join(OUT, 'hardnut.js'), 0o755);
