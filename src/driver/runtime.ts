@@ -8,7 +8,7 @@ import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../runtim
 import { join } from 'node:path';
 import { getopt } from '../runtime/getopt.js';
 import { Logger } from '../runtime/log.js';
-import { loadUpsConf } from '../runtime/config-files.js';
+import { loadUpsConf } from '../runtime/config-read.js';
 import { stateDirMessage } from '../runtime/state-dir.js';
 import { altPidPath, confPath, statePath, type Env } from '../core/paths.js';
 import { ConfigError, DriverError, UsageError } from '../core/errors.js';

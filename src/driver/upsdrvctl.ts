@@ -8,7 +8,7 @@ import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { getopt } from '../runtime/getopt.js';
 import { trustedPid } from '../runtime/pidfile.js';
-import { loadUpsConf } from '../runtime/config-files.js';
+import { loadUpsConf } from '../runtime/config-read.js';
 import { signalFailure } from '../runtime/control-check.js';
 import { altPidPath, type Env } from '../core/paths.js';
 import { UsageError } from '../core/errors.js';

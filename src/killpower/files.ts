@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { UnsafeFileError } from '../runtime/pidfile.js';
 import { unsafeWhy } from '../sandbox/safe-path.js';
-import { loadUpsConf } from '../runtime/config-files.js';
+import { loadUpsConf } from '../runtime/config-read.js';
 import { loadIntentKey } from '../sandbox/shutdown-intent.js';
 import type { UpsConf } from '../core/config/ups-conf.js';
 import { encodeFlag, flagUpsNameProblem, MAX_FLAG_BYTES, publicKeyOf } from './flag.js';

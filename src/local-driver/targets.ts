@@ -3,7 +3,7 @@
 // any jail; shared by upsmon's LOCALMONITOR (issue 14) and the exporter's LOCAL lines (issue 18).
 
 import { join } from 'node:path';
-import { loadConfig } from '../runtime/config-files.js';
+import { loadConfig } from '../runtime/config-read.js';
 import { parseUpsConf, type UpsConf } from '../core/config/ups-conf.js';
 import { confPath, statePath } from '../core/paths.js';
 import { lookupUser } from '../sandbox/drop-privileges.js';

@@ -8,9 +8,9 @@ import type { Stats } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
-import { confPath, statePath } from '../core/paths.js';
+import { statePath } from '../core/paths.js';
 import { programOf } from '../core/config/command-line.js';
-import { DiagnosticList, formatDiagnostic, hasErrors } from '../core/config/diagnostics.js';
+import { DiagnosticList, hasErrors } from '../core/config/diagnostics.js';
 import type { ConfigResult, Diagnostic } from '../core/config/diagnostics.js';
 import { parseNutConf } from '../core/config/nut-conf.js';
 import type { NutConf } from '../core/config/nut-conf.js';
@@ -32,26 +32,11 @@ export type ConfigFileName = (typeof CONFIG_FILES)[number];
 
 // reading one file: config-read.ts (re-exported, so every importer keeps one name for it)
 export {
-  DAEMON_USER, SECRET_FILES, loadConfig, readConfigFile, readableByDiagnostics,
+  DAEMON_USER, SECRET_FILES, UPSD_FILES, loadConfig, loadUpsConf, readConfigFile, readableByDiagnostics,
   type ConfigFileContent, type ConfigParser, type LoadedConfig, type LoadOptions, type ReaderAccount,
 } from './config-read.js';
-import { loadConfig, readConfigFile, readableByDiagnostics, type ConfigFileContent, type ReaderAccount } from './config-read.js';
+import { UPSD_FILES, loadConfig, readConfigFile, readableByDiagnostics, type ConfigFileContent, type ReaderAccount } from './config-read.js';
 
-/**
- * ups.conf for the drivers and upsdrvctl. Not strict: like NUT, a driver only needs its own
- * section to be sound (the driver checks it), and one half-written [ups] must not stop the
- * drivers of the others. Every diagnostic, errors included, goes to `onWarning` (formatted).
- * Throws ConfigError only when the file cannot be read.
- */
-/**
- * ups.conf for drivers and upsdrvctl: strict — the first error (file:line) stops them before
- * anything starts, as issue 2 requires; warnings go to `onWarning` (stderr by default).
- */
-export function loadUpsConf(dir: string = confPath(process.env), onWarning: (message: string) => void = (m) => process.stderr.write(`${m}\n`)): UpsConf {
-  const r = loadConfig(dir, 'ups.conf', parseUpsConf);
-  for (const w of r.warnings) onWarning(formatDiagnostic(w));
-  return r.value;
-}
 
 // ---------------------------------------------------------------------------------------------
 // hardnut config check
@@ -91,7 +76,6 @@ function rootReadDiagnostics(path: string, daemon: string): Diagnostic[] {
 }
 
 /** The files upsd reads again, as its user, on reload. */
-export const UPSD_FILES: readonly ConfigFileName[] = ['upsd.conf', 'ups.conf', 'upsd.users'];
 
 export interface CheckResult {
   diagnostics: Diagnostic[];

@@ -7,7 +7,9 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSyn
 import type { Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
-import { DiagnosticList, firstError } from '../core/config/diagnostics.js';
+import { confPath } from '../core/paths.js';
+import { parseUpsConf, type UpsConf } from '../core/config/ups-conf.js';
+import { DiagnosticList, firstError, formatDiagnostic } from '../core/config/diagnostics.js';
 import type { ConfigResult, Diagnostic } from '../core/config/diagnostics.js';
 import { groupName } from '../sandbox/drop-privileges.js';
 
@@ -193,4 +195,17 @@ export function loadConfig<T>(dir: string, name: string, parser: ConfigParser<T>
     if (err) throw err;
   }
   return { value: parsed.value, warnings: diagnostics };
+}
+
+/** The files upsd reads, at start and on every reload. */
+export const UPSD_FILES: readonly string[] = ['upsd.conf', 'ups.conf', 'upsd.users'];
+
+/**
+ * ups.conf for drivers and upsdrvctl: strict — the first error (file:line) stops them before
+ * anything starts, as issue 2 requires; warnings go to `onWarning` (stderr by default).
+ */
+export function loadUpsConf(dir: string = confPath(process.env), onWarning: (message: string) => void = (m) => process.stderr.write(`${m}\n`)): UpsConf {
+  const r = loadConfig(dir, 'ups.conf', parseUpsConf);
+  for (const w of r.warnings) onWarning(formatDiagnostic(w));
+  return r.value;
 }

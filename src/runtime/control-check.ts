@@ -7,7 +7,7 @@
 
 import { readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ReaderAccount } from './config-files.js';
+import type { ReaderAccount } from './config-read.js';
 import { LibcError } from '../sandbox/libc.js';
 
 /** The running daemon as its control command sees it. */

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { ConfigError } from '../core/errors.js';
 import { confPath, type Env } from '../core/paths.js';
 import { MAX_RULE_FILE_BYTES, parseRules, type RuleSet } from '../protocol/rules/index.js';
-import { readConfigFile } from './config-files.js';
+import { readConfigFile } from './config-read.js';
 
 export const RULES_FILE = 'upsrules.conf';
 

@@ -19,7 +19,7 @@
 import { alive, holdPid, readPid, removePidFile, trustedPid, writePidFile } from '../runtime/pidfile.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, readableByDiagnostics, UPSD_FILES } from '../runtime/config-files.js';
+import { loadConfig, readableByDiagnostics, UPSD_FILES } from '../runtime/config-read.js';
 import { rootReadProblem } from '../sandbox/safe-path.js';
 import { daemonView, seenBy, signalFailure } from '../runtime/control-check.js';
 import { Logger } from '../runtime/log.js';

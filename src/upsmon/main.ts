@@ -20,7 +20,7 @@
 import { alive, holdPid, parsePidOption, readPid, readRegularFile, trustedPid, UnsafeFileError, type HeldProcess } from '../runtime/pidfile.js';
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { loadConfig } from '../runtime/config-files.js';
+import { loadConfig } from '../runtime/config-read.js';
 import { daemonView, seenBy, signalFailure } from '../runtime/control-check.js';
 import { notifyReady, respawnInBackground, takeDaemonChildFlag } from '../runtime/daemon.js';
 import { getopt } from '../runtime/getopt.js';

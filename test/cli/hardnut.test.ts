@@ -86,6 +86,9 @@ describe('hardnut <tool>', () => {
     expect(r.code).toBe(0);
     expect(r.sources).toContain('src/driver/drivers/dummy-ups.ts');
     for (const other of ['src/driver/drivers/snmp-ups.ts', 'src/driver/drivers/usbhid-ups.ts', 'node_modules/net-snmp/', 'src/upsd/main.ts']) expect(r.sources.filter((s) => s.startsWith(other))).toEqual([]);
+    // ups.conf's parser, not config check's module with every daemon's (a resident daemon's memory)
+    expect(r.sources).toContain('src/core/config/ups-conf.ts');
+    for (const other of ['src/runtime/config-files.ts', 'src/core/config/upsd-users.ts', 'src/core/config/upsmon-conf.ts']) expect(r.sources).not.toContain(other);
   });
 
   // Issue #12: a daemon whose start-up fails after it bound its listeners must not live on.

@@ -9,7 +9,7 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { DriverError, UsageError } from '../../core/errors.js';
-import { readConfigFile } from '../../runtime/config-files.js';
+import { readConfigFile } from '../../runtime/config-read.js';
 import { unsafeWhy } from '../../sandbox/safe-path.js';
 import { STAT_FAILED, STAT_HANDLED, STAT_INVALID, STAT_UNKNOWN } from '../state-server.js';
 import { SerialMutex, preloadSerialport, type ByteLink } from '../serial/index.js';
