@@ -345,7 +345,9 @@ function run(cwd, files, filter) {
     const args = ['run', '--bail', '1', ...(filter ? ['-t', filter] : []), ...files];
     const child = spawn(process.execPath, [join(cwd, 'node_modules/vitest/vitest.mjs'), ...args], {
       cwd,
-      env: { ...process.env, FUZZ_SECONDS: SECONDS, FUZZ_REPORT: '', CI: process.env.CI ?? '' },
+      // the planted defects' failure reports (test/fuzz/harness.ts) go into the scratch copy and
+      // are removed with it: they are expected, not a user's to replay from $TMPDIR
+      env: { ...process.env, FUZZ_SECONDS: SECONDS, FUZZ_REPORT: '', CI: process.env.CI ?? '', HN_TEST_KEEP_TMPDIR: cwd },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
