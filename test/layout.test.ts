@@ -104,18 +104,22 @@ describe('source layout (DESIGN.md)', () => {
 });
 
 // upsmon is split by process (issue 12 item 4): every process starts in src/upsmon/main.ts, which
-// import()s the code of the child it was started as. What a process loads is main.ts's closure
-// plus its own entry's, over every import (static, dynamic, type-only) except main.ts's switch.
+// import()s the code of the child it was started as, or start.ts (options, control commands, the
+// supervisor). What a process loads is main.ts's closure plus its own entry's, over every import
+// (static, dynamic, type-only) except main.ts's switch and start.ts's import() of -p's process.
 const UPSMON = join(SRC, 'upsmon');
 const MAIN = join(UPSMON, 'main.ts');
-/** main.ts's import() of each process's own code: the switch `--role net|dispatch` and `-p` take. */
+const START = join(UPSMON, 'start.ts');
+/** main.ts's import() of each process's own code: the switch `--role net|dispatch…` takes. */
 const ROLE_ENTRIES = {
+  supervisor: START,
   net: join(UPSMON, 'monitor/net-child.ts'),
   dispatch: join(UPSMON, 'dispatcher/dispatch-process.ts'),
   notify: join(UPSMON, 'notifier/notify-process.ts'),
   action: join(UPSMON, 'action/rule-action-process.ts'),
-  single: join(UPSMON, 'single-process.ts'),
 } as const;
+/** start.ts's import() of `upsmon -p`'s one process. */
+const SINGLE = join(UPSMON, 'single-process.ts');
 
 /** A relative import as the .ts file it names (TypeScript's `.js` spelling), or undefined. */
 function resolveTs(from: string, target: string): string | undefined {
@@ -136,14 +140,14 @@ function fileGraph(): Map<string, { all: Set<string>; dynamic: Set<string> }> {
   return g;
 }
 
-/** Every file `entries` load, each with the import chain that brings it in; main.ts's switch is not followed. */
+/** Every file `entries` load, each with the import chain that brings it in; main.ts's switch and -p are not followed. */
 function closure(g: ReturnType<typeof fileGraph>, entries: string[]): Map<string, string[]> {
   const switchTargets = new Set<string>(Object.values(ROLE_ENTRIES));
   const seen = new Map<string, string[]>(entries.map((e) => [e, [e]]));
   const queue = [...entries];
   for (let f = queue.shift(); f !== undefined; f = queue.shift()) {
     for (const t of g.get(f)?.all ?? []) {
-      if (f === MAIN && switchTargets.has(t)) continue;
+      if ((f === MAIN && switchTargets.has(t)) || (f === START && t === SINGLE)) continue;
       if (seen.has(t)) continue;
       seen.set(t, [...(seen.get(f) ?? []), t]);
       queue.push(t);
@@ -159,7 +163,7 @@ function crossings(loaded: Map<string, string[]>, folders: string[]): string[] {
 }
 
 const upsmonLoads = (g: ReturnType<typeof fileGraph>): Record<'supervisor' | 'net' | 'dispatch' | 'notify' | 'action', Map<string, string[]>> => ({
-  supervisor: closure(g, [MAIN]),
+  supervisor: closure(g, [MAIN, START]),
   net: closure(g, [MAIN, ROLE_ENTRIES.net]),
   dispatch: closure(g, [MAIN, ROLE_ENTRIES.dispatch]),
   notify: closure(g, [MAIN, ROLE_ENTRIES.notify]),
@@ -169,10 +173,22 @@ const upsmonLoads = (g: ReturnType<typeof fileGraph>): Record<'supervisor' | 'ne
 describe('upsmon split by process (DESIGN.md, issue 12)', () => {
   const g = fileGraph();
 
-  it("main.ts switches to each process's code with import(), and nothing else in upsmon/ does", () => {
+  it("main.ts switches to each process's code with import(), start.ts to -p's, and nothing else in upsmon/ does", () => {
     expect([...(g.get(MAIN)?.dynamic ?? [])].sort()).toEqual(Object.values(ROLE_ENTRIES).sort());
-    const others = [...g].filter(([f, e]) => f.startsWith(UPSMON + '/') && f !== MAIN && e.dynamic.size > 0);
+    expect([...(g.get(START)?.dynamic ?? [])]).toEqual([SINGLE]);
+    const others = [...g].filter(([f, e]) => f.startsWith(UPSMON + '/') && f !== MAIN && f !== START && e.dynamic.size > 0);
     expect(others.map(([f]) => relative(SRC, f))).toEqual([]);
+  });
+
+  it("no child loads the supervisor's code (start.ts, supervisor/) nor the killpower tool's", () => {
+    const loads = upsmonLoads(g);
+    expect(loads.supervisor.has(join(UPSMON, 'supervisor/supervisor.ts'))).toBe(true);
+    for (const [name, child] of Object.entries({ net: loads.net, dispatch: loads.dispatch, notify: loads.notify, action: loads.action })) {
+      expect(crossings(child, ['supervisor']), name).toEqual([]);
+      expect(child.has(START), name).toBe(false);
+      // the dispatcher arms the late shutdown (killpower/arm.ts); `hardnut killpower` is not a child's
+      expect(child.has(join(SRC, 'killpower/main.ts')), name).toBe(false);
+    }
   });
 
   it('each process loads its own half (the closures are real)', () => {
@@ -202,7 +218,7 @@ describe('upsmon split by process (DESIGN.md, issue 12)', () => {
   it("the supervisor loads neither child's code (monitor/, dispatcher/) nor -p's single process", () => {
     const loads = upsmonLoads(g);
     expect(crossings(loads.supervisor, ['monitor', 'dispatcher', 'notifier', 'action'])).toEqual([]);
-    expect(loads.supervisor.has(ROLE_ENTRIES.single)).toBe(false);
+    expect(loads.supervisor.has(SINGLE)).toBe(false);
   });
 
   it('the rule-action child (issue 16) loads no other process\'s code, and none loads it', () => {

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import type Nacl from 'tweetnacl';
 import { INTENT_PREFIX, INTENT_WINDOW_S } from '../../src/sandbox/shutdown-intent.js';
 import { lookupUser } from '../../src/sandbox/drop-privileges.js';
-import { SHUTDOWN_GROUP } from '../../src/upsmon/main.js';
+import { SHUTDOWN_GROUP } from '../../src/upsmon/start.js';
 import { canBuildHelpers, hasDaemonUser, HELPER_BUILD, isRoot, requirePeer, requireRoot } from '../support/peers.js';
 import { freePort, runHardnut, waitFor, type Proc } from '../support/stack.js';
 import { ensureGroup, installHelper, runAs, type InstalledHelper } from '../helpers/support.js';
