@@ -370,7 +370,9 @@ export async function startUpsmon(argv: string[], env: NodeJS.ProcessEnv): Promi
     runAsUser,
     dispatchUser,
     notifyUser,
-    dispatchGroup: root && lookupGroup(SHUTDOWN_GROUP) !== undefined ? SHUTDOWN_GROUP : null,
+    // the group opens the helper or the socket only (shutdown-access.ts): with SHUTDOWNCMD,
+    // initctl or no method, the dispatcher does not join it
+    dispatchGroup: root && (plan.kind === 'helper' || plan.kind === 'socket') && lookupGroup(SHUTDOWN_GROUP) !== undefined ? SHUTDOWN_GROUP : null,
     jail,
     seccomp: seccompMode(env, root),
     logSettings: { syslog: isDaemonChild, debug: log.debugLevel },

@@ -311,7 +311,8 @@ async function upsmon(ctx: SkipContext, local?: string): Promise<{ net: Subject[
   expect(ttyOf(sup.pid)).toBe(sup.tty);
   return {
     net: [{ pid: pair.net, what: local === undefined ? "upsmon's network child" : "upsmon's monitor with only LOCALMONITOR lines", jail: env['HARDNUT_UPSMON_JAIL'] as string, terminal: sup.tty }],
-    // HARDNUT_SHUTDOWN_METHOD=command (hardnutEnv): no helper, so no shutdown group
+    // HARDNUT_SHUTDOWN_METHOD=command (hardnutEnv): no helper or socket, so no shutdown group, even
+    // while another test has created nutshutdown (shutdown-e2e, the .deb's install: run 3 of 5 under load)
     dispatch: [{ pid: pair.dispatch, what: "upsmon's dispatcher", extraGroups: [], setuidHelper: false, terminal: sup.tty }],
     notify: [{ pid: pair.notify, what: "upsmon's notifier, which ran NOTIFYCMD at ONBATT", terminal: sup.tty }],
   };

@@ -205,6 +205,15 @@ describe('upsmon as root hands the shutdown over, end to end', () => {
     expect(h.actions().filter((a) => a.t >= since)).toHaveLength(1);
   }, 90_000);
 
+  // least privilege: the group opens the helper and the socket only (src/upsmon/start.ts)
+  it('with SHUTDOWNCMD run by the dispatcher, it does not join nutshutdown, though the group exists', async (ctx) => {
+    requireRoot(ctx); requirePeer(ctx, canBuildHelpers(), HELPER_BUILD);
+    expect(group).toBeDefined();
+    const r = await outage('cmd', ['SHUTDOWNMETHOD command', 'SHUTDOWNCMD "/bin/true"']);
+    expect(r.p.output()).toMatch(/shutdown: .*SHUTDOWNMETHOD command/);
+    expect(r.groups).toEqual([nutAccount().gid]);
+  }, 90_000);
+
   it('to the shutdown socket (root:nutshutdown 0660): one signed intent, verified, acted on once, on time', async (ctx) => {
     requireRoot(ctx); requirePeer(ctx, canBuildHelpers(), HELPER_BUILD);
     const h = helper!;
