@@ -34,6 +34,8 @@ export class LocalLink {
   private readonly tick: NodeJS.Timeout;
   private waiters: Array<() => void> = [];
   private requested = false;
+  /** This connection's first complete dump has been logged. */
+  private announced = false;
   private closed = false;
   private readonly now: () => number;
 
@@ -66,7 +68,7 @@ export class LocalLink {
     sock.on('close', () => this.onClose(sock));
     sock.write(this.state.connectedAt(this.now()));
     sock.resume();
-    this.opts.log('info', `UPS [${this.opts.system}]: connected to the driver socket`);
+    this.announced = false;
   }
 
   /** upsd's answer to a poll: waits (bounded) for a pending connection and its dump. */
@@ -139,6 +141,13 @@ export class LocalLink {
     if (this.state.dumpDone) {
       this.backoff = LOCAL_RETRY_INITIAL_MS; // a working driver: the next loss retries quickly
       this.wake();
+      // said once the driver's data is complete (DUMPDONE), not at connect(): the pending poll, or
+      // the push of this change, reads it at once. Before that first good poll NOCOMMWARNTIME counts
+      // from 0, as NUT's lastpoll does, so a driver lost before it gives NOCOMM at once.
+      if (!this.announced) {
+        this.announced = true;
+        this.opts.log('info', `UPS [${this.opts.system}]: connected to the driver socket`);
+      }
     }
     if (r.changed) this.opts.changed();
   }
