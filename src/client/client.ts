@@ -480,7 +480,7 @@ async function openSocket(address: ServerAddress, connectTimeoutMs: number): Pro
     addrs = [{ address: address.host, family: net.isIP(address.host) }];
   } else {
     try {
-      // loaded only for a name: upsc ups@127.0.0.1 or @localhost's numeric forms skip it (issue 13)
+      // loaded only for a host name: an address (upsc ups@127.0.0.1) needs no resolver (issue 13)
       const dns = await import('node:dns/promises');
       addrs = await dns.lookup(address.host, { all: true, verbatim: true });
     } catch (err) {
