@@ -1,5 +1,6 @@
 // Bundles src/cli/hardnut.ts into the executable dist/hardnut.js plus one chunk per tool
-// (dist/chunk-*.js, dist/<tool>-*.js): the entry point only picks the tool and loads its chunk,
+// (dist/chunk-*.js, dist/<tool>-*.js; short-lived clients apart, dist/tool-<name>*.js, below):
+// the entry point only picks the tool and loads its chunk,
 // so a short-lived tool (upsc, upssched) compiles its own code and not the other tools'
 // (issue #13). Chunks are required statically from the tool's entry, so a daemon has loaded all
 // it needs before it confines itself (after chroot no module can be loaded, DESIGN.md).
@@ -24,8 +25,9 @@ const BANNER = "const __hardnutUrl = require('node:url').pathToFileURL(__filenam
 // Short-lived tools run many times a minute (upsmon runs upssched for every event, scripts call
 // upsc in loops): each is built on its own, its entry and lazy parts in a few files of its own
 // (tool-<name>*.js), not spread over the chunks it shares with every daemon. Every require() of
-// a chunk costs resolution and a module wrapper: upssched's client went from 15 files to 3 and
-// about 6 ms less CPU (issue 13; `npm run bench:startup`). hardnut.js requires ./tool-<name>.js.
+// a chunk costs resolution and a module wrapper: `hardnut upssched` went from 15 files to 5 (with
+// hardnut.js) and about 4 ms less CPU (issue 13; `npm run bench:startup`). hardnut.js requires
+// ./tool-<name>.js.
 const OWN_BUILD = {
   upsc: 'src/clients/upsc.ts',
   upscmd: 'src/clients/upscmd.ts',
