@@ -10,6 +10,8 @@
 //   hardnut upssched ONBATT/ONLINE  as upsmon runs it: UPSNAME/NOTIFYTYPE set, a real
 //     upssched.conf whose AT lines start and cancel a timer in the running timer daemon
 //   hardnut upsd -h                 the biggest tool's code loaded, nothing served
+//   a node:net client doing upsc's exchange with hardnut's upsd: the floor any Node NUT client
+//     pays (node:net's load and its first connect, reads and close), beside hardnut's upsc
 //
 // BEFORE_REV=rev[,rev…] adds the three hardnut rows as built at those revisions (in a scratch
 // tree), measured in the same rotation: what a change saved, under the same load.
@@ -110,8 +112,19 @@ const hardnutCases = (hn, label) => [
   },
   { name: `hardnut${label} upsd -h`, cmd: process.execPath, args: () => [hn, 'upsd', '-h'], ok: (r) => /usage/i.test(r.stdout) },
 ];
+// Node's own floor for a NUT client: node:net alone doing what hardnut's upsc does on the wire
+// (connect, STARTTLS refused, LIST VAR, LOGOUT and wait for upsd to close), with no parsing
+// beyond finding the reply's end. What hardnut's upsc costs beyond this row is hardnut's code.
+const netFloor = (p) => [
+  "const s = require('node:net').connect(" + p + ", '127.0.0.1'); let b = ''; let step = 0; s.setEncoding('latin1');",
+  "s.on('connect', () => s.write('STARTTLS\\n'));",
+  "s.on('data', (d) => { b += d;",
+  "  if (step === 0 && b.endsWith('\\n')) { step = 1; b = ''; s.write('LIST VAR u\\n'); }",
+  "  else if (step === 1 && b.endsWith('END LIST VAR u\\n')) { step = 2; process.stdout.write(b); s.end('LOGOUT\\n'); } });",
+].join('\n');
 const CASES = [
   { name: 'bare Node (`node -e 0`)', cmd: process.execPath, args: () => ['-e', '0'], ok: () => true },
+  { name: "Node's floor for a NUT client (node:net alone, hardnut upsc's exchange, hardnut's upsd)", cmd: process.execPath, args: () => ['-e', netFloor(hnPort)], ok: (r) => /VAR u ups\.status "OL"/.test(r.stdout) },
   { name: "Debian's C upsc (`/bin/upsc u@host`, Debian's upsd)", cmd: NUT.upsc, args: () => [target], ok: (r) => /ups\.status: OL/.test(r.stdout) },
   { name: "Debian's C upsc (`/bin/upsc u@host`, hardnut's upsd)", cmd: NUT.upsc, args: () => [targetHn], ok: (r) => /ups\.status: OL/.test(r.stdout) },
   ...hardnutCases(HARDNUT, ''),

@@ -3,15 +3,16 @@
 //
 // Root never follows a path another user can write (issue 19): NUT's pid directory (/run/nut,
 // NUT_ALTPIDPATH) belongs to nut. So every file here is created with O_CREAT|O_EXCL|O_NOFOLLOW
-// after unlinking the old name (unlink does not follow a link), read with O_NOFOLLOW|O_NONBLOCK
-// and fstat'ed (a FIFO or device is refused, never waited on), and a pid read from such a file is
-// signalled by root only when the process it names is one its writer could have signalled itself
-// (trustedPid below) — and the process checked is the one signalled: it is held by a pidfd from
-// before the checks until the signal (HeldProcess), so a pid reused in between is never hit.
+// under a fresh name and renamed over the old one (rename does not follow a link); read with
+// O_NOFOLLOW|O_NONBLOCK and fstat'ed (a FIFO or device is refused, never waited on); and a pid
+// read from such a file is signalled by root only when the process it names is one its writer
+// could have signalled itself (trustedPid below) — and the process checked is the one signalled:
+// it is held by a pidfd from before the checks until the signal (HeldProcess), so a pid reused in
+// between is never hit.
 
-import { closeSync, constants, fchownSync, fstatSync, lstatSync, openSync, readFileSync, readSync, readlinkSync, realpathSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchownSync, fstatSync, lstatSync, openSync, readFileSync, readSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { HardnutError, UsageError } from '../core/errors.js';
 import { rootOnlyPath } from '../sandbox/safe-path.js';
@@ -53,22 +54,29 @@ export function readRegularFile(file: string, maxBytes = SMALL_FILE_MAX_BYTES): 
 }
 
 /**
- * Replaces `file` with a new regular file holding `text`: the old name is unlinked (whatever it
- * was: a symlink, a FIFO, a stale file), then created O_EXCL|O_NOFOLLOW, so a link planted in
- * between makes this fail instead of writing through it. `owner`: fchown'ed by descriptor.
+ * Replaces `file` with a new regular file holding `text`. It is written under a fresh name beside
+ * it, created O_EXCL|O_NOFOLLOW (a link planted there makes this fail instead of writing through
+ * it), then renamed over `file`: rename replaces whatever is at the name (a symlink, a FIFO, a
+ * stale file) without following it, and a reader (the duplicate-instance check, `-c stop`, the
+ * late-shutdown hook) sees the old file or the whole new one, never an empty one — as it could
+ * between NUT's fopen and fprintf. `owner`: fchown'ed by descriptor.
  */
 export function createFileExclusive(file: string, text: string, mode: number, owner?: { uid: number; gid: number }): void {
+  // Not secret: a user who can write the directory and guesses the name can only make this
+  // fail, which they could already do by putting a directory at `file`.
+  const temp = join(dirname(file), `.${basename(file)}.${String(process.pid)}.${Math.random().toString(36).slice(2, 10)}`);
+  const fd = openSync(temp, CREATE_FLAGS, mode);
   try {
-    unlinkSync(file);
+    try {
+      if (owner) fchownSync(fd, owner.uid, owner.gid);
+      writeSync(fd, text);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const fd = openSync(file, CREATE_FLAGS, mode);
-  try {
-    if (owner) fchownSync(fd, owner.uid, owner.gid);
-    writeSync(fd, text);
-  } finally {
-    closeSync(fd);
+    try { unlinkSync(temp); } catch { /* renamed, or gone */ }
+    throw err;
   }
 }
 

@@ -33,7 +33,7 @@ export type ShutdownMethod =
 
 /**
  * Writes the flag the late-shutdown hook looks for, as a new regular file: whatever was planted at
- * the name (a symlink, a FIFO) is unlinked, not followed or waited on.
+ * the name (a symlink, a FIFO) is replaced, not followed or waited on.
  */
 export function writePowerDownFlag(path: string): void {
   createFileExclusive(path, POWERDOWNFLAG_MAGIC, 0o644);
