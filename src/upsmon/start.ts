@@ -25,12 +25,12 @@ import { ConfigError, UsageError } from '../core/errors.js';
 import { altPidPath, confPath } from '../core/paths.js';
 import { frameNameProblem } from '../protocol/notify-frame/index.js';
 import { checkJail } from '../sandbox/confine.js';
-import { isRoot, lookupGroup, lookupUser } from '../sandbox/drop-privileges.js';
+import { isRoot, lookupUser } from '../sandbox/drop-privileges.js';
 import { seccompMode } from '../sandbox/seccomp.js';
 import { POWERDOWNFLAG_MAGIC } from './shared/shutdown.js';
 import { signedFlagStatus } from '../killpower/main.js';
 import { describeDecision, selectShutdownPlan, shutdownProbe, type ShutdownPlan } from './supervisor/shutdown-method.js';
-import { DEFAULT_DISPATCH_USER, SHUTDOWN_GROUP, shutdownAccessProblem } from './supervisor/shutdown-access.js';
+import { DEFAULT_DISPATCH_USER, SHUTDOWN_GROUP, shutdownAccessProblem, shutdownGroupFor } from './supervisor/shutdown-access.js';
 import { runSupervisor } from './supervisor/supervisor.js';
 import { loadUpsmonRules, rulesPath } from '../runtime/rules-file.js';
 import { localTargets } from './supervisor/local-targets.js';
@@ -370,9 +370,7 @@ export async function startUpsmon(argv: string[], env: NodeJS.ProcessEnv): Promi
     runAsUser,
     dispatchUser,
     notifyUser,
-    // the group opens the helper or the socket only (shutdown-access.ts): with SHUTDOWNCMD,
-    // initctl or no method, the dispatcher does not join it
-    dispatchGroup: root && (plan.kind === 'helper' || plan.kind === 'socket') && lookupGroup(SHUTDOWN_GROUP) !== undefined ? SHUTDOWN_GROUP : null,
+    dispatchGroup: root && shutdownGroupFor(plan) !== undefined ? SHUTDOWN_GROUP : null,
     jail,
     seccomp: seccompMode(env, root),
     logSettings: { syslog: isDaemonChild, debug: log.debugLevel },

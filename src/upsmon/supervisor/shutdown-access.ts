@@ -9,10 +9,18 @@ import type { HardnutError } from '../../core/errors.js';
 import { lookupGroup, lookupUser } from '../../sandbox/drop-privileges.js';
 import { unsafeWhy } from '../../sandbox/safe-path.js';
 import { loadIntentKey } from '../../sandbox/shutdown-intent.js';
-import { originError, planAccessProblem, type Origin, type PathOwnership, type SelectedPlan } from './shutdown-method.js';
+import { originError, planAccessProblem, type Origin, type PathOwnership, type SelectedPlan, type ShutdownPlan } from './shutdown-method.js';
 
 /** The dispatcher's extra group, when it exists: the only one that may run the helper or use the socket. */
 export const SHUTDOWN_GROUP = 'nutshutdown';
+
+/**
+ * The gid of SHUTDOWN_GROUP when this plan needs it and it exists: it opens the helper or the
+ * socket only, so with SHUTDOWNCMD, initctl or no method the dispatcher does not join it.
+ */
+export function shutdownGroupFor(plan: ShutdownPlan): number | undefined {
+  return plan.kind === 'helper' || plan.kind === 'socket' ? lookupGroup(SHUTDOWN_GROUP) : undefined;
+}
 
 /** The dispatcher's user (NUT's RUN_AS_USER on Debian) unless HARDNUT_UPSMON_DISPATCH_USER says. */
 export const DEFAULT_DISPATCH_USER = 'nut';
@@ -33,7 +41,7 @@ export function shutdownAccessProblem(sel: SelectedPlan, file: string, dispatchU
   if (plan.kind !== 'helper' && plan.kind !== 'socket') return undefined;
   const account = lookupUser(dispatchUser);
   if (account === undefined) return fail({ line: 0, label: 'the dispatcher\'s user' }, `user ${dispatchUser} not found`);
-  const shutdownGid = lookupGroup(SHUTDOWN_GROUP);
+  const shutdownGid = shutdownGroupFor(plan);
   const gids = shutdownGid === undefined ? [account.gid] : [account.gid, shutdownGid];
   let info: PathOwnership | undefined;
   try { const st = statSync(plan.path); info = { uid: st.uid, gid: st.gid, mode: st.mode }; } catch { info = undefined; }
