@@ -87,13 +87,20 @@ describe('driver socket', () => {
     expect(await talk(sock, 'SET battery.charge "55" TRACKING abc-1\n', /TRACKING .*\n/)).toMatch(/TRACKING abc-1 0\n$/);
     await waitFor('broadcast', () => loud.data().includes('SETINFO battery.charge "55"'));
     expect(await talk(sock, 'INSTCMD load.off TRACKING id-2\n', /TRACKING .*\n/)).toBe('TRACKING id-2 1\n');
-    await new Promise((r) => setTimeout(r, 200));
-    expect(quiet.data()).toBe('PONG\n');
+    // a barrier, not a sleep: the driver answers a client in order, so a PONG asked for now comes
+    // after anything it had already sent that client
+    const pong = async (c: { sock: net.Socket; data: () => string }): Promise<void> => {
+      const n = c.data().split('PONG\n').length;
+      c.sock.write('PING\n');
+      await waitFor('PONG', () => c.data().split('PONG\n').length > n || undefined);
+    };
+    await pong(quiet);
+    expect(quiet.data()).toBe('PONG\nPONG\n');
     // a SET to the same value is not broadcast again
     const before = loud.data();
     await talk(sock, 'SET battery.charge "55" TRACKING abc-3\n', /TRACKING .*\n/);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(loud.data()).toBe(before);
+    await pong(loud);
+    expect(loud.data()).toBe(`${before}PONG\n`);
     loud.sock.destroy();
     quiet.sock.destroy();
   });

@@ -8,6 +8,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { hasRefNut, requirePeer } from '../support/peers.js';
 import { freePort, waitFor, type Proc } from '../support/stack.js';
+import { ask } from '../upsd/support/upsd-stack.js';
 import {
   PRIMARY_LOGIN, hasDebianUpsmon, makeUpsmonDir, sequence, startDebianUpsmon, startDriver, startHardnutUpsmon,
   startUpsd, timeOf, upsdFiles, waitForUpsd, type Ev, type MonitorSpec,
@@ -21,6 +22,12 @@ const DOWN_MS = 9_000;
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
 const track = (p: Proc): Proc => { cleanups.push(() => p.stop()); return p; };
+
+/** How many clients are logged in to `ups` (LIST CLIENT, which needs no login). */
+async function clientsOf(port: number, ups: string): Promise<number> {
+  const reply = await ask(port, `LIST CLIENT ${ups}\n`, /END LIST CLIENT|^ERR /m);
+  return reply.split('\n').filter((l) => l.startsWith(`CLIENT ${ups} `)).length;
+}
 
 
 describe("upsd lost and back: hardnut's upsmon vs Debian's", () => {
@@ -45,9 +52,11 @@ describe("upsd lost and back: hardnut's upsmon vs Debian's", () => {
         track(startHardnutUpsmon(d, 'hol', spec('ol'))), track(startHardnutUpsmon(d, 'hob', spec('ob'))),
       ];
       const ev = (): Ev[] => d.events();
-      // both OB monitors said ONBATT: everyone has polled; one more poll for the OL ones
+      // every monitor has polled before upsd dies: the OB ones said ONBATT; the OL ones, which say
+      // nothing on line power, are logged in to upsd (LIST CLIENT), and upsmon logs in and polls in
+      // the same cycle (NUT's pollups: try_connect, then the status)
       await waitFor('first polls', () => timeOf(ev(), 'dob', 'ONBATT') !== undefined && timeOf(ev(), 'hob', 'ONBATT') !== undefined, 20_000, 100);
-      await new Promise((r) => setTimeout(r, 1500));
+      await waitFor('both OL monitors logged in', async () => (await clientsOf(port, 'ol')) === 2 || undefined, 20_000, 100);
 
       const killedAt = Date.now();
       await upsd.stop('SIGKILL');

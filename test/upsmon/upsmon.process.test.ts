@@ -6,7 +6,7 @@
 // dispatcher is gone; a compromised network child forging a shutdown NUT's rule does not allow.
 import { describe, it, expect, afterEach } from 'vitest';
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRoot, requireRoot } from '../support/peers.js';
 import { CLOSED_PORT, HARDNUT, freePort, rssKiB, runHardnut, waitFor, type Proc } from '../support/stack.js';
@@ -104,6 +104,13 @@ function startUnprivileged(d: UpsmonDir, tag: string, confText: string, args: st
     },
   };
   return track(p);
+}
+
+/** Whether signal `sig` is pending for process `pid` (/proc/PID/status: SigPnd, the thread's, or ShdPnd). */
+function signalPending(pid: number, sig: number): boolean {
+  const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+  const bit = 1n << BigInt(sig - 1);
+  return ['SigPnd', 'ShdPnd'].some((f) => (BigInt(`0x${new RegExp(`^${f}:\\s*([0-9a-f]+)`, 'm').exec(status)?.[1] ?? '0'}`) & bit) !== 0n);
 }
 
 describe('upsmon command line', () => {
@@ -205,12 +212,12 @@ describe('upsmon without root', () => {
     expect(field(dispatch.status, 'Uid').split(/\s+/)[0]).toBe(field(net.status, 'Uid').split(/\s+/)[0]);
     await waitFor('logged in', () => /Logged into UPS|not started as root/.test(p.output()) || undefined, 10_000);
     expect(p.output().match(/not started as root: the monitor is not jailed; this host is not protected/g)).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 1500));
 
-    // reload: a new FSD message reaches the dispatcher
+    // reload: a new FSD message reaches the dispatcher. No pause between the two commands, as in
+    // a script: the supervisor handles the signals in the order they came and passes both on, in
+    // that order, over the one channel to the dispatcher
     writeFileSync(join(d.etc, 'upsmon-nr.conf'), `${base}NOTIFYMSG FSD "reloaded: FSD on %s"\n`);
     expect((await runHardnut(['upsmon', '-c', 'reload'], hardnutEnv(d, 'nr'))).code).toBe(0);
-    await new Promise((r) => setTimeout(r, 1500));
     expect((await runHardnut(['upsmon', '-c', 'fsd'], hardnutEnv(d, 'nr'))).code).toBe(0);
     await waitFor('SHUTDOWNCMD', () => timeOf(d.events(), 'nr', 'SHUTDOWNCMD'), 15_000);
     expect(await exitCode(p)).toBe(0); // upsmon ends after the shutdown (SHUTDOWNEXIT yes)
@@ -349,7 +356,9 @@ describe('upsmon as root: the split', () => {
     const p = track(startHardnutUpsmon(d, 't', { system: `u@localhost:${port}`, role: 'primary', login: PRIMARY_LOGIN, extra: [...TIMINGS, ...tls] }, ['-u', 'nut']));
     await waitFor('ONBATT over TLS', () => timeOf(d.events(), 't', 'ONBATT'), 15_000);
     const { net } = await pair(p.child.pid!);
-    await new Promise((r) => setTimeout(r, 2500)); // more polls over TLS, under the filter
+    // later polls over TLS, under the filter: the power comes back and the jailed child sees it
+    writeFileSync(join(d.etc, 'u.dev'), 'ups.status: OL\n');
+    await waitFor('ONLINE over TLS', () => timeOf(d.events(), 't', 'ONLINE'), 15_000);
     const st = readFileSync(`/proc/${net.pid}/status`, 'latin1');
     expect(field(st, 'Seccomp')).toBe('2');
     expect(field(st, 'Uid').split('\t')[0]).toBe(String(nutUid()));
@@ -369,8 +378,10 @@ describe('upsmon as root: the split', () => {
     const pid = Number(readFileSync(join(env['NUT_ALTPIDPATH'] as string, 'upsmon.pid'), 'latin1'));
     cleanups.push(async () => { await runHardnut(['upsmon', '-c', 'stop'], env); });
     const first = await pair(pid);
-    await waitFor('COMMBAD and NOCOMM', () => timeOf(d.events(), 'sl', 'NOCOMM'), 15_000);
-    await new Promise((r) => setTimeout(r, 3000));
+    // NOCOMM repeats every NOCOMMWARNTIME while upsd is unreachable (as NUT's): three of them are
+    // three more cycles of failed connects, each logged by the jailed child under its filter
+    const nocomms = (): number => d.events().filter((e) => e.tag === 'sl' && e.type === 'NOCOMM').length;
+    await waitFor('COMMBAD and three NOCOMM', () => nocomms() >= 3 || undefined, 20_000);
     const later = await pair(pid);
     expect(later.net.pid).toBe(first.net.pid);
     expect(field(readFileSync(`/proc/${later.net.pid}/status`, 'latin1'), 'Seccomp')).toBe('2');
@@ -448,7 +459,14 @@ describe('upsmon as root: the split', () => {
     const before = await pair(sup);
     await waitFor('logged in', () => childrenOf(sup).length === 3 && tcpSockets(before.net.pid).tcp > 0, 15_000);
     process.kill(sup, 'SIGUSR2');
-    await new Promise((r) => setTimeout(r, 1500));
+    // a barrier, not a sleep. Once the kernel has delivered SIGUSR2 (no longer pending), a reload
+    // that the supervisor answers with a warning from its SIGHUP handler: Node runs signal
+    // handlers in the order the signals arrived, so when the warning is out SIGUSR2's has run.
+    // (Sent at once, both could be pending together, and the kernel delivers SIGHUP first.)
+    await waitFor('SIGUSR2 delivered', () => !signalPending(sup, 12) || undefined, 10_000);
+    appendFileSync(join(d.etc, 'upsmon-np.conf'), 'NOTIFYUSER nobody\n');
+    process.kill(sup, 'SIGHUP');
+    await waitFor('the reload after it', () => /NOTIFYUSER redefined/.test(p.output()) || undefined, 10_000);
     const after = await pair(sup);
     expect(after.net.pid).toBe(before.net.pid);
     expect(p.output()).not.toMatch(/bad frame/);
