@@ -142,7 +142,8 @@ describe('abusive clients do not delay a good one', () => {
         s.once('connect', () => { s.pause(); s.write('LIST VAR ups1\n'.repeat(75_000)); });
         abusers.push(s);
       }
-      await new Promise((r) => setTimeout(r, 500));
+      // the good client starts once every abuser is connected (or already turned away by upsd)
+      await Promise.all(abusers.map((s) => new Promise((r) => { if (!s.connecting) r(null); else { s.once('connect', r); s.once('close', r); } })));
       const lat = await goodClient(200);
       const cut = await Promise.all(closedByServer);
       console.log(`good client alone: p50 ${pct(base, 0.5).toFixed(2)} ms, p99 ${pct(base, 0.99).toFixed(2)} ms; `
