@@ -32,10 +32,8 @@ describe('hardnut snmp-ups against a failing agent', () => {
     await stack.agent.garbage(true);
     await waitFor('stale during garbage', async () => (await stack.status()) === 'Error: Data stale', 15_000, 100);
     // it keeps polling through the garbage: three more garbage replies (about 3 polls), counted, not slept
-    const garbage = async (): Promise<number> => (await stack.agent.counts())['garbageSent'] ?? 0;
-    const atStale = await garbage();
-    expect(atStale).toBeGreaterThanOrEqual(1);
-    await waitFor('three more polls answered with garbage', async () => (await garbage()) >= atStale + 3 || undefined, 20_000, 100);
+    expect((await stack.agent.counts())['garbageSent']).toBeGreaterThanOrEqual(1);
+    await stack.agent.more('garbageSent', 3);
     expect(driver?.child.exitCode).toBeNull();
     expect(driver?.child.signalCode).toBeNull();
     await stack.agent.garbage(false);

@@ -86,16 +86,11 @@ describe('snmp-ups under its filter', () => {
       await agent.set({ power: 'OB' });
       await waitFor('OB', async () => /SETINFO ups.status "OB"/.test(await talk(sock, 'DUMPALL\n', /DUMPDONE/)), 10_000, 200);
       // garbage, then silence, each for three of the driver's requests (counted by the agent, not slept)
-      const count = async (what: string): Promise<number> => (await agent.counts())[what] ?? 0;
-      const three = async (what: string): Promise<void> => {
-        const from = await count(what);
-        await waitFor(`three more ${what}`, async () => (await count(what)) >= from + 3 || undefined, 20_000, 100);
-      };
       await agent.garbage(true);
-      await three('garbageSent');
+      await agent.more('garbageSent', 3);
       await agent.garbage(false);
       await agent.request({ cmd: 'silent', on: true });
-      await three('received'); // each unanswered: the driver's snmp_timeout runs out under the filter
+      await agent.more('received', 3); // each unanswered: the driver's snmp_timeout runs out under the filter
       await agent.request({ cmd: 'silent', on: false });
       await waitFor('fresh again', async () => /DATAOK/.test(await talk(sock, 'DUMPALL\n', /DUMPDONE/)), 10_000, 200);
       expect(proc.child.exitCode).toBeNull();

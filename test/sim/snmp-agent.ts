@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../support/stack.js';
+import { freePort, waitFor } from '../support/stack.js';
 
 const SCRIPT = fileURLToPath(new URL('./snmp-ups-agent.mjs', import.meta.url));
 
@@ -23,6 +23,8 @@ export interface SnmpAgent {
   clear(): Promise<void>;
   garbage(on: boolean): Promise<void>;
   counts(): Promise<Record<string, number>>;
+  /** Waits until counter `what` (see counts()) has grown by `n` from now: that many more of the driver's requests seen. */
+  more(what: string, n: number, timeoutMs?: number): Promise<void>;
   /** SIGKILL: the agent is gone without a word. */
   kill(): Promise<void>;
   /** A new agent process on the same port (same options and the state it had). */
@@ -77,6 +79,11 @@ export async function startSnmpAgent(opts: AgentOptions = {}): Promise<SnmpAgent
     clear: async () => { await request({ cmd: 'clear' }); },
     garbage: async (on) => { await request({ cmd: 'garbage', on }); },
     counts: async () => (await request({ cmd: 'requests' }))['counts'] as Record<string, number>,
+    more: async (what, n, timeoutMs = 20_000) => {
+      const count = async (): Promise<number> => ((await request({ cmd: 'requests' }))['counts'] as Record<string, number>)[what] ?? 0;
+      const from = await count();
+      await waitFor(`${String(n)} more ${what}`, async () => (await count()) >= from + n || undefined, timeoutMs, 100);
+    },
     kill: async () => { child.kill('SIGKILL'); await exited(); },
     restart: async () => { await launch(); },
     stop: async () => {

@@ -109,8 +109,7 @@ function startUnprivileged(d: UpsmonDir, tag: string, confText: string, args: st
 /** Whether signal `sig` is pending for process `pid` (/proc/PID/status: SigPnd, the thread's, or ShdPnd). */
 function signalPending(pid: number, sig: number): boolean {
   const status = readFileSync(`/proc/${pid}/status`, 'latin1');
-  const bit = 1n << BigInt(sig - 1);
-  return ['SigPnd', 'ShdPnd'].some((f) => (BigInt(`0x${new RegExp(`^${f}:\\s*([0-9a-f]+)`, 'm').exec(status)?.[1] ?? '0'}`) & bit) !== 0n);
+  return ['SigPnd', 'ShdPnd'].some((f) => (BigInt(`0x${field(status, f) || '0'}`) & (1n << BigInt(sig - 1))) !== 0n);
 }
 
 describe('upsmon command line', () => {
