@@ -4,7 +4,6 @@
 // chunks), so `hardnut upsc` does not compile upsd, the drivers or net-snmp: a tool starts in
 // about Node's own time. The tool's module graph is loaded here, before its main() runs, so a
 // daemon has every chunk in memory before it confines itself (after chroot none could be loaded).
-import { DRIVER_LOADERS, PLANNED_DRIVERS } from '../driver/drivers/index.js';
 import type { DriverDefinition } from '../driver/driver.js';
 
 declare const HARDNUT_VERSION: string;
@@ -28,20 +27,31 @@ const TOOLS = new Map<string, Tool>([
   ['upssched', { summary: 'timers for upsmon events: run by upsmon as NOTIFYCMD', load: async () => (await import('../upssched/main.js')).main }],
   ['rules', { summary: 'rules check|explain|test: the upsrules.conf rule file', load: async () => (await import('../tools/rules.js')).main }],
 ]);
-for (const [name, loadDriver] of DRIVER_LOADERS) {
-  const runtime = async (): Promise<[DriverDefinition, typeof import('../driver/runtime.js')]> =>
-    Promise.all([loadDriver(), import('../driver/runtime.js')]);
-  TOOLS.set(name, {
-    // only --help needs the description, and only --help pays for loading every driver
-    summary: async () => `driver: ${(await loadDriver()).description}`,
-    load: async () => { const [def, rt] = await runtime(); return async (argv, env) => (await def.offline?.(argv)) ?? rt.runDriver(def, argv, env); },
-  });
+
+/**
+ * The drivers, by the name ups.conf gives them. Their table is loaded only for a name that is not
+ * one of the tools above (and for --help): `hardnut upsc` then reads two files fewer (issue 13).
+ */
+async function driverTools(): Promise<Map<string, Tool>> {
+  const { DRIVER_LOADERS, PLANNED_DRIVERS } = await import('../driver/drivers/index.js');
+  const drivers = new Map<string, Tool>();
+  for (const [name, loadDriver] of DRIVER_LOADERS) {
+    const runtime = async (): Promise<[DriverDefinition, typeof import('../driver/runtime.js')]> =>
+      Promise.all([loadDriver(), import('../driver/runtime.js')]);
+    drivers.set(name, {
+      // only --help needs the description, and only --help pays for loading every driver
+      summary: async () => `driver: ${(await loadDriver()).description}`,
+      load: async () => { const [def, rt] = await runtime(); return async (argv, env) => (await def.offline?.(argv)) ?? rt.runDriver(def, argv, env); },
+    });
+  }
+  for (const name of PLANNED_DRIVERS) drivers.set(name, { summary: 'driver (not built yet)' });
+  return drivers;
 }
-for (const name of PLANNED_DRIVERS) TOOLS.set(name, { summary: 'driver (not built yet)' });
 
 async function usage(): Promise<string> {
-  const width = Math.max(...[...TOOLS.keys()].map((k) => k.length));
-  const rows = await Promise.all([...TOOLS].map(async ([name, t]) =>
+  const all = new Map([...TOOLS, ...await driverTools()]);
+  const width = Math.max(...[...all.keys()].map((k) => k.length));
+  const rows = await Promise.all([...all].map(async ([name, t]) =>
     `  ${name.padEnd(width)}  ${typeof t.summary === 'string' ? t.summary : await t.summary()}`));
   return `hardnut ${VERSION}: Network UPS Tools in TypeScript\n\nusage: hardnut <tool> [options]\n\ntools:\n${rows.join('\n')}\n\n`
     + 'Config and state follow NUT: NUT_CONFPATH, NUT_STATEPATH, NUT_ALTPIDPATH.\n';
@@ -54,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-V') { process.stdout.write(`hardnut ${VERSION}\n`); return 0; }
-  const tool = TOOLS.get(name);
+  const tool = TOOLS.get(name) ?? (await driverTools()).get(name);
   if (!tool) { process.stderr.write(`hardnut: unknown tool '${name}' (hardnut --help lists them)\n`); return 2; }
   if (!tool.load) { process.stderr.write(`hardnut: ${name} is not built yet in hardnut ${VERSION}\n`); return 2; }
   const run = await tool.load();
