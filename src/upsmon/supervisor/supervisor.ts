@@ -45,6 +45,7 @@ import type { RuleFrameType } from '../../protocol/notify-frame/index.js';
 import type { RuleSet } from '../../protocol/rules/index.js';
 import { RuleGate } from '../shared/rule-gate.js';
 import { ruleTargetProblems, upsActionPlan } from '../shared/rule-targets.js';
+import { RuleActionQueue, type RuleActionJob } from './rule-action-queue.js';
 
 /**
  * LOCALMONITOR (issue 14): the network child's fd 4 is Node's IPC channel, a socketpair over
@@ -68,10 +69,6 @@ export const KILL_GRACE_MS = 2_000;
 export const NOTIFIER_DRAIN_MS = 12_000;
 /** How long the dispatcher may take to note a user FSD. */
 export const FSD_ACK_MS = 5_000;
-/** Rule actions waiting for the one rule-action child at a time; more are refused (logged). */
-export const MAX_PENDING_RULE_ACTIONS = 16;
-/** A rule-action child is killed after this long (its connect and each reply have 10 s). */
-export const RULE_ACTION_TIMEOUT_MS = 60_000;
 
 export interface SupervisorOptions {
   conf: UpsmonConf;
@@ -121,7 +118,7 @@ interface Pair {
   rules: RuleGate;
 }
 
-interface RuleActionJob { rule: string; event: 'fire' | 'clear'; message: ControlMessage; what: string }
+interface RuleJob extends RuleActionJob { message: ControlMessage }
 
 export function runSupervisor(o: SupervisorOptions): Promise<number> {
   const { log } = o;
@@ -133,8 +130,6 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
   let restartTimer: NodeJS.Timeout | undefined;
   let fsdPending = false;
   let finished = false;
-  const ruleJobs: RuleActionJob[] = [];
-  let ruleChild: ChildProcess | undefined;
   const childEnv: NodeJS.ProcessEnv = { ...o.env };
   for (const k of o.stripEnv) delete childEnv[k];
   const base = [...process.execArgv, process.argv[1] as string, 'upsmon'];
@@ -255,35 +250,27 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       if (!plan.ok) { log.error(`upsmon: the dispatcher passed on ${type} ${name}: refused (${plan.reason}): nothing is sent to upsd`); return; }
       if (plan.actions.length === 0) return; // e.g. fsd on fire, nothing for upsd on clear
       const what = `rule ${name} ${g.event === 'fire' ? 'fired' : 'cleared'}: ${plan.actions.map((a) => (a.kind === 'fsd' ? 'FSD' : `INSTCMD ${a.command}`)).join(', ')} on ${plan.entry.system}`;
-      if (ruleJobs.length >= MAX_PENDING_RULE_ACTIONS) { log.error(`upsmon: ${what}: ${String(MAX_PENDING_RULE_ACTIONS)} rule actions already wait: not sent`); return; }
       // the child knows one MONITOR, the rule's, with its password; no other secret of upsmon.conf
       const message: ControlMessage = {
         t: 'start', conf: { ...withoutSecrets(conf), monitors: [plan.entry] }, log: o.logSettings, user: o.runAsUser, jail: o.jail,
         seccomp: o.seccomp, family: o.family, rule: name, event: g.event, actions: plan.actions,
       };
-      ruleJobs.push({ rule: name, event: g.event, message, what });
-      runRuleJobs();
+      ruleActions.push({ message, what });
     };
 
-    /** One rule-action child at a time, in the order the rules fired and cleared. */
-    const runRuleJobs = (): void => {
-      if (ruleChild !== undefined || finished) return;
-      const job = ruleJobs.shift();
-      if (job === undefined) return;
-      log.notice(`upsmon: ${job.what}`);
+    /** A rule-action child for one job of ruleActions (rule-action-queue.ts: one at a time, in order). */
+    const startRuleAction = (job: RuleJob, done: (failure?: string) => void): { kill(): void } => {
       const c = spawn(process.execPath, [...base, '--role', 'rule-action'], { stdio: ['pipe', out, out], env: childEnv });
-      ruleChild = c;
-      const timer = setTimeout(() => { log.error(`upsmon: ${job.what}: no answer in ${String(RULE_ACTION_TIMEOUT_MS / 1000)} s: killed`); kill(c, 'SIGKILL'); }, RULE_ACTION_TIMEOUT_MS);
       c.stdin?.on('error', () => undefined);
-      c.on('error', (err) => log.error(`upsmon: cannot start the rule-action child: ${err.message}`));
-      c.on('exit', (code, signal) => {
-        clearTimeout(timer);
-        if (code !== 0) log.error(`upsmon: ${job.what}: not done (rule-action child ${signal ?? `exit ${String(code)}`}; its log says why)`);
-        ruleChild = undefined;
-        runRuleJobs();
+      c.on('error', (err) => {
+        log.error(`upsmon: cannot start the rule-action child: ${err.message}`);
+        if (c.pid === undefined) done('not started'); // no 'exit' follows a failed spawn
       });
+      c.on('exit', (code, signal) => done(code === 0 ? undefined : `rule-action child ${signal ?? `exit ${String(code)}`}`));
       send(c, job.message);
+      return { kill: () => kill(c, 'SIGKILL') };
     };
+    const ruleActions = new RuleActionQueue<RuleJob>(startRuleAction, log);
 
     const kill = (c: ChildProcess, signal: NodeJS.Signals): void => {
       if (c.exitCode !== null || c.signalCode !== null) return;
@@ -367,8 +354,7 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
     const finish = (code: number): void => {
       if (finished) return;
       finished = true;
-      // a rule action still under way ends with upsmon (its own timeouts would end it soon anyway)
-      if (ruleChild !== undefined) kill(ruleChild, 'SIGKILL');
+      ruleActions.close();
       for (const sig of SIGNALS) process.removeAllListeners(sig);
       if (restartTimer) clearTimeout(restartTimer);
       if (o.pidFile !== undefined) removePidFile(o.pidFile);
