@@ -17,7 +17,7 @@ export interface RuleActionJob {
 /** A started job: kill() ends it at once; the queue then waits for its done() as for any end. */
 export interface RuleActionRun { kill(): void }
 
-/** Starts `job`; calls `done` once when it ended, with why it failed (undefined: it succeeded). */
+/** Starts `job`; calls `done` once when it ended, with why it failed for the log (undefined: it succeeded). */
 export type StartRuleAction<J> = (job: J, done: (failure?: string) => void) => RuleActionRun;
 
 export class RuleActionQueue<J extends RuleActionJob> {
@@ -52,18 +52,28 @@ export class RuleActionQueue<J extends RuleActionJob> {
     if (job === undefined) return;
     this.log.notice(`upsmon: ${job.what}`);
     let ended = false;
-    const timer = setTimeout(() => {
-      this.log.error(`upsmon: ${job.what}: no answer in ${String(RULE_ACTION_TIMEOUT_MS / 1000)} s: killed`);
-      run.kill();
-    }, RULE_ACTION_TIMEOUT_MS);
-    const run = this.start(job, (failure) => {
+    let timer: NodeJS.Timeout | undefined;
+    const done = (failure?: string): void => {
       if (ended) return;
       ended = true;
       clearTimeout(timer);
-      if (failure !== undefined) this.log.error(`upsmon: ${job.what}: not done (${failure}; its log says why)`);
+      if (failure !== undefined) this.log.error(`upsmon: ${job.what}: not done (${failure})`);
       this.running = undefined;
       this.next();
-    });
-    if (!ended) this.running = run;
+    };
+    let run: RuleActionRun;
+    try {
+      run = this.start(job, done);
+    } catch (err) {
+      // spawn throws for some errors (ENOMEM, a pipe it cannot make): one rule action is lost, not upsmon
+      done(`cannot start the rule-action child: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    if (ended) return; // it ended at once (a spawn that failed reports so)
+    this.running = run;
+    timer = setTimeout(() => {
+      this.log.error(`upsmon: ${job.what}: no answer in ${String(RULE_ACTION_TIMEOUT_MS / 1000)} s: killed`);
+      run.kill();
+    }, RULE_ACTION_TIMEOUT_MS);
   }
 }

@@ -264,9 +264,9 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       c.stdin?.on('error', () => undefined);
       c.on('error', (err) => {
         log.error(`upsmon: cannot start the rule-action child: ${err.message}`);
-        if (c.pid === undefined) done('not started'); // no 'exit' follows a failed spawn
+        if (c.pid === undefined) done('the rule-action child did not start'); // no 'exit' follows a failed spawn
       });
-      c.on('exit', (code, signal) => done(code === 0 ? undefined : `rule-action child ${signal ?? `exit ${String(code)}`}`));
+      c.on('exit', (code, signal) => done(code === 0 ? undefined : `rule-action child ${signal ?? `exit ${String(code)}`}; its log says why`));
       send(c, job.message);
       return { kill: () => kill(c, 'SIGKILL') };
     };

@@ -31,7 +31,7 @@ describe('rule-action queue', () => {
     expect(started.map((s) => s.job.what)).toEqual([job(1).what]);
     started[0]?.done();
     expect(started.map((s) => s.job.what)).toEqual([job(1).what, job(2).what]);
-    started[1]?.done('rule-action child exit 1');
+    started[1]?.done('rule-action child exit 1; its log says why');
     started[2]?.done();
     expect(started).toHaveLength(3);
     expect(logs).toEqual([
@@ -97,12 +97,28 @@ describe('rule-action queue', () => {
     expect(started).toHaveLength(2);
   });
 
-  it('a child that ended at once (a failed spawn) does not hold the queue', () => {
+  it('a child that ended at once (a failed spawn) does not hold the queue, and leaves no timer', () => {
     const logs: string[] = [];
     let starts = 0;
     const q = new RuleActionQueue<RuleActionJob>((_j, done) => { starts++; if (starts === 1) done('not started'); return { kill: () => undefined }; },
       { notice: (m: string) => logs.push(m), error: (m: string) => logs.push(m) });
     q.push(job(1));
+    expect(vi.getTimerCount()).toBe(0);
+    q.push(job(2));
+    expect(starts).toBe(2);
+    expect(vi.getTimerCount()).toBe(1); // the second's deadline
+  });
+
+  it('a start that throws (spawn can) loses that action, logged, not the supervisor; the next one runs', () => {
+    const logs: string[] = [];
+    let starts = 0;
+    const q = new RuleActionQueue<RuleActionJob>((_j) => { starts++; if (starts === 1) throw new Error('spawn ENOMEM'); return { kill: () => undefined }; },
+      { notice: (m: string) => logs.push(`notice ${m}`), error: (m: string) => logs.push(`error ${m}`) });
+    expect(() => q.push(job(1))).not.toThrow();
+    expect(logs).toContain(`error upsmon: ${job(1).what}: not done (cannot start the rule-action child: spawn ENOMEM)`);
+    expect(vi.getTimerCount()).toBe(0);
+    // nothing fires later either (a deadline armed before a failed start would kill a child that is not there)
+    vi.advanceTimersByTime(RULE_ACTION_TIMEOUT_MS * 2);
     q.push(job(2));
     expect(starts).toBe(2);
   });
