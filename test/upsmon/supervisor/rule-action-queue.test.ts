@@ -9,12 +9,14 @@ import {
 
 interface Started { job: RuleActionJob; done(failure?: string): void; killed: number }
 
-function queue(): { q: RuleActionQueue<RuleActionJob>; started: Started[]; logs: string[] } {
+/** A queue whose starts are recorded; `onStart` may end a start at once (done) or throw, as spawn can. */
+function queue(onStart?: (s: Started, index: number) => void): { q: RuleActionQueue<RuleActionJob>; started: Started[]; logs: string[] } {
   const started: Started[] = [];
   const logs: string[] = [];
   const q = new RuleActionQueue<RuleActionJob>((job, done) => {
     const s: Started = { job, done, killed: 0 };
     started.push(s);
+    onStart?.(s, started.length - 1);
     return { kill: () => { s.killed++; } };
   }, { notice: (m: string) => logs.push(`notice ${m}`), error: (m: string) => logs.push(`error ${m}`) });
   return { q, started, logs };
@@ -98,28 +100,22 @@ describe('rule-action queue', () => {
   });
 
   it('a child that ended at once (a failed spawn) does not hold the queue, and leaves no timer', () => {
-    const logs: string[] = [];
-    let starts = 0;
-    const q = new RuleActionQueue<RuleActionJob>((_j, done) => { starts++; if (starts === 1) done('not started'); return { kill: () => undefined }; },
-      { notice: (m: string) => logs.push(m), error: (m: string) => logs.push(m) });
+    const { q, started } = queue((s, i) => { if (i === 0) s.done('the rule-action child did not start'); });
     q.push(job(1));
     expect(vi.getTimerCount()).toBe(0);
     q.push(job(2));
-    expect(starts).toBe(2);
+    expect(started).toHaveLength(2);
     expect(vi.getTimerCount()).toBe(1); // the second's deadline
   });
 
   it('a start that throws (spawn can) loses that action, logged, not the supervisor; the next one runs', () => {
-    const logs: string[] = [];
-    let starts = 0;
-    const q = new RuleActionQueue<RuleActionJob>((_j) => { starts++; if (starts === 1) throw new Error('spawn ENOMEM'); return { kill: () => undefined }; },
-      { notice: (m: string) => logs.push(`notice ${m}`), error: (m: string) => logs.push(`error ${m}`) });
+    const { q, started, logs } = queue((_s, i) => { if (i === 0) throw new Error('spawn ENOMEM'); });
     expect(() => q.push(job(1))).not.toThrow();
     expect(logs).toContain(`error upsmon: ${job(1).what}: not done (cannot start the rule-action child: spawn ENOMEM)`);
     expect(vi.getTimerCount()).toBe(0);
     // nothing fires later either (a deadline armed before a failed start would kill a child that is not there)
     vi.advanceTimersByTime(RULE_ACTION_TIMEOUT_MS * 2);
     q.push(job(2));
-    expect(starts).toBe(2);
+    expect(started).toHaveLength(2);
   });
 });
