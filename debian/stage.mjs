@@ -3,7 +3,7 @@
 // so both install the same program. Every command is an argv (no shell).
 import { execFileSync } from 'node:child_process';
 import {
-  chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync,
+  chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -36,9 +36,14 @@ export function stageFiles(stage, L) {
   const copy = (from, p, mode = 0o644) => { mkdirSync(dirname(at(p)), { recursive: true }); copyFileSync(from, at(p)); chmodSync(at(p), mode); };
 
   // --- the program -------------------------------------------------------------------------------
-  // the entry point and the chunks it loads on demand (one per tool)
+  // the entry point, the chunks it loads on demand (one per tool), and the short-lived tools'
+  // V8 code caches (src/cli/code-cache.ts), with their mtimes: a cache is used only beside the
+  // very file it was made from, by size and mtime
   for (const f of readdirSync(join(REPO, 'dist'))) {
-    if (f.endsWith('.js')) copy(join(REPO, 'dist', f), `${L.lib}/dist/${f}`, f === 'hardnut.js' ? 0o755 : 0o644);
+    if (!f.endsWith('.js') && !f.endsWith('.js.cache')) continue;
+    copy(join(REPO, 'dist', f), `${L.lib}/dist/${f}`, f === 'hardnut.js' ? 0o755 : 0o644);
+    const { atime, mtime } = statSync(join(REPO, 'dist', f));
+    utimesSync(at(`${L.lib}/dist/${f}`), atime, mtime);
   }
   // the bundle is CommonJS chunks (scripts/build.mjs: they start faster than ES modules) and
   // says so in dist/package.json, which must travel with it or Node reads them as the package's type

@@ -16,7 +16,8 @@
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
 
 const OUT = 'dist';
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -79,9 +80,10 @@ async function buildSplit(entryPoints, chunkNames, plugins = []) {
       // import() of a chunk becomes require(): through the ESM loader it would cost what pass 2 saves
       supported: { 'dynamic-import': false },
       sourcemap: 'linked',
-      // import.meta.url (createRequire for native modules, demo's ../conf) from CommonJS's own path;
-      // chunks sit beside hardnut.js in dist/, so relative paths are the same from every chunk
-      define: { 'import.meta.url': '__hardnutUrl' },
+      // import.meta.url (createRequire for native modules, demo's ../conf) and import.meta.dirname
+      // (hardnut.js's tool-<name>.js) from CommonJS's own path; chunks sit beside hardnut.js in
+      // dist/, so relative paths are the same from every chunk
+      define: { 'import.meta.url': '__hardnutUrl', 'import.meta.dirname': '__dirname' },
       banner: { js: BANNER },
       logLevel: 'warning',
     });
@@ -92,7 +94,7 @@ async function buildSplit(entryPoints, chunkNames, plugins = []) {
 
 // chunk names carry a content hash: remove the previous build's, or dist/ grows without end
 mkdirSync(OUT, { recursive: true });
-for (const f of readdirSync(OUT)) if (/\.js(\.map)?$/.test(f)) rmSync(join(OUT, f));
+for (const f of readdirSync(OUT)) if (/\.js(\.map|\.cache)?$/.test(f)) rmSync(join(OUT, f));
 await buildSplit({ hardnut: 'src/cli/hardnut.ts' }, '[name]-[hash]', [toolsApart]);
 for (const [name, src] of Object.entries(OWN_BUILD)) await buildSplit({ [`tool-${name}`]: src }, `tool-${name}-[name]-[hash]`);
 // the banner only where import.meta.url was used (9 of about 90 chunks): each other chunk would
@@ -102,7 +104,59 @@ for (const f of readdirSync(OUT).filter((n) => n.endsWith('.js'))) {
   const text = readFileSync(join(OUT, f), 'utf8');
   if (text.split('__hardnutUrl').length === 2) writeFileSync(join(OUT, f), text.replace(BANNER, ''));
 }
+// esbuild gives an entry a bare import of the chunk of its runtime helpers (__toESM, __require…)
+// even when the entry uses none of them (evanw/esbuild#1892). hardnut.js is every tool's entry,
+// and requiring that chunk costs each start about 1 ms (issue 13): removed there, when the chunk
+// exports helpers only (which have no side effects) and the entry never names the import.
+{
+  const entry = join(OUT, 'hardnut.js');
+  let text = readFileSync(entry, 'utf8');
+  for (const [line, name, file] of text.matchAll(/^var (import_chunk_\w+) = require\("\.\/(chunk-\w+\.js)"\);\n/gm)) {
+    const exported = /__export\(\w+_exports, \{([^}]*)\}\);/.exec(readFileSync(join(OUT, file), 'utf8'))?.[1];
+    const names = exported?.match(/^\s*(\w+):/gm)?.map((n) => n.trim().slice(0, -1)) ?? [];
+    if (names.length > 0 && names.every((n) => n.startsWith('__')) && text.split(name).length === 2) text = text.replace(line, '\n');
+  }
+  writeFileSync(entry, text);
+}
 // .js under dist/ is CommonJS whatever the package root says ("type": "module" for src/ and tests)
 writeFileSync(join(OUT, 'package.json'), '{ "type": "commonjs" }\n');
 // the shebang comes from src/cli/hardnut.ts's first line (esbuild keeps an entry's hashbang)
 chmodSync(join(OUT, 'hardnut.js'), 0o755);
+
+// V8 code caches for the short-lived tools (src/cli/code-cache.ts), written by a node process of
+// its own (code-cache-write.ts turns V8's lazy compilation off and back on, which is V8-wide) and
+// then checked by another, as a tool loads them. A cache that V8 would not take is removed, not
+// shipped: that tool compiles at each start, as without one, and the build says so.
+const ccDir = mkdtempSync(join(tmpdir(), 'hardnut-cc-'));
+try {
+  const writer = join(ccDir, 'code-cache.cjs');
+  await build({
+    stdin: {
+      contents: [
+        "import { writeCodeCache } from './code-cache-write.ts';",
+        "import { compileWithCodeCache } from './code-cache.ts';",
+        'const [mode, ...files] = process.argv.slice(2);',
+        "for (const f of files) console.log(f, mode === 'write' ? writeCodeCache(f) : compileWithCodeCache(f).use);",
+      ].join('\n'),
+      resolveDir: 'src/cli',
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: writer,
+    logLevel: 'warning',
+  });
+  const files = Object.keys(OWN_BUILD).map((name) => resolve(OUT, `tool-${name}.js`));
+  execFileSync(process.execPath, [writer, 'write', ...files], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const checked = execFileSync(process.execPath, [writer, 'check', ...files], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  for (const line of checked.trim().split('\n')) {
+    const [file, use] = line.split(' ');
+    if (use === 'used') continue;
+    rmSync(`${file}.cache`, { force: true });
+    console.warn(`build: V8 did not take the code cache of ${file} (${use}): it compiles at each start`);
+  }
+} finally {
+  rmSync(ccDir, { recursive: true, force: true });
+}

@@ -16,7 +16,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, rmdirSync,
-  renameSync, symlinkSync, unlinkSync, writeFileSync,
+  renameSync, symlinkSync, unlinkSync, utimesSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -139,6 +139,8 @@ function install(o) {
         const helper = f === `${layout.lib}/upsshutdown`;
         chownSync(tmp, 0, helper ? gid : 0);
         chmodSync(tmp, helper ? 0o4750 : st.mode & 0o777);
+        // the mtime too: a tool's code cache is used only beside the file it was made from
+        utimesSync(tmp, st.atime, st.mtime);
         renameSync(tmp, to);
       }
       manifest.files.push(to);

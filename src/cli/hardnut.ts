@@ -4,27 +4,43 @@
 // chunks), so `hardnut upsc` does not compile upsd, the drivers or net-snmp: a tool starts in
 // about Node's own time. The tool's module graph is loaded here, before its main() runs, so a
 // daemon has every chunk in memory before it confines itself (after chroot none could be loaded).
+import { join } from 'node:path';
 import type { DriverDefinition } from '../driver/driver.js';
+import { requireWithCodeCache } from './code-cache.js';
 
 declare const HARDNUT_VERSION: string;
-const VERSION = typeof HARDNUT_VERSION === 'string' ? HARDNUT_VERSION : '0.0.0-dev';
+/** Set by scripts/build.mjs: dist/ has tool-<name>.js and its code cache beside this file. */
+const BUNDLED = typeof HARDNUT_VERSION === 'string';
+const VERSION = BUNDLED ? HARDNUT_VERSION : '0.0.0-dev';
 
 type Main = (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>;
 interface Tool { summary: string | (() => Promise<string>); load?: () => Promise<Main> }
+
+/**
+ * A short-lived tool, built apart as dist/tool-<name>.js (scripts/build.mjs) and loaded from its
+ * V8 code cache (code-cache.ts): about 1 ms less at each start (issue 13, BENCHMARKS.md). From
+ * src/ (tests, tsx) its source module is imported.
+ */
+function shortLived(name: string, fromSource: () => Promise<{ main: Main }>): () => Promise<Main> {
+  return async () => BUNDLED
+    // import.meta.dirname is Node ≥ 20.11, and read only in the bundle, where it is __dirname
+    ? (requireWithCodeCache(join(import.meta.dirname, `tool-${name}.js`)).exports as { main: Main }).main
+    : (await fromSource()).main;
+}
 
 const TOOLS = new Map<string, Tool>([
   ['upsdrvctl', { summary: 'start, stop or shut down drivers from ups.conf', load: async () => (await import('../driver/upsdrvctl.js')).main }],
   ['config', { summary: 'config check [DIR]: validate NUT config files', load: async () => (await import('../tools/config-check.js')).main }],
   ['demo', { summary: 'run the demo: a simulated UPS replaying an outage, watched live', load: async () => (await import('../tools/demo.js')).main }],
   ['upsd', { summary: 'the NUT network server: serves driver data to clients', load: async () => (await import('../upsd/main.js')).main }],
-  ['upsc', { summary: 'read UPS variables', load: async () => (await import('../clients/upsc.js')).main }],
-  ['upscmd', { summary: 'send instant commands', load: async () => (await import('../clients/upscmd.js')).main }],
-  ['upsrw', { summary: 'list and set writable UPS variables', load: async () => (await import('../clients/upsrw.js')).main }],
+  ['upsc', { summary: 'read UPS variables', load: shortLived('upsc', async () => import('../clients/upsc.js')) }],
+  ['upscmd', { summary: 'send instant commands', load: shortLived('upscmd', async () => import('../clients/upscmd.js')) }],
+  ['upsrw', { summary: 'list and set writable UPS variables', load: shortLived('upsrw', async () => import('../clients/upsrw.js')) }],
   ['upslog', { summary: 'log UPS variables at an interval', load: async () => (await import('../clients/upslog.js')).main }],
   ['upsmon', { summary: 'monitor UPSes through upsd and shut down when the power runs out', load: async () => (await import('../upsmon/main.js')).main }],
   ['killpower', { summary: 'late shutdown: signing key, /run snapshot, and the hook that cuts UPS power', load: async () => (await import('../killpower/main.js')).main }],
   ['exporter', { summary: 'Prometheus /metrics, a JSON API and a status page for upsd\'s UPSes', load: async () => (await import('../exporter/main.js')).main }],
-  ['upssched', { summary: 'timers for upsmon events: run by upsmon as NOTIFYCMD', load: async () => (await import('../upssched/main.js')).main }],
+  ['upssched', { summary: 'timers for upsmon events: run by upsmon as NOTIFYCMD', load: shortLived('upssched', async () => import('../upssched/main.js')) }],
   ['rules', { summary: 'rules check|explain|test: the upsrules.conf rule file', load: async () => (await import('../tools/rules.js')).main }],
 ]);
 

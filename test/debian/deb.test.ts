@@ -54,6 +54,8 @@ describe('the .deb', () => {
     expect(byPath.get('/')?.mode).toBe('drwxr-xr-x');
     expect(byPath.get('/usr/lib/hardnut/dist/hardnut.js')?.mode).toBe('-rwxr-xr-x');
     expect(byPath.get('/usr/bin/hardnut')?.link).toBe('../lib/hardnut/dist/hardnut.js');
+    // the short-lived tools' code caches (src/cli/code-cache.ts), as read-only as the code
+    for (const t of ['upsc', 'upscmd', 'upsrw', 'upssched']) expect(byPath.get(`/usr/lib/hardnut/dist/tool-${t}.js.cache`)?.mode, t).toBe('-rw-r--r--');
     for (const m of ['koffi', 'serialport', 'node-hid', 'net-snmp', 'tweetnacl']) expect(byPath.has(`/usr/lib/hardnut/node_modules/${m}/package.json`), m).toBe(true);
     for (const dev of ['vitest', 'typescript', 'esbuild', 'fast-check']) expect(byPath.has(`/usr/lib/hardnut/node_modules/${dev}/`), dev).toBe(false);
     const native = entries.filter((e) => e.path.endsWith('.node')).map((e) => e.path);

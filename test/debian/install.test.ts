@@ -4,11 +4,12 @@
 // and units naming PREFIX, and --uninstall leaves the destdir as it found it.
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { HELPER_BUILD, canBuildHelpers, isRoot, requirePeer, requireRoot } from '../support/peers.js';
 import { ACCOUNTS_LOCK_WAIT_MS, holdAccountsLock } from '../support/accounts-lock.js';
+import { HARDNUT } from '../support/stack.js';
 
 const INSTALLER = new URL('../../scripts/install.mjs', import.meta.url).pathname;
 const dirs: string[] = [];
@@ -64,6 +65,12 @@ describe('scripts/install.mjs', () => {
     const help = spawnSync(join(d, 'opt/hn/bin/hardnut'), ['upsd', '-h'], { encoding: 'utf8', cwd: '/' });
     expect(help.status, help.stderr).toBe(0);
     expect(help.stdout).toMatch(/^Network UPS Tools upsd 2\.8\.0 \(hardnut /);
+    // upsc's code cache beside the file it was made from, mtimes kept: it is used (code-cache.ts)
+    const installed = (f: string): Stats => statSync(join(d, 'opt/hn/lib/hardnut/dist', f));
+    const built = (f: string): Stats => statSync(join(dirname(HARDNUT), f));
+    const seen = (st: Stats): number[] => [Math.floor(st.mtimeMs / 1000), st.size];
+    for (const f of ['tool-upsc.js', 'tool-upsc.js.cache']) expect(seen(installed(f)), f).toEqual(seen(built(f)));
+    expect(installed('tool-upsc.js.cache').mode & 0o777).toBe(0o644);
     const helper = lstatSync(join(d, 'opt/hn/lib/hardnut/upsshutdown'));
     expect([helper.uid, helper.mode & 0o7777]).toEqual([0, 0o4750]);
     const gid = Number(spawnSync('getent', ['group', 'nutshutdown'], { encoding: 'utf8' }).stdout.split(':')[2]);
