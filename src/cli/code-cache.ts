@@ -29,9 +29,12 @@ export type CodeCacheUse = 'used' | 'absent' | 'stale' | 'unsafe' | 'rejected';
 
 export interface SourceFile { source: string; size: number; mtimeS: number; uid: number }
 
-/** Reads a file through one descriptor (no swap between its stat and its bytes); no symlink. */
+/**
+ * Reads a file through one descriptor (no swap between its stat and its bytes): no symlink, and
+ * O_NONBLOCK so that a FIFO in its place is refused instead of waited on (as runtime/pidfile.ts).
+ */
 function readNoFollow(file: string): { data: Buffer; st: Stats } {
-  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const st = fstatSync(fd);
     return { data: st.isFile() ? readFileSync(fd) : Buffer.alloc(0), st };

@@ -4,6 +4,7 @@
 // the length) would run that other text, so a same-length edit shows which one ran.
 import { afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, chownSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CODE_CACHE_HEADER_BYTES, CODE_CACHE_SUFFIX, compileWithCodeCache, requireWithCodeCache, type CodeCacheUse } from '../../src/cli/code-cache.js';
@@ -99,7 +100,7 @@ describe('code cache of a module (code-cache.ts)', () => {
     expect(ran(file)).toEqual(['rejected', 'text-B']);
   });
 
-  it('a cache others may write, or a symlink in its place, is not run', () => {
+  it('a cache others may write, or a symlink or FIFO in its place, is not run', () => {
     const file = cachedThenEdited();
     const cache = file + CODE_CACHE_SUFFIX;
     chmodSync(cache, 0o664);
@@ -109,6 +110,10 @@ describe('code cache of a module (code-cache.ts)', () => {
     chmodSync(cache, 0o644);
     renameSync(cache, `${cache}.real`);
     symlinkSync(`${cache}.real`, cache);
+    expect(ran(file)).toEqual(['unsafe', 'text-B']);
+    // a FIFO: refused at once, not waited on for a writer
+    rmSync(cache);
+    execFileSync('mkfifo', ['-m', '0644', cache]);
     expect(ran(file)).toEqual(['unsafe', 'text-B']);
   });
 
