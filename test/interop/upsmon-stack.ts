@@ -124,9 +124,10 @@ export function hardnutEnv(d: UpsmonDir, tag: string, extra: NodeJS.ProcessEnv =
   };
 }
 
-export function startHardnutUpsmon(d: UpsmonDir, tag: string, m: MonitorSpec, args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Proc {
+/** hardnut's upsmon for `m`; `node` is the binary it runs as (and spawns its children with). */
+export function startHardnutUpsmon(d: UpsmonDir, tag: string, m: MonitorSpec, args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}, node = process.execPath): Proc {
   const file = writeConf(d, tag, upsmonConf(d, tag, m, 'hardnut'));
-  return startProcess(process.execPath, [HARDNUT, 'upsmon', '-F', '-f', file, ...args], hardnutEnv(d, tag, extraEnv));
+  return startProcess(node, [HARDNUT, 'upsmon', '-F', '-f', file, ...args], hardnutEnv(d, tag, extraEnv));
 }
 
 export function startDebianUpsmon(d: UpsmonDir, tag: string, m: MonitorSpec): Proc {

@@ -9,6 +9,8 @@ import {
   PRIMARY_LOGIN, SECONDARY_LOGIN, makeUpsmonDir, replayStack, startDriver, startHardnutUpsmon, startUpsd, upsdFiles, waitForUpsd,
   type MonitorSpec, type UpsmonDir,
 } from '../interop/upsmon-stack.js';
+import { chmodSync, copyFileSync, linkSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { freePort, runHardnut, waitFor, writeFiles, type Proc } from '../support/stack.js';
 import { parseRules, replay, seqTimeline, type RuleSet } from '../../src/protocol/rules/index.js';
 
@@ -96,11 +98,11 @@ describe('upsrules.conf in upsmon', { timeout: 120_000 }, () => {
 // on, the root supervisor admits it against its own copy and starts the confined rule-action
 // child, which logs in to upsd with the MONITOR line's credentials and sends FSD / INSTCMD.
 describe('rule actions on the UPS, through upsd', { timeout: 120_000 }, () => {
-  /** The temperature trace behind hardnut upsd, with this upsd.users; the driver's output kept. */
-  async function stack(users?: string): Promise<{ d: UpsmonDir; port: number; driver: Proc; upsd: Proc; system: string }> {
+  /** The temperature trace (or `data`, a .dev file) behind hardnut upsd, with this upsd.users; the driver's output kept. */
+  async function stack(users?: string, data: { file: string; text: string } = { file: 'u.seq', text: SEQ }): Promise<{ d: UpsmonDir; port: number; driver: Proc; upsd: Proc; system: string }> {
     const port = await freePort();
     const files = upsdFiles(port);
-    const d = makeUpsmonDir({ 'ups.conf': 'pollinterval = 1\n[u]\n\tdriver = dummy-ups\n\tport = u.seq\n', 'u.seq': SEQ, ...files, ...(users !== undefined ? { 'upsd.users': users } : {}) });
+    const d = makeUpsmonDir({ 'ups.conf': `pollinterval = 1\n[u]\n\tdriver = dummy-ups\n\tport = ${data.file}\n`, [data.file]: data.text, ...files, ...(users !== undefined ? { 'upsd.users': users } : {}) });
     cleanups.push(() => d.cleanup());
     const driver = track(await startDriver('hardnut', d, 'u'));
     const upsd = track(startUpsd('hardnut', d));
@@ -147,6 +149,35 @@ describe('rule actions on the UPS, through upsd', { timeout: 120_000 }, () => {
     expect(upsmon.output()).toContain(`rule hot (fired): instant command load.off on UPS [${system}] accepted by upsd`);
     expect(upsmon.output()).toContain(`rule hot (cleared): instant command load.off on UPS [${system}] accepted by upsd`);
     expect(sent()).toBe(2);
+    expect(upsmon.child.exitCode).toBeNull();
+  });
+
+  // Node's spawn fails without an 'exit' (EAGAIN, EMFILE; here its binary is gone): the job must
+  // end at once, logged, or it would hold the one-at-a-time queue for good (rule-action-queue.ts)
+  it('a rule action whose child cannot be started is logged, and the next rule action still runs', async () => {
+    const users = '[monprimary]\n\tpassword = primarypass\n\tupsmon primary\n\tinstcmds = load.off\n';
+    const dev = (temperature: number): string => `ups.status: OL\nups.temperature: ${String(temperature)}\n`;
+    const { d, port, driver, system } = await stack(users, { file: 'u.dev', text: dev(30) });
+    writeFiles(d, { 'upsrules.conf': `INSTCMD load.off\nRULE hot\n UPS ${system}\n WHEN ups.temperature > 40\n CLEAR ups.temperature < 35\n DO instcmd load.off\n ONCLEAR instcmd load.off\n`
+      + 'RULE probe\n WHEN battery.charge < 50\n DO notify "never"\n' });
+    // upsmon runs as a link to node that this test removes, then puts back
+    const node = join(d.root, 'bin', 'node');
+    const putNode = (): void => { try { linkSync(process.execPath, node); } catch { copyFileSync(process.execPath, node); chmodSync(node, 0o755); } };
+    putNode();
+    const upsmon = track(startHardnutUpsmon(d, 'n', spec(port), [], {}, node));
+    const said = (re: RegExp) => (): true | undefined => re.test(upsmon.output()) || undefined;
+    const orSay = (e: unknown): never => { throw new Error(`${(e as Error).message}; driver said:\n${driver.output()}\nupsmon said:\n${upsmon.output()}`); };
+    // the monitor has evaluated the rules: every process upsmon keeps has been started
+    await waitFor('the rules evaluated once', said(/rule probe cannot decide/), 60_000, 100).catch(orSay);
+    rmSync(node);
+    writeFiles(d, { 'u.dev': dev(45) });
+    await waitFor('the fired action not done', said(/rule hot fired: INSTCMD load\.off on \S+: not done \(the rule-action child did not start\)/), 60_000, 100).catch(orSay);
+    putNode();
+    writeFiles(d, { 'u.dev': dev(30) });
+    await waitFor('the cleared action accepted', said(/rule hot \(cleared\): instant command load\.off on UPS \[\S+\] accepted by upsd/), 60_000, 100).catch(orSay);
+    expect(upsmon.output()).toMatch(/cannot start the rule-action child: spawn \S+ ENOENT/);
+    // the driver got the cleared action's command only
+    expect([...driver.output().matchAll(/instcmd: unknown command \[load\.off\]/g)]).toHaveLength(1);
     expect(upsmon.child.exitCode).toBeNull();
   });
 
