@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HELPER_BUILD, canBuildHelpers, onPath, requirePeer, requireRoot } from '../support/peers.js';
 import { ACCOUNTS_LOCK_WAIT_MS, holdAccountsLock } from '../support/accounts-lock.js';
+import { ensureGroup } from '../helpers/support.js';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 const BUILD_TIMEOUT_MS = 120_000;
@@ -120,11 +121,17 @@ describe('the .deb', () => {
 });
 
 describe('installed on this machine (root, CI)', () => {
-  it('dpkg -i: hardnut upsd -h from /usr/bin, modules load, helper 4750 root:nutshutdown, units verify; purge leaves nothing behind', (ctx) => {
+  const groups = (): string => execFileSync('id', ['-Gn', 'nut'], { encoding: 'utf8' }).trim();
+  /** The .deb, as root, on a machine without hardnut installed (the tests purge it). */
+  function installable(ctx: { skip(note?: string): void }): string {
     requireRoot(ctx);
     const file = built(ctx);
     requirePeer(ctx, spawnSync('dpkg-query', ['-W', 'hardnut']).status !== 0, 'a machine without a hardnut package already installed (this test purges it)');
-    const groups = (): string => execFileSync('id', ['-Gn', 'nut'], { encoding: 'utf8' }).trim();
+    return file;
+  }
+
+  it('dpkg -i: hardnut upsd -h from /usr/bin, modules load, helper 4750 root:nutshutdown, units verify; purge leaves nothing behind', (ctx) => {
+    const file = installable(ctx);
     const release = holdAccountsLock();
     try {
       const hadGroup = spawnSync('getent', ['group', 'nutshutdown']).status === 0;
@@ -166,6 +173,35 @@ describe('installed on this machine (root, CI)', () => {
       expect(spawnSync('getent', ['group', 'nutshutdown']).status === 0).toBe(hadGroup);
       expect(groups()).toBe(nutGroupsBefore);
       expect(execFileSync('dpkg-statoverride', ['--list'], { encoding: 'utf8' })).not.toContain('hardnut');
+    } finally { release(); }
+  }, 60_000 + ACCOUNTS_LOCK_WAIT_MS);
+
+  // An admin's nutshutdown, or scripts/install.mjs's, without nut in it: the package adds nut and
+  // purge must take it out again. Before, purge left nut in the group (a CI run failed the test
+  // above for it, on a machine where the group was there).
+  it('purge takes nut out of a nutshutdown group that was there before, and leaves the group', (ctx) => {
+    const file = installable(ctx);
+    const release = holdAccountsLock();
+    try {
+      const group = ensureGroup('nutshutdown');
+      const wasMember = groups().split(' ').includes('nutshutdown');
+      if (wasMember) execFileSync('gpasswd', ['-d', 'nut', 'nutshutdown'], { stdio: 'ignore' });
+      const before = groups();
+      try {
+        try {
+          const inst = spawnSync('dpkg', ['-i', file], { encoding: 'utf8' });
+          expect(inst.status, inst.stdout + inst.stderr).toBe(0);
+          expect(groups().split(' ')).toContain('nutshutdown');
+        } finally {
+          const purge = spawnSync('dpkg', ['--purge', 'hardnut'], { encoding: 'utf8' });
+          expect(purge.status, purge.stdout + purge.stderr).toBe(0);
+        }
+        expect(spawnSync('getent', ['group', 'nutshutdown']).status).toBe(0);
+        expect(groups()).toBe(before);
+      } finally {
+        if (wasMember) execFileSync('usermod', ['-a', '-G', 'nutshutdown', 'nut']);
+        group.remove();
+      }
     } finally { release(); }
   }, 60_000 + ACCOUNTS_LOCK_WAIT_MS);
 });
