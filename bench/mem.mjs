@@ -117,6 +117,8 @@ function stackDir(name, port) {
     etc, state,
     env: {
       ...process.env, NUT_CONFPATH: etc, NUT_STATEPATH: state, NUT_ALTPIDPATH: run,
+      // no shutdown helper here: SHUTDOWNCMD as an argv. The environment, not upsmon.conf's
+      // SHUTDOWNMETHOD (372bd9b), so that a BEFORE_REV older than the directive runs too
       HARDNUT_UPSMON_JAIL: join(dir, `jail-${name}`), HARDNUT_WALL_PATH: '/bin/true', HARDNUT_SHUTDOWN_METHOD: 'command',
     },
   };

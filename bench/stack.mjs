@@ -3,7 +3,8 @@
 //
 // 1. Memory. Two stacks side by side, each with its own files, replaying the same .seq:
 //      NUT      /lib/nut/dummy-ups + /lib/nut/upsd + /lib/nut/upsmon (root parent + nut child)
-//      hardnut  dummy-ups + upsd + upsmon (root supervisor + jailed network child + dispatcher)
+//      hardnut  dummy-ups + upsd + upsmon (root supervisor + jailed network child + dispatcher
+//               + notifier)
 //    upsmon is a primary with a NOTIFYCMD. The .seq holds the UPS on line for WARM_S + IDLE_S,
 //    then alternates on battery / on line every 3 s (ONBATT/ONLINE, each running NOTIFYCMD) for
 //    OUTAGE_S. VmRSS of every process is sampled every 250 ms: the idle figure is the median over
@@ -106,9 +107,11 @@ function stackDir(name, files) {
 }
 const usersFile = '[mon]\n\tpassword = monpass\n\tupsmon primary\n';
 /** system null: LOCALMONITOR u (issue 14: the driver socket itself, no upsd). */
-function upsmonConf(tag, system) {
+function upsmonConf(tag, system, hardnut) {
   return [
     system === null ? 'LOCALMONITOR u 1' : `MONITOR ${system} 1 mon monpass primary`, 'MINSUPPLIES 1', `NOTIFYCMD ${recorder(tag)}`, `SHUTDOWNCMD /bin/true`,
+    // hardnut as root would hand the shutdown to its helper; the bench has none: SHUTDOWNCMD as an argv
+    ...(hardnut ? ['SHUTDOWNMETHOD command'] : []),
     `POLLFREQ ${POLL}`, `POLLFREQALERT ${POLL}`, 'DEADTIME 60', 'FINALDELAY 1',
     ...['ONLINE', 'ONBATT', 'LOWBATT', 'COMMOK', 'COMMBAD'].map((t) => `NOTIFYFLAG ${t} EXEC`), '',
   ].join('\n');
@@ -123,15 +126,15 @@ function start(cmd, args, env, tag) {
   return p;
 }
 let stopping = false;
-/** One hardnut upsmon's environment: its own pid directory and jail; SHUTDOWNCMD (never reached) as an argv. */
+/** One hardnut upsmon's environment: its own pid directory and jail. */
 function hnEnv(env, tag) {
   const pidDir = join(dir, `run-${tag}`);
   mkdirSync(pidDir, { recursive: true });
-  return { ...env, NUT_ALTPIDPATH: pidDir, HARDNUT_UPSMON_JAIL: join(dir, `jail-${tag}`), HARDNUT_WALL_PATH: '/bin/true', HARDNUT_SHUTDOWN_METHOD: 'command' };
+  return { ...env, NUT_ALTPIDPATH: pidDir, HARDNUT_UPSMON_JAIL: join(dir, `jail-${tag}`), HARDNUT_WALL_PATH: '/bin/true' };
 }
-const upsmonFile = (s, tag, system) => { const f = join(s.etc, `upsmon-${tag}.conf`); writeFileSync(f, upsmonConf(tag, system)); chownSync(f, 0, NUT_GID); chmodSync(f, 0o640); return f; };
-const startHardnutUpsmon = (s, tag, system) => start(process.execPath, [HARDNUT, 'upsmon', '-F', '-f', upsmonFile(s, tag, system)], hnEnv(s.env, tag), `hardnut upsmon ${tag}`);
-const startNutUpsmon = (s, tag, system) => start(NUT.upsmon, ['-F', '-f', upsmonFile(s, tag, system), '-P', NO_SUCH_PID], s.env, `NUT upsmon ${tag}`);
+const upsmonFile = (s, tag, system, hardnut) => { const f = join(s.etc, `upsmon-${tag}.conf`); writeFileSync(f, upsmonConf(tag, system, hardnut)); chownSync(f, 0, NUT_GID); chmodSync(f, 0o640); return f; };
+const startHardnutUpsmon = (s, tag, system) => start(process.execPath, [HARDNUT, 'upsmon', '-F', '-f', upsmonFile(s, tag, system, true)], hnEnv(s.env, tag), `hardnut upsmon ${tag}`);
+const startNutUpsmon = (s, tag, system) => start(NUT.upsmon, ['-F', '-f', upsmonFile(s, tag, system, false), '-P', NO_SUCH_PID], s.env, `NUT upsmon ${tag}`);
 
 
 // ---- 1. memory: two full stacks, the same outage replay ---------------------------------------
@@ -163,6 +166,8 @@ function roles() {
     hardnut: {
       'dummy-ups': hnDriver.pid, upsd: hnUpsd.pid, 'upsmon (root supervisor)': hnMon.pid,
       'upsmon (network child, jailed)': hnKids.find((k) => role(k) === 'net'), 'upsmon (dispatcher, nut)': hnKids.find((k) => role(k) === 'dispatch'),
+      // the notifier (issue 20 item 6) runs NOTIFYCMD, so that the dispatcher has no network
+      'upsmon (notifier, nut)': hnKids.find((k) => role(k) === 'notify'),
     },
   };
 }
